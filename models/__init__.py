@@ -1,0 +1,45 @@
+"""SQLAlchemy models: tables, columns, relationships and constraints only."""
+
+from .base import UTCDateTime, db, utcnow
+from .calendars import Calendar, Closure, OpeningWindow, PauseStatus, SlaTarget, WorkedHoliday
+from .cases import (
+    ClockPause,
+    Complaint,
+    Extension,
+    ExternalReview,
+    HistoryEntry,
+    InternalReview,
+    ReferenceCounter,
+    Ticket,
+)
+from .lookups import Category, Channel, Outcome, ReferralTarget
+from .org import Capacity, ClassificationLevel, Division, Participant, User
+
+__all__ = [
+    "Calendar",
+    "Capacity",
+    "Category",
+    "Channel",
+    "ClassificationLevel",
+    "ClockPause",
+    "Closure",
+    "Complaint",
+    "Division",
+    "Extension",
+    "ExternalReview",
+    "HistoryEntry",
+    "InternalReview",
+    "OpeningWindow",
+    "Outcome",
+    "Participant",
+    "PauseStatus",
+    "ReferenceCounter",
+    "ReferralTarget",
+    "SlaTarget",
+    "Ticket",
+    "UTCDateTime",
+    "User",
+    "WorkedHoliday",
+    "db",
+    "utcnow",
+]

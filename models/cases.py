@@ -1,0 +1,239 @@
+"""Complaints, service-desk tickets, internal and external reviews, and their clocks."""
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import UTCDateTime, Versioned, db, utcnow
+
+complaint_subject = Table(
+    "complaint_subject",
+    db.Model.metadata,
+    Column("complaint_id", ForeignKey("complaint.id", ondelete="CASCADE"), primary_key=True),
+    Column("participant_id", ForeignKey("participant.id"), primary_key=True),
+)
+complaint_involved = Table(
+    "complaint_involved",
+    db.Model.metadata,
+    Column("complaint_id", ForeignKey("complaint.id", ondelete="CASCADE"), primary_key=True),
+    Column("participant_id", ForeignKey("participant.id"), primary_key=True),
+)
+
+
+class Complaint(Versioned, db.Model):
+    """A complaint, compliment or suggestion, from receipt to close."""
+
+    __tablename__ = "complaint"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(24), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), default="complaint", index=True)
+    status: Mapped[str] = mapped_column(String(30), default="received", index=True)
+    classification: Mapped[str | None] = mapped_column(String(20), index=True)
+    summary: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    outcome_sought: Mapped[str | None] = mapped_column(Text)
+    human_rights: Mapped[bool] = mapped_column(Boolean, default=False)
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channel.id"), index=True)
+    channel = relationship("Channel")
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"), index=True)
+    category = relationship("Category")
+    referral_target_id: Mapped[int | None] = mapped_column(ForeignKey("referral_target.id"))
+    referral_target = relationship("ReferralTarget")
+    outcome_id: Mapped[int | None] = mapped_column(ForeignKey("outcome.id"), index=True)
+    outcome = relationship("Outcome")
+    outcome_reason: Mapped[str | None] = mapped_column(Text)
+
+    division_id: Mapped[int] = mapped_column(ForeignKey("division.id"), index=True)
+    division = relationship("Division")
+    complainant_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id"), index=True)
+    complainant = relationship("Participant", foreign_keys=[complainant_id])
+    coordinator_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id"))
+    coordinator = relationship("Participant", foreign_keys=[coordinator_id])
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id"), index=True)
+    manager = relationship("Participant", foreign_keys=[manager_id])
+    decision_maker_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participant.id"), index=True
+    )
+    decision_maker = relationship("Participant", foreign_keys=[decision_maker_id])
+    subjects = relationship("Participant", secondary=complaint_subject)
+    involved = relationship("Participant", secondary=complaint_involved)
+    # The accounts that drafted and decided, for "nobody approves their own work".
+    drafted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    drafted_by = relationship("User", foreign_keys=[drafted_by_id])
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
+
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    registered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Finalised: the response, with its review options, is given to the complainant.
+    finalised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paused_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    registration_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledgement_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    review_request_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    human_rights_commissioner_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The earliest due instant not yet met: the grid sorts and marks overdue on it.
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    extensions = relationship(
+        "Extension",
+        back_populates="complaint",
+        cascade="all, delete-orphan",
+        order_by="Extension.approved_at",
+    )
+    internal_reviews = relationship("InternalReview", back_populates="complaint")
+    external_reviews = relationship("ExternalReview", back_populates="complaint")
+
+    def __str__(self):
+        return self.reference or "New complaint"
+
+
+class Extension(db.Model):
+    """A new resolution due instant, with its reason and the officer who approved it."""
+
+    __tablename__ = "extension"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(
+        ForeignKey("complaint.id", ondelete="CASCADE"), index=True
+    )
+    complaint = relationship("Complaint", back_populates="extensions")
+    new_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text)
+    approved_by_id: Mapped[int] = mapped_column(ForeignKey("participant.id"))
+    approved_by = relationship("Participant")
+    approved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    complainant_told_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __str__(self):
+        return f"Extension to {self.new_due_at:%d/%m/%Y}"
+
+
+class Ticket(Versioned, db.Model):
+    """A fault or question reported by a client organisation to the service desk."""
+
+    __tablename__ = "ticket"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(24), unique=True)
+    severity: Mapped[str] = mapped_column(String(4), index=True)
+    status: Mapped[str] = mapped_column(String(30), default="new", index=True)
+    summary: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    client_id: Mapped[int] = mapped_column(ForeignKey("participant.id"), index=True)
+    client = relationship("Participant", foreign_keys=[client_id])
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id"))
+    contact = relationship("Participant", foreign_keys=[contact_id])
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id"), index=True)
+    agent = relationship("Participant", foreign_keys=[agent_id])
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channel.id"))
+    channel = relationship("Channel")
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaint.id"), index=True)
+    complaint = relationship("Complaint")
+
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paused_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    def __str__(self):
+        return self.reference or "New ticket"
+
+
+class InternalReview(Versioned, db.Model):
+    """A review of a finalised complaint's process and outcome, at the complainant's request."""
+
+    __tablename__ = "internal_review"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"), index=True)
+    complaint = relationship("Complaint", back_populates="internal_reviews")
+    status: Mapped[str] = mapped_column(String(30), default="requested", index=True)
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id"), index=True)
+    reviewer = relationship("Participant")
+    # A request after the window closed is accepted only with a recorded reason.
+    late_reason: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(String(30))
+    findings: Mapped[str | None] = mapped_column(Text)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    recorded_by = relationship("User")
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    paused_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def __str__(self):
+        ref = self.complaint.reference if self.complaint is not None else "?"
+        return f"Internal review of {ref}"
+
+
+class ExternalReview(Versioned, db.Model):
+    """A complaint taken to the Ombudsman or the Human Rights Commissioner."""
+
+    __tablename__ = "external_review"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaint.id"), index=True)
+    complaint = relationship("Complaint", back_populates="external_reviews")
+    body: Mapped[str] = mapped_column(String(40))
+    their_reference: Mapped[str | None] = mapped_column(String(60))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    notified_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __str__(self):
+        ref = self.complaint.reference if self.complaint is not None else "?"
+        return f"External review of {ref}"
+
+
+class ClockPause(db.Model):
+    """A span a case waited on the complainant or client: its clocks did not run."""
+
+    __tablename__ = "clock_pause"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_type: Mapped[str] = mapped_column(String(30))
+    case_id: Mapped[int] = mapped_column(Integer, index=True)
+    status: Mapped[str] = mapped_column(String(30))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ReferenceCounter(db.Model):
+    """The last reference number given per prefix and year: gap-free, one writer at a time."""
+
+    __tablename__ = "reference_counter"
+    prefix: Mapped[str] = mapped_column(String(8), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class HistoryEntry(db.Model):
+    """Append-only record of what changed on a record, by whom and when."""
+
+    __tablename__ = "history_entry"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    user = relationship("User")
+    record_type: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(40))
+    summary: Mapped[str] = mapped_column(Text)
+    # JSON: {"field": [old, new], ...}
+    changes: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,1 @@
+"""Reference data and demo data, loaded by `flask seed`."""

@@ -1,0 +1,22 @@
+"""The glue between the database and the rules: whatever door a change comes through
+(admin form, bulk action, import, command), a flush of the session runs these."""
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from . import clocks, history
+
+
+def init_app(app):
+    # Registered once per process: the listeners read the app from the session's context.
+    if not event.contains(Session, "before_flush", _before_flush):
+        event.listen(Session, "before_flush", _before_flush)
+        event.listen(Session, "after_flush", _after_flush)
+
+
+def _before_flush(session, flush_context, instances):
+    clocks.before_flush(session)
+
+
+def _after_flush(session, flush_context):
+    history.after_flush(session)

@@ -1,0 +1,232 @@
+"""Fixtures in the flaskr manner: `app`, `client`, `runner`, and an `auth` helper.
+
+Every test that takes `app` runs once on SQLite and once on PostgreSQL when
+TEST_DATABASE_URL is set (CI sets it and fails if the server cannot be reached).
+"""
+
+import os
+import re
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from app import create_app
+from models import (
+    Calendar,
+    Capacity,
+    ClassificationLevel,
+    Complaint,
+    Division,
+    Participant,
+    User,
+    db,
+)
+
+PASSWORD = "correct horse battery staple"
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _backends():
+    backends = [pytest.param("sqlite", id="sqlite")]
+    if POSTGRES_URL:
+        backends.append(pytest.param("postgresql", id="postgresql"))
+    return backends
+
+
+def pytest_report_header(config):
+    if POSTGRES_URL:
+        return f"database backends: SQLite and PostgreSQL ({POSTGRES_URL})"
+    return (
+        "database backends: SQLite only. PostgreSQL tests are SKIPPED: "
+        "set TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test to run them."
+    )
+
+
+@pytest.fixture(scope="session")
+def postgres_engine():
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL not configured (set TEST_DATABASE_URL)")
+    from app import database_url
+
+    engine = create_engine(database_url(POSTGRES_URL))
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("select 1"))
+    except Exception as error:  # noqa: BLE001 - report any connection failure plainly
+        message = f"PostgreSQL at {POSTGRES_URL} is not reachable: {error}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    db.metadata.drop_all(engine)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    db.metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=_backends())
+def database(request, tmp_path):
+    """The URL of an empty database with the schema, for one test."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'portal.sqlite3'}"
+        engine = create_engine(url)
+        db.metadata.create_all(engine)
+        engine.dispose()
+        yield url
+        return
+    engine = request.getfixturevalue("postgres_engine")
+    yield POSTGRES_URL
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def app(database, tmp_path):
+    from seed import reference
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": database,
+            "SECRET_KEY": "tests-only",
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    with app.app_context():
+        reference.load()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html
+    )
+    assert match, "the form carries no CSRF token"
+    return match.group(1)
+
+
+class AuthActions:
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, username, password=PASSWORD, follow_redirects=False):
+        page = self._client.get("/login")
+        return self._client.post(
+            "/login",
+            data={
+                "username": username,
+                "password": password,
+                "csrf_token": csrf_token(page.get_data(as_text=True)),
+            },
+            follow_redirects=follow_redirects,
+        )
+
+    def logout(self):
+        return self._client.get("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+class Factory:
+    """Makes the people and cases a test needs, with believable defaults."""
+
+    def __init__(self, app):
+        self.app = app
+        self._count = 0
+
+    def _next(self):
+        self._count += 1
+        return self._count
+
+    def calendar(self, code="AU-QLD"):
+        return db.session.execute(db.select(Calendar).filter_by(code=code)).scalar_one()
+
+    def division(self, name=None, calendar_code="AU-QLD"):
+        n = self._next()
+        division = Division(
+            code=f"D{n}", name=name or f"Division {n}", calendar=self.calendar(calendar_code)
+        )
+        db.session.add(division)
+        db.session.flush()
+        return division
+
+    def staff(self, family_name=None, level="AO5", division=None, given_name="Alex"):
+        n = self._next()
+        person = Participant(
+            kind="staff",
+            given_name=given_name,
+            family_name=family_name or f"Officer{n}",
+            email=f"officer{n}@example.gov.au",
+            division=division,
+            level=db.session.execute(
+                db.select(ClassificationLevel).filter_by(code=level)
+            ).scalar_one(),
+        )
+        db.session.add(person)
+        db.session.flush()
+        return person
+
+    def user(self, username, *capacities, participant=None, division=None, level="AO5"):
+        if participant is None:
+            participant = self.staff(family_name=username.title(), level=level, division=division)
+        user = User(username=username, participant=participant, active=True)
+        user.set_password(PASSWORD)
+        user.capacities = [
+            db.session.execute(db.select(Capacity).filter_by(code=code)).scalar_one()
+            for code in capacities
+        ]
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    def complainant(self, family_name="Citizen"):
+        person = Participant(
+            kind="complainant",
+            given_name="Sam",
+            family_name=family_name,
+            email="sam@example.com",
+            phone="0400 000 000",
+        )
+        db.session.add(person)
+        db.session.flush()
+        return person
+
+    def complaint(self, division=None, received_at=None, commit=True, **values):
+        complaint = Complaint(
+            kind=values.pop("kind", "complaint"),
+            summary=values.pop("summary", "Counter staff were rude"),
+            division=division or self.division(),
+            received_at=received_at or datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc),
+            complainant=values.pop("complainant", None) or self.complainant(),
+            **values,
+        )
+        db.session.add(complaint)
+        if commit:
+            db.session.commit()
+        return complaint
+
+
+@pytest.fixture
+def make(app):
+    with app.app_context():
+        yield Factory(app)

@@ -1,0 +1,5 @@
+"""Command-line doors: `flask seed`, `flask users create`, `flask due-date`."""
+
+
+def init_app(app):
+    pass
