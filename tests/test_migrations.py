@@ -1,0 +1,115 @@
+"""The migrations build exactly the schema the models describe, and go down and up again.
+
+Runs on a fresh SQLite file and, when TEST_DATABASE_URL is set, on a PostgreSQL database
+of its own (created beside the `test` database and dropped afterwards), so that the
+other tests' schema in `test` is never touched.
+"""
+
+import logging
+import os
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import create_engine, inspect, make_url, text
+
+from app import create_app, database_url
+from models import db
+
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+MIGRATIONS_DIRECTORY = Path(__file__).resolve().parent.parent / "migrations"
+SCRATCH_DATABASE = "portal_migrations_test"
+
+
+@pytest.fixture
+def preserved_logging():
+    """Alembic's env.py runs logging.fileConfig, which disables every existing logger."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    disabled = {
+        name: logger.disabled
+        for name, logger in logging.Logger.manager.loggerDict.items()
+        if isinstance(logger, logging.Logger)
+    }
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    for name, logger in logging.Logger.manager.loggerDict.items():
+        if isinstance(logger, logging.Logger):
+            logger.disabled = disabled.get(name, False)
+
+
+@pytest.fixture
+def scratch_postgres_url():
+    """An empty PostgreSQL database for this test alone, dropped afterwards."""
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL not configured (set TEST_DATABASE_URL)")
+    server = create_engine(database_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {SCRATCH_DATABASE} WITH (FORCE)"))
+            connection.execute(text(f"CREATE DATABASE {SCRATCH_DATABASE}"))
+    except Exception as error:  # noqa: BLE001 - report any connection failure plainly
+        server.dispose()
+        message = f"PostgreSQL at {POSTGRES_URL} is not reachable: {error}"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    yield (
+        make_url(POSTGRES_URL).set(database=SCRATCH_DATABASE).render_as_string(hide_password=False)
+    )
+    with server.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {SCRATCH_DATABASE} WITH (FORCE)"))
+    server.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
+    return request.getfixturevalue("scratch_postgres_url")
+
+
+@pytest.fixture
+def migration_app(empty_database_url, preserved_logging):
+    app = create_app({"DATABASE_URL": empty_database_url, "SECRET_KEY": "x", "TESTING": True})
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def schema_differences() -> list:
+    """What autogenerate would write to make the database match the models."""
+    with db.engine.connect() as connection:
+        return compare_metadata(MigrationContext.configure(connection), db.metadata)
+
+
+def table_names() -> set[str]:
+    return set(inspect(db.engine).get_table_names())
+
+
+def test_the_migrations_have_a_single_head():
+    heads = ScriptDirectory(str(MIGRATIONS_DIRECTORY)).get_heads()
+    assert len(heads) == 1, f"several migration heads, merge them: {heads}"
+
+
+def test_upgrade_from_empty_builds_the_schema_of_the_models(migration_app):
+    with migration_app.app_context():
+        assert table_names() == set()
+        upgrade()
+        assert table_names() == set(db.metadata.tables) | {"alembic_version"}
+        assert schema_differences() == []
+
+
+def test_downgrade_to_base_then_upgrade_again_rebuilds_the_schema(migration_app):
+    with migration_app.app_context():
+        upgrade()
+        downgrade(revision="base")
+        assert table_names() <= {"alembic_version"}
+        upgrade()
+        assert schema_differences() == []
