@@ -8,10 +8,11 @@ from . import clocks, history
 
 
 def init_app(app):
-    # Registered once per process: the listeners read the app from the session's context.
+    # Registered once per process: the hooks work for any session of any app.
     if not event.contains(Session, "before_flush", _before_flush):
         event.listen(Session, "before_flush", _before_flush)
         event.listen(Session, "after_flush", _after_flush)
+    app.add_template_global(clocks.explain_case, "due_dates_of")
 
 
 def _before_flush(session, flush_context, instances):
@@ -20,3 +21,4 @@ def _before_flush(session, flush_context, instances):
 
 def _after_flush(session, flush_context):
     history.after_flush(session)
+    clocks.after_flush(session)

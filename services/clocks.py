@@ -1,17 +1,667 @@
-"""Due dates on save: reference numbers now, clocks filled in below."""
+"""Due dates on save, through every door, and recomputed when a calendar or target changes.
 
-from datetime import timezone
+A flush of the session runs `before_flush` (cases being saved get their reference number,
+clock pauses and due instants) and `after_flush` (open cases that depend on a changed
+calendar or SLA target are recomputed in bulk, each change written to their history).
+"""
 
-from models import Complaint, Ticket
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 
-from . import references
+from sqlalchemy import bindparam, inspect, select, update
+from sqlalchemy.orm import joinedload, selectinload
+
+from models import (
+    Calendar,
+    ClockPause,
+    Closure,
+    Complaint,
+    Division,
+    Extension,
+    HistoryEntry,
+    InternalReview,
+    OpeningWindow,
+    Participant,
+    PauseStatus,
+    SlaTarget,
+    Ticket,
+    WorkedHoliday,
+    utcnow,
+)
+from rules import clock as clock_rules
+from rules import deadlines as rules
+from rules.errors import RuleViolation
+from rules.vocabulary import (
+    COMPLAINT_CLOSED_STATUSES,
+    REVIEW_CLOSED_STATUSES,
+    TICKET_CLOSED_STATUSES,
+)
+
+from . import history, references
+
+CASE_TYPES = {Complaint: "complaint", Ticket: "ticket", InternalReview: "internal_review"}
+CLOSED = {
+    "complaint": COMPLAINT_CLOSED_STATUSES,
+    "ticket": TICKET_CLOSED_STATUSES,
+    "internal_review": REVIEW_CLOSED_STATUSES,
+}
+# A change to one of these fields restarts the clocks it feeds, met or not.
+CLOCK_INPUTS = {
+    "complaint": (
+        "kind",
+        "classification",
+        "received_at",
+        "registered_at",
+        "acknowledged_at",
+        "finalised_at",
+        "division_id",
+        "human_rights",
+    ),
+    "ticket": ("severity", "reported_at", "first_response_at", "resolved_at", "client_id"),
+    "internal_review": ("requested_at", "completed_at", "complaint_id"),
+}
+CALENDAR_PARTS = (OpeningWindow, Closure, WorkedHoliday)
+
+# What deadlines_of reads from a case's relations, loaded with it when recomputing in bulk.
+EAGER = {
+    Complaint: (selectinload(Complaint.extensions).joinedload(Extension.approved_by),),
+    InternalReview: (joinedload(InternalReview.complaint),),
+}
+
+_business_calendars: dict[tuple, clock_rules.BusinessCalendar] = {}
+
+
+# --- calendars and targets ------------------------------------------------------------
+
+
+def spec_of(calendar: Calendar) -> clock_rules.CalendarSpec:
+    windows = defaultdict(list)
+    for window in calendar.windows:
+        windows[window.weekday].append((window.opens_at, window.closes_at))
+    return clock_rules.CalendarSpec(
+        code=calendar.code,
+        name=calendar.name,
+        timezone=calendar.timezone,
+        windows={day: sorted(spans) for day, spans in windows.items()},
+        holiday_country=calendar.holiday_country or None,
+        holiday_subdivision=calendar.holiday_subdivision or None,
+        closures=tuple(
+            clock_rules.Closure(
+                name=c.name,
+                starts_on=c.starts_on,
+                ends_on=c.ends_on,
+                from_time=c.from_time,
+                until_time=c.until_time,
+            )
+            for c in calendar.closures
+        ),
+        worked_holidays=frozenset(w.day for w in calendar.worked_holidays),
+    )
+
+
+def _spec_key(spec: clock_rules.CalendarSpec) -> tuple:
+    return (
+        spec.code,
+        spec.timezone,
+        tuple(sorted((day, tuple(spans)) for day, spans in spec.windows.items())),
+        spec.holiday_country,
+        spec.holiday_subdivision,
+        tuple(spec.closures),
+        spec.worked_holidays,
+    )
+
+
+def business_calendar(calendar: Calendar) -> clock_rules.BusinessCalendar:
+    """The engine for a calendar row; engines are kept while their definition is unchanged."""
+    spec = spec_of(calendar)
+    key = _spec_key(spec)
+    engine = _business_calendars.get(key)
+    if engine is None:
+        try:
+            engine = clock_rules.BusinessCalendar(spec)
+        except clock_rules.CalendarError as error:
+            raise RuleViolation(f"Calendar {calendar.code}: {error}") from error
+        if len(_business_calendars) > 64:
+            _business_calendars.clear()
+        _business_calendars[key] = engine
+    return engine
+
+
+class Clocks:
+    """What one flush or recompute needs, loaded once: calendars, targets, pause statuses."""
+
+    def __init__(self, session):
+        self.session = session
+        self._engines: dict[int, clock_rules.BusinessCalendar] = {}
+        self._targets: dict[int, dict[str, rules.Target]] = {}
+        with session.no_autoflush:
+            self.target_rows = session.scalars(select(SlaTarget).where(SlaTarget.active)).all()
+            self.pause_statuses = {
+                (p.case_type, p.status) for p in session.scalars(select(PauseStatus))
+            }
+        self._default_ticket_calendar_id = None
+
+    def engine(self, calendar_id: int) -> clock_rules.BusinessCalendar:
+        if calendar_id not in self._engines:
+            with self.session.no_autoflush:
+                calendar = self.session.get(Calendar, calendar_id)
+                self._engines[calendar_id] = business_calendar(calendar)
+        return self._engines[calendar_id]
+
+    def targets(self, calendar_id: int) -> dict[str, rules.Target]:
+        """The targets for a case on this calendar (a target may name a calendar of its own)."""
+        if calendar_id not in self._targets:
+            self._targets[calendar_id] = {
+                row.key: rules.Target(
+                    key=row.key,
+                    name=row.name,
+                    amount=row.amount,
+                    unit=row.unit,
+                    calendar=self.engine(row.calendar_id or calendar_id),
+                    service_level_percent=(
+                        float(row.service_level_percent)
+                        if row.service_level_percent is not None
+                        else None
+                    ),
+                )
+                for row in self.target_rows
+            }
+        return self._targets[calendar_id]
+
+    def default_ticket_calendar_id(self) -> int:
+        if self._default_ticket_calendar_id is None:
+            code = _config("DEFAULT_TICKET_CALENDAR", "AU-VIC")
+            with self.session.no_autoflush:
+                found = self.session.scalar(select(Calendar.id).where(Calendar.code == code))
+            if found is None:
+                raise RuleViolation(
+                    f"The service desk's calendar {code} does not exist: "
+                    "an administrator must add it, or give the client a calendar."
+                )
+            self._default_ticket_calendar_id = found
+        return self._default_ticket_calendar_id
+
+    def is_pause(self, case_type: str, status: str | None) -> bool:
+        return (case_type, status) in self.pause_statuses
+
+    def calendar_id_of(self, case) -> int:
+        if isinstance(case, Complaint):
+            division = case.division or (
+                self.session.get(Division, case.division_id) if case.division_id else None
+            )
+            if division is None:
+                raise RuleViolation("A complaint must belong to a division.")
+            return division.calendar_id or division.calendar.id
+        if isinstance(case, Ticket):
+            client = case.client or (
+                self.session.get(Participant, case.client_id) if case.client_id else None
+            )
+            if client is not None and (client.calendar_id or client.calendar):
+                return client.calendar_id or client.calendar.id
+            return self.default_ticket_calendar_id()
+        complaint = case.complaint
+        if complaint is None:
+            raise RuleViolation("An internal review must be of a complaint.")
+        return self.calendar_id_of(complaint)
+
+
+def _config(name, default):
+    try:
+        from flask import current_app, has_app_context
+    except ImportError:  # pragma: no cover
+        return default
+    return current_app.config.get(name, default) if has_app_context() else default
+
+
+# --- facts ----------------------------------------------------------------------------
+
+
+def _latest_extension(extensions: Iterable[Extension]) -> rules.ExtensionFacts | None:
+    latest = max(
+        (e for e in extensions if e.new_due_at is not None),
+        key=lambda e: (e.approved_at or utcnow(), e.id or 0),
+        default=None,
+    )
+    if latest is None:
+        return None
+    return rules.ExtensionFacts(
+        new_due_at=latest.new_due_at,
+        reason=latest.reason or "",
+        approved_by=str(latest.approved_by) if latest.approved_by else "",
+        approved_at=latest.approved_at or utcnow(),
+    )
+
+
+def recorded_pauses(session, case_type: str, case_id: int | None) -> list[tuple]:
+    if case_id is None:
+        return []
+    with session.no_autoflush:
+        rows = session.execute(
+            select(ClockPause.started_at, ClockPause.ended_at)
+            .where(ClockPause.case_type == case_type, ClockPause.case_id == case_id)
+            .where(ClockPause.ended_at.is_not(None))
+            .order_by(ClockPause.started_at)
+        ).all()
+    return [(start, end) for start, end in rows]
+
+
+def deadlines_of(case, clocks: Clocks, pauses=None) -> list[rules.Deadline]:
+    """The deadlines of a case as it stands in the session."""
+    case_type = CASE_TYPES[type(case)]
+    if pauses is None:
+        pauses = recorded_pauses(clocks.session, case_type, case.id)
+    targets = clocks.targets(clocks.calendar_id_of(case))
+    if isinstance(case, Complaint):
+        facts = rules.ComplaintFacts(
+            kind=case.kind or "complaint",
+            classification=case.classification or None,
+            status=case.status or "received",
+            received_at=case.received_at,
+            registered_at=case.registered_at,
+            acknowledged_at=case.acknowledged_at,
+            finalised_at=case.finalised_at,
+            closed_at=case.closed_at,
+            human_rights=bool(case.human_rights),
+            extension=_latest_extension(case.extensions),
+            pauses=tuple(pauses),
+        )
+        return rules.complaint_deadlines(facts, targets)
+    if isinstance(case, Ticket):
+        facts = rules.TicketFacts(
+            severity=case.severity,
+            status=case.status or "new",
+            reported_at=case.reported_at,
+            first_response_at=case.first_response_at,
+            resolved_at=case.resolved_at,
+            pauses=tuple(pauses),
+        )
+        return rules.ticket_deadlines(facts, targets)
+    facts = rules.ReviewFacts(
+        status=case.status or "requested",
+        requested_at=case.requested_at,
+        completed_at=case.completed_at,
+        pauses=tuple(pauses),
+    )
+    return rules.review_deadlines(facts, targets)
+
+
+# --- on save --------------------------------------------------------------------------
 
 
 def before_flush(session):
-    for obj in list(session.new):
-        if isinstance(obj, Complaint) and not obj.reference:
-            obj.reference = references.allocate(
-                session, references.PREFIXES[obj.kind or "complaint"], obj.received_at.astimezone(timezone.utc).year
+    touched = [o for o in list(session.new) + list(session.dirty) if type(o) in CASE_TYPES]
+    # A new or changed extension moves its complaint's resolution due instant.
+    for obj in list(session.new) + list(session.dirty):
+        if isinstance(obj, Extension) and obj.complaint is not None:
+            if obj.complaint not in touched:
+                touched.append(obj.complaint)
+    changed_calendars, changed_keys = _configuration_changes(session)
+    if not touched and not changed_calendars and not changed_keys:
+        return
+    clocks = Clocks(session)
+    with session.no_autoflush:
+        for calendar_id in changed_calendars:
+            calendar = session.get(Calendar, calendar_id)
+            if calendar is not None and calendar not in session.deleted:
+                _validate_calendar(calendar)
+        now = utcnow()
+        for case in touched:
+            if case in session.deleted:
+                continue
+            _refresh(session, case, clocks, now)
+    if changed_calendars or changed_keys:
+        pending = session.info.setdefault("recompute", [set(), set()])
+        pending[0].update(changed_calendars)
+        pending[1].update(changed_keys)
+
+
+def _validate_calendar(calendar: Calendar) -> None:
+    problems = clock_rules.validate_spec(spec_of(calendar))
+    if problems:
+        raise RuleViolation(f"Calendar {calendar.code} was not saved: " + " ".join(problems))
+
+
+def _configuration_changes(session) -> tuple[set[int], set[str]]:
+    calendars, keys = set(), set()
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if isinstance(obj, Calendar):
+            if obj.id is not None:
+                calendars.add(obj.id)
+        elif isinstance(obj, CALENDAR_PARTS):
+            calendar_id = obj.calendar_id or (obj.calendar.id if obj.calendar else None)
+            if calendar_id is None:
+                old = inspect(obj).attrs.calendar_id.history.deleted
+                calendar_id = old[0] if old else None
+            if calendar_id is not None:
+                calendars.add(calendar_id)
+        elif isinstance(obj, SlaTarget):
+            keys.add(obj.key)
+            old = inspect(obj).attrs.key.history.deleted
+            keys.update(k for k in old if k)
+    return calendars, keys
+
+
+def _inputs_changed(case, case_type) -> bool:
+    state = inspect(case)
+    return any(state.attrs[name].history.has_changes() for name in CLOCK_INPUTS[case_type])
+
+
+def _refresh(session, case, clocks: Clocks, now: datetime) -> None:
+    case_type = CASE_TYPES[type(case)]
+    is_new = case.id is None
+    calendar_id = clocks.calendar_id_of(case)
+    engine = clocks.engine(calendar_id)
+    if isinstance(case, Complaint) and not case.reference:
+        if case.received_at is None:
+            raise RuleViolation("A complaint needs the instant it was received.")
+        case.reference = references.allocate(
+            session,
+            references.PREFIXES[case.kind or "complaint"],
+            case.received_at.astimezone(engine.tz).year,
+        )
+    elif isinstance(case, Ticket) and not case.reference:
+        if case.reported_at is None:
+            raise RuleViolation("A ticket needs the instant it was reported.")
+        case.reference = references.allocate(
+            session, "TKT", case.reported_at.astimezone(engine.tz).year
+        )
+
+    pauses = recorded_pauses(session, case_type, case.id)
+    status_history = inspect(case).attrs.status.history
+    old_status = status_history.deleted[0] if status_history.deleted else None
+    paused_now = clocks.is_pause(case_type, case.status)
+    if paused_now and case.paused_since is None:
+        case.paused_since = now
+        if not is_new:
+            history.note(session, case, "clock", "Clock paused: waiting on the complainant or client.")
+    elif not paused_now and case.paused_since is not None:
+        span = (case.paused_since, max(now, case.paused_since))
+        if not is_new:
+            session.add(
+                ClockPause(
+                    case_type=case_type,
+                    case_id=case.id,
+                    status=old_status or case.status,
+                    started_at=span[0],
+                    ended_at=span[1],
+                )
             )
-        elif isinstance(obj, Ticket) and not obj.reference:
-            obj.reference = references.allocate(session, "TKT", obj.reported_at.year)
+        pauses.append(span)
+        waited = engine.business_time_between(*span)
+        case.paused_since = None
+        if not is_new:
+            history.note(
+                session,
+                case,
+                "clock",
+                f"Clock resumed after {_duration_words(waited)} of business time waiting; "
+                "open due instants moved by that much.",
+            )
+
+    restart = is_new or _inputs_changed(case, case_type)
+    deadlines = deadlines_of(case, clocks, pauses)
+    for deadline in deadlines:
+        stored = getattr(case, deadline.field)
+        # A met deadline keeps its recorded outcome unless what it was timed from changed.
+        if deadline.done_at is not None and stored is not None and not restart:
+            continue
+        if stored != deadline.due:
+            setattr(case, deadline.field, deadline.due)
+    closed = case.status in CLOSED[case_type]
+    if hasattr(case, "next_due_at"):
+        case.next_due_at = rules.next_due(
+            deadlines, paused=case.paused_since is not None, closed=closed
+        )
+
+
+def _duration_words(span: timedelta) -> str:
+    minutes = int(span.total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = []
+    if hours:
+        parts.append(f"{hours} hour{'s' if hours != 1 else ''}")
+    if minutes or not parts:
+        parts.append(f"{minutes} minute{'s' if minutes != 1 else ''}")
+    return " ".join(parts)
+
+
+# --- recomputed when configuration changes --------------------------------------------
+
+
+def after_flush(session):
+    pending = session.info.pop("recompute", None)
+    if pending:
+        calendars, keys = pending
+        recompute(session, calendars, keys)
+
+
+def recompute(session, calendar_ids: Iterable[int] = (), sla_keys: Iterable[str] = ()) -> int:
+    """Recompute the open cases that depend on these calendars or SLA targets.
+
+    Returns how many cases had a due instant changed. Each gets a history entry.
+    Met deadlines and closed cases keep their recorded outcome.
+    """
+    calendar_ids, sla_keys = set(calendar_ids), set(sla_keys)
+    changed = 0
+    with session.no_autoflush:
+        clocks = Clocks(session)
+        reason = _reason(session, calendar_ids, sla_keys)
+        for model in (Complaint, Ticket, InternalReview):
+            query = _affected(session, model, clocks, calendar_ids, sla_keys)
+            if query is not None:
+                changed += _recompute_cases(
+                    session, model, CASE_TYPES[model], query, clocks, reason
+                )
+    return changed
+
+
+def _reason(session, calendar_ids, sla_keys) -> str:
+    parts = []
+    if calendar_ids:
+        codes = session.scalars(select(Calendar.code).where(Calendar.id.in_(calendar_ids))).all()
+        parts.append("calendar " + ", ".join(sorted(codes)))
+    if sla_keys:
+        parts.append("SLA target " + ", ".join(sorted(sla_keys)))
+    return "Due dates recomputed after a change to " + " and ".join(parts) + "."
+
+
+def _targets_use(clocks: Clocks, prefix: str, calendar_ids: set[int]) -> bool:
+    return any(
+        row.key.startswith(prefix) and row.calendar_id in calendar_ids
+        for row in clocks.target_rows
+    )
+
+
+def _affected(session, model, clocks, calendar_ids, sla_keys):
+    case_type = CASE_TYPES[model]
+    prefix = f"{case_type}."
+    everything = any(k.startswith(prefix) for k in sla_keys) or _targets_use(
+        clocks, prefix, calendar_ids
+    )
+    if not everything and not calendar_ids:
+        return None
+    query = select(model.id).where(model.status.not_in(CLOSED[case_type]))
+    if everything:
+        return query
+    if model is Complaint:
+        return query.join(Division, Division.id == Complaint.division_id).where(
+            Division.calendar_id.in_(calendar_ids)
+        )
+    if model is InternalReview:
+        return (
+            query.join(Complaint, Complaint.id == InternalReview.complaint_id)
+            .join(Division, Division.id == Complaint.division_id)
+            .where(Division.calendar_id.in_(calendar_ids))
+        )
+    client_calendar = select(Participant.calendar_id).where(Participant.id == Ticket.client_id)
+    condition = client_calendar.scalar_subquery().in_(calendar_ids)
+    default_id = clocks.default_ticket_calendar_id()
+    if default_id in calendar_ids:
+        condition = condition | client_calendar.scalar_subquery().is_(None)
+    return query.where(condition)
+
+
+def _recompute_cases(session, model, case_type, id_query, clocks, reason) -> int:
+    ids = session.scalars(id_query).all()
+    changed = 0
+    table = model.__table__
+    due_fields = [c.name for c in table.columns if c.name.endswith(("_due_at", "_from"))]
+    if "next_due_at" in table.c and "next_due_at" not in due_fields:
+        due_fields.append("next_due_at")
+    now = utcnow()
+    for start in range(0, len(ids), 2000):
+        chunk = ids[start : start + 2000]
+        pauses = defaultdict(list)
+        for case_id, begin, end in session.execute(
+            select(ClockPause.case_id, ClockPause.started_at, ClockPause.ended_at).where(
+                ClockPause.case_type == case_type,
+                ClockPause.case_id.in_(chunk),
+                ClockPause.ended_at.is_not(None),
+            )
+        ):
+            pauses[case_id].append((begin, end))
+        with session.no_autoflush:
+            cases = session.scalars(
+                select(model).where(model.id.in_(chunk)).options(*EAGER.get(model, ()))
+            ).all()
+        updates, entries = [], []
+        for case in cases:
+            deadlines = deadlines_of(case, clocks, pauses.get(case.id, []))
+            values = {}
+            for deadline in deadlines:
+                stored = getattr(case, deadline.field)
+                if deadline.done_at is not None and stored is not None:
+                    continue
+                if stored != deadline.due:
+                    values[deadline.field] = deadline.due
+            if hasattr(case, "next_due_at"):
+                current = {d.field: values.get(d.field, getattr(case, d.field)) for d in deadlines}
+                next_due_at = rules.next_due(
+                    [
+                        rules.Deadline(d.field, d.label, d.target, d.start, current[d.field],
+                                       d.done_at, d.obligation)
+                        for d in deadlines
+                    ],
+                    paused=case.paused_since is not None,
+                    closed=False,
+                )
+                if next_due_at != case.next_due_at:
+                    values["next_due_at"] = next_due_at
+            if not values:
+                continue
+            changes = {
+                name: [_iso(getattr(case, name)), _iso(value)] for name, value in values.items()
+            }
+            row = {name: getattr(case, name) for name in due_fields}
+            row.update(values)
+            row["_id"] = case.id
+            updates.append(row)
+            entries.append(
+                {
+                    "at": now,
+                    "user_id": history.current_user_id(),
+                    "record_type": type(case).__name__,
+                    "record_id": case.id,
+                    "action": "recompute",
+                    "summary": reason,
+                    "changes": json.dumps(changes),
+                }
+            )
+        if updates:
+            connection = session.connection()
+            connection.execute(
+                update(table)
+                .where(table.c.id == bindparam("_id"))
+                .values(
+                    {name: bindparam(name) for name in due_fields}
+                    | {"version": table.c.version + 1}
+                ),
+                updates,
+            )
+            connection.execute(HistoryEntry.__table__.insert(), entries)
+            for case in cases:
+                session.expire(case)
+            changed += len(updates)
+    return changed
+
+
+def _iso(value):
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+# --- shown to people ------------------------------------------------------------------
+
+
+def explain_case(case, now: datetime | None = None) -> list[dict]:
+    """Per due instant: target, state and the explanation, in the calendar's local time."""
+    from sqlalchemy.orm import object_session
+
+    session = object_session(case)
+    if session is None or case.id is None:
+        return []
+    now = now or utcnow()
+    clocks = Clocks(session)
+    case_type = CASE_TYPES[type(case)]
+    pauses = recorded_pauses(session, case_type, case.id)
+    engine = clocks.engine(clocks.calendar_id_of(case))
+    closed = case.status in CLOSED[case_type]
+    rows = []
+    for deadline in deadlines_of(case, clocks, pauses):
+        stored = getattr(case, deadline.field)
+        if deadline.done_at is not None and stored is not None:
+            deadline = rules.Deadline(
+                deadline.field, deadline.label, deadline.target, deadline.start, stored,
+                deadline.done_at, deadline.obligation, deadline.pauses, deadline.extension,
+                deadline.notes,
+            )
+        lines = []
+        if deadline.target is not None and deadline.start is not None:
+            lines = deadline.target.explain(deadline.start, deadline.pauses).lines(engine.tz)
+            if deadline.due != stored and stored is not None:
+                lines.append(
+                    "The recorded due instant was kept: the deadline was met before a "
+                    "later change to the calendar or target."
+                )
+        if deadline.extension is not None:
+            ext = deadline.extension
+            lines.append(
+                f"Extended to {_local(ext.new_due_at, engine.tz)} by {ext.approved_by} on "
+                f"{_local(ext.approved_at, engine.tz)}: {ext.reason}"
+            )
+        lines.extend(deadline.notes)
+        if deadline.target is None and deadline.start is not None:
+            lines.append("No SLA target is set for this step: an administrator can add one.")
+        rows.append(
+            {
+                "label": deadline.label,
+                "target": deadline.target.describe() if deadline.target else "",
+                "due": _local(stored or deadline.due, engine.tz),
+                "done": _local(deadline.done_at, engine.tz),
+                "state": rules.deadline_state(
+                    deadline, now, paused_since=case.paused_since, closed=closed
+                ),
+                "lines": lines,
+            }
+        )
+    if case.paused_since is not None:
+        rows.append(
+            {
+                "label": "Clock paused",
+                "target": "",
+                "due": "",
+                "done": "",
+                "state": "paused",
+                "lines": [
+                    f"Waiting since {_local(case.paused_since, engine.tz)}: open due instants "
+                    "move by the business time spent waiting when work resumes."
+                ],
+            }
+        )
+    return rows
+
+
+def _local(instant: datetime | None, tz) -> str:
+    return instant.astimezone(tz).strftime("%d/%m/%Y %H:%M") if instant else ""
+
