@@ -89,7 +89,7 @@ class Closure(db.Model):
 
 
 class WorkedHoliday(db.Model):
-    """A statutory holiday this calendar's office works (e.g. the Show holiday outside Brisbane)."""
+    """A statutory holiday this calendar's office works (the Show holiday outside Brisbane)."""
 
     __tablename__ = "worked_holiday"
     __table_args__ = (UniqueConstraint("calendar_id", "day", name="uq_worked_holiday_day"),)

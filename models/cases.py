@@ -54,9 +54,7 @@ class Complaint(Versioned, db.Model):
     coordinator = relationship("Participant", foreign_keys=[coordinator_id])
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id"), index=True)
     manager = relationship("Participant", foreign_keys=[manager_id])
-    decision_maker_id: Mapped[int | None] = mapped_column(
-        ForeignKey("participant.id"), index=True
-    )
+    decision_maker_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id"), index=True)
     decision_maker = relationship("Participant", foreign_keys=[decision_maker_id])
     subjects = relationship("Participant", secondary=complaint_subject)
     involved = relationship("Participant", secondary=complaint_involved)

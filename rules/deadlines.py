@@ -33,7 +33,9 @@ class Target:
             if self.service_level_percent
             else ""
         )
-        return f"{self.amount} {UNITS.get(self.unit, self.unit)} on {self.calendar.spec.code}{level}"
+        return (
+            f"{self.amount} {UNITS.get(self.unit, self.unit)} on {self.calendar.spec.code}{level}"
+        )
 
     def due(self, start: datetime, pauses: Sequence[Span] = ()) -> datetime:
         return self.calendar.due(start, self.amount, self.unit, pauses=pauses)

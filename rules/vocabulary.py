@@ -119,9 +119,13 @@ SLA_KEYS = {
     "complaint.acknowledgement": "Complainant acknowledged (from registration)",
     "complaint.resolution.informal": "Informal complaint resolved (from receipt)",
     "complaint.resolution.standard": "Formal standard complaint resolved (from receipt)",
-    "complaint.resolution.complex": "Formal complex complaint resolved (from receipt, before extension)",
+    "complaint.resolution.complex": (
+        "Formal complex complaint resolved (from receipt, before extension)"
+    ),
     "complaint.review_request_window": "Internal review may be asked for (from the response)",
-    "complaint.human_rights_commissioner": "Human-rights complaint may go to the Commissioner (from receipt)",
+    "complaint.human_rights_commissioner": (
+        "Human-rights complaint may go to the Commissioner (from receipt)"
+    ),
     "internal_review.resolution": "Internal review resolved (from the request)",
     "ticket.first_response.1": "Severity 1 first response",
     "ticket.resolution.1": "Severity 1 resolution",

@@ -23,8 +23,24 @@ from rules.vocabulary import CAPACITIES, SLA_KEYS
 
 CALENDARS = [
     # code, name, time zone, opens, closes, holidays country, subdivision
-    ("AU-QLD", "Queensland business days", "Australia/Brisbane", time(8, 30), time(17), "AU", "QLD"),
-    ("AU-VIC", "Victorian help desk hours", "Australia/Melbourne", time(8, 30), time(17, 30), "AU", "VIC"),
+    (
+        "AU-QLD",
+        "Queensland business days",
+        "Australia/Brisbane",
+        time(8, 30),
+        time(17),
+        "AU",
+        "QLD",
+    ),
+    (
+        "AU-VIC",
+        "Victorian help desk hours",
+        "Australia/Melbourne",
+        time(8, 30),
+        time(17, 30),
+        "AU",
+        "VIC",
+    ),
 ]
 
 # key: (amount, unit, calendar code or None for the case's own, service level %)
@@ -137,7 +153,9 @@ def load() -> None:
         _get_or_add(PauseStatus, {"case_type": case_type, "status": status})
     calendars = {}
     for code, name, tz, opens, closes, country, subdivision in CALENDARS:
-        calendar = db.session.execute(db.select(Calendar).filter_by(code=code)).scalar_one_or_none()
+        calendar = db.session.execute(
+            db.select(Calendar).filter_by(code=code)
+        ).scalar_one_or_none()
         if calendar is None:
             calendar = Calendar(
                 code=code,

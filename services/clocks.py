@@ -8,6 +8,7 @@ calendar or SLA target are recomputed in bulk, each change written to their hist
 import json
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, inspect, select, update
@@ -375,7 +376,9 @@ def _refresh(session, case, clocks: Clocks, now: datetime) -> None:
     if paused_now and case.paused_since is None:
         case.paused_since = now
         if not is_new:
-            history.note(session, case, "clock", "Clock paused: waiting on the complainant or client.")
+            history.note(
+                session, case, "clock", "Clock paused: waiting on the complainant or client."
+            )
     elif not paused_now and case.paused_since is not None:
         span = (case.paused_since, max(now, case.paused_since))
         if not is_new:
@@ -539,11 +542,7 @@ def _recompute_cases(session, model, case_type, id_query, clocks, reason) -> int
             if hasattr(case, "next_due_at"):
                 current = {d.field: values.get(d.field, getattr(case, d.field)) for d in deadlines}
                 next_due_at = rules.next_due(
-                    [
-                        rules.Deadline(d.field, d.label, d.target, d.start, current[d.field],
-                                       d.done_at, d.obligation)
-                        for d in deadlines
-                    ],
+                    [replace(d, due=current[d.field]) for d in deadlines],
                     paused=case.paused_since is not None,
                     closed=False,
                 )
@@ -611,11 +610,7 @@ def explain_case(case, now: datetime | None = None) -> list[dict]:
     for deadline in deadlines_of(case, clocks, pauses):
         stored = getattr(case, deadline.field)
         if deadline.done_at is not None and stored is not None:
-            deadline = rules.Deadline(
-                deadline.field, deadline.label, deadline.target, deadline.start, stored,
-                deadline.done_at, deadline.obligation, deadline.pauses, deadline.extension,
-                deadline.notes,
-            )
+            deadline = replace(deadline, due=stored)
         lines = []
         if deadline.target is not None and deadline.start is not None:
             lines = deadline.target.explain(deadline.start, deadline.pauses).lines(engine.tz)
@@ -664,4 +659,3 @@ def explain_case(case, now: datetime | None = None) -> list[dict]:
 
 def _local(instant: datetime | None, tz) -> str:
     return instant.astimezone(tz).strftime("%d/%m/%Y %H:%M") if instant else ""
-

@@ -242,9 +242,7 @@ def test_changing_an_sla_target_recomputes_the_open_cases_it_governs(make):
     db.session.commit()
     db.session.refresh(complaint)
     assert complaint.acknowledgement_due_at == at(brisbane(2026, 3, 16, 17, 0))
-    assert any(
-        "SLA target complaint.acknowledgement" in e.summary for e in history_of(complaint)
-    )
+    assert any("SLA target complaint.acknowledgement" in e.summary for e in history_of(complaint))
 
 
 def test_a_calendar_with_overlapping_windows_is_refused_and_not_saved(make):
