@@ -22,7 +22,8 @@ from models import db
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 MIGRATIONS_DIRECTORY = Path(__file__).resolve().parent.parent / "migrations"
-SCRATCH_DATABASE = "portal_migrations_test"
+# One per test process, so that two runs on one server do not drop each other's database.
+SCRATCH_DATABASE = f"portal_migrations_test_{os.getpid()}"
 
 
 @pytest.fixture
