@@ -6,6 +6,7 @@ Pure: facts and targets in, deadlines out. The calendar arithmetic is rules.cloc
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from types import MappingProxyType
 
 from .clock import BusinessCalendar, Explanation
 from .vocabulary import UNITS
@@ -16,7 +17,7 @@ AT_RISK_SHARE = 0.25
 Span = tuple[datetime, datetime]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Target:
     """An SLA target with its calendar resolved for the case at hand."""
 
@@ -44,7 +45,7 @@ class Target:
         return self.calendar.explain(start, self.amount, self.unit, pauses=pauses)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ExtensionFacts:
     new_due_at: datetime
     reason: str
@@ -52,7 +53,7 @@ class ExtensionFacts:
     approved_at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Deadline:
     field: str  # the column it is stored in
     label: str
@@ -68,7 +69,7 @@ class Deadline:
     notes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ComplaintFacts:
     kind: str
     classification: str | None
@@ -83,7 +84,7 @@ class ComplaintFacts:
     pauses: tuple[Span, ...] = field(default_factory=tuple)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TicketFacts:
     severity: str
     status: str
@@ -93,7 +94,7 @@ class TicketFacts:
     pauses: tuple[Span, ...] = field(default_factory=tuple)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ReviewFacts:
     status: str
     requested_at: datetime
@@ -101,16 +102,28 @@ class ReviewFacts:
     pauses: tuple[Span, ...] = field(default_factory=tuple)
 
 
-def _deadline(field_name, label, target, start, done_at=None, pauses=(), **extra) -> Deadline:
+Recorded = Mapping[str, datetime | None]
+NOTHING_RECORDED: Recorded = MappingProxyType({})
+
+
+def _deadline(
+    recorded: Recorded, field_name, label, target, start, done_at=None, pauses=(), **extra
+) -> Deadline:
     if target is None or start is None:
         return Deadline(field_name, label, target, start, None, done_at, **extra)
-    due = target.due(start, pauses)
+    # A met deadline keeps the due instant it was met against, whatever changed since.
+    kept = recorded.get(field_name) if done_at is not None else None
+    due = kept or target.due(start, pauses)
     return Deadline(field_name, label, target, start, due, done_at, pauses=tuple(pauses), **extra)
 
 
-def complaint_deadlines(facts: ComplaintFacts, targets: Mapping[str, Target]) -> list[Deadline]:
+def complaint_deadlines(
+    facts: ComplaintFacts, targets: Mapping[str, Target], recorded: Recorded = NOTHING_RECORDED
+) -> list[Deadline]:
+    """`recorded`: the due instants stored so far; met ones are kept, not recomputed."""
     deadlines = [
         _deadline(
+            recorded,
             "registration_due_at",
             "Entered in the register",
             targets.get(f"complaint.registration.{facts.kind}"),
@@ -122,6 +135,7 @@ def complaint_deadlines(facts: ComplaintFacts, targets: Mapping[str, Target]) ->
         return deadlines
     deadlines.append(
         _deadline(
+            recorded,
             "acknowledgement_due_at",
             "Complainant acknowledged",
             targets.get("complaint.acknowledgement"),
@@ -139,6 +153,7 @@ def complaint_deadlines(facts: ComplaintFacts, targets: Mapping[str, Target]) ->
             "to the complainant."
         )
     resolution = _deadline(
+        recorded,
         "resolution_due_at",
         "Resolved (response given)",
         targets.get(f"complaint.resolution.{classification}"),
@@ -161,6 +176,7 @@ def complaint_deadlines(facts: ComplaintFacts, targets: Mapping[str, Target]) ->
     deadlines.append(resolution)
     deadlines.append(
         _deadline(
+            recorded,
             "review_request_due_at",
             "Internal review may be asked for until",
             targets.get("complaint.review_request_window"),
@@ -171,6 +187,7 @@ def complaint_deadlines(facts: ComplaintFacts, targets: Mapping[str, Target]) ->
     if facts.human_rights:
         deadlines.append(
             _deadline(
+                recorded,
                 "human_rights_commissioner_from",
                 "May go to the Human Rights Commissioner from",
                 targets.get("complaint.human_rights_commissioner"),
@@ -181,9 +198,12 @@ def complaint_deadlines(facts: ComplaintFacts, targets: Mapping[str, Target]) ->
     return deadlines
 
 
-def ticket_deadlines(facts: TicketFacts, targets: Mapping[str, Target]) -> list[Deadline]:
+def ticket_deadlines(
+    facts: TicketFacts, targets: Mapping[str, Target], recorded: Recorded = NOTHING_RECORDED
+) -> list[Deadline]:
     return [
         _deadline(
+            recorded,
             "first_response_due_at",
             "First response",
             targets.get(f"ticket.first_response.{facts.severity}"),
@@ -192,6 +212,7 @@ def ticket_deadlines(facts: TicketFacts, targets: Mapping[str, Target]) -> list[
             facts.pauses,
         ),
         _deadline(
+            recorded,
             "resolution_due_at",
             "Resolution",
             targets.get(f"ticket.resolution.{facts.severity}"),
@@ -202,9 +223,12 @@ def ticket_deadlines(facts: TicketFacts, targets: Mapping[str, Target]) -> list[
     ]
 
 
-def review_deadlines(facts: ReviewFacts, targets: Mapping[str, Target]) -> list[Deadline]:
+def review_deadlines(
+    facts: ReviewFacts, targets: Mapping[str, Target], recorded: Recorded = NOTHING_RECORDED
+) -> list[Deadline]:
     return [
         _deadline(
+            recorded,
             "due_at",
             "Internal review resolved",
             targets.get("internal_review.resolution"),

@@ -8,11 +8,9 @@ calendar or SLA target are recomputed in bulk, each change written to their hist
 import json
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, inspect, select, update
-from sqlalchemy.orm import joinedload, selectinload
 
 from models import (
     Calendar,
@@ -64,12 +62,6 @@ CLOCK_INPUTS = {
     "internal_review": ("requested_at", "completed_at", "complaint_id"),
 }
 CALENDAR_PARTS = (OpeningWindow, Closure, WorkedHoliday)
-
-# What deadlines_of reads from a case's relations, loaded with it when recomputing in bulk.
-EAGER = {
-    Complaint: (selectinload(Complaint.extensions).joinedload(Extension.approved_by),),
-    InternalReview: (joinedload(InternalReview.complaint),),
-}
 
 _business_calendars: dict[tuple, clock_rules.BusinessCalendar] = {}
 
@@ -159,7 +151,7 @@ class Clocks:
                     key=row.key,
                     name=row.name,
                     amount=row.amount,
-                    unit=row.unit,
+                    unit=clock_rules.parse_unit(row.unit),
                     calendar=self.engine(row.calendar_id or calendar_id),
                     service_level_percent=(
                         float(row.service_level_percent)
@@ -248,13 +240,43 @@ def recorded_pauses(session, case_type: str, case_id: int | None) -> list[tuple]
     return [(start, end) for start, end in rows]
 
 
-def deadlines_of(case, clocks: Clocks, pauses=None) -> list[rules.Deadline]:
-    """The deadlines of a case as it stands in the session."""
+def deadlines_of(case, clocks: Clocks, pauses=None, *, keep_met=True) -> list[rules.Deadline]:
+    """The deadlines of a case as it stands in the session.
+
+    keep_met: met deadlines keep their recorded due instant (False when what they were
+    timed from has changed).
+    """
     case_type = CASE_TYPES[type(case)]
     if pauses is None:
         pauses = recorded_pauses(clocks.session, case_type, case.id)
+    extension = _latest_extension(case.extensions) if case_type == "complaint" else None
     targets = clocks.targets(clocks.calendar_id_of(case))
-    if isinstance(case, Complaint):
+    recorded = recorded_dues(case, case_type) if keep_met else rules.NOTHING_RECORDED
+    return compute_deadlines(case_type, case, pauses, extension, targets, recorded)
+
+
+DUE_FIELDS = {
+    "complaint": (
+        "registration_due_at",
+        "acknowledgement_due_at",
+        "resolution_due_at",
+        "review_request_due_at",
+        "human_rights_commissioner_from",
+    ),
+    "ticket": ("first_response_due_at", "resolution_due_at"),
+    "internal_review": ("due_at",),
+}
+
+
+def recorded_dues(case, case_type) -> dict:
+    return {name: getattr(case, name) for name in DUE_FIELDS[case_type]}
+
+
+def compute_deadlines(
+    case_type, case, pauses, extension, targets, recorded=rules.NOTHING_RECORDED
+) -> list[rules.Deadline]:
+    """Deadlines from anything with the case's attributes: a model object or a result row."""
+    if case_type == "complaint":
         facts = rules.ComplaintFacts(
             kind=case.kind or "complaint",
             classification=case.classification or None,
@@ -265,11 +287,11 @@ def deadlines_of(case, clocks: Clocks, pauses=None) -> list[rules.Deadline]:
             finalised_at=case.finalised_at,
             closed_at=case.closed_at,
             human_rights=bool(case.human_rights),
-            extension=_latest_extension(case.extensions),
+            extension=extension,
             pauses=tuple(pauses),
         )
-        return rules.complaint_deadlines(facts, targets)
-    if isinstance(case, Ticket):
+        return rules.complaint_deadlines(facts, targets, recorded)
+    if case_type == "ticket":
         facts = rules.TicketFacts(
             severity=case.severity,
             status=case.status or "new",
@@ -278,14 +300,14 @@ def deadlines_of(case, clocks: Clocks, pauses=None) -> list[rules.Deadline]:
             resolved_at=case.resolved_at,
             pauses=tuple(pauses),
         )
-        return rules.ticket_deadlines(facts, targets)
+        return rules.ticket_deadlines(facts, targets, recorded)
     facts = rules.ReviewFacts(
         status=case.status or "requested",
         requested_at=case.requested_at,
         completed_at=case.completed_at,
         pauses=tuple(pauses),
     )
-    return rules.review_deadlines(facts, targets)
+    return rules.review_deadlines(facts, targets, recorded)
 
 
 # --- on save --------------------------------------------------------------------------
@@ -404,13 +426,9 @@ def _refresh(session, case, clocks: Clocks, now: datetime) -> None:
             )
 
     restart = is_new or _inputs_changed(case, case_type)
-    deadlines = deadlines_of(case, clocks, pauses)
+    deadlines = deadlines_of(case, clocks, pauses, keep_met=not restart)
     for deadline in deadlines:
-        stored = getattr(case, deadline.field)
-        # A met deadline keeps its recorded outcome unless what it was timed from changed.
-        if deadline.done_at is not None and stored is not None and not restart:
-            continue
-        if stored != deadline.due:
+        if getattr(case, deadline.field) != deadline.due:
             setattr(case, deadline.field, deadline.due)
     closed = case.status in CLOSED[case_type]
     if hasattr(case, "next_due_at"):
@@ -506,14 +524,89 @@ def _affected(session, model, clocks, calendar_ids, sla_keys):
     return query.where(condition)
 
 
+# The columns the clocks read, per case type, besides the due instants themselves.
+FACT_FIELDS = {
+    "complaint": (
+        "id",
+        "kind",
+        "classification",
+        "status",
+        "received_at",
+        "registered_at",
+        "acknowledged_at",
+        "finalised_at",
+        "closed_at",
+        "human_rights",
+        "paused_since",
+        "next_due_at",
+    ),
+    "ticket": (
+        "id",
+        "severity",
+        "status",
+        "reported_at",
+        "first_response_at",
+        "resolved_at",
+        "paused_since",
+        "next_due_at",
+    ),
+    "internal_review": ("id", "status", "requested_at", "completed_at", "paused_since"),
+}
+
+
+def _case_rows(session, model, case_type, chunk):
+    """The columns the clocks read, with the calendar each case runs on, for some cases."""
+    table = model.__table__
+    columns = [table.c[name] for name in FACT_FIELDS[case_type] + DUE_FIELDS[case_type]]
+    if model is Complaint:
+        query = select(*columns, Division.calendar_id).join(
+            Division, Division.id == Complaint.division_id
+        )
+    elif model is Ticket:
+        query = select(*columns, Participant.calendar_id).outerjoin(
+            Participant, Participant.id == Ticket.client_id
+        )
+    else:
+        query = (
+            select(*columns, Division.calendar_id)
+            .join(Complaint, Complaint.id == InternalReview.complaint_id)
+            .join(Division, Division.id == Complaint.division_id)
+        )
+    return session.execute(query.where(table.c.id.in_(chunk))).all()
+
+
+def _latest_extensions(session, chunk) -> dict[int, rules.ExtensionFacts]:
+    latest = {}
+    rows = session.execute(
+        select(Extension, Participant)
+        .join(Participant, Participant.id == Extension.approved_by_id)
+        .where(Extension.complaint_id.in_(chunk))
+        .order_by(Extension.approved_at, Extension.id)
+    ).all()
+    for extension, approver in rows:
+        latest[extension.complaint_id] = rules.ExtensionFacts(
+            new_due_at=extension.new_due_at,
+            reason=extension.reason or "",
+            approved_by=str(approver),
+            approved_at=extension.approved_at,
+        )
+    return latest
+
+
 def _recompute_cases(session, model, case_type, id_query, clocks, reason) -> int:
     ids = session.scalars(id_query).all()
     changed = 0
     table = model.__table__
-    due_fields = [c.name for c in table.columns if c.name.endswith(("_due_at", "_from"))]
-    if "next_due_at" in table.c and "next_due_at" not in due_fields:
-        due_fields.append("next_due_at")
+    due_fields = DUE_FIELDS[case_type]
+    written = due_fields + (("next_due_at",) if "next_due_at" in table.c else ())
     now = utcnow()
+    user_id = history.current_user_id()
+    default_calendar_id = clocks.default_ticket_calendar_id() if model is Ticket else None
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("_id"))
+        .values({name: bindparam(name) for name in written} | {"version": table.c.version + 1})
+    )
     for start in range(0, len(ids), 2000):
         chunk = ids[start : start + 2000]
         pauses = defaultdict(list)
@@ -525,44 +618,38 @@ def _recompute_cases(session, model, case_type, id_query, clocks, reason) -> int
             )
         ):
             pauses[case_id].append((begin, end))
-        with session.no_autoflush:
-            cases = session.scalars(
-                select(model).where(model.id.in_(chunk)).options(*EAGER.get(model, ()))
-            ).all()
+        extensions = _latest_extensions(session, chunk) if model is Complaint else {}
         updates, entries = [], []
-        for case in cases:
-            deadlines = deadlines_of(case, clocks, pauses.get(case.id, []))
-            values = {}
-            for deadline in deadlines:
-                stored = getattr(case, deadline.field)
-                if deadline.done_at is not None and stored is not None:
-                    continue
-                if stored != deadline.due:
-                    values[deadline.field] = deadline.due
-            if hasattr(case, "next_due_at"):
-                current = {d.field: values.get(d.field, getattr(case, d.field)) for d in deadlines}
-                next_due_at = rules.next_due(
-                    [replace(d, due=current[d.field]) for d in deadlines],
-                    paused=case.paused_since is not None,
-                    closed=False,
+        for row in _case_rows(session, model, case_type, chunk):
+            stored = row._asdict()
+            deadlines = compute_deadlines(
+                case_type,
+                row,
+                pauses.get(row.id, ()),
+                extensions.get(row.id),
+                clocks.targets(row.calendar_id or default_calendar_id),
+                stored,
+            )
+            values = {deadline.field: deadline.due for deadline in deadlines}
+            if "next_due_at" in written:
+                values["next_due_at"] = rules.next_due(
+                    deadlines, paused=row.paused_since is not None, closed=False
                 )
-                if next_due_at != case.next_due_at:
-                    values["next_due_at"] = next_due_at
-            if not values:
-                continue
             changes = {
-                name: [_iso(getattr(case, name)), _iso(value)] for name, value in values.items()
+                name: [_iso(stored[name]), _iso(value)]
+                for name, value in values.items()
+                if stored[name] != value
             }
-            row = {name: getattr(case, name) for name in due_fields}
-            row.update(values)
-            row["_id"] = case.id
-            updates.append(row)
+            if not changes:
+                continue
+            updates.append({name: values.get(name, stored[name]) for name in written})
+            updates[-1]["_id"] = row.id
             entries.append(
                 {
                     "at": now,
-                    "user_id": history.current_user_id(),
-                    "record_type": type(case).__name__,
-                    "record_id": case.id,
+                    "user_id": user_id,
+                    "record_type": model.__name__,
+                    "record_id": row.id,
                     "action": "recompute",
                     "summary": reason,
                     "changes": json.dumps(changes),
@@ -570,20 +657,18 @@ def _recompute_cases(session, model, case_type, id_query, clocks, reason) -> int
             )
         if updates:
             connection = session.connection()
-            connection.execute(
-                update(table)
-                .where(table.c.id == bindparam("_id"))
-                .values(
-                    {name: bindparam(name) for name in due_fields}
-                    | {"version": table.c.version + 1}
-                ),
-                updates,
-            )
+            connection.execute(statement, updates)
             connection.execute(HistoryEntry.__table__.insert(), entries)
-            for case in cases:
-                session.expire(case)
+            _expire_loaded(session, model, {u["_id"] for u in updates})
             changed += len(updates)
     return changed
+
+
+def _expire_loaded(session, model, ids) -> None:
+    """Objects already in the session for rows updated behind its back are reloaded on use."""
+    for obj in list(session.identity_map.values()):
+        if type(obj) is model and obj.id in ids:
+            session.expire(obj)
 
 
 def _iso(value):
@@ -609,16 +694,9 @@ def explain_case(case, now: datetime | None = None) -> list[dict]:
     rows = []
     for deadline in deadlines_of(case, clocks, pauses):
         stored = getattr(case, deadline.field)
-        if deadline.done_at is not None and stored is not None:
-            deadline = replace(deadline, due=stored)
         lines = []
         if deadline.target is not None and deadline.start is not None:
             lines = deadline.target.explain(deadline.start, deadline.pauses).lines(engine.tz)
-            if deadline.due != stored and stored is not None:
-                lines.append(
-                    "The recorded due instant was kept: the deadline was met before a "
-                    "later change to the calendar or target."
-                )
         if deadline.extension is not None:
             ext = deadline.extension
             lines.append(
