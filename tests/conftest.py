@@ -9,7 +9,7 @@ import re
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from app import create_app
 from models import (
@@ -45,23 +45,39 @@ def pytest_report_header(config):
 
 
 @pytest.fixture(scope="session")
-def postgres_engine():
+def postgres_url():
+    """A database of this test run's own on the PostgreSQL server, dropped afterwards.
+
+    Two runs on one server (two developers, or a run beside CI) never drop each
+    other's tables.
+    """
     if not POSTGRES_URL:
         pytest.skip("PostgreSQL not configured (set TEST_DATABASE_URL)")
     from app import database_url
 
-    engine = create_engine(database_url(POSTGRES_URL))
+    scratch = f"portal_test_{os.getpid()}"
+    server = create_engine(database_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
     try:
-        with engine.connect() as connection:
-            connection.execute(text("select 1"))
+        with server.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {scratch} WITH (FORCE)"))
+            connection.execute(text(f"CREATE DATABASE {scratch}"))
     except Exception as error:  # noqa: BLE001 - report any connection failure plainly
+        server.dispose()
         message = f"PostgreSQL at {POSTGRES_URL} is not reachable: {error}"
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
-    db.metadata.drop_all(engine)
-    with engine.begin() as connection:
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    yield make_url(POSTGRES_URL).set(database=scratch).render_as_string(hide_password=False)
+    with server.connect() as connection:
+        connection.execute(text(f"DROP DATABASE IF EXISTS {scratch} WITH (FORCE)"))
+    server.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_engine(postgres_url):
+    from app import database_url
+
+    engine = create_engine(database_url(postgres_url))
     db.metadata.create_all(engine)
     yield engine
     engine.dispose()
@@ -78,7 +94,7 @@ def database(request, tmp_path):
         yield url
         return
     engine = request.getfixturevalue("postgres_engine")
-    yield POSTGRES_URL
+    yield request.getfixturevalue("postgres_url")
     tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
