@@ -164,9 +164,19 @@ class Explanation:
         else:
             why = self.clock_start_reason or "the next opening time"
             lines.append(f"Clock started {_local_text(self.clock_start, zone)} ({why}).")
+        # Consecutive days skipped for the same reason (a weekend, a shutdown) share a line.
+        runs: list[list] = []
         for skipped in self.skipped_days:
-            day = f"{WEEKDAY_NAMES[skipped.day.weekday()]} {skipped.day:%d/%m/%Y}"
-            lines.append(f"Skipped {day} ({_reason_phrase(skipped.reason)}).")
+            phrase = _reason_phrase(skipped.reason)
+            if runs and runs[-1][2] == phrase and (skipped.day - runs[-1][1]).days == 1:
+                runs[-1][1] = skipped.day
+            else:
+                runs.append([skipped.day, skipped.day, phrase])
+        for first, last, phrase in runs:
+            day = f"{WEEKDAY_NAMES[first.weekday()]} {first:%d/%m/%Y}"
+            if last != first:
+                day += f" to {WEEKDAY_NAMES[last.weekday()]} {last:%d/%m/%Y}"
+            lines.append(f"Skipped {day} ({phrase}).")
         for paused_from, paused_until, added in self.paused:
             span = f"{_local_text(paused_from, zone)} to {_local_text(paused_until, zone)}"
             if added:

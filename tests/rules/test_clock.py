@@ -662,7 +662,7 @@ def test_the_explanation_names_the_clock_start_the_days_skipped_and_the_due():
     assert lines[1] == (
         "Clock started Monday 06/10/2025 08:30 (received after closing time on Friday 03/10/2025)."
     )
-    assert "Skipped Saturday 04/10/2025 (weekend)." in lines
+    assert "Skipped Saturday 04/10/2025 to Sunday 05/10/2025 (weekend)." in lines
     assert "Due Monday 06/10/2025 14:30: 6 business hours after the clock started." in lines
 
 
