@@ -1,2 +1,115 @@
+"""Sign in and out: Flask-Login with a session-keyed CSRF form."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask_admin.form import SecureForm
+from flask_login import LoginManager, current_user, login_user, logout_user
+from sqlalchemy import update
+from werkzeug.security import check_password_hash, generate_password_hash
+from wtforms import PasswordField, StringField
+from wtforms.validators import InputRequired
+
+from models import User, db, utcnow
+
+WRONG_CREDENTIALS = "The username or password is not right."
+SWITCHED_OFF = "This account is switched off. Ask an administrator if you need it again."
+
+login_manager = LoginManager()
+login_manager.login_view = "auth.login"
+login_manager.login_message = "Please sign in to continue."
+login_manager.login_message_category = "info"
+
+bp = Blueprint("auth", __name__)
+
+# Compared against when the username is unknown, so both wrong parts take as long.
+_NO_SUCH_USER_HASH = generate_password_hash("no such user")
+
+
+class LoginForm(SecureForm):
+    username = StringField("Username", validators=[InputRequired()])
+    password = PasswordField("Password", validators=[InputRequired()])
+
+
+@login_manager.user_loader
+def load_user(user_id):
+    try:
+        user = db.session.get(User, int(user_id))
+    except (TypeError, ValueError):
+        return None
+    # A switched-off account is signed out on its next request.
+    if user is None or not user.active:
+        return None
+    return user
+
+
+def safe_next(target: str | None) -> str | None:
+    """A path on this site ("/admin/..."), never another host or scheme."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def home_url():
+    return url_for("admin.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    next_url = safe_next(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_url or home_url())
+    form = LoginForm(request.form if request.method == "POST" else None)
+    error = None
+    if request.method == "POST":
+        if form.validate():
+            user = db.session.execute(
+                db.select(User).filter_by(username=form.username.data.strip())
+            ).scalar_one_or_none()
+            if user is None:
+                check_password_hash(_NO_SUCH_USER_HASH, form.password.data)
+                error = WRONG_CREDENTIALS
+            elif not user.check_password(form.password.data):
+                error = WRONG_CREDENTIALS
+            elif not user.active:
+                error = SWITCHED_OFF
+            else:
+                session.clear()  # nothing from before sign-in carries over
+                login_user(user)
+                # A plain UPDATE: signing in is not a change to the account's history.
+                db.session.execute(
+                    update(User).where(User.id == user.id).values(last_login_at=utcnow()),
+                    execution_options={"synchronize_session": False},
+                )
+                db.session.commit()
+                return redirect(next_url or home_url())
+        elif "csrf_token" in form.errors:
+            error = "The form had expired. Please sign in again."
+        else:
+            error = WRONG_CREDENTIALS
+    return render_template("auth/login.html", form=form, error=error, next_url=next_url)
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout():
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+def _forget_cached_user():
+    # Flask-Login keeps the user on `g`; load it afresh each request so that an account
+    # switched off meanwhile is signed out even when an app context outlives a request.
+    g.pop("_login_user", None)
+
+
 def init_app(app):
-    pass
+    login_manager.init_app(app)
+    app.before_request(_forget_cached_user)
+    app.register_blueprint(bp)
