@@ -1,2 +1,103 @@
+"""The admin screens: one view per record, grouped in the menu the way the team works."""
+
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+
+from models import (
+    Calendar,
+    Category,
+    Channel,
+    ClassificationLevel,
+    ClockPause,
+    Complaint,
+    Division,
+    Extension,
+    ExternalReview,
+    HistoryEntry,
+    InternalReview,
+    Outcome,
+    Participant,
+    PauseStatus,
+    ReferenceCounter,
+    ReferralTarget,
+    SlaTarget,
+    Ticket,
+    User,
+)
+
+from .audit import ClockPauseView, HistoryEntryView, ReferenceCounterView
+from .cases import ComplaintView, ExtensionView, ExternalReviewView, InternalReviewView, TicketView
+from .configuration import (
+    CalendarView,
+    LookupView,
+    OutcomeView,
+    PauseStatusView,
+    SlaTargetView,
+)
+from .home import HomeView
+from .people import ClassificationLevelView, DivisionView, ParticipantView, UserView
+
+REGISTER = "Register"
+PEOPLE = "People"
+CONFIGURATION = "Configuration"
+AUDIT = "Audit"
+
+
+def build_views():
+    """Fresh view instances: Flask-Admin binds each to one application."""
+    return [
+        ComplaintView(Complaint, name="Complaints", category=REGISTER),
+        TicketView(Ticket, name="Tickets", category=REGISTER),
+        InternalReviewView(
+            InternalReview, name="Internal reviews", category=REGISTER, endpoint="internal_review"
+        ),
+        ExternalReviewView(
+            ExternalReview, name="External reviews", category=REGISTER, endpoint="external_review"
+        ),
+        ExtensionView(Extension, name="Extensions", category=REGISTER),
+        ParticipantView(Participant, name="Participants", category=PEOPLE),
+        UserView(User, name="Users", category=PEOPLE),
+        DivisionView(Division, name="Divisions", category=PEOPLE),
+        ClassificationLevelView(
+            ClassificationLevel,
+            name="Classification levels",
+            category=PEOPLE,
+            endpoint="classification_level",
+        ),
+        CalendarView(Calendar, name="Calendars", category=CONFIGURATION),
+        SlaTargetView(
+            SlaTarget, name="SLA targets", category=CONFIGURATION, endpoint="sla_target"
+        ),
+        PauseStatusView(
+            PauseStatus, name="Pause statuses", category=CONFIGURATION, endpoint="pause_status"
+        ),
+        LookupView(Channel, name="Channels", category=CONFIGURATION),
+        LookupView(Category, name="Categories", category=CONFIGURATION),
+        OutcomeView(Outcome, name="Outcomes", category=CONFIGURATION),
+        LookupView(
+            ReferralTarget,
+            name="Referral targets",
+            category=CONFIGURATION,
+            endpoint="referral_target",
+        ),
+        HistoryEntryView(HistoryEntry, name="History", category=AUDIT, endpoint="history"),
+        ClockPauseView(ClockPause, name="Clock pauses", category=AUDIT, endpoint="clock_pause"),
+        ReferenceCounterView(
+            ReferenceCounter,
+            name="Reference numbers",
+            category=AUDIT,
+            endpoint="reference_counter",
+        ),
+    ]
+
+
 def init_app(app):
-    pass
+    admin = Admin(
+        app,
+        name="Complaints portal",
+        theme=Bootstrap4Theme(swatch="default", base_template="admin/portal_base.html"),
+        index_view=HomeView(name="Home", url="/admin"),
+    )
+    for view in build_views():
+        admin.add_view(view)
+    return admin

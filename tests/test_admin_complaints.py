@@ -1,0 +1,327 @@
+"""The complaint register as a coordinator works it: register, find, filter, export, edit."""
+
+import csv
+import io
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import event, update
+
+from models import Category, Complaint, Participant, db, utcnow
+from tests.admin_forms import form_values
+from tests.conftest import PASSWORD, Factory, csrf_token
+
+
+def login(client, username):
+    page = client.get("/login")
+    return client.post(
+        "/login",
+        data={
+            "username": username,
+            "password": PASSWORD,
+            "csrf_token": csrf_token(page.get_data(as_text=True)),
+        },
+    )
+
+
+def registration_form(client, **values):
+    page = client.get("/admin/complaint/new/")
+    assert page.status_code == 200
+    data = form_values(page.get_data(as_text=True))
+    data.update(values)
+    return data
+
+
+def set_next_due(complaint, instant):
+    # Straight to the table: the flush hook computes dues on an ORM save.
+    db.session.execute(
+        update(Complaint).where(Complaint.id == complaint.id).values(next_due_at=instant)
+    )
+    db.session.commit()
+
+
+def test_a_coordinator_registers_a_complaint_typed_in_the_divisions_local_time(app, make, auth):
+    make.user("coord", "coordinator")
+    division = make.division("Customer Services", calendar_code="AU-QLD")
+    complainant = make.complainant("Nguyen")
+    manager = make.staff("Marsh", level="AO5")
+    db.session.commit()
+    auth.login("coord")
+    data = registration_form(
+        auth._client,
+        division=str(division.id),
+        complainant=str(complainant.id),
+        manager=str(manager.id),
+        summary="Waited two hours at the counter",
+        description="Nobody explained the delay.",
+        received_at="02/03/2026 09:00",
+    )
+    response = auth._client.post("/admin/complaint/new/", data=data, follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Registered CTS-2026-000001" in html
+    complaint = db.session.execute(
+        db.select(Complaint).filter_by(reference="CTS-2026-000001")
+    ).scalar_one()
+    assert complaint.received_at == datetime(2026, 3, 1, 23, 0, tzinfo=timezone.utc)
+    assert complaint.status == "received"
+    assert complaint.complainant.family_name == "Nguyen"
+    assert complaint.manager_id == manager.id
+    grid = auth._client.get("/admin/complaint/").get_data(as_text=True)
+    assert "CTS-2026-000001" in grid
+    assert "02/03/2026 09:00" in grid  # shown back in Brisbane time
+    edit = auth._client.get(f"/admin/complaint/edit/?id={complaint.id}").get_data(as_text=True)
+    assert 'value="2026-03-02T09:00"' in edit
+
+
+def test_a_melbourne_division_reads_the_time_in_daylight_saving(app, make, auth):
+    make.user("coord", "coordinator")
+    division = make.division("Help desk", calendar_code="AU-VIC")
+    db.session.commit()
+    auth.login("coord")
+    data = registration_form(
+        auth._client,
+        division=str(division.id),
+        summary="Phone line dropped out",
+        received_at="2026-03-02T09:00",  # what the browser's picker sends
+    )
+    auth._client.post("/admin/complaint/new/", data=data)
+    complaint = db.session.execute(db.select(Complaint)).scalar_one()
+    assert complaint.received_at == datetime(2026, 3, 1, 22, 0, tzinfo=timezone.utc)
+
+
+def test_a_form_with_a_missing_and_a_malformed_field_is_shown_again_with_the_input(
+    app, make, auth
+):
+    make.user("coord", "coordinator")
+    division = make.division()
+    db.session.commit()
+    auth.login("coord")
+    data = registration_form(
+        auth._client,
+        division=str(division.id),
+        summary="",
+        description="Kept on hold for an hour",
+        received_at="31/02/2026 9am",
+    )
+    response = auth._client.post("/admin/complaint/new/", data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "This field is required." in html
+    assert "Enter a date and time as dd/mm/yyyy hh:mm" in html
+    assert "Kept on hold for an hour" in html
+    assert 'value="31/02/2026 9am"' in html
+    assert db.session.execute(db.select(Complaint)).first() is None
+
+
+def test_a_time_the_clocks_skip_is_refused_with_a_message(app, make, auth):
+    make.user("coord", "coordinator")
+    division = make.division(calendar_code="AU-VIC")
+    db.session.commit()
+    auth.login("coord")
+    data = registration_form(
+        auth._client,
+        division=str(division.id),
+        summary="Lodged at night",
+        received_at="04/10/2026 02:30",  # Melbourne goes from 02:00 to 03:00 that night
+    )
+    html = auth._client.post("/admin/complaint/new/", data=data).get_data(as_text=True)
+    assert "does not exist in Australia/Melbourne" in html
+    assert db.session.execute(db.select(Complaint)).first() is None
+
+
+def test_a_picker_choice_that_is_not_staff_is_refused_as_manager(app, make, auth):
+    make.user("coord", "coordinator")
+    division = make.division()
+    complainant = make.complainant()
+    db.session.commit()
+    auth.login("coord")
+    data = registration_form(
+        auth._client,
+        division=str(division.id),
+        summary="Counter staff were rude",
+        manager=str(complainant.id),
+    )
+    response = auth._client.post("/admin/complaint/new/", data=data)
+    assert response.status_code == 200
+    assert db.session.execute(db.select(Complaint)).first() is None
+
+
+def test_the_staff_picker_finds_officers_by_any_words_of_their_name(app, make, auth):
+    make.user("coord", "coordinator")
+    make.staff("Marsh", given_name="Robin")
+    make.complainant("Marsh")
+    db.session.commit()
+    auth.login("coord")
+    found = auth._client.get(
+        "/admin/complaint/ajax/lookup/?name=manager&query=rob%20mar"
+    ).get_json()
+    assert [label for _, label in found] == ["Robin Marsh (AO5)"]
+    anyone = auth._client.get("/admin/complaint/ajax/lookup/?name=complainant&query=marsh")
+    assert len(anyone.get_json()) == 2
+
+
+def test_the_grid_finds_a_complaint_by_reference_or_complainant_name(app, make, auth):
+    make.user("coord", "coordinator")
+    first = make.complaint(complainant=make.complainant("Papadopoulos"))
+    second = make.complaint(complainant=make.complainant("Okafor"))
+    auth.login("coord")
+    by_reference = auth._client.get(f"/admin/complaint/?search={second.reference}")
+    html = by_reference.get_data(as_text=True)
+    assert second.reference in html and first.reference not in html
+    by_name = auth._client.get("/admin/complaint/?search=papado").get_data(as_text=True)
+    assert first.reference in by_name and second.reference not in by_name
+
+
+def test_the_assigned_to_me_filter_shows_what_i_manage_or_decide(app, make, auth):
+    me = make.user("coord", "coordinator")
+    managed = make.complaint(manager=me.participant)
+    decided = make.complaint(decision_maker=me.participant)
+    other = make.complaint()
+    auth.login("coord")
+    html = auth._client.get("/admin/complaint/?flt0_assigned_to_me_is=1").get_data(as_text=True)
+    assert managed.reference in html and decided.reference in html
+    assert other.reference not in html
+
+
+def test_the_overdue_filter_shows_open_complaints_past_their_due_instant(app, make, auth):
+    make.user("coord", "coordinator")
+    late = make.complaint(summary="late")
+    closed_late = make.complaint(summary="closed late", status="closed")
+    on_time = make.complaint(summary="on time")
+    set_next_due(late, utcnow() - timedelta(days=1))
+    set_next_due(closed_late, utcnow() - timedelta(days=1))
+    set_next_due(on_time, utcnow() + timedelta(days=3))
+    auth.login("coord")
+    html = auth._client.get("/admin/complaint/?flt0_overdue_is=1").get_data(as_text=True)
+    assert late.reference in html
+    assert closed_late.reference not in html
+    assert on_time.reference not in html
+    grid = auth._client.get("/admin/complaint/").get_data(as_text=True)
+    assert grid.count('<span class="badge badge-danger">Overdue</span>') == 1
+
+
+def test_names_in_the_grid_are_escaped(app, make, auth):
+    make.user("coord", "coordinator")
+    make.complaint(complainant=make.complainant("<script>alert(1)</script>"))
+    auth.login("coord")
+    html = auth._client.get("/admin/complaint/").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+@pytest.mark.parametrize("dangerous", ["=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(A1)", "\t=1"])
+def test_the_csv_export_neutralises_spreadsheet_formulas(app, make, auth, dangerous):
+    make.user("coord", "coordinator")
+    complaint = make.complaint(summary=dangerous)
+    set_next_due(complaint, utcnow() - timedelta(days=1))
+    auth.login("coord")
+    response = auth._client.get("/admin/complaint/export/csv/")
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(text)))
+    summary = rows[0].index("Summary")
+    assert rows[1][summary] == "'" + dangerous
+    assert "<span" not in text and "badge" not in text
+
+
+def test_a_save_over_someone_elses_change_is_refused_and_names_them(app, make):
+    make.user("coord", "coordinator")
+    make.user("colleague", "coordinator")
+    complaint = make.complaint(summary="As registered")
+    mine, theirs = app.test_client(), app.test_client()
+    login(mine, "coord")
+    login(theirs, "colleague")
+    url = f"/admin/complaint/edit/?id={complaint.id}"
+    my_form = form_values(mine.get(url).get_data(as_text=True))
+    their_form = form_values(theirs.get(url).get_data(as_text=True))
+    their_form["summary"] = "Changed by my colleague"
+    assert theirs.post(url, data=their_form).status_code == 302
+    my_form["summary"] = "My change"
+    response = mine.post(url, data=my_form)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Alex Colleague (colleague) changed this complaint" in html
+    assert "Your changes were not saved" in html
+    assert 'value="My change"' in html
+    db.session.expire_all()
+    assert db.session.get(Complaint, complaint.id).summary == "Changed by my colleague"
+
+
+def test_a_save_without_the_row_version_is_refused(app, make, auth):
+    make.user("coord", "coordinator")
+    complaint = make.complaint(summary="As registered")
+    auth.login("coord")
+    url = f"/admin/complaint/edit/?id={complaint.id}"
+    form = form_values(auth._client.get(url).get_data(as_text=True))
+    del form["row_version"]
+    form["summary"] = "Blind overwrite"
+    html = auth._client.post(url, data=form).get_data(as_text=True)
+    assert "Your changes were not saved" in html
+    db.session.expire_all()
+    assert db.session.get(Complaint, complaint.id).summary == "As registered"
+
+
+def test_an_edit_on_the_current_version_is_saved(app, make, auth):
+    make.user("coord", "coordinator")
+    complaint = make.complaint(summary="As registered")
+    auth.login("coord")
+    url = f"/admin/complaint/edit/?id={complaint.id}"
+    form = form_values(auth._client.get(url).get_data(as_text=True))
+    form["summary"] = "Clarified summary"
+    assert auth._client.post(url, data=form).status_code == 302
+    db.session.expire_all()
+    saved = db.session.get(Complaint, complaint.id)
+    assert saved.summary == "Clarified summary"
+    assert saved.received_at == datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+
+
+def _many_complaints(app, count):
+    with app.app_context():
+        make = Factory(app)
+        make.user("coord", "coordinator")
+        divisions = [make.division(calendar_code=code) for code in ("AU-QLD", "AU-VIC", "AU-QLD")]
+        categories = db.session.execute(db.select(Category)).scalars().all()
+        officers = [make.staff(level=level) for level in ("AO4", "AO5", "AO6", "AO7", "AO8")]
+        for n in range(count):
+            db.session.add(
+                Complaint(
+                    summary=f"Complaint {n}",
+                    division=divisions[n % 3],
+                    category=categories[n % len(categories)],
+                    classification="standard",
+                    complainant=Participant(kind="complainant", family_name=f"Person{n}"),
+                    manager=officers[n % 5],
+                    decision_maker=officers[(n + 1) % 5],
+                    received_at=datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
+                    + timedelta(hours=n),
+                )
+            )
+        db.session.commit()
+        db.session.remove()
+
+
+def test_the_grid_issues_the_same_number_of_statements_at_any_page_size(app):
+    _many_complaints(app, 120)
+    client = app.test_client()
+    login(client, "coord")
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        counts = {}
+        for size in (20, 100, 20):
+            statements.clear()
+            response = client.get(f"/admin/complaint/?page_size={size}")
+            assert response.status_code == 200
+            assert response.get_data(as_text=True).count('class="col-reference"') == size
+            counts[size] = len(statements)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert counts[20] == counts[100], statements
+    assert counts[100] <= 10

@@ -1,0 +1,405 @@
+"""ScopedModelView: the base every admin screen stands on, closing Flask-Admin's traps once.
+
+- sign-in required, and a capacity for the screen (`capacities`; administrators see all);
+- every lookup of one record goes through `get_query`, so unknown or out-of-scope ids are
+  a 404 on edit, details and delete (`scope_query` is the hook for row-level scoping);
+- session-keyed CSRF on every form (`SecureForm`);
+- no inline list editing unless the view may edit;
+- lost updates refused: the edit form carries the row version it was opened on;
+- dates shown dd/mm/yyyy HH:MM in the case calendar's local time, and read in it;
+- CSV export without formulas or HTML in cells;
+- database refusals become plain messages on the form, never a 500.
+"""
+
+import logging
+import re
+from datetime import date
+
+from flask import abort, current_app, flash, redirect, request, url_for
+from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla import tools as sqla_tools
+from flask_admin.contrib.sqla.typefmt import DEFAULT_FORMATTERS
+from flask_admin.form import SecureForm
+from flask_admin.model.fields import AjaxSelectField, AjaxSelectMultipleField
+from flask_admin.model.typefmt import DETAIL_FORMATTERS, EXPORT_FORMATTERS
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms.validators import ValidationError
+
+from models import HistoryEntry, UTCDateTime, db, utcnow
+
+from . import localtime, scope
+from .fields import LocalDateTimeField, VersionField
+
+log = logging.getLogger(__name__)
+
+# A spreadsheet runs a cell that starts with one of these as a formula.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+PICKER_PLACEHOLDER = "Type to search"
+UNEXPECTED_FAILURE = (
+    "The record could not be saved and nothing was changed. Please try again; if it "
+    "happens again, tell an administrator the time it happened."
+)
+
+
+def neutralise_cell(value) -> str:
+    """Plain text for a CSV cell: no HTML, and never read as a formula."""
+    if value is None:
+        text = ""
+    elif isinstance(value, Markup):
+        text = value.striptags()
+    else:
+        text = str(value)
+    if text.startswith(FORMULA_PREFIXES):
+        return "'" + text
+    return text
+
+
+def australian_date(view, value, name):
+    return value.strftime("%d/%m/%Y")
+
+
+def instant_columns(model) -> list[str]:
+    """The model's columns that hold instants (UTCDateTime)."""
+    return [
+        attr.key
+        for attr in sa_inspect(model).column_attrs
+        if isinstance(attr.columns[0].type, UTCDateTime)
+    ]
+
+
+def show_instant(view, context, model, name):
+    return view.local_text(getattr(model, name), model)
+
+
+def show_due(view, context, model, name):
+    """The due instant, marked Overdue when it has passed and the case is still open."""
+    due = getattr(model, name)
+    if due is None:
+        return ""
+    text = view.local_text(due, model)
+    if view.is_overdue(model, due):
+        return Markup('<span class="badge badge-danger">Overdue</span> {}').format(text)
+    return text
+
+
+def show_choice(labels: dict):
+    """A stored code shown as its label ("under_assessment" -> "Under assessment")."""
+
+    def formatter(view, context, model, name):
+        value = getattr(model, name)
+        if value is None:
+            return ""
+        return labels.get(value, value)
+
+    return formatter
+
+
+def show_person(view, context, model, name):
+    """A participant's name without reaching for their level (no query per row)."""
+    value = model
+    for part in name.split("."):
+        value = getattr(value, part, None) if value is not None else None
+    return value.display_name if value is not None else ""
+
+
+def chosen_from_the_list(form, field):
+    """An AJAX picker value its loader does not offer (wrong kind, out of scope) is refused."""
+    if field.data is None and getattr(field, "_formdata", None):
+        raise ValidationError("Choose from the list: that choice is not available here.")
+
+
+class ScopedModelView(ModelView):
+    # Capacities that may open this screen; administrators may open every screen.
+    capacities: frozenset = frozenset()
+    # The record in the user's words ("complaint"), for messages.
+    record_noun: str | None = None
+    # Statuses in which a case's clocks have stopped (for the Overdue mark).
+    closed_statuses: frozenset = frozenset()
+    # Extra loader options (nested eager loads) for the list and single-record queries.
+    loader_options: tuple = ()
+
+    form_base_class = SecureForm
+    named_filter_urls = True
+    can_set_page_size = True
+    page_size = 20
+    page_size_options = (20, 50, 100)
+    export_max_rows = 5000
+    export_types = ["csv"]
+    column_type_formatters = {**DEFAULT_FORMATTERS, date: australian_date}
+    column_type_formatters_detail = {**DETAIL_FORMATTERS, date: australian_date}
+    column_type_formatters_export = {**EXPORT_FORMATTERS, date: australian_date}
+    column_details_exclude_list = ("version",)
+    column_export_exclude_list = ("version",)
+
+    def __init__(self, model, session=None, **kwargs):
+        instants = instant_columns(model)
+        self._instant_columns = instants
+        self._versioned = "version" in sa_inspect(model).columns
+        # Instants are typed in local time, and shown in it, on every screen.
+        self.form_overrides = {
+            **{name: LocalDateTimeField for name in instants},
+            **(self.form_overrides or {}),
+        }
+        # Choices become formatters: Flask-Admin shows a missing choice as "None".
+        choice_formatters = {
+            name: show_choice(dict(choices))
+            for name, choices in (self.column_choices or {}).items()
+        }
+        self.column_choices = None
+        self.column_formatters = {
+            **{name: show_instant for name in instants},
+            **choice_formatters,
+            **(self.column_formatters or {}),
+        }
+        self.column_formatters_export = {
+            **{name: show_instant for name in instants},
+            **choice_formatters,
+            **(self.column_formatters_export or {}),
+        }
+        # A picker's loader decides what may be chosen, also when a form is posted by hand.
+        form_args = {name: dict(args) for name, args in (self.form_args or {}).items()}
+        for name in self.form_ajax_refs or {}:
+            args = form_args.setdefault(name, {})
+            args["validators"] = [*args.get("validators", ()), chosen_from_the_list]
+        self.form_args = form_args
+        if self.form_columns is None:
+            self.form_excluded_columns = (*(self.form_excluded_columns or ()), "version")
+        if self.column_list is None:
+            self.column_exclude_list = (*(self.column_exclude_list or ()), "version")
+        # /ajax/update/ checks the editable list, not can_edit.
+        if not self.can_edit:
+            self.column_editable_list = None
+        if self.record_noun is None:
+            self.record_noun = self._prettify_name(model.__name__).lower()
+        super().__init__(model, session if session is not None else db, **kwargs)
+
+    # Who may open the screen
+    def is_accessible(self):
+        return current_user.is_authenticated and scope.may_use(self.capacities)
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        abort(403)
+
+    # Which rows
+    def scope_query(self, query):
+        """Narrow a query to the rows the signed-in user may see (all, for now)."""
+        return query
+
+    def get_query(self):
+        query = super().get_query()
+        if self.loader_options:
+            query = query.options(*self.loader_options)
+        return self.scope_query(query)
+
+    def get_count_query(self):
+        return self.scope_query(super().get_count_query())
+
+    def get_one(self, id):
+        """One record, through the scoped query: unknown or out of scope is a 404."""
+        primary_key = sa_inspect(self.model).primary_key
+        if len(primary_key) == 1:
+            column = primary_key[0]
+            try:
+                value = column.type.python_type(id)
+            except (TypeError, ValueError):
+                abort(404)
+            record = self.get_query().filter(column == value).one_or_none()
+        else:
+            try:
+                query = sqla_tools.get_query_for_ids(self.get_query(), self.model, [id])
+                record = query.one_or_none()
+            except (TypeError, ValueError):
+                record = None
+        if record is None:
+            abort(404)
+        return record
+
+    # Local time
+    def timezone_for(self, model) -> str:
+        """The IANA zone the record's instants are shown and typed in."""
+        return localtime.default_timezone()
+
+    def local_text(self, instant, model) -> str:
+        if instant is None:
+            return ""
+        return localtime.local_text(instant, self.timezone_for(model))
+
+    def is_overdue(self, model, due) -> bool:
+        status = getattr(model, "status", None)
+        return due < utcnow() and status not in self.closed_statuses
+
+    def _prepare_form(self, form, timezone_name):
+        for field in form:
+            if isinstance(field, LocalDateTimeField):
+                field.display_timezone = timezone_name
+            elif isinstance(field, AjaxSelectField | AjaxSelectMultipleField):
+                field.render_kw = {
+                    "data-placeholder": PICKER_PLACEHOLDER,
+                    **(field.render_kw or {}),
+                }
+            elif getattr(field, "allow_blank", False) and not getattr(field, "blank_text", "x"):
+                field.blank_text = "(none)"
+
+    def apply_local_times(self, form, model):
+        """Turn the typed wall-clock times into UTC instants in the case's time zone."""
+        fields = [field for field in form if isinstance(field, LocalDateTimeField)]
+        if not fields:
+            return
+        timezone_name = self.timezone_for(model)
+        for field in fields:
+            try:
+                setattr(model, field.name, field.instant(timezone_name))
+            except localtime.NonexistentLocalTime as error:
+                raise ValidationError(f"{field.label.text}: {error}") from error
+
+    # Forms
+    def get_edit_form(self):
+        form_class = super().get_edit_form()
+        if not self._versioned:
+            return form_class
+        return type(form_class.__name__, (form_class,), {"row_version": VersionField()})
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        self._prepare_form(form, localtime.default_timezone())
+        return form
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        if obj is not None:
+            self._prepare_form(form, self.timezone_for(obj))
+            if self._versioned and request.method != "POST":
+                form.row_version.data = obj.version
+        return form
+
+    # Saving
+    def version_conflict(self, form, model) -> bool:
+        if not self._versioned or not hasattr(form, "row_version"):
+            return False
+        return str(form.row_version.data or "") != str(model.version)
+
+    def conflict_message(self, model) -> str:
+        noun = self.record_noun
+        entry = None
+        if model is not None and getattr(model, "id", None) is not None:
+            entry = db.session.execute(
+                select(HistoryEntry)
+                .where(
+                    HistoryEntry.record_type == type(model).__name__,
+                    HistoryEntry.record_id == model.id,
+                )
+                .order_by(HistoryEntry.at.desc(), HistoryEntry.id.desc())
+                .limit(1)
+            ).scalar_one_or_none()
+        if entry is not None and entry.user is not None:
+            who = f"{entry.user} changed this {noun} at {localtime.local_text(entry.at)}"
+        elif entry is not None:
+            who = f"This {noun} was changed at {localtime.local_text(entry.at)}"
+        else:
+            who = f"Someone else changed this {noun}"
+        return (
+            f"{who}, after you opened it. Your changes were not saved: open the {noun} "
+            "again to see the current version, then make your changes again."
+        )
+
+    def integrity_message(self, error: IntegrityError, deleting=False) -> str:
+        text = str(error.orig) if error.orig is not None else str(error)
+        if deleting:
+            return (
+                f"This {self.record_noun} is still used by other records, so it cannot be deleted."
+            )
+        if "unique" in text.lower() or "duplicate key" in text.lower():
+            column = None
+            match = re.search(r"Key \(([^)]+)\)=", text) or re.search(
+                r"UNIQUE constraint failed: \w+\.(\w+)", text
+            )
+            if match:
+                column = match.group(1).split(",")[0].strip()
+            label = (self.column_labels or {}).get(column) or (column or "value").replace("_", " ")
+            return f"A {self.record_noun} with this {label.lower()} already exists."
+        return (
+            f"This {self.record_noun} could not be saved: a required value is missing, or it "
+            "refers to something that no longer exists."
+        )
+
+    def explain_failure(self, error, model=None, deleting=False):
+        """Flash, in plain words, why a save or delete did not happen."""
+        if isinstance(error, StaleDataError):
+            flash(self.conflict_message(model), "error")
+        elif isinstance(error, IntegrityError):
+            flash(self.integrity_message(error, deleting=deleting), "error")
+        elif isinstance(error, ValueError):
+            # ValidationError, and the rules' refusals, are written for the user.
+            flash(str(error), "error")
+        else:
+            if current_app.config.get("FLASK_ADMIN_RAISE_ON_VIEW_EXCEPTION"):
+                raise error
+            log.exception("Could not save %s", self.record_noun)
+            flash(UNEXPECTED_FAILURE, "error")
+
+    def _save(self, form, model, is_created):
+        with db.session.no_autoflush:
+            form.populate_obj(model)
+            self.apply_local_times(form, model)
+            if is_created:
+                db.session.add(model)
+            self._on_model_change(form, model, is_created)
+        db.session.commit()
+
+    def create_model(self, form):
+        model = None
+        try:
+            model = self.build_new_instance()
+            self._save(form, model, True)
+        except Exception as error:  # noqa: BLE001 - every failure becomes a message
+            db.session.rollback()
+            self.explain_failure(error, model)
+            return False
+        self.after_model_change(form, model, True)
+        return model
+
+    def update_model(self, form, model):
+        if self.version_conflict(form, model):
+            flash(self.conflict_message(model), "error")
+            return False
+        try:
+            self._save(form, model, False)
+        except Exception as error:  # noqa: BLE001 - every failure becomes a message
+            db.session.rollback()
+            self.explain_failure(error, model)
+            return False
+        self.after_model_change(form, model, False)
+        return True
+
+    def delete_model(self, model):
+        try:
+            self.on_model_delete(model)
+            db.session.delete(model)
+            db.session.commit()
+        except Exception as error:  # noqa: BLE001 - every failure becomes a message
+            db.session.rollback()
+            self.explain_failure(error, model, deleting=True)
+            return False
+        self.after_model_delete(model)
+        return True
+
+    # Export
+    def get_export_value(self, model, name):
+        return neutralise_cell(super().get_export_value(model, name))
+
+
+class ReadOnlyModelView(ScopedModelView):
+    """A record kept by the system: read, search and export, never changed by hand."""
+
+    can_create = False
+    can_edit = False
+    can_delete = False
+    can_view_details = True
+    can_export = True

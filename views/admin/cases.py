@@ -1,0 +1,542 @@
+"""The register: complaints, tickets, internal and external reviews, extensions."""
+
+from flask import current_app, flash
+from sqlalchemy.orm import joinedload
+
+from models import (
+    Category,
+    Channel,
+    Complaint,
+    Extension,
+    ExternalReview,
+    InternalReview,
+    ReferralTarget,
+    Ticket,
+    utcnow,
+)
+from rules.vocabulary import (
+    CLASSIFICATIONS,
+    COMPLAINT_CLOSED_STATUSES,
+    COMPLAINT_KINDS,
+    COMPLAINT_STATUSES,
+    EXTERNAL_BODIES,
+    EXTERNAL_REVIEW_STATUSES,
+    REVIEW_CLOSED_STATUSES,
+    REVIEW_OUTCOMES,
+    REVIEW_STATUSES,
+    TICKET_CLOSED_STATUSES,
+    TICKET_SEVERITIES,
+    TICKET_STATUSES,
+)
+
+from . import localtime, scope
+from .base import ScopedModelView, show_due, show_person
+from .capacities import REGISTER, TICKETS
+from .filters import (
+    AssignedToMeFilter,
+    ChoiceFilter,
+    DueTodayFilter,
+    LocalDayFilter,
+    OpenFilter,
+    OverdueFilter,
+)
+from .loaders import ComplaintLoader, anyone, clients, staff
+from .options import division_options, lookup_options, lookup_query
+
+
+def choices(mapping):
+    return list(mapping.items())
+
+
+def show_complaint_reference(view, context, model, name):
+    complaint = model.complaint
+    return complaint.reference if complaint is not None else ""
+
+
+def complaint_timezone(complaint):
+    if complaint is None or complaint.division is None:
+        return None
+    return localtime.timezone_of_calendar(complaint.division.calendar_id)
+
+
+class CaseView(ScopedModelView):
+    """A case with clocks: details page with its due dates, never deleted by hand."""
+
+    can_delete = False
+    can_view_details = True
+    can_export = True
+    details_template = "admin/case_details.html"
+
+    def details_context(self, model):
+        """What `admin/_due_dates.html` can use besides `model` and `admin_view`."""
+        return {
+            "case_timezone": self.timezone_for(model),
+            "local_time": lambda instant: self.local_text(instant, model),
+        }
+
+    def render(self, template, **kwargs):
+        if template == self.details_template and "model" in kwargs:
+            kwargs.update(self.details_context(kwargs["model"]))
+        return super().render(template, **kwargs)
+
+
+class ComplaintView(CaseView):
+    capacities = REGISTER
+    record_noun = "complaint"
+    closed_statuses = COMPLAINT_CLOSED_STATUSES
+
+    column_list = (
+        "reference",
+        "received_at",
+        "complainant",
+        "category",
+        "classification",
+        "status",
+        "division",
+        "manager",
+        "decision_maker",
+        "next_due_at",
+    )
+    column_details_list = (
+        "reference",
+        "kind",
+        "status",
+        "classification",
+        "category",
+        "channel",
+        "division",
+        "summary",
+        "description",
+        "outcome_sought",
+        "human_rights",
+        "confidential",
+        "complainant",
+        "coordinator",
+        "manager",
+        "decision_maker",
+        "subjects",
+        "involved",
+        "referral_target",
+        "outcome",
+        "outcome_reason",
+        "received_at",
+        "registered_at",
+        "acknowledged_at",
+        "decided_at",
+        "finalised_at",
+        "closed_at",
+        "next_due_at",
+    )
+    column_export_list = (*column_list[:-1], "summary", "channel", "kind", "next_due_at")
+    column_labels = {
+        "received_at": "Received",
+        "registered_at": "Registered",
+        "acknowledged_at": "Acknowledged",
+        "decided_at": "Decided",
+        "finalised_at": "Finalised",
+        "closed_at": "Closed",
+        "next_due_at": "Next due",
+        "decision_maker": "Decision maker",
+        "outcome_sought": "Outcome sought",
+        "outcome_reason": "Reasons for the outcome",
+        "human_rights": "Human-rights aspect",
+        "confidential": "Personal details not to be used",
+        "referral_target": "Referred to",
+        "subjects": "Staff complained about",
+        "involved": "Staff involved before lodgement",
+    }
+    column_choices = {
+        "status": choices(COMPLAINT_STATUSES),
+        "classification": choices(CLASSIFICATIONS),
+        "kind": choices(COMPLAINT_KINDS),
+    }
+    column_formatters = {
+        "complainant": show_person,
+        "manager": show_person,
+        "decision_maker": show_person,
+        "next_due_at": show_due,
+    }
+    column_formatters_export = {
+        "complainant": show_person,
+        "manager": show_person,
+        "decision_maker": show_person,
+    }
+    column_sortable_list = (
+        "reference",
+        "received_at",
+        ("category", "category.name"),
+        "classification",
+        "status",
+        ("division", "division.name"),
+        "next_due_at",
+    )
+    column_default_sort = [("received_at", True), ("id", True)]
+    column_searchable_list = (
+        "reference",
+        "complainant.given_name",
+        "complainant.family_name",
+        "complainant.organisation_name",
+        "summary",
+        "description",
+    )
+    column_filters = [
+        ChoiceFilter(Complaint.status, "Status", choices(COMPLAINT_STATUSES)),
+        OpenFilter(Complaint.status, COMPLAINT_CLOSED_STATUSES),
+        ChoiceFilter(Complaint.division_id, "Division", division_options(), coerce=int),
+        ChoiceFilter(Complaint.category_id, "Category", lookup_options(Category), coerce=int),
+        ChoiceFilter(Complaint.classification, "Classification", choices(CLASSIFICATIONS)),
+        ChoiceFilter(Complaint.channel_id, "Channel", lookup_options(Channel), coerce=int),
+        ChoiceFilter(Complaint.kind, "Kind", choices(COMPLAINT_KINDS)),
+        AssignedToMeFilter(Complaint.manager_id, Complaint.decision_maker_id),
+        OverdueFilter(Complaint.next_due_at, Complaint.status, COMPLAINT_CLOSED_STATUSES),
+        DueTodayFilter(Complaint.next_due_at, Complaint.status, COMPLAINT_CLOSED_STATUSES),
+        LocalDayFilter(Complaint.received_at, "Received", "from"),
+        LocalDayFilter(Complaint.received_at, "Received", "before"),
+    ]
+    # Every column the grid shows comes in the one list query, whatever the page size.
+    column_select_related_list = (
+        Complaint.complainant,
+        Complaint.category,
+        Complaint.division,
+        Complaint.manager,
+        Complaint.decision_maker,
+    )
+
+    form_columns = (
+        "kind",
+        "channel",
+        "division",
+        "complainant",
+        "summary",
+        "description",
+        "outcome_sought",
+        "received_at",
+        "human_rights",
+        "confidential",
+        "category",
+        "classification",
+        "coordinator",
+        "manager",
+        "decision_maker",
+        "subjects",
+        "involved",
+        "referral_target",
+        "status",
+        "outcome",
+        "outcome_reason",
+    )
+    form_choices = {
+        "kind": choices(COMPLAINT_KINDS),
+        "classification": choices(CLASSIFICATIONS),
+        "status": choices(COMPLAINT_STATUSES),
+    }
+    form_args = {
+        "received_at": {"default": utcnow},
+        "channel": {"query_factory": lookup_query(Channel)},
+        "category": {"query_factory": lookup_query(Category)},
+        "referral_target": {"query_factory": lookup_query(ReferralTarget)},
+    }
+    form_ajax_refs = {
+        "complainant": anyone("complainant"),
+        "coordinator": staff("coordinator"),
+        "manager": staff("manager"),
+        "decision_maker": staff("decision_maker"),
+        "subjects": staff("subjects"),
+        "involved": staff("involved"),
+    }
+    form_widget_args = {
+        "summary": {"placeholder": "One line the team will recognise"},
+        "description": {"rows": 5},
+        "outcome_sought": {"rows": 3},
+    }
+
+    def get_create_form(self):
+        # The outcome is decided at the end of the process, not at registration.
+        form_class = super().get_create_form()
+        return type(form_class.__name__, (form_class,), {"outcome": None, "outcome_reason": None})
+
+    def scope_query(self, query):
+        return scope.complaints(query)
+
+    def timezone_for(self, model):
+        return complaint_timezone(model) or super().timezone_for(model)
+
+    def after_model_change(self, form, model, is_created):
+        if is_created:
+            flash(f"Registered {model.reference}", "success")
+
+
+class TicketView(CaseView):
+    capacities = TICKETS
+    record_noun = "ticket"
+    closed_statuses = TICKET_CLOSED_STATUSES
+
+    column_list = (
+        "reference",
+        "reported_at",
+        "client",
+        "severity",
+        "status",
+        "agent",
+        "next_due_at",
+    )
+    column_details_list = (
+        "reference",
+        "severity",
+        "status",
+        "summary",
+        "description",
+        "client",
+        "contact",
+        "agent",
+        "channel",
+        "complaint",
+        "reported_at",
+        "first_response_at",
+        "resolved_at",
+        "closed_at",
+        "next_due_at",
+    )
+    column_export_list = (*column_list, "summary")
+    column_labels = {
+        "reported_at": "Reported",
+        "first_response_at": "First response",
+        "resolved_at": "Resolved",
+        "closed_at": "Closed",
+        "next_due_at": "Next due",
+        "complaint": "Feedback complaint",
+    }
+    column_choices = {
+        "severity": choices(TICKET_SEVERITIES),
+        "status": choices(TICKET_STATUSES),
+    }
+    column_formatters = {
+        "client": show_person,
+        "agent": show_person,
+        "contact": show_person,
+        "next_due_at": show_due,
+    }
+    column_formatters_export = {"client": show_person, "agent": show_person}
+    column_sortable_list = ("reference", "reported_at", "severity", "status", "next_due_at")
+    column_default_sort = [("reported_at", True), ("id", True)]
+    column_searchable_list = (
+        "reference",
+        "summary",
+        "description",
+        "client.organisation_name",
+        "client.family_name",
+    )
+    column_filters = [
+        ChoiceFilter(Ticket.severity, "Severity", choices(TICKET_SEVERITIES)),
+        ChoiceFilter(Ticket.status, "Status", choices(TICKET_STATUSES)),
+        OpenFilter(Ticket.status, TICKET_CLOSED_STATUSES),
+        AssignedToMeFilter(Ticket.agent_id),
+        OverdueFilter(Ticket.next_due_at, Ticket.status, TICKET_CLOSED_STATUSES),
+        DueTodayFilter(Ticket.next_due_at, Ticket.status, TICKET_CLOSED_STATUSES),
+    ]
+    column_select_related_list = (Ticket.client, Ticket.agent)
+
+    form_columns = (
+        "severity",
+        "client",
+        "contact",
+        "channel",
+        "summary",
+        "description",
+        "reported_at",
+        "agent",
+        "status",
+        "complaint",
+        "first_response_at",
+        "resolved_at",
+        "closed_at",
+    )
+    form_choices = {"severity": choices(TICKET_SEVERITIES), "status": choices(TICKET_STATUSES)}
+    form_args = {
+        "reported_at": {"default": utcnow},
+        "channel": {"query_factory": lookup_query(Channel)},
+    }
+    form_ajax_refs = {
+        "client": clients("client"),
+        "contact": anyone("contact"),
+        "agent": staff("agent"),
+        "complaint": ComplaintLoader("complaint"),
+    }
+
+    def get_create_form(self):
+        form_class = super().get_create_form()
+        later = {"first_response_at": None, "resolved_at": None, "closed_at": None}
+        return type(form_class.__name__, (form_class,), later)
+
+    def timezone_for(self, model):
+        client = model.client
+        timezone_name = None
+        if client is not None:
+            timezone_name = localtime.timezone_of_calendar(client.calendar_id)
+        return (
+            timezone_name
+            or localtime.timezone_of_calendar_code(
+                current_app.config.get("DEFAULT_TICKET_CALENDAR")
+            )
+            or super().timezone_for(model)
+        )
+
+    def after_model_change(self, form, model, is_created):
+        if is_created:
+            flash(f"Registered {model.reference}", "success")
+
+
+class InternalReviewView(CaseView):
+    capacities = REGISTER
+    record_noun = "internal review"
+    closed_statuses = REVIEW_CLOSED_STATUSES
+
+    column_list = ("complaint", "requested_at", "reviewer", "status", "due_at")
+    column_details_list = (
+        "complaint",
+        "status",
+        "requested_at",
+        "reviewer",
+        "late_reason",
+        "outcome",
+        "findings",
+        "recorded_by",
+        "completed_at",
+        "due_at",
+    )
+    column_labels = {
+        "requested_at": "Requested",
+        "due_at": "Due",
+        "completed_at": "Completed",
+        "late_reason": "Reason a late request was accepted",
+    }
+    column_choices = {"status": choices(REVIEW_STATUSES), "outcome": choices(REVIEW_OUTCOMES)}
+    column_formatters = {
+        "complaint": show_complaint_reference,
+        "reviewer": show_person,
+        "due_at": show_due,
+    }
+    column_formatters_export = {"complaint": show_complaint_reference, "reviewer": show_person}
+    column_sortable_list = ("requested_at", "status", "due_at")
+    column_default_sort = [("requested_at", True), ("id", True)]
+    column_searchable_list = ("complaint.reference", "findings")
+    column_filters = [
+        ChoiceFilter(InternalReview.status, "Status", choices(REVIEW_STATUSES)),
+        OpenFilter(InternalReview.status, REVIEW_CLOSED_STATUSES),
+        AssignedToMeFilter(InternalReview.reviewer_id),
+        OverdueFilter(InternalReview.due_at, InternalReview.status, REVIEW_CLOSED_STATUSES),
+    ]
+    column_select_related_list = (InternalReview.complaint, InternalReview.reviewer)
+    loader_options = (joinedload(InternalReview.complaint).joinedload(Complaint.division),)
+
+    form_columns = (
+        "complaint",
+        "requested_at",
+        "reviewer",
+        "status",
+        "late_reason",
+        "outcome",
+        "findings",
+        "completed_at",
+    )
+    form_choices = {"status": choices(REVIEW_STATUSES), "outcome": choices(REVIEW_OUTCOMES)}
+    form_args = {"requested_at": {"default": utcnow}}
+    form_ajax_refs = {"complaint": ComplaintLoader("complaint"), "reviewer": staff("reviewer")}
+
+    def scope_query(self, query):
+        return scope.internal_reviews(query)
+
+    def timezone_for(self, model):
+        return complaint_timezone(model.complaint) or super().timezone_for(model)
+
+
+class ExternalReviewView(CaseView):
+    capacities = REGISTER
+    record_noun = "external review"
+    closed_statuses = frozenset({"closed"})
+    details_template = "admin/model/details.html"
+
+    column_list = ("complaint", "body", "their_reference", "status", "notified_at", "closed_at")
+    column_labels = {
+        "body": "External body",
+        "their_reference": "Their reference",
+        "notified_at": "Notified",
+        "closed_at": "Closed",
+    }
+    column_choices = {
+        "body": choices(EXTERNAL_BODIES),
+        "status": choices(EXTERNAL_REVIEW_STATUSES),
+    }
+    column_formatters = {"complaint": show_complaint_reference}
+    column_formatters_export = {"complaint": show_complaint_reference}
+    column_default_sort = [("notified_at", True), ("id", True)]
+    column_searchable_list = ("complaint.reference", "their_reference")
+    column_filters = [
+        ChoiceFilter(ExternalReview.body, "External body", choices(EXTERNAL_BODIES)),
+        ChoiceFilter(ExternalReview.status, "Status", choices(EXTERNAL_REVIEW_STATUSES)),
+    ]
+    column_select_related_list = (ExternalReview.complaint,)
+    loader_options = (joinedload(ExternalReview.complaint).joinedload(Complaint.division),)
+
+    form_columns = (
+        "complaint",
+        "body",
+        "their_reference",
+        "status",
+        "notified_at",
+        "outcome",
+        "closed_at",
+    )
+    form_choices = {"body": choices(EXTERNAL_BODIES), "status": choices(EXTERNAL_REVIEW_STATUSES)}
+    form_args = {"notified_at": {"default": utcnow}}
+    form_ajax_refs = {"complaint": ComplaintLoader("complaint")}
+
+    def scope_query(self, query):
+        return scope.through_complaint(query, ExternalReview.complaint_id)
+
+    def timezone_for(self, model):
+        return complaint_timezone(model.complaint) or super().timezone_for(model)
+
+
+class ExtensionView(CaseView):
+    capacities = REGISTER
+    record_noun = "extension"
+    details_template = "admin/model/details.html"
+
+    column_list = ("complaint", "new_due_at", "reason", "approved_by", "approved_at")
+    column_details_list = (*column_list, "complainant_told_at")
+    column_labels = {
+        "new_due_at": "New resolution due",
+        "approved_by": "Approved by",
+        "approved_at": "Approved",
+        "complainant_told_at": "Complainant told",
+    }
+    column_formatters = {"complaint": show_complaint_reference, "approved_by": show_person}
+    column_formatters_export = {
+        "complaint": show_complaint_reference,
+        "approved_by": show_person,
+    }
+    column_default_sort = [("approved_at", True), ("id", True)]
+    column_searchable_list = ("complaint.reference", "reason")
+    column_select_related_list = (Extension.complaint, Extension.approved_by)
+    loader_options = (joinedload(Extension.complaint).joinedload(Complaint.division),)
+
+    form_columns = (
+        "complaint",
+        "new_due_at",
+        "reason",
+        "approved_by",
+        "approved_at",
+        "complainant_told_at",
+    )
+    form_ajax_refs = {
+        "complaint": ComplaintLoader("complaint"),
+        "approved_by": staff("approved_by"),
+    }
+    form_widget_args = {"reason": {"rows": 3}}
+
+    def scope_query(self, query):
+        return scope.through_complaint(query, Extension.complaint_id)
+
+    def timezone_for(self, model):
+        return complaint_timezone(model.complaint) or super().timezone_for(model)

@@ -1,0 +1,152 @@
+"""List filters in the coordinator's words: assigned to me, overdue, due today, open."""
+
+from datetime import date, datetime
+
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter
+from flask_login import current_user
+from sqlalchemy import false, or_
+
+from models import utcnow
+
+from . import localtime
+
+YES = (("1", "Yes"),)
+
+
+class LazyOptions:
+    """Filter options read from the database each time the list renders.
+
+    Flask-Admin evaluates a callable `options` once, when the view is built (outside any
+    request); an iterable like this one is read only when the filter bar is drawn.
+    """
+
+    def __init__(self, load):
+        self._load = load
+
+    def __iter__(self):
+        return iter(self._load())
+
+    def __bool__(self):
+        return True
+
+
+class ChoiceFilter(BaseSQLAFilter):
+    """Equal to one of a fixed or lazily loaded list of choices."""
+
+    def __init__(self, column, name, options, coerce=str):
+        super().__init__(column, name, options=options)
+        self.coerce = coerce
+
+    def clean(self, value):
+        return self.coerce(value)
+
+    def apply(self, query, value, alias=None):
+        return query.filter(self.get_column(alias) == value)
+
+    def operation(self):
+        return "is"
+
+
+class AssignedToMeFilter(BaseSQLAFilter):
+    """Cases where the signed-in officer holds one of the given roles."""
+
+    def __init__(self, *columns, name="Assigned to me"):
+        super().__init__(columns[0], name, options=YES)
+        self.columns = columns
+
+    def apply(self, query, value, alias=None):
+        participant_id = getattr(current_user, "participant_id", None)
+        if participant_id is None:
+            return query.filter(false())
+        return query.filter(or_(*(column == participant_id for column in self.columns)))
+
+    def operation(self):
+        return "is"
+
+
+class OverdueFilter(BaseSQLAFilter):
+    """Open cases whose next due instant has passed."""
+
+    def __init__(self, due_column, status_column, closed_statuses, name="Overdue"):
+        super().__init__(due_column, name, options=YES)
+        self.status_column = status_column
+        self.closed_statuses = tuple(closed_statuses)
+
+    def apply(self, query, value, alias=None):
+        return query.filter(
+            self.column < utcnow(), self.status_column.notin_(self.closed_statuses)
+        )
+
+    def operation(self):
+        return "is"
+
+
+class DueTodayFilter(OverdueFilter):
+    """Open cases due before the end of today (local day of the portal's time zone)."""
+
+    def __init__(self, due_column, status_column, closed_statuses, name="Due today"):
+        super().__init__(due_column, status_column, closed_statuses, name=name)
+
+    def apply(self, query, value, alias=None):
+        start, end = localtime.day_bounds(localtime.today())
+        return query.filter(
+            self.column >= start,
+            self.column < end,
+            self.status_column.notin_(self.closed_statuses),
+        )
+
+
+class OpenFilter(BaseSQLAFilter):
+    """Still being worked, or finished."""
+
+    def __init__(self, status_column, closed_statuses, name="State"):
+        super().__init__(status_column, name, options=(("open", "Open"), ("closed", "Closed")))
+        self.closed_statuses = tuple(closed_statuses)
+
+    def clean(self, value):
+        if value not in ("open", "closed"):
+            raise ValueError(value)
+        return value
+
+    def apply(self, query, value, alias=None):
+        if value == "open":
+            return query.filter(self.column.notin_(self.closed_statuses))
+        return query.filter(self.column.in_(self.closed_statuses))
+
+    def operation(self):
+        return "is"
+
+
+def parse_day(value: str) -> date:
+    value = (value or "").strip()
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(value, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError(value)
+
+
+class LocalDayFilter(BaseSQLAFilter):
+    """An instant on, from, or before a local calendar day (the portal's time zone)."""
+
+    OPERATIONS = {"on": "on", "from": "on or after", "before": "before"}
+
+    def __init__(self, column, name, operation="on"):
+        super().__init__(column, name, data_type="datepicker")
+        self._operation = operation
+
+    def clean(self, value):
+        return parse_day(value)
+
+    def apply(self, query, value, alias=None):
+        start, end = localtime.day_bounds(value)
+        column = self.get_column(alias)
+        if self._operation == "on":
+            return query.filter(column >= start, column < end)
+        if self._operation == "from":
+            return query.filter(column >= start)
+        return query.filter(column < start)
+
+    def operation(self):
+        return self.OPERATIONS[self._operation]

@@ -1,0 +1,109 @@
+"""AJAX pickers: type part of a name, choose the person or case."""
+
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
+from sqlalchemy import String, cast, or_
+
+from models import Complaint, Participant, db
+
+from . import scope
+
+
+def _like(word: str) -> str:
+    escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _pk(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+class WordsLoader(QueryAjaxModelLoader):
+    """Every typed word must match one of the fields ("sam cit" finds Sam Citizen)."""
+
+    def __init__(self, name, model, fields, order_by):
+        super().__init__(name, db, model, fields=fields)
+        self.ordering = order_by
+
+    def restrict(self, query):
+        return query
+
+    def get_query(self):
+        return self.restrict(super().get_query())
+
+    def get_one(self, pk):
+        pk = _pk(pk)
+        if pk is None:
+            return None
+        with db.session.no_autoflush:
+            return self.get_query().filter(self.model.id == pk).one_or_none()
+
+    def get_list(self, term, offset=0, limit=10):
+        query = self.get_query()
+        for word in (term or "").split():
+            query = query.filter(
+                or_(
+                    *(
+                        cast(field, String).ilike(_like(word), escape="\\")
+                        for field in self._cached_fields
+                    )
+                )
+            )
+        return query.order_by(*self.ordering).offset(offset or 0).limit(min(limit or 10, 50)).all()
+
+
+class ParticipantLoader(WordsLoader):
+    """People and organisations, optionally only of some kinds (e.g. staff for officers)."""
+
+    def __init__(self, name, kinds=None):
+        super().__init__(
+            name,
+            Participant,
+            fields=[
+                Participant.given_name,
+                Participant.family_name,
+                Participant.organisation_name,
+                Participant.email,
+            ],
+            order_by=[
+                Participant.family_name,
+                Participant.given_name,
+                Participant.organisation_name,
+                Participant.id,
+            ],
+        )
+        self.kinds = tuple(kinds or ())
+
+    def restrict(self, query):
+        if self.kinds:
+            query = query.filter(Participant.kind.in_(self.kinds))
+        return query
+
+
+class ComplaintLoader(WordsLoader):
+    """Complaints by reference or summary, only those the signed-in user may see."""
+
+    def __init__(self, name):
+        super().__init__(
+            name,
+            Complaint,
+            fields=[Complaint.reference, Complaint.summary],
+            order_by=[Complaint.received_at.desc(), Complaint.id.desc()],
+        )
+
+    def restrict(self, query):
+        return scope.complaints(query)
+
+
+def staff(name):
+    return ParticipantLoader(name, kinds=("staff",))
+
+
+def anyone(name):
+    return ParticipantLoader(name)
+
+
+def clients(name):
+    return ParticipantLoader(name, kinds=("client_organisation",))

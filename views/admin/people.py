@@ -1,0 +1,156 @@
+"""People: participants, login accounts, divisions and classification levels."""
+
+from flask_login import current_user
+from wtforms import PasswordField
+from wtforms.validators import Length, Optional, ValidationError
+
+from models import Participant, User
+from rules.vocabulary import ADMINISTRATOR, PARTICIPANT_KINDS
+
+from .base import ScopedModelView, show_person
+from .capacities import ADMINISTRATION, REGISTER
+from .filters import ChoiceFilter
+from .loaders import clients, staff
+from .options import division_options
+
+MINIMUM_PASSWORD_LENGTH = 10
+
+
+class ParticipantView(ScopedModelView):
+    capacities = REGISTER
+    record_noun = "participant"
+    can_delete = False  # the register keeps everyone it has named
+    can_view_details = True
+    can_export = True
+
+    column_list = (
+        "kind",
+        "given_name",
+        "family_name",
+        "organisation_name",
+        "email",
+        "phone",
+        "division",
+        "level",
+    )
+    column_labels = {
+        "organisation_name": "Organisation",
+        "position_title": "Position",
+        "level": "Classification level",
+        "calendar": "Calendar (client contract)",
+        "organisation": "Belongs to organisation",
+    }
+    column_choices = {"kind": list(PARTICIPANT_KINDS.items())}
+    column_formatters = {"organisation": show_person}
+    column_default_sort = [("family_name", False), ("given_name", False), ("id", False)]
+    column_searchable_list = ("given_name", "family_name", "organisation_name", "email", "phone")
+    column_filters = [
+        ChoiceFilter(Participant.kind, "Kind", list(PARTICIPANT_KINDS.items())),
+        ChoiceFilter(Participant.division_id, "Division", division_options(), coerce=int),
+    ]
+    column_select_related_list = (Participant.division, Participant.level)
+
+    form_columns = (
+        "kind",
+        "given_name",
+        "family_name",
+        "organisation_name",
+        "email",
+        "phone",
+        "address",
+        "position_title",
+        "division",
+        "level",
+        "calendar",
+        "organisation",
+    )
+    form_choices = {"kind": list(PARTICIPANT_KINDS.items())}
+    form_ajax_refs = {"organisation": clients("organisation")}
+    form_widget_args = {"address": {"rows": 3}}
+
+    def on_model_change(self, form, model, is_created):
+        if not (model.family_name or model.given_name or model.organisation_name):
+            raise ValidationError("Give a name: a family name, a given name or an organisation.")
+        if model.kind == "staff" and model.level is None:
+            raise ValidationError(
+                "A staff member needs a classification level: seniority is compared on it."
+            )
+
+
+class UserView(ScopedModelView):
+    capacities = ADMINISTRATION
+    record_noun = "user"
+    can_delete = False  # switch an account off instead: its history stays readable
+    can_view_details = True
+    can_export = False
+
+    column_list = ("username", "participant", "capacities", "active", "last_login_at")
+    column_details_list = (
+        "username",
+        "participant",
+        "capacities",
+        "active",
+        "created_at",
+        "last_login_at",
+    )
+    column_labels = {
+        "participant": "Person",
+        "active": "Can sign in",
+        "last_login_at": "Last signed in",
+        "created_at": "Created",
+    }
+    column_formatters = {"participant": show_person}
+    column_default_sort = [("username", False)]
+    column_searchable_list = (
+        "username",
+        "participant.given_name",
+        "participant.family_name",
+        "participant.email",
+    )
+    column_filters = ("active",)
+    column_select_related_list = (User.participant,)
+
+    form_columns = ("username", "participant", "active", "capacities", "new_password")
+    form_extra_fields = {
+        "new_password": PasswordField(
+            "New password",
+            validators=[Optional(), Length(min=MINIMUM_PASSWORD_LENGTH)],
+            description=(
+                f"At least {MINIMUM_PASSWORD_LENGTH} characters. Leave empty to keep the "
+                "current password."
+            ),
+        )
+    }
+    form_ajax_refs = {"participant": staff("participant")}
+
+    def on_model_change(self, form, model, is_created):
+        password = form.new_password.data
+        if password:
+            model.set_password(password)
+        elif is_created:
+            raise ValidationError("Give the new account a password.")
+        if not is_created and model.id == current_user.id:
+            if not model.active or ADMINISTRATOR not in {c.code for c in model.capacities}:
+                raise ValidationError(
+                    "You cannot switch off your own account or remove your own administrator "
+                    "capacity: ask another administrator."
+                )
+
+
+class DivisionView(ScopedModelView):
+    capacities = ADMINISTRATION
+    record_noun = "division"
+    can_view_details = False
+    column_list = ("code", "name", "calendar")
+    column_default_sort = [("name", False)]
+    column_searchable_list = ("code", "name")
+    form_columns = ("code", "name", "calendar")
+
+
+class ClassificationLevelView(ScopedModelView):
+    capacities = ADMINISTRATION
+    record_noun = "classification level"
+    column_list = ("code", "name", "rank")
+    column_descriptions = {"rank": "Higher ranks are more senior (AO2 < AO5 < AO8 < SES1)."}
+    column_default_sort = [("rank", False)]
+    form_columns = ("code", "name", "rank")
