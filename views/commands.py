@@ -1,5 +1,7 @@
-"""Command-line doors: `flask seed`, `flask users create`, `flask due-date`."""
+"""Command-line doors: `flask seed`, `flask users ...`, `flask due-date`."""
+
+from seed.commands import seed_command
 
 
 def init_app(app):
-    pass
+    app.cli.add_command(seed_command)

@@ -1,0 +1,276 @@
+"""`flask seed` and `flask seed --demo`: idempotent, believable, and within the rules."""
+
+import re
+from collections import Counter
+
+from sqlalchemy import func, select
+
+from models import (
+    ClassificationLevel,
+    Complaint,
+    Division,
+    ExternalReview,
+    InternalReview,
+    Participant,
+    Ticket,
+    User,
+    db,
+)
+from rules.vocabulary import (
+    CAPACITIES,
+    COMPLAINT_STATUSES,
+    EXTERNAL_BODIES,
+    REVIEW_OUTCOMES,
+    TICKET_STATUSES,
+)
+from seed import demo
+
+
+def row_counts():
+    return {
+        table.name: db.session.execute(select(func.count()).select_from(table)).scalar_one()
+        for table in db.metadata.sorted_tables
+    }
+
+
+def rank_of(participant_id):
+    return db.session.execute(
+        select(ClassificationLevel.rank)
+        .join(Participant, Participant.level_id == ClassificationLevel.id)
+        .where(Participant.id == participant_id)
+    ).scalar_one()
+
+
+def test_seeding_reference_data_twice_changes_nothing(app, runner):
+    first = runner.invoke(args=["seed"])
+    assert first.exit_code == 0, first.output
+    assert "Reference data" in first.output
+    with app.app_context():
+        before = row_counts()
+    second = runner.invoke(args=["seed"])
+    assert second.exit_code == 0, second.output
+    with app.app_context():
+        assert row_counts() == before
+        assert before["capacity"] == len(CAPACITIES)
+        assert before["division"] == 0, "without --demo no demo data is loaded"
+
+
+def test_demo_department_is_believable_and_keeps_the_rules(app, runner):
+    """One demo load, checked from every side (loading it takes a few seconds)."""
+    result = runner.invoke(args=["seed", "--demo"])
+    assert result.exit_code == 0, result.output
+    for username in demo.DEMO_LOGINS:
+        assert username in result.output
+    assert demo.DEMO_PASSWORD in result.output
+
+    with app.app_context():
+        counts = row_counts()
+        divisions_have_calendars_and_staff()
+        every_capacity_has_a_login_that_signs_in()
+        every_status_is_present()
+        references_are_unique()
+        timestamps_follow_the_status()
+        separation_of_duties_holds_for_every_complaint()
+        reviews_follow_the_rules()
+        tickets_are_consistent()
+        demo_logins_hold_open_cases()
+        assert 450 <= counts["complaint"] <= 560
+        assert 270 <= counts["ticket"] <= 330
+        assert counts["extension"] > 0
+        assert counts["external_review"] > 0
+
+    again = runner.invoke(args=["seed", "--demo"])
+    assert again.exit_code == 0, again.output
+    assert "already loaded" in again.output
+    with app.app_context():
+        assert row_counts() == counts
+
+
+def divisions_have_calendars_and_staff():
+    divisions = {d.code: d for d in db.session.execute(select(Division)).scalars()}
+    assert set(divisions) == {"CS", "RO", "DS"}
+    assert {d.calendar.code for d in divisions.values()} == {"AU-QLD", "AU-VIC"}
+    staff = db.session.execute(select(Participant).filter_by(kind="staff")).scalars().all()
+    assert 25 <= len(staff) <= 35
+    assert all(p.division is not None and p.level is not None for p in staff)
+    assert all(p.email.endswith(".gov.au") for p in staff)
+    assert len({p.level.code for p in staff}) >= 6
+    kinds = Counter(
+        db.session.execute(select(Participant.kind).where(Participant.kind != "staff")).scalars()
+    )
+    assert kinds["client_organisation"] >= 5
+    assert kinds["external_body"] == 2
+    assert kinds["complainant"] >= 200
+    contacts = db.session.execute(
+        select(func.count()).where(Participant.organisation_id.is_not(None))
+    ).scalar_one()
+    assert contacts >= 10
+
+
+def every_capacity_has_a_login_that_signs_in():
+    held = set()
+    for username, capacity in demo.DEMO_LOGINS.items():
+        user = db.session.execute(select(User).filter_by(username=username)).scalar_one()
+        assert user.is_active
+        assert user.check_password(demo.DEMO_PASSWORD)
+        assert not user.check_password("wrong password")
+        assert user.has_capacity(capacity)
+        assert user.participant.kind == "staff"
+        held.add(capacity)
+    assert held == set(CAPACITIES)
+
+    def login(username):
+        return db.session.execute(select(User).filter_by(username=username)).scalar_one()
+
+    manager, decider, reviewer = login("manager"), login("decider"), login("reviewer")
+    assert decider.participant.level.rank > manager.participant.level.rank
+    assert reviewer.participant.level.rank >= decider.participant.level.rank
+    assert login("coordinator").participant.division.code == "CS"
+
+
+def every_status_is_present():
+    complaint_statuses = set(db.session.execute(select(Complaint.status)).scalars())
+    assert complaint_statuses == set(COMPLAINT_STATUSES)
+    ticket_statuses = set(db.session.execute(select(Ticket.status)).scalars())
+    assert ticket_statuses == set(TICKET_STATUSES)
+    kinds = Counter(db.session.execute(select(Complaint.kind)).scalars())
+    assert kinds["complaint"] > kinds["compliment"] > 0
+    assert kinds["suggestion"] > 0
+    severities = Counter(db.session.execute(select(Ticket.severity)).scalars())
+    assert 0 < severities["1"] < severities["2"] < severities["3b"]
+
+
+def references_are_unique():
+    for model, pattern in (
+        (Complaint, r"(CTS|CMP|SUG)-20\d\d-\d{6}"),
+        (Ticket, r"TKT-20\d\d-\d{6}"),
+    ):
+        references = db.session.execute(select(model.reference)).scalars().all()
+        assert len(set(references)) == len(references)
+        assert all(re.fullmatch(pattern, r) for r in references), pattern
+    # Numbered in order of receipt: the first complaint of a year is number 1.
+    first = (
+        db.session.execute(
+            select(Complaint.reference).filter_by(kind="complaint").order_by(Complaint.received_at)
+        )
+        .scalars()
+        .first()
+    )
+    assert first.endswith("-000001")
+
+
+def timestamps_follow_the_status():
+    closed_statuses = {"finalised", "internal_review", "external_review", "closed"}
+    for c in db.session.execute(select(Complaint)).scalars():
+        label = f"{c.reference} ({c.status})"
+        steps = [
+            c.received_at,
+            c.registered_at,
+            c.acknowledged_at,
+            c.decided_at,
+            c.finalised_at,
+            c.closed_at,
+        ]
+        present = [t for t in steps if t is not None]
+        assert present == sorted(present), label
+        assert (c.registered_at is None) == (c.status == "received"), label
+        assert (c.closed_at is not None) == (c.status == "closed"), label
+        if c.kind != "complaint":
+            continue
+        if c.status == "referred":
+            assert c.referral_target is not None and c.outcome is None, label
+        else:
+            assert c.referral_target is None, label
+        handled = c.status in closed_statuses and c.referral_target is None
+        if handled or c.status == "decided":
+            assert c.decided_at is not None and c.outcome is not None, label
+            assert c.drafted_by is not None and c.decided_by is not None, label
+            if c.outcome.requires_reason:
+                assert c.outcome_reason, label
+        if handled:
+            assert c.finalised_at is not None, label
+        if c.status in ("received", "registered", "acknowledged", "under_assessment"):
+            assert c.decided_at is None and c.outcome is None, label
+        if c.status == "awaiting_complainant":
+            assert c.paused_since is not None, label
+        for extension in c.extensions:
+            assert extension.approved_by.level.rank > c.manager.level.rank, label
+            assert extension.reason and extension.approved_at >= c.received_at, label
+
+
+def separation_of_duties_holds_for_every_complaint():
+    checked = 0
+    for c in db.session.execute(select(Complaint)).scalars():
+        label = c.reference
+        conflicted = {p.id for p in c.subjects} | {p.id for p in c.involved}
+        officers = [p for p in (c.manager, c.decision_maker) if p is not None]
+        assert not conflicted & {p.id for p in officers}, label
+        if c.manager is not None and c.decision_maker is not None:
+            assert c.decision_maker.id != c.manager.id, label
+            assert rank_of(c.decision_maker.id) > rank_of(c.manager.id), label
+            checked += 1
+        if c.drafted_by is not None and c.decided_by is not None:
+            assert c.drafted_by.id != c.decided_by.id, label
+            assert c.drafted_by.participant_id == c.manager_id, label
+            assert c.decided_by.participant_id == c.decision_maker_id, label
+    assert checked >= 300
+
+
+def reviews_follow_the_rules():
+    reviews = db.session.execute(select(InternalReview)).scalars().all()
+    assert reviews
+    completed = 0
+    for review in reviews:
+        c = review.complaint
+        label = f"review of {c.reference}"
+        assert c.finalised_at is not None and review.requested_at >= c.finalised_at, label
+        if review.reviewer is not None:
+            conflicted = {p.id for p in c.subjects} | {p.id for p in c.involved}
+            assert review.reviewer.id not in {c.manager_id, c.decision_maker_id}, label
+            assert review.reviewer.id not in conflicted, label
+            assert rank_of(review.reviewer.id) >= rank_of(c.decision_maker_id), label
+        if review.status == "completed":
+            completed += 1
+            assert review.outcome in REVIEW_OUTCOMES, label
+            assert review.completed_at >= review.requested_at, label
+            assert review.recorded_by is not None, label
+            assert review.recorded_by.id != c.decided_by_id, label
+    assert completed > 0
+    for external in db.session.execute(select(ExternalReview)).scalars():
+        assert external.body in EXTERNAL_BODIES
+        assert external.notified_at >= external.complaint.finalised_at
+        assert (external.closed_at is not None) == (external.status == "closed")
+
+
+def tickets_are_consistent():
+    linked = 0
+    for t in db.session.execute(select(Ticket)).scalars():
+        label = f"{t.reference} ({t.status})"
+        assert t.client.kind == "client_organisation", label
+        assert t.contact is None or t.contact.organisation_id == t.client_id, label
+        steps = [t.reported_at, t.first_response_at, t.resolved_at, t.closed_at]
+        present = [s for s in steps if s is not None]
+        assert present == sorted(present), label
+        assert (t.first_response_at is None) == (t.status == "new"), label
+        assert (t.resolved_at is not None) == (t.status in ("resolved", "closed")), label
+        assert (t.closed_at is not None) == (t.status == "closed"), label
+        assert (t.agent is None) == (t.status == "new"), label
+        if t.complaint is not None:
+            linked += 1
+            assert t.complaint.received_at >= t.reported_at, label
+    assert linked > 0
+
+
+def demo_logins_hold_open_cases():
+    finished = ("finalised", "closed", "referred")
+    for username, column in (
+        ("manager", Complaint.manager_id),
+        ("decider", Complaint.decision_maker_id),
+    ):
+        user = db.session.execute(select(User).filter_by(username=username)).scalar_one()
+        open_cases = db.session.execute(
+            select(func.count()).where(
+                column == user.participant_id, Complaint.status.not_in(finished)
+            )
+        ).scalar_one()
+        assert open_cases >= 5, username
