@@ -470,6 +470,12 @@ class Office:
         return self.minutes(self.closes) - self.minutes(self.opens)
 
 
+def widened(ages: tuple, attempt: int) -> tuple:
+    """Ages to try: wider after each hundred misses (a long weekend leaves no fresh cases)."""
+    low, high = ages
+    return low, max(high, 1) * (1 + attempt // 100)
+
+
 def status_at(events, now):
     """The status of a case at `now`: its last event at or before it."""
     current = events[0]
@@ -1092,8 +1098,9 @@ class DemoBuilder:
         if status == "external_review":
             # The Ombudsman takes a complaint once the internal review is over.
             force["review"] = force["external"] = True
-        for _ in range(2000):
-            plan = self.plan_complaint(age_days=rng.uniform(*ages), force=dict(force))
+        for attempt in range(2000):
+            age = widened(ages, attempt)
+            plan = self.plan_complaint(age_days=rng.uniform(*age), force=dict(force))
             if status_at(plan.events, self.now) == status:
                 return plan
         return None
@@ -1311,7 +1318,8 @@ class DemoBuilder:
             force = {"wait": status == "waiting_on_client"}
             if status == "new" and attempt % 2:
                 force["severity"] = "3b"
-            plan = self.plan_ticket(None, age_days=self.rng.uniform(*ages), force=force)
+            age = widened(ages, attempt)
+            plan = self.plan_ticket(None, age_days=self.rng.uniform(*age), force=force)
             if status_at(plan.events, self.now) == status:
                 return plan
         return None
