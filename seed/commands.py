@@ -4,8 +4,16 @@ import time
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy import inspect
 
+from models import db
 from seed import demo, reference
+
+
+class Refused(click.ClickException):
+    """A one-line refusal with exit status 2; nothing has been saved."""
+
+    exit_code = 2
 
 
 @click.command("seed")
@@ -18,6 +26,8 @@ from seed import demo, reference
 @with_appcontext
 def seed_command(with_demo):
     """Load the reference data (safe to run again); with --demo, a demo department too."""
+    if not inspect(db.engine).has_table("capacity"):
+        raise Refused("The database has no tables yet: run `flask db upgrade` first.")
     started = time.perf_counter()
     reference.load()
     click.echo("Reference data: capacities, levels, lookups, calendars and SLA targets loaded.")

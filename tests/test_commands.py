@@ -76,19 +76,26 @@ def test_create_saves_nothing_when_the_confirmation_differs(app, runner, make):
 
 
 @pytest.mark.parametrize(
-    ("extra", "message"),
+    ("username", "extra", "message"),
     [
-        (["--capacity", "overlord"], "Unknown capacity overlord"),
-        (["--capacity", "complaint_manager", "--level", "AO99"], "Unknown level AO99"),
-        (["--capacity", "complaint_manager", "--division", "NOPE"], "Unknown division NOPE"),
-        (["--capacity", "coordinator"], "A coordinator belongs to a division"),
-        (["--capacity", "support_agent", "--password", "short"], "at least 8 characters"),
+        ("newbie", ["--capacity", "overlord"], "Unknown capacity overlord"),
+        ("newbie", ["--capacity", "complaint_manager", "--level", "AO99"], "Unknown level AO99"),
+        ("newbie", ["--capacity", "complaint_manager", "--division", "NOPE"], "Unknown division"),
+        ("newbie", ["--capacity", "coordinator"], "A coordinator belongs to a division"),
+        (
+            "newbie",
+            ["--capacity", "support_agent", "--password", "short"],
+            "at least 8 characters",
+        ),
+        ("no spaces", ["--capacity", "administrator"], "is not allowed"),
     ],
-    ids=["capacity", "level", "division", "coordinator-without-division", "short-password"],
+    ids=["capacity", "level", "division", "coordinator-without-division", "password", "username"],
 )
-def test_create_refuses_bad_input_with_one_line_and_status_2(app, runner, make, extra, message):
+def test_create_refuses_bad_input_with_one_line_and_status_2(
+    app, runner, make, username, extra, message
+):
     before = people_and_accounts()
-    args = ["users", "create", "newbie", *extra]
+    args = ["users", "create", username, *extra]
     if "--password" not in extra:
         args += ["--password", NEW_PASSWORD]
     result = runner.invoke(args=args)
@@ -176,3 +183,12 @@ def test_commands_on_an_unknown_user_refuse_with_status_2(app, runner, make, arg
     result = runner.invoke(args=["users", *args])
     assert result.exit_code == 2
     assert result.output.strip() == "Error: There is no user called ghost."
+
+
+def test_seed_on_a_database_without_tables_says_to_upgrade_first(tmp_path):
+    from app import create_app
+
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}", "TESTING": True})
+    result = app.test_cli_runner().invoke(args=["seed"])
+    assert result.exit_code == 2
+    assert "run `flask db upgrade` first" in result.output

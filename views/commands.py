@@ -1,19 +1,19 @@
 """Command-line doors: `flask seed`, `flask users ...`, `flask due-date`."""
 
+import re
+
 import click
 from flask.cli import AppGroup
 
 from models import Capacity, ClassificationLevel, Division, Participant, User, db
 from rules.vocabulary import CAPACITIES, COORDINATOR
-from seed.commands import seed_command
+from seed.commands import Refused, seed_command
 
 MINIMUM_PASSWORD_LENGTH = 8
-
-
-class Refused(click.ClickException):
-    """A one-line refusal with exit status 2; nothing has been saved."""
-
-    exit_code = 2
+PASSWORD_HELP = (
+    "Prompted for (hidden, typed twice) when not given, which keeps it out of shell history."
+)
+USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
 
 
 def init_app(app):
@@ -49,16 +49,23 @@ def new_password(password: str | None) -> str:
     metavar="CAPACITY",
     help=f"Repeat for several: {', '.join(CAPACITIES)}.",
 )
-@click.option("--password", help="Prompted for, hidden and confirmed, when not given.")
-@click.option("--given-name")
-@click.option("--family-name", help="Defaults to the username.")
-@click.option("--email")
-@click.option("--level", help="Classification level code, e.g. AO5.")
-@click.option("--division", "division_code", help="Division code, e.g. CS.")
+@click.option("--password", help=PASSWORD_HELP)
+@click.option("--given-name", metavar="NAME")
+@click.option(
+    "--family-name", metavar="NAME", help="Defaults to the username when no name is given."
+)
+@click.option("--email", metavar="ADDRESS")
+@click.option("--level", metavar="CODE", help="Classification level, e.g. AO5.")
+@click.option("--division", "division_code", metavar="CODE", help="Division, e.g. CS.")
 def create_user(
     username, capacity_codes, password, given_name, family_name, email, level, division_code
 ):
     """Create a staff member and their login account USERNAME."""
+    if not USERNAME.fullmatch(username):
+        raise Refused(
+            f"The username {username!r} is not allowed: use up to 80 letters, digits, "
+            "dots, hyphens or underscores."
+        )
     unknown = [code for code in capacity_codes if code not in CAPACITIES]
     if unknown:
         raise Refused(
@@ -132,7 +139,7 @@ def deactivate_user(username):
 
 @users.command("set-password")
 @click.argument("username")
-@click.option("--password", help="Prompted for, hidden and confirmed, when not given.")
+@click.option("--password", help=PASSWORD_HELP)
 def set_password(username, password):
     """Give USERNAME a new password."""
     user = find_user(username)
