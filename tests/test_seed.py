@@ -16,6 +16,7 @@ from models import (
     User,
     db,
 )
+from rules import duties
 from rules.vocabulary import (
     CAPACITIES,
     COMPLAINT_STATUSES,
@@ -198,10 +199,35 @@ def timestamps_follow_the_status():
             assert extension.reason and extension.approved_at >= c.received_at, label
 
 
+def officer(person):
+    if person is None:
+        return None
+    return duties.Officer(person.id, person.short_name, person.level.code, person.level.rank)
+
+
+def assignment(c):
+    return duties.Assignment(
+        manager=officer(c.manager),
+        decision_maker=officer(c.decision_maker),
+        subjects=frozenset(p.id for p in c.subjects),
+        involved=frozenset(p.id for p in c.involved),
+        drafted_by_user=c.drafted_by_id,
+        decided_by_user=c.decided_by_id,
+    )
+
+
 def separation_of_duties_holds_for_every_complaint():
     checked = 0
     for c in db.session.execute(select(Complaint)).scalars():
         label = c.reference
+        assert duties.check_complaint(assignment(c)) == [], label
+        for review in c.internal_reviews:
+            review_assignment = duties.ReviewAssignment(
+                reviewer=officer(review.reviewer),
+                complaint=assignment(c),
+                recorded_by_user=review.recorded_by_id,
+            )
+            assert duties.check_review(review_assignment) == [], label
         conflicted = {p.id for p in c.subjects} | {p.id for p in c.involved}
         officers = [p for p in (c.manager, c.decision_maker) if p is not None]
         assert not conflicted & {p.id for p in officers}, label
