@@ -325,3 +325,35 @@ def test_the_grid_issues_the_same_number_of_statements_at_any_page_size(app):
         event.remove(engine, "before_cursor_execute", count)
     assert counts[20] == counts[100], statements
     assert counts[100] <= 10
+
+
+def test_a_change_committed_while_saving_is_refused_and_rolled_back(app, make, auth, monkeypatch):
+    from views.admin.cases import ComplaintView
+
+    make.user("coord", "coordinator")
+    complaint = make.complaint(summary="As registered")
+    auth.login("coord")
+    url = f"/admin/complaint/edit/?id={complaint.id}"
+    form = form_values(auth._client.get(url).get_data(as_text=True))
+    form["summary"] = "Mine"
+
+    def someone_else_saves_meanwhile(view, form, model, is_created):
+        with db.engine.begin() as connection:
+            connection.execute(
+                update(Complaint)
+                .where(Complaint.id == model.id)
+                .values(summary="Theirs", version=Complaint.version + 1)
+            )
+
+    monkeypatch.setattr(ComplaintView, "on_model_change", someone_else_saves_meanwhile)
+    html = auth._client.post(url, data=form).get_data(as_text=True)
+    assert "Your changes were not saved" in html
+    db.session.expire_all()
+    assert db.session.get(Complaint, complaint.id).summary == "Theirs"
+
+
+def test_the_registration_form_names_the_coordinator_registering_it(app, make, auth):
+    me = make.user("coord", "coordinator")
+    auth.login("coord")
+    html = auth._client.get("/admin/complaint/new/").get_data(as_text=True)
+    assert f'id="coordinator" name="coordinator" type="hidden" value="{me.participant_id}"' in html

@@ -1,6 +1,10 @@
 """Error pages in the user's words; a database refusal never reaches the user as a 500."""
 
 from flask import render_template
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+
+from models import db
 
 
 def init_app(app):
@@ -11,6 +15,13 @@ def init_app(app):
     @app.errorhandler(403)
     def forbidden(error):
         return render_template("errors/403.html"), 403
+
+    @app.errorhandler(IntegrityError)
+    @app.errorhandler(StaleDataError)
+    def conflict(error):
+        # A save the screens did not catch: undo it and say so, rather than a 500.
+        db.session.rollback()
+        return render_template("errors/409.html"), 409
 
     @app.errorhandler(500)
     def server_error(error):

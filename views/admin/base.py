@@ -63,6 +63,10 @@ def australian_date(view, value, name):
     return value.strftime("%d/%m/%Y")
 
 
+def yes_no(view, value, name):
+    return "Yes" if value else "No"
+
+
 def instant_columns(model) -> list[str]:
     """The model's columns that hold instants (UTCDateTime)."""
     return [
@@ -131,8 +135,8 @@ class ScopedModelView(ModelView):
     export_max_rows = 5000
     export_types = ["csv"]
     column_type_formatters = {**DEFAULT_FORMATTERS, date: australian_date}
-    column_type_formatters_detail = {**DETAIL_FORMATTERS, date: australian_date}
-    column_type_formatters_export = {**EXPORT_FORMATTERS, date: australian_date}
+    column_type_formatters_detail = {**DETAIL_FORMATTERS, bool: yes_no, date: australian_date}
+    column_type_formatters_export = {**EXPORT_FORMATTERS, bool: yes_no, date: australian_date}
     column_details_exclude_list = ("version",)
     column_export_exclude_list = ("version",)
 
@@ -220,6 +224,16 @@ class ScopedModelView(ModelView):
         if record is None:
             abort(404)
         return record
+
+    def search_placeholder(self):
+        """ "Reference, complainant, summary" rather than the column paths."""
+        words = []
+        for column in self.column_searchable_list or ():
+            name = str(column).split(".")[0]
+            label = (self.column_labels or {}).get(name) or self._prettify_name(name)
+            if label.lower() not in words:
+                words.append(label.lower())
+        return ", ".join(words).capitalize() if words else None
 
     # Local time
     def timezone_for(self, model) -> str:

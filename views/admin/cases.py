@@ -1,6 +1,7 @@
 """The register: complaints, tickets, internal and external reviews, extensions."""
 
-from flask import current_app, flash
+from flask import current_app, flash, request
+from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from models import (
@@ -19,6 +20,7 @@ from rules.vocabulary import (
     COMPLAINT_CLOSED_STATUSES,
     COMPLAINT_KINDS,
     COMPLAINT_STATUSES,
+    COORDINATOR,
     EXTERNAL_BODIES,
     EXTERNAL_REVIEW_STATUSES,
     REVIEW_CLOSED_STATUSES,
@@ -254,6 +256,13 @@ class ComplaintView(CaseView):
         # The outcome is decided at the end of the process, not at registration.
         form_class = super().get_create_form()
         return type(form_class.__name__, (form_class,), {"outcome": None, "outcome_reason": None})
+
+    def create_form(self, obj=None):
+        form = super().create_form(obj)
+        # The coordinator registering it is the complaint's coordinator unless they say otherwise.
+        if request.method != "POST" and COORDINATOR in scope.capacity_codes():
+            form.coordinator.data = current_user.participant
+        return form
 
     def scope_query(self, query):
         return scope.complaints(query)

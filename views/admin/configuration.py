@@ -38,8 +38,8 @@ class OpeningWindowInline(InlineFormAdmin):
     form_overrides = {"weekday": Select2Field}
     form_args = {
         "weekday": {"choices": list(enumerate(WEEKDAYS)), "coerce": int, "label": "Day"},
-        "opens_at": {"label": "Opens"},
-        "closes_at": {"label": "Closes"},
+        "opens_at": {"label": "Opens", "default_format": "%H:%M"},
+        "closes_at": {"label": "Closes", "default_format": "%H:%M"},
     }
 
 
@@ -48,8 +48,8 @@ class ClosureInline(InlineFormAdmin):
     form_args = {
         "starts_on": {"label": "First day"},
         "ends_on": {"label": "Last day"},
-        "from_time": {"label": "Closed from (empty: all day)"},
-        "until_time": {"label": "Closed until (empty: all day)"},
+        "from_time": {"label": "Closed from (empty: all day)", "default_format": "%H:%M"},
+        "until_time": {"label": "Closed until (empty: all day)", "default_format": "%H:%M"},
     }
 
 

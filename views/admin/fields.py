@@ -29,10 +29,9 @@ class LocalDateTimeField(Field):
     widget = DateTimeLocalInput()
 
     def __init__(self, label=None, validators=None, **kwargs):
-        kwargs.setdefault(
-            "description", "Local time of the case's calendar, e.g. 02/03/2026 09:00."
-        )
         super().__init__(label, validators, **kwargs)
+        if not self.description:
+            self.description = "Local time of the case's calendar, e.g. 02/03/2026 09:00."
         # Set by the view before rendering: the zone stored instants are shown in.
         self.display_timezone = None
 
