@@ -340,7 +340,7 @@ REVIEW_FINDINGS = {
     "original_confirmed":
         "The process was fair and the original decision was open on the evidence.",
     "decision_changed":
-        "Relevant information was not considered; the outcome is changed to partly upheld.",
+        "Relevant information was not considered; the outcome is changed to {outcome}.",
     "referred_back":
         "The reasons given did not address all issues; referred back for a fresh decision.",
 }
@@ -515,10 +515,22 @@ class ComplaintPlan:
     outcome: str | None = None
     outcome_reason: str | None = None
     events: list = field(default_factory=list)
+    # (instant, {field: value}): what the register shows changes as the case moves on.
+    changes: list = field(default_factory=list)
     extension: dict | None = None
     review: dict | None = None
     external: dict | None = None
     ticket_key: int | None = None
+
+    def change(self, at: datetime, **values) -> None:
+        self.changes.append((at, values))
+
+    def fields_at(self, now: datetime) -> dict:
+        fields = {}
+        for at, values in sorted(self.changes, key=lambda change: change[0]):
+            if at <= now:
+                fields.update(values)
+        return fields
 
 
 @dataclass
@@ -889,6 +901,9 @@ class DemoBuilder:
             ("acknowledged", acknowledged),
             ("closed", passed_on),
         ]
+        plan.change(registered, registered_at=registered)
+        plan.change(acknowledged, acknowledged_at=acknowledged)
+        plan.change(passed_on, closed_at=passed_on)
 
     def plan_referral_life(self, plan, office):
         rng = self.rng
@@ -905,6 +920,10 @@ class DemoBuilder:
             ("under_assessment", assessed),
             ("referred", referred),
         ]
+        plan.change(registered, registered_at=registered)
+        plan.change(acknowledged, acknowledged_at=acknowledged)
+        # Referring records the close: the matter leaves this process (rules/workflow.py).
+        plan.change(referred, closed_at=referred, referred=True)
 
     def plan_complaint_life(self, plan, office, force):
         rng = self.rng
@@ -954,6 +973,18 @@ class DemoBuilder:
             plan.outcome_reason = rng.choice(OUTCOME_REASONS[plan.outcome]).format(
                 matter=rng.choice(MATTERS)
             )
+        plan.change(registered, registered_at=registered)
+        plan.change(acknowledged, acknowledged_at=acknowledged)
+        plan.change(assessed, assigned=True)
+        plan.change(drafted, drafted=True)
+        plan.change(decided, decided_at=decided, decided=True)
+        # The outcome is chosen when the response is finalised (rules/workflow.py).
+        plan.change(
+            finalised,
+            finalised_at=finalised,
+            outcome=plan.outcome,
+            outcome_reason=plan.outcome_reason,
+        )
 
         if plan.classification == "complex" and working_days + 8 > 20:
             approved = office.during_hours(rng, investigating, rng.randint(8, 14))
@@ -972,7 +1003,7 @@ class DemoBuilder:
 
         disputable = plan.outcome in ("not_upheld", "partly_upheld", "declined")
         wants_review = force.get("review") or rng.random() < (0.14 if disputable else 0.02)
-        closed_after = finalised
+        closed_after, review_window = finalised, True
         if wants_review:
             late = rng.random() < 0.08
             requested = office.during_hours(
@@ -988,35 +1019,70 @@ class DemoBuilder:
                 completed = office.during_hours(rng, back, rng.randint(2, 8))
                 review_events += [("awaiting_complainant", waiting), ("in_progress", back)]
             review_events.append(("withdrawn" if withdrawn else "completed", completed))
+            outcome = rng.choices(list(REVIEW_FINDINGS), [70, 15, 15])[0]
             plan.review = {
                 "events": review_events,
                 "late_reason": rng.choice(LATE_REASONS) if late else None,
-                "outcome": rng.choices(list(REVIEW_FINDINGS), [70, 15, 15])[0],
+                "outcome": outcome,
             }
             events.append(("internal_review", requested))
-            closed_after = completed
-            if not withdrawn and (force.get("external") or rng.random() < 0.25):
-                notified = office.during_hours(rng, completed, rng.randint(10, 40))
-                plan.external = self.plan_external("ombudsman", notified, office)
+            closed_after, review_window = completed, False
+            if not withdrawn and outcome == "decision_changed":
+                changed_to = rng.choice(
+                    [code for code in ("upheld", "partly_upheld") if code != plan.outcome]
+                )
+                plan.review["changed_to"] = changed_to
+                plan.change(completed, outcome=changed_to, outcome_reason=None)
+            elif not withdrawn and outcome == "referred_back":
+                # Back before the decision maker for a fresh decision, then a new response.
+                redecided = office.during_hours(rng, completed, rng.randint(2, 8))
+                refinalised = office.during_hours(rng, redecided, rng.choice([0, 1, 2]))
+                events += [
+                    ("response_drafted", completed),
+                    ("decided", redecided),
+                    ("finalised", refinalised),
+                ]
+                plan.change(
+                    completed,
+                    decided_at=None,
+                    decided=False,
+                    finalised_at=None,
+                    outcome=None,
+                    outcome_reason=None,
+                )
+                plan.change(redecided, decided_at=redecided, decided=True)
+                plan.change(
+                    refinalised,
+                    finalised_at=refinalised,
+                    outcome=rng.choice(["upheld", "partly_upheld", "resolved"]),
+                    outcome_reason=None,
+                )
+                closed_after, review_window = refinalised, True
+            if not withdrawn and outcome != "referred_back":
+                if force.get("external") or rng.random() < 0.25:
+                    notified = office.during_hours(rng, completed, rng.randint(10, 40))
+                    plan.external = self.plan_external("ombudsman", notified, office)
         elif plan.human_rights and (force.get("external") or (disputable and rng.random() < 0.35)):
             notified = office.during_hours(
                 rng, max(finalised, office.during_hours(rng, r, 45)), rng.randint(3, 20)
             )
             plan.external = self.plan_external("human_rights_commissioner", notified, office)
 
-        # Closed once the review window has passed, or the review is over.
+        # Closed once the review window has passed, or once the review is over.
         closed = office.during_hours(
-            rng, closed_after, rng.randint(21, 26) if not plan.review else rng.randint(0, 3)
+            rng, closed_after, rng.randint(21, 26) if review_window else rng.randint(0, 3)
         )
         if plan.external and plan.external["notified_at"] < closed:
             closed = None
         if closed:
             events.append(("closed", closed))
+            plan.change(closed, closed_at=closed)
         if plan.external:
-            events.append(("external_review", plan.external["notified_at"]))
-            events.append(
-                ("closed", office.during_hours(rng, plan.external["closed_at"], rng.randint(0, 3)))
-            )
+            notified = plan.external["notified_at"]
+            final = office.during_hours(rng, plan.external["closed_at"], rng.randint(0, 3))
+            events += [("external_review", notified), ("closed", final)]
+            plan.change(notified, closed_at=None)
+            plan.change(final, closed_at=final)
         events.sort(key=lambda event: event[1])
         plan.events = events
 
@@ -1133,9 +1199,9 @@ class DemoBuilder:
 
     def complaint_from_plan(self, plan, reviewers):
         now = self.now
-        events = plan.events
-        status = status_at(events, now)
-        reached = {name for name, at in events if at <= now}
+        status = status_at(plan.events, now)
+        fields = plan.fields_at(now)
+        outcome = fields.get("outcome")
         complaint = Complaint(
             kind=plan.kind,
             status=status,
@@ -1148,35 +1214,34 @@ class DemoBuilder:
             category=self.categories[plan.category],
             division=plan.division,
             complainant=plan.complainant,
-            received_at=plan.received_at,
-            registered_at=last_time(events, "registered", now),
-            acknowledged_at=last_time(events, "acknowledged", now),
             subjects=list(plan.subjects),
             involved=list(plan.involved),
+            received_at=plan.received_at,
+            registered_at=fields.get("registered_at"),
+            acknowledged_at=fields.get("acknowledged_at"),
+            decided_at=fields.get("decided_at"),
+            finalised_at=fields.get("finalised_at"),
+            closed_at=fields.get("closed_at"),
+            outcome=self.outcomes[outcome] if outcome else None,
+            outcome_reason=fields.get("outcome_reason"),
         )
-        if "registered" in reached:
+        if fields.get("registered_at"):
             complaint.coordinator = self.coordinators[plan.division.code]
-        if plan.referral and "referred" in reached:
+            if plan.classification == "informal":
+                # Informal complaints are classified when they are registered.
+                complaint.classification = plan.classification
+        if fields.get("referred"):
             complaint.referral_target = self.referral_targets[plan.referral]
-        if plan.classification and "under_assessment" in reached:
+        if fields.get("assigned"):
             complaint.classification = plan.classification
             complaint.manager = plan.manager
             complaint.decision_maker = plan.decision_maker
-        elif plan.classification and plan.classification == "informal" and "registered" in reached:
-            # Informal complaints are classified when they are registered.
-            complaint.classification = plan.classification
-        if "response_drafted" in reached:
+        if fields.get("drafted"):
             complaint.drafted_by = self.accounts[id(plan.manager)]
-        if "decided" in reached:
-            complaint.decided_at = last_time(events, "decided", now)
+        if fields.get("decided"):
             complaint.decided_by = self.accounts[id(plan.decision_maker)]
-            complaint.outcome = self.outcomes[plan.outcome]
-            complaint.outcome_reason = plan.outcome_reason
-        complaint.finalised_at = last_time(events, "finalised", now)
-        if status == "closed":
-            complaint.closed_at = last_time(events, "closed", now)
         if status == "awaiting_complainant":
-            complaint.paused_since = last_time(events, "awaiting_complainant", now)
+            complaint.paused_since = last_time(plan.events, "awaiting_complainant", now)
 
         if plan.extension and plan.extension["approved_at"] <= now:
             told = plan.extension["told_at"]
@@ -1230,7 +1295,9 @@ class DemoBuilder:
             review.completed_at = events[-1][1]
         if status == "completed":
             review.outcome = plan.review["outcome"]
-            review.findings = REVIEW_FINDINGS[review.outcome]
+            review.findings = REVIEW_FINDINGS[review.outcome].format(
+                outcome=self.outcomes[plan.review.get("changed_to", "upheld")].name.lower()
+            )
             review.recorded_by = self.accounts[id(review.reviewer)]
         return review
 

@@ -161,7 +161,8 @@ def references_are_unique():
 
 
 def timestamps_follow_the_status():
-    closed_statuses = {"finalised", "internal_review", "external_review", "closed"}
+    """The fields each status implies, as rules/workflow.py records them."""
+    responded = {"finalised", "internal_review", "external_review", "closed"}
     for c in db.session.execute(select(Complaint)).scalars():
         label = f"{c.reference} ({c.status})"
         steps = [
@@ -175,23 +176,30 @@ def timestamps_follow_the_status():
         present = [t for t in steps if t is not None]
         assert present == sorted(present), label
         assert (c.registered_at is None) == (c.status == "received"), label
-        assert (c.closed_at is not None) == (c.status == "closed"), label
+        # Referring records the close as well as closing does.
+        assert (c.closed_at is not None) == (c.status in ("closed", "referred")), label
         if c.kind != "complaint":
+            assert c.manager is None and c.outcome is None, label
             continue
         if c.status == "referred":
             assert c.referral_target is not None and c.outcome is None, label
         else:
             assert c.referral_target is None, label
-        handled = c.status in closed_statuses and c.referral_target is None
-        if handled or c.status == "decided":
-            assert c.decided_at is not None and c.outcome is not None, label
+        if c.status in responded and c.referral_target is None:
+            assert c.finalised_at is not None and c.outcome is not None, label
+            assert c.decided_at is not None, label
             assert c.drafted_by is not None and c.decided_by is not None, label
             if c.outcome.requires_reason:
                 assert c.outcome_reason, label
-        if handled:
-            assert c.finalised_at is not None, label
+        if c.status == "decided":
+            assert c.decided_at is not None and c.decided_by is not None, label
+            assert c.finalised_at is None and c.outcome is None, label
+        if c.status == "response_drafted":
+            assert c.drafted_by is not None and c.decided_at is None, label
         if c.status in ("received", "registered", "acknowledged", "under_assessment"):
-            assert c.decided_at is None and c.outcome is None, label
+            assert c.drafted_by is None and c.decided_at is None and c.outcome is None, label
+        if c.status in ("investigation", "awaiting_complainant", "response_drafted"):
+            assert c.manager is not None and c.decision_maker is not None, label
         if c.status == "awaiting_complainant":
             assert c.paused_since is not None, label
         for extension in c.extensions:
@@ -249,7 +257,14 @@ def reviews_follow_the_rules():
     for review in reviews:
         c = review.complaint
         label = f"review of {c.reference}"
-        assert c.finalised_at is not None and review.requested_at >= c.finalised_at, label
+        if review.outcome == "referred_back":
+            # Back for a fresh decision: decided and finalised again, or not yet.
+            assert c.finalised_at is None or c.finalised_at >= review.completed_at, label
+        else:
+            assert c.finalised_at is not None, label
+            assert review.requested_at >= c.finalised_at, label
+        if review.outcome == "decision_changed":
+            assert c.outcome.code in ("upheld", "partly_upheld"), label
         if review.reviewer is not None:
             conflicted = {p.id for p in c.subjects} | {p.id for p in c.involved}
             assert review.reviewer.id not in {c.manager_id, c.decision_maker_id}, label
