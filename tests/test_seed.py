@@ -56,7 +56,7 @@ def test_seeding_reference_data_twice_changes_nothing(app, runner):
         assert before["division"] == 0, "without --demo no demo data is loaded"
 
 
-def test_demo_department_is_believable_and_keeps_the_rules(app, runner):
+def test_demo_department_is_believable_and_keeps_the_rules(app, runner, auth):
     """One demo load, checked from every side (loading it takes a few seconds)."""
     result = runner.invoke(args=["seed", "--demo"])
     assert result.exit_code == 0, result.output
@@ -85,6 +85,12 @@ def test_demo_department_is_believable_and_keeps_the_rules(app, runner):
     assert "already loaded" in again.output
     with app.app_context():
         assert row_counts() == counts
+
+    for username in demo.DEMO_LOGINS:
+        signed_in = auth.login(username, demo.DEMO_PASSWORD)
+        assert signed_in.status_code == 302, username
+        assert auth._client.get("/admin/").status_code == 200, username
+        auth.logout()
 
 
 def divisions_have_calendars_and_staff():
