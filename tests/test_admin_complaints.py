@@ -357,3 +357,26 @@ def test_the_registration_form_names_the_coordinator_registering_it(app, make, a
     auth.login("coord")
     html = auth._client.get("/admin/complaint/new/").get_data(as_text=True)
     assert f'id="coordinator" name="coordinator" type="hidden" value="{me.participant_id}"' in html
+
+
+def test_a_refusal_from_the_rules_is_shown_on_the_form_with_the_input(
+    app, make, auth, monkeypatch
+):
+    from rules.errors import RuleViolation
+    from views.admin.cases import ComplaintView
+
+    def refuse(view, form, model, is_created):
+        raise RuleViolation("The decision maker must rank above the complaint manager.")
+
+    monkeypatch.setattr(ComplaintView, "on_model_change", refuse)
+    make.user("coord", "coordinator")
+    division = make.division()
+    db.session.commit()
+    auth.login("coord")
+    data = registration_form(auth._client, division=str(division.id), summary="Kept waiting")
+    response = auth._client.post("/admin/complaint/new/", data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "The decision maker must rank above the complaint manager." in html
+    assert 'value="Kept waiting"' in html
+    assert db.session.execute(db.select(Complaint)).first() is None

@@ -11,6 +11,7 @@ from models import (
     Extension,
     ExternalReview,
     InternalReview,
+    Outcome,
     ReferralTarget,
     Ticket,
     utcnow,
@@ -237,6 +238,7 @@ class ComplaintView(CaseView):
         "channel": {"query_factory": lookup_query(Channel)},
         "category": {"query_factory": lookup_query(Category)},
         "referral_target": {"query_factory": lookup_query(ReferralTarget)},
+        "outcome": {"query_factory": lookup_query(Outcome)},
     }
     form_ajax_refs = {
         "complainant": anyone("complainant"),
