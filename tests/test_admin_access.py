@@ -33,6 +33,20 @@ CREATE_URLS = [
 ]
 
 
+def test_the_screens_under_test_are_every_screen_the_admin_registers(app):
+    from flask import url_for
+    from flask_admin.contrib.sqla import ModelView
+
+    (admin,) = app.extensions["admin"]
+    with app.test_request_context():
+        registered = {
+            url_for(f"{view.endpoint}.index_view")
+            for view in admin._views
+            if isinstance(view, ModelView)
+        }
+    assert registered == set(LIST_URLS)
+
+
 @pytest.mark.parametrize("url", ["/admin/", *LIST_URLS, "/admin/complaint/new/"])
 def test_every_admin_page_sends_a_signed_out_visitor_to_sign_in(client, url):
     response = client.get(url)
