@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 from models import Capacity, ClassificationLevel, Division, Participant, User, db
 from rules.vocabulary import CAPACITIES, COORDINATOR
 from seed.commands import Refused, seed_command
+from views.clock_commands import due_date_command
 
 MINIMUM_PASSWORD_LENGTH = 8
 PASSWORD_HELP = (
@@ -19,6 +20,7 @@ USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
 def init_app(app):
     app.cli.add_command(seed_command)
     app.cli.add_command(users)
+    app.cli.add_command(due_date_command)
 
 
 users = AppGroup("users", help="Create and manage login accounts.")
