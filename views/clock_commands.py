@@ -1,6 +1,6 @@
 """`flask due-date CALENDAR START AMOUNT UNIT`: a due instant from the command line."""
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 import click
 from flask.cli import with_appcontext
@@ -27,12 +27,12 @@ def parse_start(text: str, tz) -> datetime:
         return start
     local = start.replace(tzinfo=tz)
     # A wall-clock time skipped by a daylight-saving change does not exist locally.
-    if local.astimezone(tz).replace(tzinfo=None) != start:
+    if local.astimezone(timezone.utc).astimezone(tz).replace(tzinfo=None) != start:
         _refuse(f"START {text} does not exist in {tz.key}: the clocks skip it.")
     return local
 
 
-@click.command("due-date")
+@click.command("due-date", context_settings={"ignore_unknown_options": True})
 @click.argument("calendar_code", metavar="CALENDAR")
 @click.argument("start")
 @click.argument("amount")
