@@ -13,6 +13,7 @@ def init_app(app):
         event.listen(Session, "before_flush", _before_flush)
         event.listen(Session, "after_flush", _after_flush)
     app.add_template_global(clocks.explain_case, "due_dates_of")
+    app.add_template_global(clocks.holiday_preview, "holidays_of")
 
 
 def _before_flush(session, flush_context, instances):

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, inspect, select, update
+from sqlalchemy.orm.attributes import flag_modified
 
 from models import (
     Calendar,
@@ -359,6 +360,11 @@ def _configuration_changes(session) -> tuple[set[int], set[str]]:
                 calendar_id = old[0] if old else None
             if calendar_id is not None:
                 calendars.add(calendar_id)
+                # A change to its hours or days off is a change to the calendar: bump its
+                # version so that an edit opened before it is refused, not saved over it.
+                calendar = obj.calendar or session.get(Calendar, calendar_id)
+                if calendar is not None and calendar not in session.deleted:
+                    flag_modified(calendar, "name")
         elif isinstance(obj, SlaTarget):
             keys.add(obj.key)
             old = inspect(obj).attrs.key.history.deleted
@@ -733,6 +739,23 @@ def explain_case(case, now: datetime | None = None) -> list[dict]:
             }
         )
     return rows
+
+
+def holiday_preview(calendar: Calendar, year=None) -> dict:
+    """A calendar's days off in a year (this year by default), each with its source."""
+    if year in (None, ""):
+        year = utcnow().year
+    try:
+        year = int(year)
+    except (TypeError, ValueError):
+        year = None
+    if year is None or not 1900 <= year <= 2200:
+        return {"year": year, "entries": [], "problem": "Choose a year between 1900 and 2200."}
+    try:
+        engine = business_calendar(calendar)
+    except RuleViolation as error:
+        return {"year": year, "entries": [], "problem": str(error)}
+    return {"year": year, "entries": engine.holidays(year), "problem": None}
 
 
 def _local(instant: datetime | None, tz) -> str:

@@ -281,3 +281,18 @@ def test_every_complaint_saved_keeps_next_due_in_step_with_its_open_deadlines(ma
     assert complaint.next_due_at == complaint.resolution_due_at
     assert db.session.get(Complaint, complaint.id).next_due_at == complaint.resolution_due_at
     assert complaint.next_due_at - complaint.received_at < timedelta(days=40)
+
+
+def test_a_change_to_a_calendars_closures_bumps_the_calendars_version(make):
+    calendar = make.calendar("AU-VIC")
+    version = calendar.version
+    calendar.closures.append(
+        Closure(
+            name="Christmas Eve afternoon",
+            starts_on=date(2026, 12, 24),
+            ends_on=date(2026, 12, 24),
+            from_time=time(12),
+        )
+    )
+    db.session.commit()
+    assert calendar.version == version + 1

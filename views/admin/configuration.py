@@ -1,13 +1,11 @@
 """Configuration administrators keep: calendars, SLA targets, pause statuses, lookup lists."""
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-import holidays
 from flask_admin.form import Select2Field
 from flask_admin.model.form import InlineFormAdmin
 from wtforms.validators import ValidationError
 
 from models import Closure, OpeningWindow, WorkedHoliday
+from rules.clock import validate_spec
 from rules.vocabulary import (
     CASE_TYPES,
     COMPLAINT_STATUSES,
@@ -17,6 +15,7 @@ from rules.vocabulary import (
     UNITS,
     WEEKDAYS,
 )
+from services.clocks import spec_of
 
 from .base import ScopedModelView
 from .capacities import ADMINISTRATION
@@ -80,43 +79,14 @@ class CalendarView(AdministrationView):
         WorkedHolidayInline(WorkedHoliday),
     )
 
+    can_view_details = True
+    details_template = "admin/calendar_details.html"
+
     def on_model_change(self, form, model, is_created):
-        try:
-            ZoneInfo(model.timezone or "")
-        except (ZoneInfoNotFoundError, ValueError) as error:
-            raise ValidationError(
-                f"{model.timezone!r} is not a time zone: use an IANA name such as "
-                "Australia/Brisbane."
-            ) from error
-        if model.holiday_subdivision and not model.holiday_country:
-            raise ValidationError("Give the country of the state or territory, e.g. AU.")
-        if model.holiday_country:
-            try:
-                holidays.country_holidays(
-                    model.holiday_country, subdiv=model.holiday_subdivision or None
-                )
-            except NotImplementedError as error:
-                raise ValidationError(
-                    f"No public holidays are known for {model.holiday_country} "
-                    f"{model.holiday_subdivision or ''}".rstrip()
-                    + ": check the country and state codes."
-                ) from error
-        for window in model.windows:
-            if window.opens_at is None or window.closes_at is None:
-                raise ValidationError("Each opening window needs an opening and a closing time.")
-            if window.opens_at >= window.closes_at:
-                raise ValidationError(
-                    f"{WEEKDAYS[window.weekday]}: the office must open before it closes."
-                )
-        for closure in model.closures:
-            if closure.starts_on and closure.ends_on and closure.starts_on > closure.ends_on:
-                raise ValidationError(f"Closure {closure.name}: the last day is before the first.")
-            if (closure.from_time is None) != (closure.until_time is None):
-                raise ValidationError(
-                    f"Closure {closure.name}: give both times for part of a day, or neither."
-                )
-            if closure.from_time and closure.from_time >= closure.until_time:
-                raise ValidationError(f"Closure {closure.name}: 'from' must be before 'until'.")
+        # The calendar engine's own checks: the same whichever door a calendar comes through.
+        problems = validate_spec(spec_of(model))
+        if problems:
+            raise ValidationError(" ".join(problems))
 
 
 class SlaTargetView(AdministrationView):
