@@ -85,7 +85,15 @@ class Closure(db.Model):
     until_time: Mapped[time | None] = mapped_column(Time)
 
     def __str__(self):
-        return self.name
+        days = f"{self.starts_on:%d/%m/%Y}" if self.starts_on else ""
+        if self.ends_on and self.ends_on != self.starts_on:
+            days += f" to {self.ends_on:%d/%m/%Y}"
+        hours = ""
+        if self.from_time or self.until_time:
+            start = f"{self.from_time:%H:%M}" if self.from_time else "opening"
+            end = f"{self.until_time:%H:%M}" if self.until_time else "closing"
+            hours = f", {start} to {end}"
+        return f"{self.name} ({days}{hours})"
 
 
 class WorkedHoliday(db.Model):
@@ -102,7 +110,8 @@ class WorkedHoliday(db.Model):
     note: Mapped[str | None] = mapped_column(String(200))
 
     def __str__(self):
-        return f"{self.day:%d/%m/%Y}"
+        note = f" ({self.note})" if self.note else ""
+        return f"{self.day:%d/%m/%Y}{note}"
 
 
 class SlaTarget(Versioned, db.Model):

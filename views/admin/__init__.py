@@ -95,7 +95,9 @@ def init_app(app):
     admin = Admin(
         app,
         name="Complaints portal",
-        theme=Bootstrap4Theme(swatch="default", base_template="admin/portal_base.html"),
+        theme=Bootstrap4Theme(
+            swatch="default", fluid=True, base_template="admin/portal_base.html"
+        ),
         index_view=HomeView(name="Home", url="/admin"),
     )
     for view in build_views():

@@ -81,6 +81,16 @@ class CalendarView(AdministrationView):
 
     can_view_details = True
     details_template = "admin/calendar_details.html"
+    column_details_list = (
+        "code",
+        "name",
+        "timezone",
+        "holiday_country",
+        "holiday_subdivision",
+        "windows",
+        "closures",
+        "worked_holidays",
+    )
 
     def on_model_change(self, form, model, is_created):
         # The calendar engine's own checks: the same whichever door a calendar comes through.
