@@ -39,7 +39,7 @@ class Target:
         )
 
     def due(self, start: datetime, pauses: Sequence[Span] = ()) -> datetime:
-        return self.calendar.due(start, self.amount, self.unit, pauses=pauses)
+        return self.calendar.due(start, self.amount, self.unit, pauses)
 
     def explain(self, start: datetime, pauses: Sequence[Span] = ()) -> Explanation:
         return self.calendar.explain(start, self.amount, self.unit, pauses=pauses)
@@ -53,7 +53,9 @@ class ExtensionFacts:
     approved_at: datetime
 
 
-@dataclass(frozen=True, slots=True)
+# Made by the thousand when a calendar change recomputes a register: plain slotted
+# classes, not frozen ones, since frozen dataclasses are several times slower to build.
+@dataclass(slots=True)
 class Deadline:
     field: str  # the column it is stored in
     label: str
@@ -69,7 +71,7 @@ class Deadline:
     notes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ComplaintFacts:
     kind: str
     classification: str | None
@@ -84,7 +86,7 @@ class ComplaintFacts:
     pauses: tuple[Span, ...] = field(default_factory=tuple)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TicketFacts:
     severity: str
     status: str
@@ -94,7 +96,7 @@ class TicketFacts:
     pauses: tuple[Span, ...] = field(default_factory=tuple)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class ReviewFacts:
     status: str
     requested_at: datetime
