@@ -11,8 +11,6 @@ from models import (
     Extension,
     ExternalReview,
     InternalReview,
-    Outcome,
-    ReferralTarget,
     Ticket,
     utcnow,
 )
@@ -45,6 +43,7 @@ from .filters import (
 )
 from .loaders import ComplaintLoader, anyone, clients, staff
 from .options import division_options, lookup_options, lookup_query
+from .workflow import ComplaintSteps, ReviewSteps, TicketSteps
 
 
 def choices(mapping):
@@ -83,7 +82,7 @@ class CaseView(ScopedModelView):
         return super().render(template, **kwargs)
 
 
-class ComplaintView(CaseView):
+class ComplaintView(ComplaintSteps, CaseView):
     capacities = REGISTER
     record_noun = "complaint"
     closed_statuses = COMPLAINT_CLOSED_STATUSES
@@ -223,22 +222,16 @@ class ComplaintView(CaseView):
         "decision_maker",
         "subjects",
         "involved",
-        "referral_target",
-        "status",
-        "outcome",
-        "outcome_reason",
+        # Status, outcome and referral change only through the workflow's steps.
     )
     form_choices = {
         "kind": choices(COMPLAINT_KINDS),
         "classification": choices(CLASSIFICATIONS),
-        "status": choices(COMPLAINT_STATUSES),
     }
     form_args = {
         "received_at": {"default": utcnow},
         "channel": {"query_factory": lookup_query(Channel)},
         "category": {"query_factory": lookup_query(Category)},
-        "referral_target": {"query_factory": lookup_query(ReferralTarget)},
-        "outcome": {"query_factory": lookup_query(Outcome)},
     }
     form_ajax_refs = {
         "complainant": anyone("complainant"),
@@ -253,11 +246,6 @@ class ComplaintView(CaseView):
         "description": {"rows": 5},
         "outcome_sought": {"rows": 3},
     }
-
-    def get_create_form(self):
-        # The outcome is decided at the end of the process, not at registration.
-        form_class = super().get_create_form()
-        return type(form_class.__name__, (form_class,), {"outcome": None, "outcome_reason": None})
 
     def create_form(self, obj=None):
         form = super().create_form(obj)
@@ -277,7 +265,7 @@ class ComplaintView(CaseView):
             flash(f"Registered {model.reference}", "success")
 
 
-class TicketView(CaseView):
+class TicketView(TicketSteps, CaseView):
     capacities = TICKETS
     record_noun = "ticket"
     closed_statuses = TICKET_CLOSED_STATUSES
@@ -356,13 +344,10 @@ class TicketView(CaseView):
         "description",
         "reported_at",
         "agent",
-        "status",
         "complaint",
-        "first_response_at",
-        "resolved_at",
-        "closed_at",
+        # Status and the times it records change only through the workflow's steps.
     )
-    form_choices = {"severity": choices(TICKET_SEVERITIES), "status": choices(TICKET_STATUSES)}
+    form_choices = {"severity": choices(TICKET_SEVERITIES)}
     form_args = {
         "reported_at": {"default": utcnow},
         "channel": {"query_factory": lookup_query(Channel)},
@@ -373,11 +358,6 @@ class TicketView(CaseView):
         "agent": staff("agent"),
         "complaint": ComplaintLoader("complaint"),
     }
-
-    def get_create_form(self):
-        form_class = super().get_create_form()
-        later = {"first_response_at": None, "resolved_at": None, "closed_at": None}
-        return type(form_class.__name__, (form_class,), later)
 
     def timezone_for(self, model):
         client = model.client
@@ -397,7 +377,7 @@ class TicketView(CaseView):
             flash(f"Registered {model.reference}", "success")
 
 
-class InternalReviewView(CaseView):
+class InternalReviewView(ReviewSteps, CaseView):
     capacities = REGISTER
     record_noun = "internal review"
     closed_statuses = REVIEW_CLOSED_STATUSES
@@ -444,13 +424,9 @@ class InternalReviewView(CaseView):
         "complaint",
         "requested_at",
         "reviewer",
-        "status",
         "late_reason",
-        "outcome",
-        "findings",
-        "completed_at",
+        # Status, outcome and findings change only through the workflow's steps.
     )
-    form_choices = {"status": choices(REVIEW_STATUSES), "outcome": choices(REVIEW_OUTCOMES)}
     form_args = {"requested_at": {"default": utcnow}}
     form_ajax_refs = {"complaint": ComplaintLoader("complaint"), "reviewer": staff("reviewer")}
 
