@@ -1,0 +1,265 @@
+"""Bulk steps on the complaints grid: each complaint goes through the same rules, in its own
+transaction; a refused one is named with its reason and the others go ahead."""
+
+import re
+
+import pytest
+
+from models import Complaint, HistoryEntry, db
+from tests.admin_forms import form_values
+from tests.conftest import csrf_token
+from tests.test_workflow_screens import Team, client_for, fresh, sign_in, text
+
+
+@pytest.fixture
+def team(make):
+    return Team(make)
+
+
+@pytest.fixture
+def coordinator(app, team):
+    return sign_in(app.test_client(), "coord")
+
+
+def run_action(client, action, complaints, follow=True):
+    """Tick the complaints on the grid and choose the action, as the grid's form does."""
+    grid = client.get("/admin/complaint/").get_data(as_text=True)
+    assert f"modelActions.execute('{action}')" in grid
+    return client.post(
+        "/admin/complaint/action/",
+        data={
+            "csrf_token": csrf_token(grid.split('id="action_form"')[1]),
+            "action": action,
+            "url": "/admin/complaint/",
+            "rowid": [str(c.id) for c in complaints],
+        },
+        follow_redirects=follow,
+    )
+
+
+def bulk_assign_form(client, complaints):
+    response = run_action(client, "assign", complaints, follow=False)
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"])
+    assert page.status_code == 200
+    return response.headers["Location"], page.get_data(as_text=True)
+
+
+def statuses(*complaints):
+    db.session.expire_all()
+    return [db.session.get(Complaint, c.id).status for c in complaints]
+
+
+# -------------------------------------------------------------------------- acknowledge
+
+
+def test_a_coordinator_acknowledges_several_complaints_at_once(coordinator, team):
+    first, second = team.complaint("registered"), team.complaint("under_assessment")
+    page = text(run_action(coordinator, "acknowledge", [first, second]))
+    assert f"Acknowledge: done for 2 complaints ({first.reference}, {second.reference})." in page
+    assert statuses(first, second) == ["acknowledged", "under_assessment"]
+    for complaint in (first, second):
+        assert fresh(Complaint, complaint.id).acknowledged_at is not None
+        assert db.session.execute(
+            db.select(HistoryEntry).filter_by(
+                record_id=complaint.id, record_type="Complaint", action="acknowledge"
+            )
+        ).scalar_one()
+
+
+def test_a_complaint_refused_in_a_bulk_acknowledgement_is_named_and_the_others_go_ahead(
+    coordinator, team
+):
+    ready, too_early = team.complaint("registered"), team.complaint("received")
+    page = text(run_action(coordinator, "acknowledge", [ready, too_early]))
+    assert f"Acknowledge: done for 1 complaint ({ready.reference})." in page
+    assert "Acknowledge: 1 complaint was refused and left unchanged" in page
+    assert "each complaint is saved on its own: the others went ahead" in page
+    assert (
+        f"{too_early.reference}: A complaint can only be acknowledged once it is registered "
+        "and before it is decided (it is Received)."
+    ) in page
+    assert statuses(ready, too_early) == ["acknowledged", "received"]
+
+
+def test_a_bulk_acknowledgement_reads_each_complaint_as_it_is_now(coordinator, team):
+    complaint = team.complaint("under_assessment")
+    grid = coordinator.get("/admin/complaint/").get_data(as_text=True)
+    # Someone else acknowledges it after the grid was opened.
+    colleague = client_for(coordinator.application, "marsh")
+    url = f"/admin/complaint/transition/acknowledge/?id={complaint.id}"
+    token = csrf_token(colleague.get(url).get_data(as_text=True))
+    colleague.post(url, data={"csrf_token": token, "row_version": str(complaint.version)})
+    assert fresh(Complaint, complaint.id).acknowledged_at is not None
+    page = text(
+        coordinator.post(
+            "/admin/complaint/action/",
+            data={
+                "csrf_token": csrf_token(grid.split('id="action_form"')[1]),
+                "action": "acknowledge",
+                "rowid": [str(complaint.id)],
+            },
+            follow_redirects=True,
+        )
+    )
+    assert f"{complaint.reference}: This complaint has already been acknowledged." in page
+    acknowledgements = db.session.execute(
+        db.select(HistoryEntry).filter_by(record_id=complaint.id, action="acknowledge")
+    ).all()
+    assert len(acknowledgements) == 1
+
+
+def test_a_complaint_out_of_the_users_sight_is_reported_and_left_alone(app, team):
+    mine = team.complaint("registered")
+    not_mine = team.complaint("registered", manager=None, decision_maker=None)
+    manager = client_for(app, "marsh")
+    page = text(run_action(manager, "acknowledge", [mine, not_mine]))
+    assert f"Complaint {not_mine.id}: not found, or not one of yours." in page
+    assert statuses(mine, not_mine) == ["acknowledged", "registered"]
+
+
+def test_the_bulk_steps_are_offered_to_the_capacities_that_may_take_them(app, team):
+    team.complaint("registered")
+    manager_grid = client_for(app, "marsh").get("/admin/complaint/").get_data(as_text=True)
+    assert "modelActions.execute('acknowledge')" in manager_grid
+    assert "modelActions.execute('assign')" not in manager_grid
+    coordinator_grid = client_for(app, "coord").get("/admin/complaint/").get_data(as_text=True)
+    assert "modelActions.execute('assign')" in coordinator_grid
+
+
+def test_a_manager_cannot_bulk_assign_by_posting_the_action(app, team):
+    complaint = team.complaint("registered", manager=None, decision_maker=None)
+    manager = client_for(app, "marsh")
+    grid = manager.get("/admin/complaint/").get_data(as_text=True)
+    manager.post(
+        "/admin/complaint/action/",
+        data={
+            "csrf_token": csrf_token(grid.split('id="action_form"')[1]),
+            "action": "assign",
+            "rowid": [str(complaint.id)],
+        },
+    )
+    assert fresh(Complaint, complaint.id).manager_id is None
+
+
+# ------------------------------------------------------------------------------- assign
+
+
+def test_a_coordinator_assigns_the_same_officers_to_several_complaints(coordinator, team):
+    first = team.complaint("registered", manager=None, decision_maker=None)
+    second = team.complaint("acknowledged", manager=None, decision_maker=None)
+    url, page = bulk_assign_form(coordinator, [first, second])
+    assert first.reference in page and second.reference in page
+    decision_makers = page.split('name="decision_maker"')[1].split("</select>")[0]
+    assert "Alex Deakin (AO8)" in decision_makers
+    data = form_values(page)
+    data.update(
+        manager=str(team.manager.participant_id),
+        decision_maker=str(team.decision_maker.participant_id),
+    )
+    result = text(coordinator.post(url, data=data, follow_redirects=True))
+    assert (
+        f"Assign officers: done for 2 complaints ({first.reference}, {second.reference})."
+        in result
+    )
+    for complaint in (first, second):
+        saved = fresh(Complaint, complaint.id)
+        assert saved.status == "under_assessment"
+        assert saved.manager_id == team.manager.participant_id
+        assert saved.decision_maker_id == team.decision_maker.participant_id
+
+
+def test_the_bulk_assign_form_offers_decision_makers_above_the_manager_chosen(coordinator, team):
+    complaint = team.complaint("registered", manager=None, decision_maker=None)
+    url, page = bulk_assign_form(coordinator, [complaint])
+    data = form_values(page)
+    data.update(manager=str(team.manager.participant_id), refresh="1")
+    page = coordinator.post(url, data=data).get_data(as_text=True)
+    decision_makers = page.split('name="decision_maker"')[1].split("</select>")[0]
+    assert "Alex Deakin (AO8)" in decision_makers
+    assert "Alex Jones (AO5)" not in decision_makers
+    assert fresh(Complaint, complaint.id).manager_id is None
+
+
+def test_a_bulk_assignment_breaking_separation_of_duties_is_refused_naming_rule_and_people(
+    coordinator, team
+):
+    first = team.complaint("registered", manager=None, decision_maker=None)
+    second = team.complaint("registered", manager=None, decision_maker=None)
+    url, page = bulk_assign_form(coordinator, [first, second])
+    data = form_values(page)
+    # Posted by hand: the picker does not offer a decision maker ranking below the manager.
+    data.update(
+        manager=str(team.manager.participant_id),
+        decision_maker=str(team.junior_decision_maker.participant_id),
+    )
+    result = text(coordinator.post(url, data=data, follow_redirects=True))
+    assert "Assign officers: 2 complaints were refused and left unchanged." in result
+    for complaint in (first, second):
+        assert (
+            f"{complaint.reference}: The decision maker must rank above the complaint "
+            "manager: A. Jones (AO5) does not rank above A. Marsh (AO6)."
+        ) in result
+    assert "done for" not in result
+    assert statuses(first, second) == ["registered", "registered"]
+    assert fresh(Complaint, first.id).manager_id is None
+
+
+def test_only_the_complaint_about_the_decision_maker_is_refused_in_a_bulk_assignment(
+    coordinator, team
+):
+    clear = team.complaint("registered", manager=None, decision_maker=None)
+    about_them = team.complaint(
+        "registered",
+        manager=None,
+        decision_maker=None,
+        subjects=[team.decision_maker.participant],
+    )
+    url, page = bulk_assign_form(coordinator, [clear, about_them])
+    data = form_values(page)
+    data.update(
+        manager=str(team.manager.participant_id),
+        decision_maker=str(team.decision_maker.participant_id),
+    )
+    result = text(coordinator.post(url, data=data, follow_redirects=True))
+    assert f"Assign officers: done for 1 complaint ({clear.reference})." in result
+    assert (
+        f"{about_them.reference}: Nobody the complaint is about may handle it: A. Deakin is a "
+        "subject of the complaint and cannot be its decision maker."
+    ) in result
+    assert statuses(clear, about_them) == ["under_assessment", "registered"]
+    assert fresh(Complaint, about_them.id).decision_maker_id is None
+
+
+def test_a_complaint_changed_after_the_bulk_form_was_opened_is_refused(coordinator, team):
+    first = team.complaint("registered", manager=None, decision_maker=None)
+    changed = team.complaint("registered", manager=None, decision_maker=None)
+    url, page = bulk_assign_form(coordinator, [first, changed])
+    changed.summary = "Clarified by a colleague"
+    db.session.commit()
+    data = form_values(page)
+    data.update(
+        manager=str(team.manager.participant_id),
+        decision_maker=str(team.decision_maker.participant_id),
+    )
+    result = text(coordinator.post(url, data=data, follow_redirects=True))
+    assert f"Assign officers: done for 1 complaint ({first.reference})." in result
+    assert re.search(
+        rf"{changed.reference}: This complaint was changed at .*, after you opened it\. "
+        "Your changes were not saved",
+        result,
+    )
+    saved = fresh(Complaint, changed.id)
+    assert (saved.status, saved.manager_id, saved.summary) == (
+        "registered",
+        None,
+        "Clarified by a colleague",
+    )
+
+
+def test_a_bulk_assignment_needs_a_manager(coordinator, team):
+    complaint = team.complaint("registered", manager=None, decision_maker=None)
+    url, page = bulk_assign_form(coordinator, [complaint])
+    result = text(coordinator.post(url, data=form_values(page)))
+    assert "Assigning needs a complaint manager." in result
+    assert statuses(complaint) == ["registered"]
