@@ -1,0 +1,1192 @@
+"""Reports: service levels, complaint timeliness, outcomes and reviews, trends, and the
+annual publication (DOMAIN.md, "Monitoring and reporting" and "Service-desk tickets").
+
+Every function takes a session, the period or periods (rules.periods), an optional scope
+and the time zone the periods are read in, and returns plain frozen dataclasses whose
+rows are ready for a table (`as_table()`) and a chart. The scope is a where-clause on
+`Complaint` (complaint reports) or `Ticket` (the service-level report) that the caller
+builds, so that a screen can limit a report to the rows its user may see.
+
+All counting and grouping is done by the database: conditional sums (`sum(case(...))`),
+`count`, `group_by`, and periods bucketed by a `case` over their UTC bounds. Python only
+merges and labels the few grouped rows that come back. The same SQL runs on SQLite and
+PostgreSQL.
+
+What the figures count, in words:
+
+- An instant is in a period when it falls between local midnight at the period's start
+  and local midnight at its end (Australia/Brisbane unless the caller says otherwise).
+- Complaint reports count submissions of kind "complaint" only, not compliments or
+  suggestions.
+- A due instant is met when the step was done at or before it (`done_at <= due_at`, the
+  comparison rules.deadlines makes). A step with no due instant (no SLA target for it)
+  is neither met nor missed and is left out of its percentage.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    Column,
+    ColumnElement,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    and_,
+    case,
+    cast,
+    func,
+    literal_column,
+    null,
+    or_,
+    select,
+    text,
+    union,
+)
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import aliased
+
+from models import (
+    Calendar,
+    Category,
+    Channel,
+    Complaint,
+    Division,
+    Extension,
+    ExternalReview,
+    InternalReview,
+    Outcome,
+    Participant,
+    ReferralTarget,
+    SlaTarget,
+    Ticket,
+    UTCDateTime,
+    utcnow,
+)
+from rules import deadlines as deadline_rules
+from rules import periods as period_rules
+from rules.clock import BusinessCalendar, Unit
+from rules.periods import DEFAULT_TIME_ZONE, Period
+from rules.vocabulary import (
+    CLASSIFICATIONS,
+    EXTERNAL_BODIES,
+    REVIEW_OUTCOMES,
+    TICKET_CLOSED_STATUSES,
+    TICKET_SEVERITIES,
+)
+
+from .clocks import Clocks, business_calendar
+
+__all__ = [
+    "AnnualPublication",
+    "AtRiskTicket",
+    "Count",
+    "DIMENSIONS",
+    "NOT_TAKEN_FURTHER_OUTCOMES",
+    "OutcomesReport",
+    "ServiceLevelForecast",
+    "ServiceLevelReport",
+    "ServiceLevelRow",
+    "TableData",
+    "TimelinessReport",
+    "TimelinessRow",
+    "TrendReport",
+    "TrendRow",
+    "annual_publication",
+    "business_day_closes",
+    "complaint_timeliness",
+    "complaint_trends",
+    "outcomes_and_reviews",
+    "service_levels",
+]
+
+NOT_RECORDED = "Not recorded"
+# Outcomes after which a complaint is "not taken further" in the annual publication.
+NOT_TAKEN_FURTHER_OUTCOMES = ("withdrawn", "declined")
+# What the timeliness report can be grouped by.
+DIMENSIONS = {
+    "classification": "Classification",
+    "division": "Division",
+    "category": "Category",
+    "channel": "Channel",
+}
+
+Scope = ColumnElement[bool] | None
+Zone = str | tzinfo
+
+
+@dataclass(frozen=True, slots=True)
+class TableData:
+    """A report as a table: column headings and rows of plain values, for screen or file."""
+
+    headers: tuple[str, ...]
+    rows: tuple[tuple, ...]
+
+
+# --- shared SQL -------------------------------------------------------------------------
+
+
+def _count_if(condition) -> ColumnElement[int]:
+    """How many rows meet a condition: a filtered aggregate every database runs."""
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _flag(condition) -> ColumnElement[int]:
+    return case((condition, 1), else_=0)
+
+
+def _within(column, bounds: tuple[datetime, datetime]) -> ColumnElement[bool]:
+    start, end = bounds
+    return and_(column >= start, column < end)
+
+
+def _scoped(query, scope: Scope):
+    return query if scope is None else query.where(scope)
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return None if not whole else 100.0 * part / whole
+
+
+def _periods(periods: Period | Sequence[Period]) -> tuple[Period, ...]:
+    if isinstance(periods, Period):
+        return (periods,)
+    ordered = tuple(sorted(periods, key=lambda p: p.start))
+    if not ordered:
+        raise ValueError("A report needs at least one period.")
+    for earlier, later in zip(ordered, ordered[1:], strict=False):
+        if later.start < earlier.end:
+            raise ValueError(f"Periods {earlier} and {later} overlap: report them separately.")
+    return ordered
+
+
+def _bucket(column, bounds: Sequence[tuple[datetime, datetime]]) -> ColumnElement[int]:
+    """The index of the period an instant falls in, or NULL when in none of them."""
+    return case(*[(_within(column, b), index) for index, b in enumerate(bounds)], else_=None)
+
+
+# --- service levels ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceLevelRow:
+    """One severity in one period: tickets resolved in it, and how many met each target."""
+
+    period: Period
+    severity: str
+    closed: int
+    first_response_met: int
+    first_response_missed: int
+    resolution_met: int
+    resolution_missed: int
+    first_response_target_percent: Decimal | None
+    resolution_target_percent: Decimal | None
+
+    @property
+    def severity_label(self) -> str:
+        return TICKET_SEVERITIES.get(self.severity, self.severity)
+
+    @property
+    def first_response_percent(self) -> float | None:
+        return _percent(
+            self.first_response_met, self.first_response_met + self.first_response_missed
+        )
+
+    @property
+    def resolution_percent(self) -> float | None:
+        return _percent(self.resolution_met, self.resolution_met + self.resolution_missed)
+
+    @property
+    def meets_target(self) -> bool | None:
+        """Resolution met at least the service level; None without a target or tickets."""
+        timed = self.resolution_met + self.resolution_missed
+        if self.resolution_target_percent is None or not timed:
+            return None
+        return Decimal(self.resolution_met * 100) >= self.resolution_target_percent * timed
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceLevelForecast:
+    """Whether a severity's service level can still be met in the period under way.
+
+    The tickets the period will count are taken to be those resolved so far plus the open
+    ones due to be resolved before it ends (`expected`). The target allows
+    floor(expected x (100 - target%) / 100) misses; the misses so far and the open
+    tickets already overdue (certain misses) use some of them; what is left is how many
+    more misses the target can absorb. Negative: the target is out of reach by that many,
+    even if every other ticket is resolved in time.
+    """
+
+    period: Period
+    severity: str
+    target_percent: Decimal | None
+    closed: int
+    missed: int
+    open_due: int
+    overdue: int
+
+    @property
+    def severity_label(self) -> str:
+        return TICKET_SEVERITIES.get(self.severity, self.severity)
+
+    @property
+    def expected(self) -> int:
+        return self.closed + self.open_due
+
+    @property
+    def misses_allowed(self) -> int | None:
+        if self.target_percent is None:
+            return None
+        return math.floor(Decimal(self.expected) * (100 - self.target_percent) / 100)
+
+    @property
+    def misses_absorbable(self) -> int | None:
+        allowed = self.misses_allowed
+        return None if allowed is None else allowed - self.missed - self.overdue
+
+    @property
+    def target_reachable(self) -> bool | None:
+        absorbable = self.misses_absorbable
+        return None if absorbable is None else absorbable >= 0
+
+
+@dataclass(frozen=True, slots=True)
+class AtRiskTicket:
+    """An open ticket whose resolution falls due in the period: overdue, or at risk."""
+
+    id: int
+    reference: str
+    severity: str
+    summary: str
+    reported_at: datetime
+    resolution_due_at: datetime
+    state: str  # "overdue" or "at risk", as rules.deadlines.deadline_state says
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceLevelReport:
+    periods: tuple[Period, ...]
+    rows: tuple[ServiceLevelRow, ...]
+    # The period under way at `now`, if it is one of those asked for, with its forecast.
+    current: Period | None
+    forecasts: tuple[ServiceLevelForecast, ...]
+    at_risk: tuple[AtRiskTicket, ...]
+
+    def row(self, period: Period, severity: str) -> ServiceLevelRow:
+        return next(r for r in self.rows if r.period == period and r.severity == severity)
+
+    def forecast(self, severity: str) -> ServiceLevelForecast:
+        return next(f for f in self.forecasts if f.severity == severity)
+
+    def as_table(self) -> TableData:
+        return TableData(
+            (
+                "Period",
+                "Severity",
+                "Resolved",
+                "First response met",
+                "First response missed",
+                "First response met %",
+                "Resolution met",
+                "Resolution missed",
+                "Resolution met %",
+                "Target %",
+                "Target met",
+            ),
+            tuple(
+                (
+                    r.period.label,
+                    r.severity_label,
+                    r.closed,
+                    r.first_response_met,
+                    r.first_response_missed,
+                    r.first_response_percent,
+                    r.resolution_met,
+                    r.resolution_missed,
+                    r.resolution_percent,
+                    r.resolution_target_percent,
+                    r.meets_target,
+                )
+                for r in self.rows
+            ),
+        )
+
+
+def service_levels(
+    session,
+    periods: Period | Sequence[Period],
+    *,
+    now: datetime | None = None,
+    scope: Scope = None,
+    tz: Zone = DEFAULT_TIME_ZONE,
+) -> ServiceLevelReport:
+    """Per period and severity: tickets resolved, met and missed on first response and on
+    resolution, against the severity's service level (SlaTarget.service_level_percent of
+    `ticket.resolution.<severity>`, and of `ticket.first_response.<severity>` if set).
+
+    A ticket counts in the period its resolution (`resolved_at`) falls in. First response
+    is met when `first_response_at <= first_response_due_at`; a ticket resolved without
+    a recorded first response missed it. Resolution is met when
+    `resolved_at <= resolution_due_at`.
+
+    For the period under way at `now` (if asked for) there is a forecast per severity
+    (ServiceLevelForecast), and the open tickets due in it that are overdue or at risk:
+    not resolved, not waiting on the client, with at most a quarter of their business
+    time left (rules.deadlines.AT_RISK_SHARE, the notion the case screens use).
+    """
+    periods = _periods(periods)
+    now = now or utcnow()
+    bounds = [p.utc_bounds(tz) for p in periods]
+    bucket = _bucket(Ticket.resolved_at, bounds)
+    first_due, first_at = Ticket.first_response_due_at, Ticket.first_response_at
+    resolution_due, resolved = Ticket.resolution_due_at, Ticket.resolved_at
+    flags = _scoped(
+        select(
+            bucket.label("bucket"),
+            Ticket.severity.label("severity"),
+            _flag(and_(first_due.is_not(None), first_at <= first_due)).label("first_met"),
+            _flag(
+                and_(first_due.is_not(None), or_(first_at.is_(None), first_at > first_due))
+            ).label("first_missed"),
+            _flag(and_(resolution_due.is_not(None), resolved <= resolution_due)).label(
+                "resolution_met"
+            ),
+            _flag(and_(resolution_due.is_not(None), resolved > resolution_due)).label(
+                "resolution_missed"
+            ),
+        ).where(resolved >= bounds[0][0], resolved < bounds[-1][1]),
+        scope,
+    ).subquery()
+    # Grouped outside: PostgreSQL cannot match a GROUP BY to a select-list expression
+    # whose bound parameters (the period bounds) are numbered differently.
+    counted = session.execute(
+        select(
+            flags.c.bucket,
+            flags.c.severity,
+            func.count(),
+            func.sum(flags.c.first_met),
+            func.sum(flags.c.first_missed),
+            func.sum(flags.c.resolution_met),
+            func.sum(flags.c.resolution_missed),
+        )
+        .where(flags.c.bucket.is_not(None))
+        .group_by(flags.c.bucket, flags.c.severity)
+    ).all()
+    found = {(row[0], row[1]): tuple(int(v or 0) for v in row[2:]) for row in counted}
+    severities = list(TICKET_SEVERITIES) + sorted(
+        {severity for _, severity in found} - set(TICKET_SEVERITIES)
+    )
+    targets = _service_level_targets(session, severities)
+    rows = tuple(
+        ServiceLevelRow(
+            period,
+            severity,
+            *found.get((index, severity), (0, 0, 0, 0, 0)),
+            first_response_target_percent=targets.get(f"ticket.first_response.{severity}"),
+            resolution_target_percent=targets.get(f"ticket.resolution.{severity}"),
+        )
+        for index, period in enumerate(periods)
+        for severity in severities
+    )
+    current = next(
+        (p for p, (start, end) in zip(periods, bounds, strict=True) if start <= now < end), None
+    )
+    forecasts, at_risk = (), ()
+    if current is not None:
+        end = current.utc_bounds(tz)[1]
+        forecasts = _forecasts(session, current, end, rows, severities, now, scope)
+        at_risk = _at_risk_tickets(session, end, now, scope)
+    return ServiceLevelReport(periods, rows, current, forecasts, at_risk)
+
+
+def _service_level_targets(session, severities) -> dict[str, Decimal]:
+    keys = [f"ticket.{step}.{s}" for s in severities for step in ("first_response", "resolution")]
+    return {
+        key: Decimal(percent)
+        for key, percent in session.execute(
+            select(SlaTarget.key, SlaTarget.service_level_percent).where(
+                SlaTarget.active,
+                SlaTarget.key.in_(keys),
+                SlaTarget.service_level_percent.is_not(None),
+            )
+        )
+    }
+
+
+def _open_ticket():
+    return and_(Ticket.resolved_at.is_(None), Ticket.status.not_in(TICKET_CLOSED_STATUSES))
+
+
+def _forecasts(session, period, end, rows, severities, now, scope):
+    open_counts = {
+        severity: (int(due), int(overdue))
+        for severity, due, overdue in session.execute(
+            _scoped(
+                select(
+                    Ticket.severity,
+                    func.count(),
+                    _count_if(and_(Ticket.resolution_due_at < now, Ticket.paused_since.is_(None))),
+                ).where(_open_ticket(), Ticket.resolution_due_at < end),
+                scope,
+            ).group_by(Ticket.severity)
+        )
+    }
+    by_severity = {r.severity: r for r in rows if r.period == period}
+    return tuple(
+        ServiceLevelForecast(
+            period,
+            severity,
+            by_severity[severity].resolution_target_percent,
+            closed=by_severity[severity].closed,
+            missed=by_severity[severity].resolution_missed,
+            open_due=open_counts.get(severity, (0, 0))[0],
+            overdue=open_counts.get(severity, (0, 0))[1],
+        )
+        for severity in severities
+    )
+
+
+def _at_risk_tickets(session, end, now, scope) -> tuple[AtRiskTicket, ...]:
+    """Open tickets due before the period ends, overdue or at risk.
+
+    The database picks the candidates (open, not paused, due before the end); the share
+    of business time left is the calendar's arithmetic, worked in Python for those only.
+    """
+    candidates = session.execute(
+        _scoped(
+            select(
+                Ticket.id,
+                Ticket.reference,
+                Ticket.severity,
+                Ticket.summary,
+                Ticket.reported_at,
+                Ticket.resolution_due_at,
+                Participant.calendar_id,
+            )
+            .outerjoin(Participant, Participant.id == Ticket.client_id)
+            .where(
+                _open_ticket(),
+                Ticket.paused_since.is_(None),
+                Ticket.resolution_due_at < end,
+            ),
+            scope,
+        ).order_by(Ticket.resolution_due_at, Ticket.id)
+    ).all()
+    if not candidates:
+        return ()
+    clocks = Clocks(session)
+    found = []
+    for row in candidates:
+        calendar_id = row.calendar_id or clocks.default_ticket_calendar_id()
+        target = clocks.targets(calendar_id).get(f"ticket.resolution.{row.severity}")
+        deadline = deadline_rules.Deadline(
+            "resolution_due_at", "Resolution", target, row.reported_at, row.resolution_due_at
+        )
+        state = deadline_rules.deadline_state(deadline, now)
+        if state in ("overdue", "at risk"):
+            found.append(
+                AtRiskTicket(
+                    row.id,
+                    row.reference,
+                    row.severity,
+                    row.summary,
+                    row.reported_at,
+                    row.resolution_due_at,
+                    state,
+                )
+            )
+    return tuple(found)
+
+
+# --- business days in SQL ---------------------------------------------------------------
+
+
+@contextmanager
+def business_day_closes(
+    session, calendars: dict[int, BusinessCalendar], first: date, last: date
+) -> Iterator[Table]:
+    """A temporary table of every business day's closing instant, numbered, per calendar.
+
+    Columns: calendar_id, ordinal (1, 2, ... per calendar, in order) and closes_at (UTC),
+    for the business days from `first` to `last` (local dates) in each calendar. The
+    number of business days from instant a to instant b on a calendar is then
+
+        ordinal of the last close before b  -  ordinal of the last close at or before a
+
+    which is exactly BusinessCalendar.business_days_between(a, b): day 0 is a's day if a
+    is before its closing time, and b counts on the business day by whose close it came.
+    A few thousand rows cover years; an index on (calendar_id, closes_at) makes each
+    lookup one index probe, so a query finds the business days of many cases at once.
+    The table lives in the session's connection and is dropped on leaving.
+    """
+    name = f"report_closes_{secrets.token_hex(6)}"
+    table = Table(
+        name,
+        MetaData(),
+        Column("calendar_id", Integer, nullable=False),
+        Column("ordinal", Integer, nullable=False),
+        Column("closes_at", UTCDateTime, nullable=False),
+        Index(f"{name}_at", "calendar_id", "closes_at", "ordinal"),
+        prefixes=["TEMPORARY"],
+    )
+    rows = []
+    for calendar_id, engine in calendars.items():
+        start = period_rules.local_midnight(first, engine.tz)
+        stop = period_rules.local_midnight(last + timedelta(days=1), engine.tz)
+        close, ordinal = engine.due(start, 0, Unit.BUSINESS_DAYS), 1
+        while close < stop:
+            rows.append({"calendar_id": calendar_id, "ordinal": ordinal, "closes_at": close})
+            # From a closing instant, day 0 is the next business day: its close follows.
+            close, ordinal = engine.due(close, 0, Unit.BUSINESS_DAYS), ordinal + 1
+    connection = session.connection()
+    table.create(connection)
+    left_cleanly = False
+    try:
+        if rows:
+            connection.execute(table.insert(), rows)
+        if connection.dialect.name == "postgresql":
+            connection.execute(text(f"ANALYZE {name}"))
+        yield table
+        left_cleanly = True
+    finally:
+        try:
+            table.drop(connection)
+        except SQLAlchemyError:
+            # A failed PostgreSQL transaction refuses the drop; its rollback drops the
+            # table anyway. Only an error of our own is hidden, never the one under way.
+            if left_cleanly:
+                raise
+
+
+def _business_days(closes: Table, calendar_id, start, end) -> ColumnElement[int]:
+    def last_close(condition):
+        return func.coalesce(
+            select(closes.c.ordinal)
+            .where(closes.c.calendar_id == calendar_id, condition)
+            .order_by(closes.c.closes_at.desc())
+            .limit(1)
+            .scalar_subquery(),
+            0,
+        )
+
+    return last_close(closes.c.closes_at < end) - last_close(closes.c.closes_at <= start)
+
+
+def _percentiles(session, inner, percents: Sequence[int]) -> dict:
+    """Per group key: the given percentiles of `inner.c.days`, as percentile_cont does.
+
+    PostgreSQL computes them itself (percentile_cont). SQLite has no such function: rows
+    are numbered per group by a window function and the database returns, per group,
+    the two values either side of each percentile's position (n - 1) x p; the linear
+    interpolation between them (one line per group) is done here.
+    """
+    keys = [inner.c.key]
+    if session.get_bind().dialect.name == "postgresql":
+        days = cast(inner.c.days, Float)
+        rows = session.execute(
+            select(
+                inner.c.key,
+                *[func.percentile_cont(p / 100).within_group(days) for p in percents],
+            ).group_by(*keys)
+        ).all()
+        return {row[0]: tuple(float(v) for v in row[1:]) for row in rows}
+    ranked = select(
+        inner.c.key,
+        inner.c.days,
+        func.row_number().over(partition_by=keys, order_by=inner.c.days).label("rn"),
+        func.count().over(partition_by=keys).label("n"),
+    ).subquery()
+    columns = []
+    for p in percents:
+        low = ((ranked.c.n - 1) * p) // 100 + 1
+        high = low + case(((((ranked.c.n - 1) * p) % 100) > 0, 1), else_=0)
+        columns += [
+            func.max(case((ranked.c.rn == low, ranked.c.days))),
+            func.max(case((ranked.c.rn == high, ranked.c.days))),
+        ]
+    rows = session.execute(
+        select(ranked.c.key, func.max(ranked.c.n), *columns).group_by(ranked.c.key)
+    ).all()
+    found = {}
+    for key, n, *values in rows:
+        results = []
+        for index, p in enumerate(percents):
+            low, high = values[2 * index], values[2 * index + 1]
+            share = ((n - 1) * p % 100) / 100
+            results.append(float(low + (high - low) * share))
+        found[key] = tuple(results)
+    return found
+
+
+# --- complaint timeliness ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TimelinessRow:
+    """Timeliness of one group (a division, a category...) or of all, in one period.
+
+    received: complaints received in the period. acknowledged: complaints acknowledged in
+    it; acknowledged_timed of them had an acknowledgement due instant, and
+    acknowledged_on_time were acknowledged by it. finalised: complaints finalised (the
+    response given) in the period; finalised_timed had a resolution due instant (with
+    any extension), finalised_in_time met it; extended had an extension approved.
+    Median and 90th percentile business days from receipt to finalisation, on the
+    division's calendar, over the complaints finalised in the period.
+    """
+
+    key: object
+    label: str
+    received: int = 0
+    acknowledged: int = 0
+    acknowledged_timed: int = 0
+    acknowledged_on_time: int = 0
+    finalised: int = 0
+    finalised_timed: int = 0
+    finalised_in_time: int = 0
+    extended: int = 0
+    median_business_days: float | None = None
+    p90_business_days: float | None = None
+
+    @property
+    def acknowledged_on_time_percent(self) -> float | None:
+        return _percent(self.acknowledged_on_time, self.acknowledged_timed)
+
+    @property
+    def finalised_in_time_percent(self) -> float | None:
+        return _percent(self.finalised_in_time, self.finalised_timed)
+
+
+@dataclass(frozen=True, slots=True)
+class TimelinessReport:
+    period: Period
+    by: str
+    rows: tuple[TimelinessRow, ...]
+    total: TimelinessRow
+
+    def row(self, label: str) -> TimelinessRow:
+        return next(r for r in self.rows if r.label == label)
+
+    def as_table(self) -> TableData:
+        return TableData(
+            (
+                DIMENSIONS[self.by],
+                "Received",
+                "Acknowledged",
+                "Acknowledged on time %",
+                "Finalised",
+                "Finalised within timeframe %",
+                "Median business days to finalise",
+                "90th percentile business days to finalise",
+                "Extended",
+            ),
+            tuple(
+                (
+                    r.label,
+                    r.received,
+                    r.acknowledged,
+                    r.acknowledged_on_time_percent,
+                    r.finalised,
+                    r.finalised_in_time_percent,
+                    r.median_business_days,
+                    r.p90_business_days,
+                    r.extended,
+                )
+                for r in (*self.rows, self.total)
+            ),
+        )
+
+
+def _dimension(by: str):
+    """The group key, its label and the outer join the label needs."""
+    if by == "classification":
+        return Complaint.classification, null(), None
+    lookups = {
+        "division": (Complaint.division_id, Division),
+        "category": (Complaint.category_id, Category),
+        "channel": (Complaint.channel_id, Channel),
+    }
+    if by not in lookups:
+        raise ValueError(
+            f"Timeliness cannot be grouped by {by!r}: choose one of {', '.join(DIMENSIONS)}."
+        )
+    key, model = lookups[by]
+    return key, model.name, (model, model.id == key)
+
+
+def complaint_timeliness(
+    session,
+    period: Period,
+    by: str = "division",
+    *,
+    scope: Scope = None,
+    tz: Zone = DEFAULT_TIME_ZONE,
+) -> TimelinessReport:
+    """Acknowledged on time %, finalised within timeframe %, median and 90th percentile
+    business days to finalise, and extensions, per classification, division, category or
+    channel (`by`), with a total row, for one period (a quarter, usually).
+
+    Each measure counts the complaints that completed its step in the period (see
+    TimelinessRow). Business days to finalise are counted by the database against a
+    temporary table of business-day closing instants (business_day_closes): nothing new
+    is stored, and the days are exactly BusinessCalendar.business_days_between's, time
+    spent waiting on the complainant included. Percentiles interpolate linearly between
+    the two nearest values, as PostgreSQL's percentile_cont does.
+    """
+    key, label, join = _dimension(by)
+    bounds = period.utc_bounds(tz)
+    received = _within(Complaint.received_at, bounds)
+    acknowledged = _within(Complaint.acknowledged_at, bounds)
+    finalised = _within(Complaint.finalised_at, bounds)
+    extended = select(Extension.id).where(Extension.complaint_id == Complaint.id).exists()
+    measures = (
+        received,
+        acknowledged,
+        and_(acknowledged, Complaint.acknowledgement_due_at.is_not(None)),
+        and_(acknowledged, Complaint.acknowledged_at <= Complaint.acknowledgement_due_at),
+        finalised,
+        and_(finalised, Complaint.resolution_due_at.is_not(None)),
+        and_(finalised, Complaint.finalised_at <= Complaint.resolution_due_at),
+        and_(finalised, extended),
+    )
+    complaints = [Complaint.kind == "complaint"] + ([scope] if scope is not None else [])
+    counted = select(*[_count_if(m) for m in measures]).where(
+        *complaints, or_(received, acknowledged, finalised)
+    )
+    grouped = counted.add_columns(key, label).select_from(Complaint).group_by(key)
+    if join is not None:
+        grouped = grouped.outerjoin(*join).group_by(label)
+    groups = {}
+    for *values, group_key, group_label in session.execute(grouped):
+        groups[group_key] = dict(zip(_COUNT_FIELDS, map(int, values), strict=True))
+        groups[group_key]["label"] = _label(by, group_key, group_label)
+    total = dict(zip(_COUNT_FIELDS, map(int, session.execute(counted).one()), strict=True))
+    total["label"] = "All"
+
+    cohort = [*complaints, finalised]
+    with _closes_for(session, cohort) as closes:
+        if closes is not None:
+            division = aliased(Division)
+            days = _business_days(
+                closes, division.calendar_id, Complaint.received_at, Complaint.finalised_at
+            )
+            for group_key, target in ((key, None), (literal_column("0"), total)):
+                inner = (
+                    select(group_key.label("key"), days.label("days"))
+                    .select_from(Complaint)
+                    .join(division, division.id == Complaint.division_id)
+                    .where(*cohort)
+                    .subquery()
+                )
+                for found_key, (median, p90) in _percentiles(session, inner, (50, 90)).items():
+                    entry = target if target is not None else groups.get(found_key)
+                    if entry is not None:
+                        entry["median_business_days"] = median
+                        entry["p90_business_days"] = p90
+
+    rows = sorted(
+        (TimelinessRow(group_key, **values) for group_key, values in groups.items()),
+        key=lambda row: _order(by, row),
+    )
+    return TimelinessReport(period, by, tuple(rows), TimelinessRow(None, **total))
+
+
+_COUNT_FIELDS = (
+    "received",
+    "acknowledged",
+    "acknowledged_timed",
+    "acknowledged_on_time",
+    "finalised",
+    "finalised_timed",
+    "finalised_in_time",
+    "extended",
+)
+
+
+def _label(by: str, key, label) -> str:
+    if key is None:
+        return NOT_RECORDED
+    if by == "classification":
+        return CLASSIFICATIONS.get(key, key)
+    return label or NOT_RECORDED
+
+
+def _order(by: str, row) -> tuple:
+    if row.key is None:
+        return (1, 0, "")
+    if by == "classification" and row.key in CLASSIFICATIONS:
+        return (0, list(CLASSIFICATIONS).index(row.key), "")
+    return (0, len(CLASSIFICATIONS), row.label.casefold())
+
+
+@contextmanager
+def _closes_for(session, cohort) -> Iterator[Table | None]:
+    """The business-day closes covering the complaints of a cohort, or None if it is empty."""
+    first, last = session.execute(
+        select(func.min(Complaint.received_at), func.max(Complaint.finalised_at)).where(*cohort)
+    ).one()
+    if first is None or last is None:
+        yield None
+        return
+    calendar_ids = session.scalars(
+        select(Division.calendar_id)
+        .join(Complaint, Complaint.division_id == Division.id)
+        .where(*cohort)
+        .distinct()
+    ).all()
+    calendars = {
+        calendar.id: business_calendar(calendar)
+        for calendar in session.scalars(select(Calendar).where(Calendar.id.in_(calendar_ids)))
+    }
+    # A day either side: a local day can begin before or end after the UTC instant's day.
+    with business_day_closes(
+        session,
+        calendars,
+        first.date() - timedelta(days=1),
+        max(first, last).date() + timedelta(days=1),
+    ) as closes:
+        yield closes
+
+
+# --- outcomes and reviews ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    """One line of a breakdown: what (a code, or None for not recorded), its name, how many."""
+
+    key: str | None
+    label: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomesReport:
+    """Outcomes, internal and external reviews and referrals, in one period.
+
+    outcomes: complaints finalised in the period, by outcome. internal_reviews_requested:
+    requests made in the period; review_outcomes: reviews completed in it, by what the
+    review found ("decision_changed" is the outcome changed on review).
+    external_reviews: complaints notified to an external body in the period, by body.
+    referrals: complaints referred to another process in the period (the instant it was
+    referred, or closed afterwards, is recorded as `closed_at`), by where to.
+    """
+
+    period: Period
+    outcomes: tuple[Count, ...]
+    internal_reviews_requested: int
+    review_outcomes: tuple[Count, ...]
+    external_reviews: tuple[Count, ...]
+    referrals: tuple[Count, ...]
+
+    @property
+    def finalised(self) -> int:
+        return sum(c.count for c in self.outcomes)
+
+    @property
+    def internal_reviews_completed(self) -> int:
+        return sum(c.count for c in self.review_outcomes)
+
+    @property
+    def outcome_changed_on_review(self) -> int:
+        return next((c.count for c in self.review_outcomes if c.key == "decision_changed"), 0)
+
+    @property
+    def external_reviews_total(self) -> int:
+        return sum(c.count for c in self.external_reviews)
+
+    @property
+    def referrals_total(self) -> int:
+        return sum(c.count for c in self.referrals)
+
+    def as_table(self) -> TableData:
+        rows = [("Outcome", c.label, c.count) for c in self.outcomes]
+        rows.append(("Internal review", "Requested", self.internal_reviews_requested))
+        rows += [("Internal review completed", c.label, c.count) for c in self.review_outcomes]
+        rows += [("External review", c.label, c.count) for c in self.external_reviews]
+        rows += [("Referred to", c.label, c.count) for c in self.referrals]
+        return TableData(("Measure", "What", "Complaints"), tuple(rows))
+
+
+def _breakdown(found: dict, listed: Sequence[tuple[str, str]], names: dict) -> tuple[Count, ...]:
+    """Every listed line (zero or not), then any other key found, then not recorded."""
+    lines = [Count(code, name, int(found.get(code, 0))) for code, name in listed]
+    listed_codes = {code for code, _ in listed}
+    for code in sorted(k for k in found if k is not None and k not in listed_codes):
+        lines.append(Count(code, names.get(code, code), int(found[code])))
+    if found.get(None):
+        lines.append(Count(None, NOT_RECORDED, int(found[None])))
+    return tuple(lines)
+
+
+def _lookup_breakdown(session, model, counts: dict) -> tuple[Count, ...]:
+    lookups = session.execute(
+        select(model.code, model.name, model.active).order_by(model.sort_order, model.name)
+    ).all()
+    listed = [(code, name) for code, name, active in lookups if active or counts.get(code)]
+    return _breakdown(counts, listed, {code: name for code, name, _ in lookups})
+
+
+def outcomes_and_reviews(
+    session, period: Period, *, scope: Scope = None, tz: Zone = DEFAULT_TIME_ZONE
+) -> OutcomesReport:
+    """Outcomes, internal reviews requested and completed (outcome changed on review),
+    external reviews by body, and referrals to other processes by target, in a period."""
+    bounds = period.utc_bounds(tz)
+    complaints = [Complaint.kind == "complaint"] + ([scope] if scope is not None else [])
+
+    outcome_counts = dict(
+        session.execute(
+            select(Outcome.code, func.count(Complaint.id))
+            .select_from(Complaint)
+            .outerjoin(Outcome, Outcome.id == Complaint.outcome_id)
+            .where(*complaints, _within(Complaint.finalised_at, bounds))
+            .group_by(Outcome.code)
+        ).all()
+    )
+    requested = session.scalar(
+        select(func.count(InternalReview.id))
+        .join(Complaint, Complaint.id == InternalReview.complaint_id)
+        .where(*complaints, _within(InternalReview.requested_at, bounds))
+    )
+    review_counts = dict(
+        session.execute(
+            select(InternalReview.outcome, func.count(InternalReview.id))
+            .join(Complaint, Complaint.id == InternalReview.complaint_id)
+            .where(*complaints, _within(InternalReview.completed_at, bounds))
+            .group_by(InternalReview.outcome)
+        ).all()
+    )
+    external_counts = dict(
+        session.execute(
+            select(ExternalReview.body, func.count(ExternalReview.id))
+            .join(Complaint, Complaint.id == ExternalReview.complaint_id)
+            .where(*complaints, _within(ExternalReview.notified_at, bounds))
+            .group_by(ExternalReview.body)
+        ).all()
+    )
+    referral_counts = dict(
+        session.execute(
+            select(ReferralTarget.code, func.count(Complaint.id))
+            .join(ReferralTarget, ReferralTarget.id == Complaint.referral_target_id)
+            .where(*complaints, _within(Complaint.closed_at, bounds))
+            .group_by(ReferralTarget.code)
+        ).all()
+    )
+    return OutcomesReport(
+        period,
+        outcomes=_lookup_breakdown(session, Outcome, outcome_counts),
+        internal_reviews_requested=int(requested or 0),
+        review_outcomes=_breakdown(review_counts, list(REVIEW_OUTCOMES.items()), REVIEW_OUTCOMES),
+        external_reviews=_breakdown(
+            external_counts, list(EXTERNAL_BODIES.items()), EXTERNAL_BODIES
+        ),
+        referrals=_lookup_breakdown(session, ReferralTarget, referral_counts),
+    )
+
+
+# --- trends and systemic issues ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TrendRow:
+    """Complaints received per period for one category or division, oldest period first."""
+
+    key: int | None
+    label: str
+    counts: tuple[int, ...]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts)
+
+    @property
+    def change(self) -> int:
+        """Last period against the one before it."""
+        return self.counts[-1] - self.counts[-2] if len(self.counts) > 1 else 0
+
+    @property
+    def change_percent(self) -> float | None:
+        """None when the period before had none: a rise from nothing has no percentage."""
+        if len(self.counts) < 2 or not self.counts[-2]:
+            return None
+        return 100.0 * self.change / self.counts[-2]
+
+
+@dataclass(frozen=True, slots=True)
+class TrendReport:
+    periods: tuple[Period, ...]
+    totals: tuple[int, ...]
+    by_category: tuple[TrendRow, ...]
+    by_division: tuple[TrendRow, ...]
+    # The largest rises between the last two periods, largest first: rises only.
+    rises_by_category: tuple[TrendRow, ...]
+    rises_by_division: tuple[TrendRow, ...]
+
+    def as_table(self) -> TableData:
+        labels = tuple(p.label for p in self.periods)
+        rows = [("Category", r.label, *r.counts, r.change) for r in self.by_category]
+        rows += [("Division", r.label, *r.counts, r.change) for r in self.by_division]
+        rows.append(("All", "All complaints", *self.totals, _change(self.totals)))
+        return TableData(("By", "Name", *labels, "Change"), tuple(rows))
+
+
+def _change(counts: Sequence[int]) -> int:
+    return counts[-1] - counts[-2] if len(counts) > 1 else 0
+
+
+def complaint_trends(
+    session,
+    periods: Sequence[Period] | None = None,
+    *,
+    today: date | None = None,
+    scope: Scope = None,
+    tz: Zone = DEFAULT_TIME_ZONE,
+    rises: int = 3,
+) -> TrendReport:
+    """Complaints received per period by category and by division, with the largest rises.
+
+    periods: consecutive periods, oldest first; by default the last eight complete
+    quarters before `today` (the quarter under way is left out: a part quarter against a
+    whole one would show every line falling). The rises are the `rises` lines with the
+    largest increase from the second-last period to the last, by number (ties: by name).
+    """
+    if periods is None:
+        today = today or utcnow().astimezone(_zone(tz)).date()
+        current = period_rules.period_containing(period_rules.QUARTER, today)
+        periods = period_rules.last_n(
+            period_rules.QUARTER, 8, period_rules.previous(current).start
+        )
+    periods = _periods(periods)
+    bounds = [p.utc_bounds(tz) for p in periods]
+    totals = [0] * len(periods)
+    by = {}
+    for name, column, model in (
+        ("category", Complaint.category_id, Category),
+        ("division", Complaint.division_id, Division),
+    ):
+        buckets = _scoped(
+            select(
+                _bucket(Complaint.received_at, bounds).label("bucket"), column.label("key")
+            ).where(
+                Complaint.kind == "complaint",
+                Complaint.received_at >= bounds[0][0],
+                Complaint.received_at < bounds[-1][1],
+            ),
+            scope,
+        ).subquery()
+        counted = session.execute(
+            select(buckets.c.bucket, buckets.c.key, model.name, func.count())
+            .select_from(buckets)
+            .outerjoin(model, model.id == buckets.c.key)
+            .where(buckets.c.bucket.is_not(None))
+            .group_by(buckets.c.bucket, buckets.c.key, model.name)
+        ).all()
+        lines: dict = {}
+        for bucket, key, label, count in counted:
+            entry = lines.setdefault(key, [label or NOT_RECORDED, [0] * len(periods)])
+            entry[1][bucket] = int(count)
+            if name == "category":
+                totals[bucket] += int(count)
+        rows = sorted(
+            (TrendRow(key, label, tuple(counts)) for key, (label, counts) in lines.items()),
+            key=lambda r: (r.key is None, r.label.casefold()),
+        )
+        by[name] = tuple(rows)
+    return TrendReport(
+        periods,
+        tuple(totals),
+        by["category"],
+        by["division"],
+        _largest_rises(by["category"], rises),
+        _largest_rises(by["division"], rises),
+    )
+
+
+def _largest_rises(rows: Sequence[TrendRow], how_many: int) -> tuple[TrendRow, ...]:
+    risen = sorted((r for r in rows if r.change > 0), key=lambda r: (-r.change, r.label))
+    return tuple(risen[:how_many])
+
+
+# --- the annual publication -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AnnualPublication:
+    """A financial year's customer complaint figures, as a department publishes them.
+
+    received: complaints received in the year. resolved: complaints finalised in the year,
+    or closed in it without being finalised (referred elsewhere). further_action:
+    complaints taken further in the year, by an internal review requested or an external
+    review notified in it. not_taken_further: of those resolved in the year, the ones
+    withdrawn, declined (NOT_TAKEN_FURTHER_OUTCOMES) or referred to another process.
+    """
+
+    period: Period
+    received: int
+    resolved: int
+    further_action: int
+    not_taken_further: int
+
+    def as_table(self) -> TableData:
+        return TableData(
+            (f"Customer complaints, {self.period.label}", "Number"),
+            (
+                ("Complaints received", self.received),
+                ("Complaints resolved", self.resolved),
+                (
+                    "Complaints taken to further action (internal or external review)",
+                    self.further_action,
+                ),
+                (
+                    "Complaints not taken further (withdrawn, declined or referred)",
+                    self.not_taken_further,
+                ),
+            ),
+        )
+
+
+def annual_publication(
+    session, year: Period, *, scope: Scope = None, tz: Zone = DEFAULT_TIME_ZONE
+) -> AnnualPublication:
+    """Complaints received, resolved, taken to further action and not taken further, for
+    a financial year (rules.periods.financial_year) or any period given."""
+    bounds = year.utc_bounds(tz)
+    complaints = [Complaint.kind == "complaint"] + ([scope] if scope is not None else [])
+
+    def count(*conditions) -> int:
+        return int(
+            session.scalar(select(func.count(Complaint.id)).where(*complaints, *conditions))
+        )
+
+    resolved = _within(func.coalesce(Complaint.finalised_at, Complaint.closed_at), bounds)
+    not_taken_further = or_(
+        Complaint.outcome_id.in_(
+            select(Outcome.id).where(Outcome.code.in_(NOT_TAKEN_FURTHER_OUTCOMES))
+        ),
+        Complaint.referral_target_id.is_not(None),
+    )
+    taken_further = union(
+        select(InternalReview.complaint_id).where(_within(InternalReview.requested_at, bounds)),
+        select(ExternalReview.complaint_id).where(_within(ExternalReview.notified_at, bounds)),
+    )
+    return AnnualPublication(
+        year,
+        received=count(_within(Complaint.received_at, bounds)),
+        resolved=count(resolved),
+        further_action=count(Complaint.id.in_(taken_further)),
+        not_taken_further=count(resolved, not_taken_further),
+    )
+
+
+def _zone(tz: Zone) -> tzinfo:
+    return ZoneInfo(tz) if isinstance(tz, str) else tz
