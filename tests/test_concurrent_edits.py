@@ -24,7 +24,7 @@ from tests.test_workflow_screens import (
 @pytest.fixture
 def team(make):
     team = Team(make)
-    make.user("colleague", "coordinator")
+    make.user("colleague", "coordinator", division=team.division)
     return team
 
 

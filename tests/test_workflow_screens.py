@@ -538,9 +538,10 @@ def test_a_step_from_the_wrong_status_is_refused_with_the_reason(coordinator, te
 
 
 def test_a_step_by_the_wrong_person_is_refused_with_the_reason(app, team):
-    complaint = team.complaint("response_drafted")
-    manager = client_for(app, "marsh")
-    page = text(post_step(manager, "complaint", complaint, "decide"))
+    # A decision maker by capacity, but this complaint's manager, not its decision maker.
+    both = team.make.user("both", "complaint_manager", "decision_maker", level="AO6")
+    complaint = team.complaint("response_drafted", manager=both.participant)
+    page = text(post_step(client_for(app, "both"), "complaint", complaint, "decide"))
     assert "Only the decision maker of this complaint, or an administrator, may decide it." in (
         page
     )
