@@ -359,6 +359,12 @@ def test_a_coordinator_sends_a_finalised_complaint_to_the_ombudsman(coordinator,
     assert (review.complaint_id, review.body, review.status) == (complaint.id, "ombudsman", "open")
 
 
+def test_a_coordinator_starts_the_assessment_of_an_acknowledged_complaint(coordinator, team):
+    complaint = team.complaint("acknowledged")
+    page = text(press(coordinator, "complaint", complaint, "start_assessment"))
+    assert "It is now Under assessment." in page
+
+
 # ------------------------------------------------------------------ internal reviews
 
 
@@ -649,3 +655,43 @@ def test_the_edit_forms_no_longer_offer_the_status(coordinator, team):
     assert 'name="status"' not in new_review and 'name="findings"' not in new_review
     new_ticket = coordinator.get("/admin/ticket/new/").get_data(as_text=True)
     assert 'name="status"' not in new_ticket and 'name="resolved_at"' not in new_ticket
+
+
+def test_a_review_outcome_recorded_on_the_complaint_completes_its_review(app, team):
+    team.make.user("boss", "administrator")
+    complaint, review = requested_review(
+        team, reviewer=team.reviewer.participant, status="in_progress"
+    )
+    response = fill(
+        client_for(app, "boss"),
+        "complaint",
+        complaint,
+        "record_review_outcome",
+        review_outcome="referred_back",
+        findings="The decision did not address the second issue.",
+    )
+    assert "It is now Response drafted." in text(response)
+    complaint = fresh(Complaint, complaint.id)
+    assert (complaint.decided_at, complaint.outcome_id) == (None, None)
+    review = db.session.get(InternalReview, review.id)
+    assert (review.status, review.outcome) == ("completed", "referred_back")
+    assert review.findings == "The decision did not address the second issue."
+
+
+def test_a_review_outcome_is_refused_while_the_review_has_not_started(app, team):
+    team.make.user("boss", "administrator")
+    complaint, review = requested_review(team, reviewer=team.reviewer.participant)
+    page = text(
+        fill(
+            client_for(app, "boss"),
+            "complaint",
+            complaint,
+            "record_review_outcome",
+            review_outcome="original_confirmed",
+            findings="Sound.",
+        )
+    )
+    assert "An internal review can only be completed while it is in progress" in page
+    assert "(it is Requested)" in page
+    assert fresh(Complaint, complaint.id).status == "internal_review"
+    assert db.session.get(InternalReview, review.id).status == "requested"
