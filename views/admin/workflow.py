@@ -22,6 +22,7 @@ from flask_admin.helpers import get_redirect_target
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField, SelectField, TextAreaField
 
 from models import (
@@ -226,6 +227,10 @@ class WorkflowSteps:
         """The unbound form field asking for input `key`."""
         raise NotImplementedError
 
+    def fields_for(self, name: str, model, state, formdata) -> dict:
+        """The unbound fields of the step's form, by input name."""
+        return {key: self.field_for(key, model, state, formdata) for key in self.step_keys(name)}
+
     def rule_inputs(self, name: str, form, model) -> dict:
         """The form's values as the rules read them (may raise RuleViolation)."""
         return {key: blank_to_none(getattr(form, key).data) for key in self.step_keys(name)}
@@ -283,7 +288,7 @@ class WorkflowSteps:
 
     def step_form(self, name, model, state):
         formdata = request.form if request.method == "POST" else None
-        fields = {key: self.field_for(key, model, state, formdata) for key in self.step_keys(name)}
+        fields = self.fields_for(name, model, state, formdata)
         form_class = type(f"{name.title()}Form", (StepForm,), fields)
         form = form_class(formdata)
         if formdata is None:
@@ -293,8 +298,8 @@ class WorkflowSteps:
     def details_url(self, model):
         return self.get_url(".details_view", id=model.id, url=get_redirect_target())
 
-    def render_step(self, transition, model, form, status=200):
-        page = self.render(
+    def render_step(self, transition, model, form):
+        return self.render(
             "admin/transition.html",
             step=transition.label,
             intro=f"{self.record_noun.capitalize()} {model}, "
@@ -305,7 +310,6 @@ class WorkflowSteps:
             cancel_url=self.details_url(model),
             refresh="manager" in form,
         )
-        return page, status
 
     @expose("/transition/<step>/", methods=("GET", "POST"))
     def transition_view(self, step):
@@ -539,15 +543,14 @@ class ComplaintSteps(WorkflowSteps):
     def workflow_state(self, model):
         return complaint_state(model)
 
+    def fields_for(self, name, model, state, formdata):
+        if name == "assign":
+            return assignment_fields(
+                model.manager, model.decision_maker, formdata, state.subjects, state.involved
+            )
+        return super().fields_for(name, model, state, formdata)
+
     def field_for(self, key, model, state, formdata):
-        if key == "manager":
-            return assignment_fields(
-                model.manager, model.decision_maker, formdata, state.subjects, state.involved
-            )["manager"]
-        if key == "decision_maker":
-            return assignment_fields(
-                model.manager, model.decision_maker, formdata, state.subjects, state.involved
-            )["decision_maker"]
         if key == "outcome":
             label = "Outcome"
             if model.status == "internal_review":
@@ -713,8 +716,6 @@ class ComplaintSteps(WorkflowSteps):
         self.flash_bulk(transition, done, refused)
 
     def bulk_failure(self, error, model) -> str:
-        from sqlalchemy.orm.exc import StaleDataError
-
         if isinstance(error, StaleDataError):
             return self.conflict_message(model)
         if isinstance(error, ValueError):
