@@ -34,6 +34,22 @@ def configure(app, config):
         DEFAULT_TICKET_CALENDAR="AU-VIC",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        # Secure on every HTTPS request anyway (views/security.py); 1 forces it always.
+        SESSION_COOKIE_SECURE=os.environ.get("SESSION_COOKIE_SECURE", "").lower()
+        in ("1", "true", "yes"),
+        PREFERRED_URL_SCHEME=os.environ.get("PREFERRED_URL_SCHEME", "http"),
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed.
+        TRUSTED_PROXY_COUNT=int(os.environ.get("TRUSTED_PROXY_COUNT", "0")),
+        # Failed sign-ins only; memory counts per process, so several servers share a Redis.
+        SIGN_IN_LIMIT_PER_ACCOUNT="5 per 15 minutes",
+        SIGN_IN_LIMIT_PER_ADDRESS="20 per 15 minutes",
+        RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI")
+        or os.environ.get("REDIS_URL")
+        or "memory://",
+        RATELIMIT_STRATEGY="moving-window",
+        RATELIMIT_KEY_PREFIX="complaints-portal",
+        # If Redis goes away, sign-in keeps working with per-process counts until it is back.
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
         FLASK_ADMIN_SWATCH="default",
     )
     app.config.from_pyfile("config.py", silent=True)

@@ -2,7 +2,7 @@
 
 
 def init_app(app):
-    from . import admin, auth
+    from . import admin, auth, security
 
     auth.init_app(app)
-    admin.init_app(app)
+    security.init_app(app, admin=admin.init_app(app))

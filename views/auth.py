@@ -12,6 +12,8 @@ from wtforms.validators import InputRequired
 
 from models import User, db, utcnow
 
+from .security import record_failed_sign_in
+
 WRONG_CREDENTIALS = "The username or password is not right."
 SWITCHED_OFF = "This account is switched off. Ask an administrator if you need it again."
 
@@ -92,6 +94,8 @@ def login():
             error = "The form had expired. Please sign in again."
         else:
             error = WRONG_CREDENTIALS
+        # Whatever the reason, an attempt that did not sign in counts against the limits.
+        record_failed_sign_in()
     return render_template("auth/login.html", form=form, error=error, next_url=next_url)
 
 
