@@ -164,11 +164,16 @@ def auth(client):
 
 
 class Factory:
-    """Makes the people and cases a test needs, with believable defaults."""
+    """Makes the people and cases a test needs, with believable defaults.
+
+    Officers made by `user` and complaints made by `complaint` belong to one home division
+    unless told otherwise, so a coordinator sees the complaints a test makes.
+    """
 
     def __init__(self, app):
         self.app = app
         self._count = 0
+        self._home_division_id = None
 
     def _next(self):
         self._count += 1
@@ -176,6 +181,15 @@ class Factory:
 
     def calendar(self, code="AU-QLD"):
         return db.session.execute(db.select(Calendar).filter_by(code=code)).scalar_one()
+
+    def home_division(self):
+        if self._home_division_id is None:
+            # Shared by every factory on the database (a test may make more than one).
+            home = db.session.execute(
+                db.select(Division).filter_by(name="Home division")
+            ).scalar_one_or_none()
+            self._home_division_id = (home or self.division("Home division")).id
+        return db.session.get(Division, self._home_division_id)
 
     def division(self, name=None, calendar_code="AU-QLD"):
         n = self._next()
@@ -204,7 +218,11 @@ class Factory:
 
     def user(self, username, *capacities, participant=None, division=None, level="AO5"):
         if participant is None:
-            participant = self.staff(family_name=username.title(), level=level, division=division)
+            participant = self.staff(
+                family_name=username.title(),
+                level=level,
+                division=division or self.home_division(),
+            )
         user = User(username=username, participant=participant, active=True)
         user.set_password(PASSWORD)
         user.capacities = [
@@ -231,7 +249,7 @@ class Factory:
         complaint = Complaint(
             kind=values.pop("kind", "complaint"),
             summary=values.pop("summary", "Counter staff were rude"),
-            division=division or self.division(),
+            division=division or self.home_division(),
             received_at=received_at or datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc),
             complainant=values.pop("complainant", None) or self.complainant(),
             **values,

@@ -168,7 +168,10 @@ def test_an_internal_reviewer_sees_only_the_reviews_assigned_to_them(app, make, 
     db.session.add_all([mine, theirs])
     db.session.commit()
     auth.login("reviewer")
-    html = client.get("/admin/internal_review/").get_data(as_text=True)
+    opened = client.get("/admin/internal_review/")
+    assert opened.status_code == 302
+    assert opened.headers["Location"].endswith("?flt0_assigned_to_me_is=1")
+    html = client.get(opened.headers["Location"]).get_data(as_text=True)
     assert complaint.reference in html
     assert other_complaint.reference not in html
     assert client.get(f"/admin/internal_review/details/?id={mine.id}").status_code == 200
@@ -189,7 +192,7 @@ def test_the_history_is_read_only_and_filtered_by_record_and_user(app, make, aut
         .first()
     )
     assert client.get(f"/admin/history/details/?id={entry.id}").status_code == 200
-    assert client.get(f"/admin/history/edit/?id={entry.id}").status_code == 302
+    assert client.get(f"/admin/history/edit/?id={entry.id}").status_code == 403
     token = csrf_token(client.get("/admin/channel/").get_data(as_text=True))
     client.post("/admin/history/delete/", data={"id": str(entry.id), "csrf_token": token})
     assert db.session.get(HistoryEntry, entry.id) is not None

@@ -2,12 +2,14 @@
 
 import json
 
+from sqlalchemy import and_, not_
+
 from models import ClockPause, HistoryEntry, ReferenceCounter, db
 from rules.vocabulary import CASE_TYPES
 from services.history import AUDITED_TYPES
 
+from . import privacy
 from .base import ReadOnlyModelView
-from .capacities import ADMINISTRATION
 from .filters import ChoiceFilter, LazyOptions, LocalDayFilter
 from .options import user_options
 
@@ -16,8 +18,21 @@ def show_username(view, context, model, name):
     return model.user.username if model.user is not None else "(the system)"
 
 
+def names_hidden_person(entry) -> bool:
+    """An entry of a participant the signed-in user may not see (a confidential complainant)."""
+    return entry.record_type == "Participant" and entry.record_id in privacy.hidden_person_ids()
+
+
+def show_summary(view, context, model, name):
+    if names_hidden_person(model):
+        return f"Participant {model.record_id}: {privacy.MASK}"
+    return model.summary
+
+
 def show_changes(view, context, model, name):
     """The JSON of changed fields as "field: old -> new" lines."""
+    if names_hidden_person(model):
+        return privacy.MASK
     if not model.changes:
         return ""
     try:
@@ -38,19 +53,17 @@ def action_options():
     )
 
 
-class AuditView(ReadOnlyModelView):
-    capacities = ADMINISTRATION
-
-
-class HistoryEntryView(AuditView):
+class HistoryEntryView(ReadOnlyModelView):
     record_noun = "history entry"
     column_list = ("at", "user", "record_type", "record_id", "action", "summary")
     column_details_list = (*column_list, "changes")
     column_labels = {"at": "When", "user": "Who", "record_type": "Record", "record_id": "Id"}
-    column_formatters = {"user": show_username, "changes": show_changes}
-    column_formatters_export = {"user": show_username}
+    column_formatters = {"user": show_username, "summary": show_summary, "changes": show_changes}
+    column_formatters_export = {"user": show_username, "summary": show_summary}
     column_default_sort = [("at", True), ("id", True)]
     column_searchable_list = ("summary", "record_type", "action", "changes", "user.username")
+    # A confidential complainant's details in their history do not find the entry.
+    identity_search_columns = ("summary", "changes")
     column_filters = [
         ChoiceFilter(HistoryEntry.record_type, "Record", [(t, t) for t in AUDITED_TYPES]),
         ChoiceFilter(HistoryEntry.record_id, "Record id", None, coerce=int),
@@ -62,8 +75,16 @@ class HistoryEntryView(AuditView):
     ]
     column_select_related_list = (HistoryEntry.user,)
 
+    def identity_search_condition(self):
+        return not_(
+            and_(
+                HistoryEntry.record_type == "Participant",
+                HistoryEntry.record_id.in_(privacy.hidden_people()),
+            )
+        )
 
-class ClockPauseView(AuditView):
+
+class ClockPauseView(ReadOnlyModelView):
     record_noun = "clock pause"
     column_list = ("case_type", "case_id", "status", "started_at", "ended_at")
     column_labels = {"case_id": "Case id", "started_at": "Paused", "ended_at": "Resumed"}
@@ -71,9 +92,8 @@ class ClockPauseView(AuditView):
     column_filters = [ChoiceFilter(ClockPause.case_type, "Case type", list(CASE_TYPES.items()))]
 
 
-class ReferenceCounterView(AuditView):
+class ReferenceCounterView(ReadOnlyModelView):
     record_noun = "reference counter"
-    can_view_details = False
     column_list = ("prefix", "year", "last_value")
     column_labels = {"last_value": "Last number given"}
     column_default_sort = [("prefix", False), ("year", True)]

@@ -1,21 +1,41 @@
 """ScopedModelView: the base every admin screen stands on, closing Flask-Admin's traps once.
 
-- sign-in required, and a capacity for the screen (`capacities`; administrators see all);
-- every lookup of one record goes through `get_query`, so unknown or out-of-scope ids are
-  a 404 on edit, details and delete (`scope_query` is the hook for row-level scoping);
+- who may do what comes from the permission table (rules.permissions) for the view's
+  `screen`: list, view (details), create, edit, delete, export and the workflow steps
+  (bulk actions), computed per request from the signed-in user's capacities. Every
+  endpoint is checked on the server, whatever buttons the page shows: signed out, to the
+  sign-in page; not allowed, 403. A screen's `can_delete = False` (or any `can_*` flag) is
+  the ceiling of what the screen offers at all; the table decides per user below it;
+- every query goes through `get_query`, narrowed to the rows the user may take the
+  request's action on (scope.rows), so unknown or out-of-scope ids are a 404 on edit,
+  details, delete, inline update and bulk actions, and absent from lists and exports;
+  a record saved outside the user's scope (another division's) is refused;
+- search on identity columns (`identity_search_columns`) matches only rows whose identity
+  the user may see (`identity_search_condition`);
 - session-keyed CSRF on every form (`SecureForm`);
-- no inline list editing unless the view may edit;
+- no inline list editing unless the screen offers editing, and then only for editors;
 - lost updates refused: the edit form carries the row version it was opened on;
 - dates shown dd/mm/yyyy HH:MM in the case calendar's local time, and read in it;
 - CSV export without formulas or HTML in cells;
 - database refusals become plain messages on the form, never a 500.
 """
 
+import csv
+import io
 import logging
 import re
 from datetime import date
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    has_request_context,
+    redirect,
+    request,
+    url_for,
+)
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import tools as sqla_tools
 from flask_admin.contrib.sqla.typefmt import DEFAULT_FORMATTERS
@@ -24,13 +44,15 @@ from flask_admin.model.fields import AjaxSelectField, AjaxSelectMultipleField
 from flask_admin.model.typefmt import DETAIL_FORMATTERS, EXPORT_FORMATTERS
 from flask_login import current_user
 from markupsafe import Markup
+from sqlalchemy import Unicode, and_, cast, func, or_, select
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.utils import secure_filename
 from wtforms.validators import ValidationError
 
 from models import HistoryEntry, UTCDateTime, db, utcnow
+from rules import permissions
 
 from . import localtime, scope
 from .fields import LocalDateTimeField, VersionField
@@ -117,9 +139,65 @@ def chosen_from_the_list(form, field):
         raise ValidationError("Choose from the list: that choice is not available here.")
 
 
+# What each Flask-Admin endpoint does, in the permission table's words.
+ENDPOINT_ACTIONS = {
+    "index_view": "list",
+    "details_view": "view",
+    "create_view": "create",
+    "edit_view": "edit",
+    "delete_view": "delete",
+    "export": "export",
+    "ajax_update": "edit",
+}
+# Flask-Admin's flags, read as what a screen offers at all.
+OFFER_FLAGS = {
+    "can_view_details": "view",
+    "can_create": "create",
+    "can_edit": "edit",
+    "can_delete": "delete",
+    "can_export": "export",
+}
+NOT_YOURS = (
+    "You may only save a {noun} among the records open to you: this one would fall outside "
+    "them (for example, another division's). Nothing was saved."
+)
+
+
+def keep_unchanged_choices(form, obj):
+    """A picker posted back with the record's current value keeps it, even when the picker
+    would not offer it to this user (a linked complaint of another division, a confidential
+    complainant): editing other fields must not refuse, or drop, what is already there."""
+    for field in form:
+        if not isinstance(field, AjaxSelectField | AjaxSelectMultipleField):
+            continue
+        posted = getattr(field, "_formdata", None)
+        current = getattr(obj, field.name, None)
+        if not posted or current is None:
+            continue
+        if isinstance(field, AjaxSelectMultipleField):
+            kept = {str(item.id): item for item in current if str(item.id) in posted}
+            if kept:
+                rest = set(posted) - set(kept)
+                field._formdata = rest
+                others = field.data if rest else []
+                field.data = [*kept.values(), *others]
+        elif str(getattr(current, "id", "")) == str(posted):
+            field.data = current
+
+
 class ScopedModelView(ModelView):
-    # Capacities that may open this screen; administrators may open every screen.
-    capacities: frozenset = frozenset()
+    # The screen's name in rules.permissions (default: the model's name in lower case).
+    screen: str | None = None
+    # The record actions the screen offers at all: Flask-Admin's defaults, changed by a
+    # subclass's `can_*` flags (see __init_subclass__). The table decides per user below it.
+    offers: frozenset = frozenset({"list", "create", "edit", "delete"})
+    # Endpoints of a subclass's own (@expose) and the action the table must grant for them;
+    # others need "view", or the workflow step a `name` argument names.
+    endpoint_actions: dict = {}
+    # Bulk actions that are not record actions or workflow steps: the action they need.
+    action_permissions: dict = {}
+    # Searchable columns that name a person, matched only where the identity may be seen.
+    identity_search_columns: tuple = ()
     # The record in the user's words ("complaint"), for messages.
     record_noun: str | None = None
     # Statuses in which a case's clocks have stopped (for the Overdue mark).
@@ -140,7 +218,21 @@ class ScopedModelView(ModelView):
     column_details_exclude_list = ("version",)
     column_export_exclude_list = ("version",)
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # `can_delete = False` on a screen: it never deletes, whoever asks.
+        offers = set(cls.offers)
+        for flag, action in OFFER_FLAGS.items():
+            value = cls.__dict__.get(flag)
+            if isinstance(value, bool):
+                (offers.add if value else offers.discard)(action)
+                delattr(cls, flag)
+        cls.offers = frozenset(offers)
+
     def __init__(self, model, session=None, **kwargs):
+        self.screen = self.screen or model.__name__.lower()
+        if self.screen not in permissions.SCREENS:
+            raise ValueError(f"{type(self).__name__}: {self.screen!r} is not a screen")
         instants = instant_columns(model)
         self._instant_columns = instants
         self._versioned = "version" in sa_inspect(model).columns
@@ -176,25 +268,127 @@ class ScopedModelView(ModelView):
         if self.column_list is None:
             self.column_exclude_list = (*(self.column_exclude_list or ()), "version")
         # /ajax/update/ checks the editable list, not can_edit.
-        if not self.can_edit:
+        if "edit" not in self.offers:
             self.column_editable_list = None
         if self.record_noun is None:
             self.record_noun = self._prettify_name(model.__name__).lower()
         super().__init__(model, session if session is not None else db, **kwargs)
 
-    # Who may open the screen
+    # What the signed-in user may do here
+    def may(self, action: str) -> bool:
+        """Whether the screen offers the action and the table grants it to the user.
+
+        Outside a request (while Flask-Admin builds the view) only the screen is asked.
+        """
+        if action in permissions.RECORD_ACTIONS and action not in self.offers:
+            return False
+        if not has_request_context():
+            return True
+        return permissions.allowed(scope.capacity_codes(), self.screen, action)
+
+    @property
+    def can_view_details(self):
+        return self.may("view")
+
+    @property
+    def can_create(self):
+        return self.may("create")
+
+    @property
+    def can_edit(self):
+        return self.may("edit")
+
+    @property
+    def can_delete(self):
+        return self.may("delete")
+
+    @property
+    def can_export(self):
+        return self.may("export")
+
     def is_accessible(self):
-        return current_user.is_authenticated and scope.may_use(self.capacities)
+        """Signed in with a capacity that reaches this screen at all."""
+        if not current_user.is_authenticated:
+            return False
+        return permissions.scope(scope.capacity_codes(), self.screen) != "none"
+
+    def is_visible(self):
+        # The menu shows the screens the user may list.
+        return self.may("list")
 
     def inaccessible_callback(self, name, **kwargs):
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         abort(403)
 
+    def action_permission(self, name: str) -> str:
+        """The table's action a bulk action needs: itself if a record action or a step."""
+        if name in permissions.actions_of(self.screen):
+            return name
+        return self.action_permissions.get(name, "edit")
+
+    def is_action_allowed(self, name):
+        return super().is_action_allowed(name) and self.may(self.action_permission(name))
+
+    def action_for(self, function_name: str, view_args: dict | None) -> str:
+        """The table's action an endpoint of this view takes."""
+        if function_name == "action_view":
+            return self.action_permission(request.form.get("action", ""))
+        if function_name in ENDPOINT_ACTIONS:
+            return ENDPOINT_ACTIONS[function_name]
+        if function_name in self.endpoint_actions:
+            return self.endpoint_actions[function_name]
+        step = (view_args or {}).get("name")
+        if step in permissions.actions_of(self.screen)[len(permissions.RECORD_ACTIONS) :]:
+            return step
+        return "view"
+
+    def current_action(self) -> str:
+        """The action the current request takes ("list" outside a request)."""
+        if not has_request_context() or not request.endpoint:
+            return "list"
+        function_name = request.endpoint.rpartition(".")[2]
+        if function_name == "ajax_lookup":
+            return "edit"
+        return self.action_for(function_name, request.view_args)
+
+    def _handle_view(self, name, **kwargs):
+        refused = super()._handle_view(name, **kwargs)
+        if refused is not None:
+            return refused
+        if name == "ajax_lookup":
+            # The pickers serve the create and edit forms.
+            allowed = self.may("create") or self.may("edit")
+        else:
+            allowed = self.may(self.action_for(name, kwargs))
+        if not allowed:
+            abort(403)
+        if name == "action_view":
+            self._refuse_posted_ids_out_of_scope()
+        return None
+
+    def _refuse_posted_ids_out_of_scope(self):
+        """A bulk action on a row the user may not take it on is a 404, before it runs."""
+        ids = set(request.form.getlist("rowid"))
+        primary_key = sa_inspect(self.model).primary_key
+        if not ids or len(primary_key) != 1:
+            return
+        column = primary_key[0]
+        try:
+            values = {column.type.python_type(value) for value in ids}
+        except (TypeError, ValueError):
+            abort(404)
+        found = self.get_query().filter(column.in_(values)).with_entities(func.count()).scalar()
+        if found != len(values):
+            abort(404)
+
     # Which rows
     def scope_query(self, query):
-        """Narrow a query to the rows the signed-in user may see (all, for now)."""
-        return query
+        """Narrow a query to the rows the user may take the current action on."""
+        condition = scope.rows(self.screen, self.current_action())
+        if scope.is_everything(condition):
+            return query
+        return query.filter(condition)
 
     def get_query(self):
         query = super().get_query()
@@ -224,6 +418,70 @@ class ScopedModelView(ModelView):
         if record is None:
             abort(404)
         return record
+
+    def ensure_within_scope(self, model, is_created):
+        """Refuse a save that would put the record outside the rows the user may save."""
+        condition = scope.rows(self.screen, "create" if is_created else "edit")
+        if scope.is_everything(condition):
+            return
+        primary_key = sa_inspect(self.model).primary_key
+        if len(primary_key) != 1:
+            return
+        column = primary_key[0]
+        value = getattr(model, column.key)
+        found = db.session.execute(select(column).where(column == value, condition)).first()
+        if found is None:
+            raise ValidationError(NOT_YOURS.format(noun=self.record_noun))
+
+    # Search
+    def init_search(self):
+        supported = super().init_search()
+        # Which searchable name each search field came from, to guard the identity ones.
+        self._search_names = []
+        for name in self.column_searchable_list or ():
+            attr, _ = sqla_tools.get_field_with_path(self.model, name)
+            count = 1 if sqla_tools.is_hybrid_property(self.model, name) else None
+            if count is None:
+                count = len(sqla_tools.get_columns_for_field(attr))
+            self._search_names += [str(name)] * count
+        return supported
+
+    def identity_search_condition(self):
+        """A condition on the model: its identity columns may be searched (None: always)."""
+        return None
+
+    def _apply_search(self, query, count_query, joins, count_joins, search):
+        """Flask-Admin's search, with identity columns matched only where they may be seen."""
+        guarded = set(self.identity_search_columns)
+        condition = self.identity_search_condition() if guarded else None
+        for term in search.split(" "):
+            if not term:
+                continue
+            pattern = sqla_tools.parse_like_term(term)
+            matches, count_matches = [], []
+            for (field, path), name in zip(self._search_fields, self._search_names, strict=True):
+                query, joins, alias = self._apply_path_joins(query, joins, path, inner_join=False)
+                column = field if alias is None else getattr(alias, field.key)
+                match = cast(column, Unicode).ilike(pattern)
+                count_match = None
+                if count_query is not None:
+                    count_query, count_joins, count_alias = self._apply_path_joins(
+                        count_query, count_joins, path, inner_join=False
+                    )
+                    count_column = (
+                        field if count_alias is None else getattr(count_alias, field.key)
+                    )
+                    count_match = cast(count_column, Unicode).ilike(pattern)
+                if name in guarded and condition is not None:
+                    match = and_(match, condition)
+                    count_match = and_(count_match, condition) if count_match is not None else None
+                matches.append(match)
+                if count_match is not None:
+                    count_matches.append(count_match)
+            query = query.filter(or_(*matches))
+            if count_query is not None:
+                count_query = count_query.filter(or_(*count_matches))
+        return query, count_query, joins, count_joins
 
     def search_placeholder(self):
         """ "Reference, complainant, summary" rather than the column paths."""
@@ -291,6 +549,8 @@ class ScopedModelView(ModelView):
             self._prepare_form(form, self.timezone_for(obj))
             if self._versioned and request.method != "POST":
                 form.row_version.data = obj.version
+            if request.method == "POST":
+                keep_unchanged_choices(form, obj)
         return form
 
     # Saving
@@ -365,6 +625,8 @@ class ScopedModelView(ModelView):
             if is_created:
                 db.session.add(model)
             self._on_model_change(form, model, is_created)
+        db.session.flush()
+        self.ensure_within_scope(model, is_created)
         db.session.commit()
 
     def create_model(self, form):
@@ -407,6 +669,27 @@ class ScopedModelView(ModelView):
     # Export
     def get_export_value(self, model, name):
         return neutralise_cell(super().get_export_value(model, name))
+
+    def _export_csv(self, return_url):
+        """The CSV written while the request's session is open, then sent.
+
+        Flask-Admin streams it from a generator that runs after the session has closed, so
+        any column not loaded with the rows fails outside the tests.
+        """
+        _, data = self._export_data()
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow([title for _, title in self._export_columns])
+        for row in data:
+            writer.writerow(
+                [self.get_export_value(row, column) for column, _ in self._export_columns]
+            )
+        filename = secure_filename(self.get_export_name(export_type="csv"))
+        return Response(
+            buffer.getvalue(),
+            headers={"Content-Disposition": f"attachment;filename={filename}"},
+            mimetype="text/csv",
+        )
 
 
 class ReadOnlyModelView(ScopedModelView):

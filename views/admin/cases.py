@@ -1,6 +1,7 @@
 """The register: complaints, tickets, internal and external reviews, extensions."""
 
-from flask import current_app, flash, request
+from flask import current_app, flash, redirect, request, url_for
+from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
@@ -22,6 +23,7 @@ from rules.vocabulary import (
     COORDINATOR,
     EXTERNAL_BODIES,
     EXTERNAL_REVIEW_STATUSES,
+    INTERNAL_REVIEWER,
     REVIEW_CLOSED_STATUSES,
     REVIEW_OUTCOMES,
     REVIEW_STATUSES,
@@ -30,9 +32,8 @@ from rules.vocabulary import (
     TICKET_STATUSES,
 )
 
-from . import localtime, scope
+from . import localtime, privacy, scope
 from .base import ScopedModelView, show_due, show_person
-from .capacities import REGISTER, TICKETS
 from .filters import (
     AssignedToMeFilter,
     ChoiceFilter,
@@ -74,6 +75,8 @@ class CaseView(ScopedModelView):
         return {
             "case_timezone": self.timezone_for(model),
             "local_time": lambda instant: self.local_text(instant, model),
+            # Whom admin/_history.html may name: no confidential complainant hidden from me.
+            "history_person_visible": privacy.person_visible_on(model),
         }
 
     def render(self, template, **kwargs):
@@ -83,7 +86,6 @@ class CaseView(ScopedModelView):
 
 
 class ComplaintView(ComplaintSteps, CaseView):
-    capacities = REGISTER
     record_noun = "complaint"
     closed_statuses = COMPLAINT_CLOSED_STATUSES
 
@@ -153,13 +155,13 @@ class ComplaintView(ComplaintSteps, CaseView):
         "kind": choices(COMPLAINT_KINDS),
     }
     column_formatters = {
-        "complainant": show_person,
+        "complainant": privacy.show_complainant,
         "manager": show_person,
         "decision_maker": show_person,
         "next_due_at": show_due,
     }
     column_formatters_export = {
-        "complainant": show_person,
+        "complainant": privacy.show_complainant,
         "manager": show_person,
         "decision_maker": show_person,
     }
@@ -180,6 +182,12 @@ class ComplaintView(ComplaintSteps, CaseView):
         "complainant.organisation_name",
         "summary",
         "description",
+    )
+    # A confidential complainant's name finds the complaint only for those who may see it.
+    identity_search_columns = (
+        "complainant.given_name",
+        "complainant.family_name",
+        "complainant.organisation_name",
     )
     column_filters = [
         ChoiceFilter(Complaint.status, "Status", choices(COMPLAINT_STATUSES)),
@@ -254,8 +262,16 @@ class ComplaintView(ComplaintSteps, CaseView):
             form.coordinator.data = current_user.participant
         return form
 
-    def scope_query(self, query):
-        return scope.complaints(query)
+    def identity_search_condition(self):
+        return privacy.identity_visible()
+
+    def edit_form(self, obj=None):
+        form = super().edit_form(obj)
+        # Whoever may not see a confidential complainant may neither change nor unmask them.
+        if obj is not None and not privacy.shows_complainant(obj):
+            del form.complainant
+            del form.confidential
+        return form
 
     def timezone_for(self, model):
         return complaint_timezone(model) or super().timezone_for(model)
@@ -266,7 +282,6 @@ class ComplaintView(ComplaintSteps, CaseView):
 
 
 class TicketView(TicketSteps, CaseView):
-    capacities = TICKETS
     record_noun = "ticket"
     closed_statuses = TICKET_CLOSED_STATUSES
 
@@ -378,7 +393,7 @@ class TicketView(TicketSteps, CaseView):
 
 
 class InternalReviewView(ReviewSteps, CaseView):
-    capacities = REGISTER
+    screen = "internal_review"
     record_noun = "internal review"
     closed_statuses = REVIEW_CLOSED_STATUSES
 
@@ -430,15 +445,19 @@ class InternalReviewView(ReviewSteps, CaseView):
     form_args = {"requested_at": {"default": utcnow}}
     form_ajax_refs = {"complaint": ComplaintLoader("complaint"), "reviewer": staff("reviewer")}
 
-    def scope_query(self, query):
-        return scope.internal_reviews(query)
+    @expose("/")
+    def index_view(self):
+        # An internal reviewer's list opens on the reviews assigned to them.
+        if not request.args and scope.only_assigned_as(INTERNAL_REVIEWER, self.screen):
+            return redirect(url_for(".index_view", flt0_assigned_to_me_is=1))
+        return super().index_view()
 
     def timezone_for(self, model):
         return complaint_timezone(model.complaint) or super().timezone_for(model)
 
 
 class ExternalReviewView(CaseView):
-    capacities = REGISTER
+    screen = "external_review"
     record_noun = "external review"
     closed_statuses = frozenset({"closed"})
     details_template = "admin/model/details.html"
@@ -478,15 +497,11 @@ class ExternalReviewView(CaseView):
     form_args = {"notified_at": {"default": utcnow}}
     form_ajax_refs = {"complaint": ComplaintLoader("complaint")}
 
-    def scope_query(self, query):
-        return scope.through_complaint(query, ExternalReview.complaint_id)
-
     def timezone_for(self, model):
         return complaint_timezone(model.complaint) or super().timezone_for(model)
 
 
 class ExtensionView(CaseView):
-    capacities = REGISTER
     record_noun = "extension"
     details_template = "admin/model/details.html"
 
@@ -521,9 +536,6 @@ class ExtensionView(CaseView):
         "approved_by": staff("approved_by"),
     }
     form_widget_args = {"reason": {"rows": 3}}
-
-    def scope_query(self, query):
-        return scope.through_complaint(query, Extension.complaint_id)
 
     def timezone_for(self, model):
         return complaint_timezone(model.complaint) or super().timezone_for(model)

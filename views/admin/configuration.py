@@ -18,7 +18,6 @@ from rules.vocabulary import (
 from services.clocks import spec_of
 
 from .base import ScopedModelView
-from .capacities import ADMINISTRATION
 
 STATUSES_BY_CASE_TYPE = {
     "complaint": COMPLAINT_STATUSES,
@@ -28,8 +27,8 @@ STATUSES_BY_CASE_TYPE = {
 
 
 class AdministrationView(ScopedModelView):
-    capacities = ADMINISTRATION
-    can_view_details = False
+    can_view_details = True
+    can_export = True
 
 
 class OpeningWindowInline(InlineFormAdmin):
@@ -79,7 +78,6 @@ class CalendarView(AdministrationView):
         WorkedHolidayInline(WorkedHoliday),
     )
 
-    can_view_details = True
     details_template = "admin/calendar_details.html"
     column_details_list = (
         "code",

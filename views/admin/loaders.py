@@ -1,11 +1,16 @@
-"""AJAX pickers: type part of a name, choose the person or case."""
+"""AJAX pickers: type part of a name, choose the person or case.
+
+A picker offers, and accepts when a form is posted, only what its user may reach: the
+complaints in their scope, the people in their scope on the participant screen, and never
+a confidential complainant hidden from them.
+"""
 
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from sqlalchemy import String, cast, or_
 
 from models import Complaint, Participant, db
 
-from . import scope
+from . import privacy, scope
 
 
 def _like(word: str) -> str:
@@ -79,7 +84,10 @@ class ParticipantLoader(WordsLoader):
     def restrict(self, query):
         if self.kinds:
             query = query.filter(Participant.kind.in_(self.kinds))
-        return query
+        condition = scope.rows("participant", "view")
+        if not scope.is_everything(condition):
+            query = query.filter(condition)
+        return query.filter(privacy.person_visible(Participant.id))
 
 
 class ComplaintLoader(WordsLoader):
@@ -94,7 +102,10 @@ class ComplaintLoader(WordsLoader):
         )
 
     def restrict(self, query):
-        return scope.complaints(query)
+        condition = scope.rows("complaint", "view")
+        if scope.is_everything(condition):
+            return query
+        return query.filter(condition)
 
 
 def staff(name):

@@ -1,5 +1,6 @@
 """People: participants, login accounts, divisions and classification levels."""
 
+from flask import abort, request
 from flask_login import current_user
 from wtforms import PasswordField
 from wtforms.validators import Length, Optional, ValidationError
@@ -7,17 +8,18 @@ from wtforms.validators import Length, Optional, ValidationError
 from models import Participant, User
 from rules.vocabulary import ADMINISTRATOR, PARTICIPANT_KINDS
 
+from . import privacy
 from .base import ScopedModelView, show_person
-from .capacities import ADMINISTRATION, REGISTER
 from .filters import ChoiceFilter
 from .loaders import clients, staff
 from .options import division_options
 
 MINIMUM_PASSWORD_LENGTH = 10
+# What names or reaches a person: masked for a confidential complainant hidden from the user.
+IDENTITY_COLUMNS = ("given_name", "family_name", "organisation_name", "email", "phone", "address")
 
 
 class ParticipantView(ScopedModelView):
-    capacities = REGISTER
     record_noun = "participant"
     can_delete = False  # the register keeps everyone it has named
     can_view_details = True
@@ -41,9 +43,14 @@ class ParticipantView(ScopedModelView):
         "organisation": "Belongs to organisation",
     }
     column_choices = {"kind": list(PARTICIPANT_KINDS.items())}
-    column_formatters = {"organisation": show_person}
+    column_formatters = {
+        "organisation": show_person,
+        **{name: privacy.show_identity for name in IDENTITY_COLUMNS},
+    }
+    column_formatters_export = {name: privacy.show_identity for name in IDENTITY_COLUMNS}
     column_default_sort = [("family_name", False), ("given_name", False), ("id", False)]
     column_searchable_list = ("given_name", "family_name", "organisation_name", "email", "phone")
+    identity_search_columns = column_searchable_list
     column_filters = [
         ChoiceFilter(Participant.kind, "Kind", list(PARTICIPANT_KINDS.items())),
         ChoiceFilter(Participant.division_id, "Division", division_options(), coerce=int),
@@ -68,6 +75,16 @@ class ParticipantView(ScopedModelView):
     form_ajax_refs = {"organisation": clients("organisation")}
     form_widget_args = {"address": {"rows": 3}}
 
+    def identity_search_condition(self):
+        return privacy.person_visible(Participant.id)
+
+    def get_one(self, id):
+        record = super().get_one(id)
+        # The edit form would show what the mask hides.
+        if request.endpoint.endswith(".edit_view") and not privacy.shows_person(record):
+            abort(403)
+        return record
+
     def on_model_change(self, form, model, is_created):
         if not (model.family_name or model.given_name or model.organisation_name):
             raise ValidationError("Give a name: a family name, a given name or an organisation.")
@@ -78,7 +95,6 @@ class ParticipantView(ScopedModelView):
 
 
 class UserView(ScopedModelView):
-    capacities = ADMINISTRATION
     record_noun = "user"
     can_delete = False  # switch an account off instead: its history stays readable
     can_view_details = True
@@ -138,9 +154,9 @@ class UserView(ScopedModelView):
 
 
 class DivisionView(ScopedModelView):
-    capacities = ADMINISTRATION
     record_noun = "division"
-    can_view_details = False
+    can_view_details = True
+    can_export = True
     column_list = ("code", "name", "calendar")
     column_default_sort = [("name", False)]
     column_searchable_list = ("code", "name")
@@ -148,8 +164,9 @@ class DivisionView(ScopedModelView):
 
 
 class ClassificationLevelView(ScopedModelView):
-    capacities = ADMINISTRATION
     record_noun = "classification level"
+    can_view_details = True
+    can_export = True
     column_list = ("code", "name", "rank")
     column_descriptions = {"rank": "Higher ranks are more senior (AO2 < AO5 < AO8 < SES1)."}
     column_default_sort = [("rank", False)]

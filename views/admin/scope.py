@@ -1,15 +1,27 @@
-"""Which rows the signed-in user may see: the hooks a later permissions issue fills in.
+"""Which rows the signed-in user may reach, screen by screen, from rules.permissions.
 
-For now: administrators and coordinators see every case; other officers see the
-complaints they manage or decide, and the records hanging off those complaints;
-an internal reviewer also sees the reviews assigned to them.
+The permission table says which scope each capacity has on a screen ("all", "division",
+"assigned", "none"); this module turns a scope into a SQL condition on the screen's model:
+
+- "division": the complaints of the officer's own division, and the records hanging off
+  them (internal and external reviews, extensions);
+- "assigned": for a complaint manager or decision maker, the complaints they manage or
+  decide; for an internal reviewer, the reviews assigned to them and the complaints under
+  their review; in both cases the records hanging off those complaints, and the people
+  those complaints name.
+
+A user holding several capacities reaches the union of what each capacity that grants the
+action reaches, so a capacity that may only read never lends its rows to an edit.
 """
 
 from flask_login import current_user
-from sqlalchemy import false, or_, select
+from sqlalchemy import exists, false, or_, select, true
+from sqlalchemy.sql.elements import True_
 
-from models import Complaint, InternalReview
-from rules.vocabulary import ADMINISTRATOR, COORDINATOR
+from models import Complaint, Extension, ExternalReview, InternalReview, Participant, Ticket
+from models.cases import complaint_involved, complaint_subject
+from rules import permissions
+from rules.vocabulary import INTERNAL_REVIEWER
 
 
 def capacity_codes() -> frozenset:
@@ -18,62 +30,133 @@ def capacity_codes() -> frozenset:
     return current_user.capacity_codes
 
 
-def may_use(capacities) -> bool:
-    """Administrators use every screen; others the screens of the capacities they hold."""
-    codes = capacity_codes()
-    return ADMINISTRATOR in codes or bool(codes & frozenset(capacities))
-
-
-def sees_every_case() -> bool:
-    return bool(capacity_codes() & {ADMINISTRATOR, COORDINATOR})
-
-
 def my_participant_id():
     return getattr(current_user, "participant_id", None)
 
 
-def my_complaint_ids():
-    participant_id = my_participant_id()
-    return select(Complaint.id).where(
-        or_(
-            Complaint.manager_id == participant_id,
-            Complaint.decision_maker_id == participant_id,
+def my_division_id():
+    person = getattr(current_user, "participant", None)
+    return person.division_id if person is not None else None
+
+
+def is_everything(condition) -> bool:
+    """Whether a condition from `rows` lets every row through (no filter needed)."""
+    return isinstance(condition, True_)
+
+
+# One rule per screen whose rows can be narrower than "all": (capacity, scope) -> condition.
+
+
+def complaints_in(capacity: str, scope_name: str):
+    """The complaints a capacity reaches in a scope."""
+    if scope_name == "all":
+        return true()
+    if scope_name == "division":
+        division = my_division_id()
+        return Complaint.division_id == division if division is not None else false()
+    me = my_participant_id()
+    if scope_name != "assigned" or me is None:
+        return false()
+    if capacity == INTERNAL_REVIEWER:
+        return Complaint.id.in_(
+            select(InternalReview.complaint_id).where(InternalReview.reviewer_id == me)
         )
-    )
+    return or_(Complaint.manager_id == me, Complaint.decision_maker_id == me)
 
 
-def complaints(query):
-    if sees_every_case():
-        return query
-    participant_id = my_participant_id()
-    if participant_id is None:
-        return query.filter(false())
-    return query.filter(
+def _complaint_ids(capacity, scope_name):
+    return select(Complaint.id).where(complaints_in(capacity, scope_name))
+
+
+def _hanging_off(complaint_id_column):
+    """Records of a complaint (extensions, external reviews) follow the complaint."""
+
+    def rule(capacity, scope_name):
+        if scope_name == "all":
+            return true()
+        return complaint_id_column.in_(_complaint_ids(capacity, scope_name))
+
+    return rule
+
+
+def _internal_reviews(capacity, scope_name):
+    if scope_name == "assigned" and capacity == INTERNAL_REVIEWER:
+        me = my_participant_id()
+        return InternalReview.reviewer_id == me if me is not None else false()
+    return _hanging_off(InternalReview.complaint_id)(capacity, scope_name)
+
+
+def _participants(capacity, scope_name):
+    """The people the reachable complaints name, and the officer themselves."""
+    if scope_name == "all":
+        return true()
+    reachable = complaints_in(capacity, scope_name)
+    named = exists().where(
+        reachable,
         or_(
-            Complaint.manager_id == participant_id,
-            Complaint.decision_maker_id == participant_id,
-        )
+            Complaint.complainant_id == Participant.id,
+            Complaint.coordinator_id == Participant.id,
+            Complaint.manager_id == Participant.id,
+            Complaint.decision_maker_id == Participant.id,
+        ),
     )
-
-
-def through_complaint(query, complaint_id_column):
-    """Records of a complaint (extensions, external reviews) follow the complaint's scope."""
-    if sees_every_case():
-        return query
-    if my_participant_id() is None:
-        return query.filter(false())
-    return query.filter(complaint_id_column.in_(my_complaint_ids()))
-
-
-def internal_reviews(query):
-    if sees_every_case():
-        return query
-    participant_id = my_participant_id()
-    if participant_id is None:
-        return query.filter(false())
-    return query.filter(
-        or_(
-            InternalReview.reviewer_id == participant_id,
-            InternalReview.complaint_id.in_(my_complaint_ids()),
+    conditions = [named]
+    for link in (complaint_subject, complaint_involved):
+        conditions.append(
+            Participant.id.in_(
+                select(link.c.participant_id).where(
+                    link.c.complaint_id.in_(_complaint_ids(capacity, scope_name))
+                )
+            )
         )
-    )
+    me = my_participant_id()
+    if me is not None:
+        conditions.append(Participant.id == me)
+    return or_(*conditions)
+
+
+def _tickets(capacity, scope_name):
+    if scope_name == "all":
+        return true()
+    me = my_participant_id()
+    if scope_name == "assigned" and me is not None:
+        return Ticket.agent_id == me
+    return false()
+
+
+ROW_RULES = {
+    "complaint": complaints_in,
+    "internal_review": _internal_reviews,
+    "external_review": _hanging_off(ExternalReview.complaint_id),
+    "extension": _hanging_off(Extension.complaint_id),
+    "participant": _participants,
+    "ticket": _tickets,
+}
+
+
+def rows(screen: str, action: str | None = None):
+    """The rows of a screen the user may take the action on (None: any action).
+
+    The union over the capacities held whose grant includes the action; a screen without a
+    rule of its own knows only "all" (anything narrower reaches nothing: fail closed).
+    """
+    conditions = []
+    for capacity in sorted(capacity_codes()):
+        grant = permissions.grant(capacity, screen)
+        if grant.scope == "none" or (action is not None and action not in grant.actions):
+            continue
+        if grant.scope == "all":
+            return true()
+        rule = ROW_RULES.get(screen)
+        conditions.append(rule(capacity, grant.scope) if rule else false())
+    if not conditions:
+        return false()
+    return or_(*conditions)
+
+
+def only_assigned_as(capacity: str, screen: str) -> bool:
+    """Whether the user reaches the screen only through this capacity's assigned rows."""
+    codes = capacity_codes()
+    if capacity not in codes or permissions.grant(capacity, screen).scope != "assigned":
+        return False
+    return permissions.scope(codes - {capacity}, screen) == "none"
