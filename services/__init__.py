@@ -12,12 +12,16 @@ def init_app(app):
     if not event.contains(Session, "before_flush", _before_flush):
         event.listen(Session, "before_flush", _before_flush)
         event.listen(Session, "after_flush", _after_flush)
+        event.listen(Session, "before_commit", history.before_commit)
+        event.listen(Session, "after_rollback", history.after_rollback)
     app.add_template_global(clocks.explain_case, "due_dates_of")
     app.add_template_global(clocks.holiday_preview, "holidays_of")
+    app.add_template_global(history.explain_history, "history_of")
 
 
 def _before_flush(session, flush_context, instances):
     clocks.before_flush(session)
+    history.before_flush(session)
 
 
 def _after_flush(session, flush_context):

@@ -1,13 +1,42 @@
-"""The history of every record: which fields changed, old and new values, who and when."""
+"""The history of every record: which fields changed, old and new values, who and when.
+
+Append-only: a flush writes one `HistoryEntry` per record created, changed or deleted, and
+one per note (`note(session, obj, action, summary)`: a workflow transition, a clock paused).
+Nothing in the application updates or deletes an entry; on PostgreSQL a trigger refuses it
+(models/cases.py).
+
+Old values are reliable: a value set on an expired object (after a commit) carries no old
+value in SQLAlchemy's history, so before the flush such a record's stored row is read
+once and supplies the old values. (`active_history` would load them at each set instead,
+and that load can autoflush half-made changes.) Many-to-many collections (a complaint's
+subjects and involved staff, an account's capacities) are recorded as the lists of names
+before and after.
+"""
 
 import json
 from datetime import date, datetime, time
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import inspect
+from sqlalchemy import inspect, or_, select
+from sqlalchemy.orm import MANYTOONE, joinedload, object_session
 from sqlalchemy.orm.attributes import NO_VALUE
 
-from models import HistoryEntry, utcnow
+from models import (
+    Calendar,
+    Complaint,
+    Extension,
+    ExternalReview,
+    HistoryEntry,
+    InternalReview,
+    Participant,
+    Ticket,
+    User,
+    UTCDateTime,
+    db,
+    utcnow,
+)
+from rules import vocabulary
 
 AUDITED_TYPES = (
     "Complaint",
@@ -32,6 +61,22 @@ AUDITED_TYPES = (
 )
 IGNORED_FIELDS = {"version", "updated_at", "password_hash"}
 
+# The record in the team's words, where the class name is not already them.
+RECORD_NOUNS = {
+    "InternalReview": "Internal review",
+    "ExternalReview": "External review",
+    "ClassificationLevel": "Classification level",
+    "OpeningWindow": "Opening window",
+    "WorkedHoliday": "Worked holiday",
+    "SlaTarget": "SLA target",
+    "PauseStatus": "Pause status",
+    "ReferralTarget": "Referral target",
+    "User": "Account",
+}
+
+# Where no case calendar applies: the department's own time.
+FALLBACK_TIMEZONE = "Australia/Brisbane"
+
 
 def current_user_id():
     """The signed-in account, when the change comes through a request."""
@@ -45,6 +90,13 @@ def current_user_id():
     return None
 
 
+def audited(obj) -> bool:
+    return type(obj).__name__ in AUDITED_TYPES
+
+
+# --- what changed -----------------------------------------------------------------------
+
+
 def plain(value):
     if isinstance(value, datetime | date | time):
         return value.isoformat()
@@ -55,7 +107,46 @@ def plain(value):
     return value
 
 
-def field_changes(obj, *, new: bool = False) -> dict:
+def name_of(item) -> str:
+    """A related record in a list of names: a person's name, a capacity's name."""
+    display_name = getattr(item, "display_name", None)
+    return display_name if display_name is not None else str(item)
+
+
+def _many_to_many(obj):
+    return [rel for rel in inspect(obj).mapper.relationships if rel.secondary is not None]
+
+
+def collection_changes(obj, *, new: bool = False, deleted: bool = False) -> dict:
+    """Many-to-many collections changed in this flush, as sorted lists of names."""
+    state = inspect(obj)
+    changes = {}
+    for rel in _many_to_many(obj):
+        if deleted:
+            items = state.dict.get(rel.key) or []
+            if items:
+                changes[rel.key] = [sorted(name_of(i) for i in items), []]
+            continue
+        hist = state.attrs[rel.key].history
+        if not hist.has_changes():
+            continue
+        kept = list(hist.unchanged or ())
+        before = sorted(name_of(i) for i in kept + list(hist.deleted or ()))
+        after = sorted(name_of(i) for i in kept + list(hist.added or ()))
+        if new:
+            before = []
+        if before != after:
+            changes[rel.key] = [before, after]
+    return changes
+
+
+def _empty(value) -> bool:
+    # A blank text box saves "" where the row held NULL: nothing changed for a person.
+    return value is None or value == ""
+
+
+def field_changes(obj, *, new: bool = False, stored: dict | None = None) -> dict:
+    """{field: [old, new]} for this flush; `stored`: the row as read before the flush."""
     state = inspect(obj)
     changes = {}
     for attr in state.mapper.column_attrs:
@@ -64,16 +155,55 @@ def field_changes(obj, *, new: bool = False) -> dict:
         hist = state.attrs[attr.key].history
         if new:
             value = getattr(obj, attr.key)
-            if value is not None and attr.key != "id":
+            if not _empty(value) and attr.key != "id":
                 changes[attr.key] = [None, plain(value)]
         elif hist.has_changes():
-            old = hist.deleted[0] if hist.deleted else None
-            new_value = hist.added[0] if hist.added else None
+            old = hist.deleted[0] if hist.deleted else NO_VALUE
             if old is NO_VALUE:
-                old = None
-            if old != new_value:
+                old = (stored or {}).get(attr.key)
+            new_value = hist.added[0] if hist.added else None
+            if old != new_value and not (_empty(old) and _empty(new_value)):
                 changes[attr.key] = [plain(old), plain(new_value)]
+    changes.update(collection_changes(obj, new=new))
     return changes
+
+
+def deleted_values(obj, *, load: bool = False) -> dict:
+    """What a deleted record held: {field: [old, None]} (load: read expired values first)."""
+    state = inspect(obj)
+    values = {}
+    for attr in state.mapper.column_attrs:
+        value = getattr(obj, attr.key) if load else state.dict.get(attr.key)
+        if attr.key not in IGNORED_FIELDS and not _empty(value):
+            values[attr.key] = [plain(value), None]
+    values.update(collection_changes(obj, deleted=True))
+    return values
+
+
+def record_name(obj) -> str:
+    """ "Complaint CTS-2026-000001", "Internal review of CTS-2026-000001"."""
+    noun = RECORD_NOUNS.get(type(obj).__name__, type(obj).__name__)
+    text = str(obj)
+    if text.lower().startswith(noun.lower()):
+        return text
+    return f"{noun} {text}"
+
+
+def label(field: str) -> str:
+    """A field in the team's words: "decision_maker_id" -> "Decision maker"."""
+    if field in FIELD_LABELS:
+        return FIELD_LABELS[field]
+    base = field[:-3] if field.endswith("_id") else field
+    if base in FIELD_LABELS:
+        return FIELD_LABELS[base]
+    return base.replace("_", " ").capitalize()
+
+
+def _update_summary(changes: dict) -> str:
+    return "Changed " + ", ".join(label(field).lower() for field in sorted(changes))
+
+
+# --- notes ------------------------------------------------------------------------------
 
 
 def pending_notes(session) -> list:
@@ -82,14 +212,77 @@ def pending_notes(session) -> list:
 
 
 def note(session, obj, action: str, summary: str, changes: dict | None = None) -> None:
+    """Record a transition or event on `obj` at the next flush, with the fields it changed.
+
+    The note's entry carries the object's field changes in that flush (the first note for an
+    object does; later ones carry only their own `changes`), instead of a plain "update".
+    """
     pending_notes(session).append((obj, action, summary, changes))
 
 
-def after_flush(session):
+# --- the flush --------------------------------------------------------------------------
+
+
+def stored_row(session, obj) -> dict:
+    """The record's row as the database holds it before this flush: {field: value}."""
+    mapper = inspect(obj).mapper
+    attrs = [attr for attr in mapper.column_attrs if attr.key not in IGNORED_FIELDS]
+    row = session.execute(
+        select(*(attr.columns[0] for attr in attrs)).where(
+            *(
+                column == value
+                for column, value in zip(mapper.primary_key, inspect(obj).identity, strict=True)
+            )
+        )
+    ).one_or_none()
+    return {} if row is None else {attr.key: value for attr, value in zip(attrs, row, strict=True)}
+
+
+def _old_values_unknown(obj) -> bool:
+    """A column set while expired, or a reference set while its key column is expired."""
+    state = inspect(obj)
+    if any(
+        state.committed_state.get(attr.key, None) is NO_VALUE for attr in state.mapper.column_attrs
+    ):
+        return True
+    for rel in state.mapper.relationships:
+        if rel.direction is MANYTOONE and state.attrs[rel.key].history.has_changes():
+            keys = {
+                state.mapper.get_property_by_column(column).key for column in rel.local_columns
+            }
+            if keys & state.unloaded:
+                return True
+    return False
+
+
+def before_flush(session) -> None:
+    """Read what the flush is about to overwrite or delete, while the rows are still there.
+
+    A changed record that was expired (committed, then changed) has no old values in
+    memory: its stored row gives them. A deleted record is described as it stands.
+    """
+    stored = session.info.setdefault("history_stored", {})
+    snapshots = session.info.setdefault("history_deleted", {})
+    with session.no_autoflush:
+        for obj in session.dirty:
+            if audited(obj) and id(obj) not in stored and _old_values_unknown(obj):
+                stored[id(obj)] = stored_row(session, obj)
+        for obj in session.deleted:
+            if audited(obj) and id(obj) not in snapshots:
+                for rel in _many_to_many(obj):
+                    getattr(obj, rel.key)
+                snapshots[id(obj)] = (record_name(obj), deleted_values(obj, load=True))
+
+
+def after_flush(session) -> None:
     rows = []
     user_id = current_user_id()
     at = utcnow()
-    explicit = {id(obj) for obj, *_ in pending_notes(session)}
+    notes = pending_notes(session)
+    session.info["history_notes"] = []
+    snapshots = session.info.pop("history_deleted", {})
+    stored = session.info.pop("history_stored", {})
+    explicit = {id(obj) for obj, *_ in notes}
 
     def add(obj, action, summary, changes):
         rows.append(
@@ -105,20 +298,305 @@ def after_flush(session):
         )
 
     for obj in session.new:
-        if type(obj).__name__ in AUDITED_TYPES:
-            add(obj, "create", f"{type(obj).__name__} {obj} created", field_changes(obj, new=True))
+        if audited(obj):
+            add(obj, "create", f"{record_name(obj)} created", field_changes(obj, new=True))
     for obj in session.dirty:
-        if type(obj).__name__ in AUDITED_TYPES and id(obj) not in explicit:
-            changes = field_changes(obj)
+        if audited(obj) and id(obj) not in explicit:
+            changes = field_changes(obj, stored=stored.get(id(obj)))
             if changes:
-                add(obj, "update", "Changed " + ", ".join(sorted(changes)), changes)
+                add(obj, "update", _update_summary(changes), changes)
     for obj in session.deleted:
-        if type(obj).__name__ in AUDITED_TYPES:
-            add(obj, "delete", f"{type(obj).__name__} {obj} deleted", None)
-    for obj, action, summary, changes in pending_notes(session):
-        merged = field_changes(obj) if obj not in session.new else {}
-        merged.update(changes or {})
-        add(obj, action, summary, merged)
-    session.info["history_notes"] = []
+        if audited(obj):
+            name, values = snapshots.get(id(obj)) or (
+                f"{RECORD_NOUNS.get(type(obj).__name__, type(obj).__name__)} {obj.id}",
+                deleted_values(obj),
+            )
+            add(obj, "delete", f"{name} deleted", values)
+    merged = set()
+    for obj, action, summary, changes in notes:
+        recorded = {}
+        if id(obj) not in merged and obj not in session.new and obj not in session.deleted:
+            recorded = field_changes(obj, stored=stored.get(id(obj)))
+            merged.add(id(obj))
+        recorded.update(changes or {})
+        add(obj, action, summary, recorded)
     if rows:
         session.connection().execute(HistoryEntry.__table__.insert(), rows)
+
+
+def before_commit(session) -> None:
+    """Notes on a record that has nothing to flush are written at commit all the same."""
+    if session.info.get("history_notes") and not (session.new or session.dirty or session.deleted):
+        after_flush(session)
+
+
+def after_rollback(session) -> None:
+    """A rolled-back change leaves no notes behind for the next flush."""
+    for key in ("history_notes", "history_stored", "history_deleted"):
+        session.info.pop(key, None)
+
+
+# --- shown to people --------------------------------------------------------------------
+
+FIELD_LABELS = {
+    "received_at": "Received",
+    "registered_at": "Registered",
+    "acknowledged_at": "Acknowledged",
+    "decided_at": "Decided",
+    "finalised_at": "Finalised",
+    "closed_at": "Closed",
+    "paused_since": "Clock paused since",
+    "registration_due_at": "Registration due",
+    "acknowledgement_due_at": "Acknowledgement due",
+    "resolution_due_at": "Resolution due",
+    "review_request_due_at": "Internal review may be asked for until",
+    "human_rights_commissioner_from": "May go to the Human Rights Commissioner from",
+    "next_due_at": "Next due",
+    "created_at": "Created",
+    "manager": "Complaint manager",
+    "decision_maker": "Decision maker",
+    "outcome_sought": "Outcome sought",
+    "outcome_reason": "Reasons for the outcome",
+    "human_rights": "Human-rights aspect",
+    "confidential": "Personal details not to be used",
+    "referral_target": "Referred to",
+    "subjects": "Staff complained about",
+    "involved": "Staff involved before lodgement",
+    "drafted_by": "Response drafted by (account)",
+    "decided_by": "Decision recorded by (account)",
+    "reported_at": "Reported",
+    "first_response_at": "First response",
+    "resolved_at": "Resolved",
+    "first_response_due_at": "First response due",
+    "requested_at": "Requested",
+    "completed_at": "Completed",
+    "due_at": "Due",
+    "late_reason": "Reason a late request was accepted",
+    "recorded_by": "Outcome recorded by (account)",
+    "new_due_at": "New resolution due",
+    "approved_by": "Approved by",
+    "approved_at": "Approved",
+    "complainant_told_at": "Complainant told",
+    "body": "External body",
+    "their_reference": "Their reference",
+    "notified_at": "Notified",
+    "participant": "Person",
+    "last_login_at": "Last signed in",
+    "level": "Classification level",
+}
+
+CHOICES = {
+    ("Complaint", "kind"): vocabulary.COMPLAINT_KINDS,
+    ("Complaint", "status"): vocabulary.COMPLAINT_STATUSES,
+    ("Complaint", "classification"): vocabulary.CLASSIFICATIONS,
+    ("Ticket", "status"): vocabulary.TICKET_STATUSES,
+    ("Ticket", "severity"): vocabulary.TICKET_SEVERITIES,
+    ("InternalReview", "status"): vocabulary.REVIEW_STATUSES,
+    ("InternalReview", "outcome"): vocabulary.REVIEW_OUTCOMES,
+    ("ExternalReview", "body"): vocabulary.EXTERNAL_BODIES,
+    ("ExternalReview", "status"): vocabulary.EXTERNAL_REVIEW_STATUSES,
+    ("Participant", "kind"): vocabulary.PARTICIPANT_KINDS,
+}
+NOTHING = "(none)"
+# A confidential complainant, to whoever may not see who they are (the screens' words).
+MASK = "Confidential complainant"
+
+
+def _model_named(record_type: str):
+    for mapper in db.Model.registry.mappers:
+        if mapper.class_.__name__ == record_type:
+            return mapper
+    return None
+
+
+def _model_of_table(table):
+    for mapper in db.Model.registry.mappers:
+        if mapper.local_table is table:
+            return mapper.class_
+    return None
+
+
+class _Reader:
+    """Stored values as people read them, for one page (related names looked up once)."""
+
+    def __init__(self, session, timezone_name: str, hidden=lambda record: False):
+        self.session = session
+        self.tz = ZoneInfo(timezone_name)
+        self.hidden = hidden
+        self._names: dict[tuple, str] = {}
+
+    def value(self, record_type: str, field: str, value) -> str:
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value) if value else NOTHING
+        if value is None or value == "":
+            return NOTHING
+        choices = CHOICES.get((record_type, field))
+        if choices is not None:
+            return choices.get(value, str(value))
+        mapper = _model_named(record_type)
+        column = mapper.columns.get(field) if mapper is not None else None
+        if column is None:
+            return str(value)
+        if isinstance(value, bool):
+            return "Yes" if value else "No"
+        if column.foreign_keys and field != "id":
+            target = _model_of_table(next(iter(column.foreign_keys)).column.table)
+            return self._name(target, value) if target is not None else str(value)
+        if isinstance(column.type, UTCDateTime):
+            return self._instant(value)
+        python_type = _python_type(column)
+        if python_type is date and isinstance(value, str):
+            try:
+                return date.fromisoformat(value).strftime("%d/%m/%Y")
+            except ValueError:
+                return value
+        if python_type is time and isinstance(value, str):
+            return value[:5]
+        return str(value)
+
+    def _instant(self, value) -> str:
+        try:
+            instant = datetime.fromisoformat(value) if isinstance(value, str) else value
+        except ValueError:
+            return str(value)
+        if instant.tzinfo is None:
+            instant = instant.replace(tzinfo=ZoneInfo("UTC"))
+        return instant.astimezone(self.tz).strftime("%d/%m/%Y %H:%M")
+
+    def _name(self, model, key) -> str:
+        if (model, key) not in self._names:
+            record = self.session.get(model, key)
+            if record is None:
+                self._names[model, key] = f"(record {key}, since deleted)"
+            elif self.hidden(record):
+                self._names[model, key] = MASK
+            else:
+                self._names[model, key] = name_of(record)
+        return self._names[model, key]
+
+    def changes(self, record_type: str, text: str | None) -> list[dict]:
+        if not text:
+            return []
+        try:
+            stored = json.loads(text)
+        except ValueError:
+            return [{"label": "Changes", "old": "", "new": text}]
+        rows = []
+        for field, pair in stored.items():
+            old, new = pair if isinstance(pair, list) and len(pair) == 2 else (None, pair)
+            rows.append(
+                {
+                    "label": label(field),
+                    "old": self.value(record_type, field, old),
+                    "new": self.value(record_type, field, new),
+                }
+            )
+        return rows
+
+
+def _python_type(column):
+    try:
+        return column.type.python_type
+    except NotImplementedError:
+        return None
+
+
+def timezone_of(record) -> str:
+    """The time zone of the calendar the record's case runs on."""
+    session = object_session(record)
+    complaint = record if isinstance(record, Complaint) else getattr(record, "complaint", None)
+    calendar = None
+    if isinstance(complaint, Complaint) and complaint.division is not None:
+        calendar = complaint.division.calendar
+    elif isinstance(record, Ticket):
+        if record.client is not None and record.client.calendar is not None:
+            calendar = record.client.calendar
+        elif session is not None:
+            calendar = session.scalar(
+                select(Calendar).where(Calendar.code == _config("DEFAULT_TICKET_CALENDAR"))
+            )
+    if calendar is not None and calendar.timezone:
+        return calendar.timezone
+    return _config("DISPLAY_TIMEZONE") or FALLBACK_TIMEZONE
+
+
+def _config(name):
+    try:
+        from flask import current_app, has_app_context
+    except ImportError:  # pragma: no cover
+        return None
+    return current_app.config.get(name) if has_app_context() else None
+
+
+def _records_of(record) -> dict[str, set]:
+    """The record, and for a complaint its extensions and reviews: record type -> ids."""
+    session = object_session(record)
+    records = {type(record).__name__: {record.id}}
+    if isinstance(record, Complaint):
+        for model in (Extension, InternalReview, ExternalReview):
+            ids = set(session.scalars(select(model.id).where(model.complaint_id == record.id)))
+            if ids:
+                records[model.__name__] = ids
+    return records
+
+
+def _confidential_complainant(record):
+    """Who the record's complaint keeps confidential, if anyone (a participant id)."""
+    complaint = record if isinstance(record, Complaint) else getattr(record, "complaint", None)
+    if isinstance(complaint, Complaint) and complaint.confidential:
+        return complaint.complainant_id
+    return None
+
+
+def explain_history(record, limit: int = 500, person_visible=None) -> list[dict]:
+    """The record's history, newest first, as the details page shows it.
+
+    person_visible(participant) -> bool says whom the reader may see named; without it, the
+    complainant of a confidential complaint is masked for everyone.
+    """
+    session = object_session(record)
+    if session is None or getattr(record, "id", None) is None:
+        return []
+    if person_visible is None:
+        confidential = _confidential_complainant(record)
+
+        def hidden(related):
+            return isinstance(related, Participant) and related.id == confidential
+
+    else:
+
+        def hidden(related):
+            return isinstance(related, Participant) and not person_visible(related)
+
+    records = _records_of(record)
+    entries = session.scalars(
+        select(HistoryEntry)
+        .where(
+            or_(
+                *(
+                    (HistoryEntry.record_type == record_type) & HistoryEntry.record_id.in_(ids)
+                    for record_type, ids in records.items()
+                )
+            )
+        )
+        .options(joinedload(HistoryEntry.user).joinedload(User.participant))
+        .order_by(HistoryEntry.at.desc(), HistoryEntry.id.desc())
+        .limit(limit)
+    ).all()
+    reader = _Reader(session, timezone_of(record), hidden)
+    own_type = type(record).__name__
+    return [
+        {
+            "when": reader._instant(entry.at),
+            "who": str(entry.user) if entry.user is not None else "The system",
+            "record": (
+                ""
+                if entry.record_type == own_type
+                else RECORD_NOUNS.get(entry.record_type, entry.record_type)
+            ),
+            "action": entry.action,
+            "summary": entry.summary,
+            "changes": reader.changes(entry.record_type, entry.changes),
+        }
+        for entry in entries
+    ]
