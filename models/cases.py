@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import DDL, Boolean, Column, ForeignKey, Integer, String, Table, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import UTCDateTime, Versioned, db, utcnow
@@ -235,3 +235,38 @@ class HistoryEntry(db.Model):
     summary: Mapped[str] = mapped_column(Text)
     # JSON: {"field": [old, new], ...}
     changes: Mapped[str | None] = mapped_column(Text)
+
+
+# PostgreSQL refuses to change or remove a history entry, whoever asks. TRUNCATE stays
+# allowed (the tests empty every table between runs); SQLite has no such trigger, and the
+# application never updates or deletes an entry. The migration runs the same statements.
+HISTORY_APPEND_ONLY_UP = (
+    """
+    CREATE OR REPLACE FUNCTION history_entry_append_only() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        RAISE EXCEPTION USING
+            ERRCODE = 'insufficient_privilege',
+            MESSAGE = 'The history is append-only: ' || TG_OP || ' on history_entry is refused.';
+    END;
+    $$
+    """,
+    """
+    CREATE TRIGGER history_entry_append_only
+    BEFORE UPDATE OR DELETE ON history_entry
+    FOR EACH ROW EXECUTE FUNCTION history_entry_append_only()
+    """,
+)
+HISTORY_APPEND_ONLY_DOWN = (
+    "DROP TRIGGER IF EXISTS history_entry_append_only ON history_entry",
+    "DROP FUNCTION IF EXISTS history_entry_append_only()",
+)
+for _statement in HISTORY_APPEND_ONLY_UP:
+    event.listen(
+        HistoryEntry.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql")
+    )
+event.listen(
+    HistoryEntry.__table__,
+    "after_drop",
+    DDL(HISTORY_APPEND_ONLY_DOWN[1]).execute_if(dialect="postgresql"),
+)

@@ -1,13 +1,16 @@
 """The history: every create, update, delete and transition, who and when, old and new values.
 
-Each case's details page shows its history, newest first.
+Append-only: PostgreSQL refuses to change or remove an entry; each case's details page
+shows its history, newest first.
 """
 
 import html as html_lib
 import json
 from datetime import datetime, timezone
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 
 from models import Capacity, Channel, Complaint, Extension, HistoryEntry, db
 from services import history
@@ -194,6 +197,41 @@ def test_a_note_in_a_rolled_back_change_is_not_written_later(make):
     complaint.summary = "Another change"
     db.session.commit()
     assert entries_of("Complaint", complaint.id, "register") == []
+
+
+# Append-only --------------------------------------------------------------------------
+
+
+def on_postgresql_only():
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the append-only trigger is PostgreSQL's; SQLite has none")
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE history_entry SET summary = 'rewritten'",
+        "DELETE FROM history_entry",
+    ],
+)
+def test_postgresql_refuses_to_change_or_remove_a_history_entry(make, statement):
+    on_postgresql_only()
+    make.complaint()
+    before = [(e.id, e.summary) for e in db.session.scalars(select(HistoryEntry))]
+    assert before
+    with pytest.raises(DBAPIError, match="append-only"):
+        db.session.execute(text(statement))
+    db.session.rollback()
+    db.session.expire_all()
+    assert [(e.id, e.summary) for e in db.session.scalars(select(HistoryEntry))] == before
+
+
+def test_postgresql_still_takes_new_history_entries(make):
+    on_postgresql_only()
+    complaint = make.complaint()
+    complaint.summary = "Changed"
+    db.session.commit()
+    assert [e.action for e in entries_of("Complaint", complaint.id)] == ["create", "update"]
 
 
 # The history on the details page ------------------------------------------------------
