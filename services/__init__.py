@@ -4,7 +4,7 @@
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from . import clocks, history
+from . import clocks, duties, history
 
 
 def init_app(app):
@@ -20,6 +20,8 @@ def init_app(app):
 
 
 def _before_flush(session, flush_context, instances):
+    # Separation of duties first: a refused assignment takes no reference number.
+    duties.before_flush(session)
     clocks.before_flush(session)
     history.before_flush(session)
 

@@ -292,8 +292,9 @@ def _many_complaints(app, count):
                     category=categories[n % len(categories)],
                     classification="standard",
                     complainant=Participant(kind="complainant", family_name=f"Person{n}"),
-                    manager=officers[n % 5],
-                    decision_maker=officers[(n + 1) % 5],
+                    # Separation of duties: the decision maker ranks above the manager.
+                    manager=officers[n % 4],
+                    decision_maker=officers[n % 4 + 1],
                     received_at=datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
                     + timedelta(hours=n),
                 )
