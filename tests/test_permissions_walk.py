@@ -45,7 +45,8 @@ from tests.admin_forms import form_values
 from views.admin.base import ScopedModelView
 from views.admin.loaders import ComplaintLoader, ParticipantLoader
 
-# What the screens never offer, whatever the table grants (see the report in the module doc).
+# What the screens never offer, whatever the table grants: cases and people are never
+# deleted by hand, accounts never exported, the audit records are the system's.
 NOT_OFFERED = {
     "complaint": {"delete"},
     "ticket": {"delete"},

@@ -305,3 +305,25 @@ def test_a_reviewer_finds_their_open_reviews_on_the_home_page(app, make, auth, c
     assert "Internal reviews" in html
     assert 'data-count="Open and assigned to me">1<' in html
     assert "Complaints" in html  # the complaints under their review, to read
+
+
+def test_a_workflow_step_page_follows_the_table_and_the_steps_own_scope(app, make, auth, client):
+    mine, other = two_divisions(make)
+    decider = make.user("decider", "decision_maker", level="AO6")
+    decided = make.complaint(division=mine, decision_maker=decider.participant)
+    auth.login("decider")
+    # Drafting the response is the complaint manager's step, not the decision maker's.
+    assert (
+        client.get(f"/admin/complaint/transition/submit_draft/?id={decided.id}").status_code == 403
+    )
+    assert client.get(f"/admin/complaint/transition/decide/?id={decided.id}").status_code != 403
+    auth.logout()
+    # A coordinator who also reviews reads a complaint of another division under their
+    # review, but may not assign it: the assign step reaches their own division only.
+    officer = make.user("both", "coordinator", "internal_reviewer", division=mine, level="AO8")
+    reviewed_elsewhere = make.complaint(division=other, status="registered")
+    review(reviewed_elsewhere, officer.participant)
+    auth.login("both")
+    assert client.get(f"/admin/complaint/details/?id={reviewed_elsewhere.id}").status_code == 200
+    url = f"/admin/complaint/transition/assign/?id={reviewed_elsewhere.id}"
+    assert client.get(url).status_code == 404

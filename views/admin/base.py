@@ -192,7 +192,7 @@ class ScopedModelView(ModelView):
     # subclass's `can_*` flags (see __init_subclass__). The table decides per user below it.
     offers: frozenset = frozenset({"list", "create", "edit", "delete"})
     # Endpoints of a subclass's own (@expose) and the action the table must grant for them;
-    # others need "view", or the workflow step a `name` argument names.
+    # others need "view", or the workflow step a `step` argument names.
     endpoint_actions: dict = {}
     # Bulk actions that are not record actions or workflow steps: the action they need.
     action_permissions: dict = {}
@@ -338,7 +338,8 @@ class ScopedModelView(ModelView):
             return ENDPOINT_ACTIONS[function_name]
         if function_name in self.endpoint_actions:
             return self.endpoint_actions[function_name]
-        step = (view_args or {}).get("name")
+        # A workflow step's own page (/transition/<step>/) takes that step.
+        step = (view_args or {}).get("step")
         if step in permissions.actions_of(self.screen)[len(permissions.RECORD_ACTIONS) :]:
             return step
         return "view"
