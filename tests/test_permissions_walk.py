@@ -2,8 +2,8 @@
 
 Every capacity (and an account holding none) x every screen x every endpoint Flask-Admin
 exposes: list, details, create (GET and POST), edit (GET and POST), delete, bulk actions,
-inline update, the pickers' look-ups and the CSV export. What is expected comes from
-rules.permissions, so the walk stays in step with the table:
+inline update, the pickers' look-ups and the CSV export; and each workflow step's page.
+What is expected comes from rules.permissions, so the walk stays in step with the table:
 
 - allowed: the page opens (or the post is not refused), showing the rows inside the
   account's scope and none outside it;
@@ -350,6 +350,21 @@ class Walk:
         if (outside in found) != wide:
             self.problems.append(f"look-up {name}: the record outside the scope is wrong")
 
+    def steps(self):
+        """Each workflow step's own page (opened, never posted): the table's steps."""
+        for step in permissions.actions_of(self.screen)[len(permissions.RECORD_ACTIONS) :]:
+            allowed = permissions.allowed(self.capacities, self.screen, step)
+            url = f"{self.url}transition/{step}/?id="
+            response = self.client.get(url + str(self.inside))
+            if not allowed:
+                self.expect(f"step {step}", response, 403)
+                continue
+            if response.status_code in (403, 404) or response.status_code >= 500:
+                self.problems.append(f"step {step}: {response.status_code}")
+            if self.outside is not None and not self.sees_outside():
+                response = self.client.get(url + str(self.outside))
+                self.expect(f"step {step} outside the scope", response, 404)
+
     def export(self):
         response = self.client.get(f"{self.url}export/csv/")
         allowed = self.may("export")
@@ -374,6 +389,7 @@ def test_every_endpoint_of_every_screen_follows_the_table(walk, who, screen):
         step.inline_update,
         step.lookups,
         step.export,
+        step.steps,
     ):
         check()
     assert not step.problems, f"{who} on {screen}:\n" + "\n".join(step.problems)
