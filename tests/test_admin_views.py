@@ -124,7 +124,7 @@ def test_a_calendar_with_an_unknown_time_zone_is_refused(app, make, auth, client
     assert data["windows-0-opens_at"] == "08:30"
     data["timezone"] = "Australia/Gotham"
     html = client.post(url, data=data).get_data(as_text=True)
-    assert "&#39;Australia/Gotham&#39; is not a time zone" in html
+    assert "Time zone &#39;Australia/Gotham&#39; is not a known IANA time zone" in html
     db.session.expire_all()
     assert db.session.get(Calendar, calendar.id).timezone == "Australia/Brisbane"
 

@@ -118,3 +118,10 @@ def test_signing_out_ends_the_session(app, make, auth):
     response = auth.logout()
     assert response.headers["Location"] == "/login"
     assert auth._client.get("/admin/").status_code == 302
+
+
+def test_the_site_root_leads_to_the_portal_and_from_there_to_sign_in(client):
+    response = client.get("/")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/admin/")
+    assert "/login" in client.get("/", follow_redirects=True).request.path

@@ -61,6 +61,12 @@ def home_url():
     return url_for("admin.index")
 
 
+@bp.route("/")
+def root():
+    """The address bin/run prints: the portal's home, or sign-in first."""
+    return redirect(home_url())
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     next_url = safe_next(request.args.get("next"))
