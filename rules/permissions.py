@@ -82,8 +82,24 @@ RECORD_GRANTS: Mapping[str, Mapping[str, Grant]] = MappingProxyType(
     {
         ADMINISTRATOR: {
             **_grants(_EVERYTHING, "all", SCREENS),
-            # The audit log is append-only; reference numbers are gap-free.
+            # Cases and people are closed or switched off, never deleted: their history
+            # must stand. The audit log is append-only; reference numbers are gap-free;
+            # clock pauses are the clock's own record.
+            **_grants(
+                _EVERYTHING - {"delete"},
+                "all",
+                (
+                    "complaint",
+                    "ticket",
+                    "internal_review",
+                    "external_review",
+                    "extension",
+                    "participant",
+                ),
+            ),
+            "user": Grant(_EVERYTHING - {"delete", "export"}, "all"),
             "historyentry": Grant(frozenset({"list", "view", "export"}), "all"),
+            "clockpause": Grant(frozenset({"list", "view", "export"}), "all"),
             "referencecounter": Grant(_READ, "all"),
         },
         COORDINATOR: {

@@ -48,14 +48,6 @@ from views.admin.loaders import ComplaintLoader, ParticipantLoader
 # What the screens never offer, whatever the table grants: cases and people are never
 # deleted by hand, accounts never exported, the audit records are the system's.
 NOT_OFFERED = {
-    "complaint": {"delete"},
-    "ticket": {"delete"},
-    "internal_review": {"delete"},
-    "external_review": {"delete"},
-    "extension": {"delete"},
-    "participant": {"delete"},
-    "user": {"delete", "export"},
-    "clockpause": {"create", "edit", "delete"},
     "historyentry": {"create", "edit", "delete"},
     "referencecounter": {"create", "edit", "delete", "export"},
 }
