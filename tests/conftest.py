@@ -6,6 +6,7 @@ TEST_DATABASE_URL is set (CI sets it and fails if the server cannot be reached).
 
 import os
 import re
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import pytest
@@ -44,33 +45,41 @@ def pytest_report_header(config):
     )
 
 
-@pytest.fixture(scope="session")
-def postgres_url():
-    """A database of this test run's own on the PostgreSQL server, dropped afterwards.
+@contextmanager
+def scratch_postgres_database(name: str):
+    """An empty PostgreSQL database beside TEST_DATABASE_URL's, dropped afterwards.
 
-    Two runs on one server (two developers, or a run beside CI) never drop each
-    other's tables.
+    Skips when the server is unreachable, and fails instead under CI.
     """
     if not POSTGRES_URL:
         pytest.skip("PostgreSQL not configured (set TEST_DATABASE_URL)")
     from app import database_url
 
-    scratch = f"portal_test_{os.getpid()}"
     server = create_engine(database_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
     try:
         with server.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {scratch} WITH (FORCE)"))
-            connection.execute(text(f"CREATE DATABASE {scratch}"))
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            connection.execute(text(f"CREATE DATABASE {name}"))
     except Exception as error:  # noqa: BLE001 - report any connection failure plainly
         server.dispose()
         message = f"PostgreSQL at {POSTGRES_URL} is not reachable: {error}"
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
-    yield make_url(POSTGRES_URL).set(database=scratch).render_as_string(hide_password=False)
-    with server.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {scratch} WITH (FORCE)"))
-    server.dispose()
+    try:
+        yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with server.connect() as connection:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        server.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A database of this test run's own: two runs on one server never drop each
+    other's tables."""
+    with scratch_postgres_database(f"portal_test_{os.getpid()}") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,16 @@ def calendar_id(code):
     return db.session.scalar(select(Calendar.id).where(Calendar.code == code))
 
 
+def save_calendar_form(client, code, changes):
+    """Open a calendar's edit form, change some fields, and post it as a browser would."""
+    url = f"/admin/calendar/edit/?id={calendar_id(code)}"
+    html = client.get(url).get_data(as_text=True)
+    data = form_values(html)
+    data["csrf_token"] = csrf_token(html)
+    data.update(changes)
+    return client.post(url, data=data, follow_redirects=True)
+
+
 def test_calendar_page_previews_a_years_holidays_with_their_source(app, make, client, auth):
     make.user("admin", "administrator")
     calendar = make.calendar("AU-QLD")
@@ -49,19 +59,12 @@ def test_calendar_preview_refuses_a_nonsense_year_plainly(app, make, client, aut
 def test_calendar_with_overlapping_windows_is_refused_on_the_form(app, make, client, auth):
     make.user("admin", "administrator")
     auth.login("admin")
-    url = f"/admin/calendar/edit/?id={calendar_id('AU-QLD')}"
-    html = client.get(url).get_data(as_text=True)
-    data = form_values(html)
-    data["csrf_token"] = csrf_token(html)
     # A second Monday window overlapping 08:30-17:00.
-    data.update(
-        {
-            "windows-5-weekday": "0",
-            "windows-5-opens_at": "12:00",
-            "windows-5-closes_at": "13:00",
-        }
+    page = save_calendar_form(
+        client,
+        "AU-QLD",
+        {"windows-5-weekday": "0", "windows-5-opens_at": "12:00", "windows-5-closes_at": "13:00"},
     )
-    page = client.post(url, data=data, follow_redirects=True)
     text = page.get_data(as_text=True)
     assert "overlap" in text.lower()
     db.session.expire_all()
@@ -71,12 +74,7 @@ def test_calendar_with_overlapping_windows_is_refused_on_the_form(app, make, cli
 def test_calendar_with_an_unknown_subdivision_is_refused_on_the_form(app, make, client, auth):
     make.user("admin", "administrator")
     auth.login("admin")
-    url = f"/admin/calendar/edit/?id={calendar_id('AU-VIC')}"
-    html = client.get(url).get_data(as_text=True)
-    data = form_values(html)
-    data["csrf_token"] = csrf_token(html)
-    data["holiday_subdivision"] = "XYZ"
-    page = client.post(url, data=data, follow_redirects=True)
+    page = save_calendar_form(client, "AU-VIC", {"holiday_subdivision": "XYZ"})
     assert "XYZ" in page.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(Calendar, calendar_id("AU-VIC")).holiday_subdivision == "VIC"
@@ -93,18 +91,15 @@ def test_a_new_closure_through_the_form_moves_open_cases_due_dates(app, make, cl
     )
     before = complaint.resolution_due_at
     auth.login("admin")
-    url = f"/admin/calendar/edit/?id={calendar_id('AU-QLD')}"
-    html = client.get(url).get_data(as_text=True)
-    data = form_values(html)
-    data["csrf_token"] = csrf_token(html)
-    data.update(
+    page = save_calendar_form(
+        client,
+        "AU-QLD",
         {
             "closures-0-name": "Relocation",
             "closures-0-starts_on": "2026-03-16",
             "closures-0-ends_on": "2026-03-20",
-        }
+        },
     )
-    page = client.post(url, data=data, follow_redirects=True)
     assert page.status_code == 200
     db.session.expire_all()
     after = db.session.get(type(complaint), complaint.id).resolution_due_at

@@ -14,13 +14,12 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, make_url, text
+from sqlalchemy import inspect
 
-from app import create_app, database_url
+from app import create_app
 from models import db
+from tests.conftest import scratch_postgres_database
 
-POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 MIGRATIONS_DIRECTORY = Path(__file__).resolve().parent.parent / "migrations"
 # One per test process, so that two runs on one server do not drop each other's database.
 SCRATCH_DATABASE = f"portal_migrations_test_{os.getpid()}"
@@ -47,25 +46,8 @@ def preserved_logging():
 @pytest.fixture
 def scratch_postgres_url():
     """An empty PostgreSQL database for this test alone, dropped afterwards."""
-    if not POSTGRES_URL:
-        pytest.skip("PostgreSQL not configured (set TEST_DATABASE_URL)")
-    server = create_engine(database_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
-    try:
-        with server.connect() as connection:
-            connection.execute(text(f"DROP DATABASE IF EXISTS {SCRATCH_DATABASE} WITH (FORCE)"))
-            connection.execute(text(f"CREATE DATABASE {SCRATCH_DATABASE}"))
-    except Exception as error:  # noqa: BLE001 - report any connection failure plainly
-        server.dispose()
-        message = f"PostgreSQL at {POSTGRES_URL} is not reachable: {error}"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
-    yield (
-        make_url(POSTGRES_URL).set(database=SCRATCH_DATABASE).render_as_string(hide_password=False)
-    )
-    with server.connect() as connection:
-        connection.execute(text(f"DROP DATABASE IF EXISTS {SCRATCH_DATABASE} WITH (FORCE)"))
-    server.dispose()
+    with scratch_postgres_database(SCRATCH_DATABASE) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
