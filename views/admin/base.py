@@ -53,32 +53,18 @@ from wtforms.validators import ValidationError
 
 from models import HistoryEntry, UTCDateTime, db, utcnow
 from rules import permissions
+from services.exports import neutralise
 
 from . import localtime, scope
 from .fields import LocalDateTimeField, VersionField
 
 log = logging.getLogger(__name__)
 
-# A spreadsheet runs a cell that starts with one of these as a formula.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 PICKER_PLACEHOLDER = "Type to search"
 UNEXPECTED_FAILURE = (
     "The record could not be saved and nothing was changed. Please try again; if it "
     "happens again, tell an administrator the time it happened."
 )
-
-
-def neutralise_cell(value) -> str:
-    """Plain text for a CSV cell: no HTML, and never read as a formula."""
-    if value is None:
-        text = ""
-    elif isinstance(value, Markup):
-        text = value.striptags()
-    else:
-        text = str(value)
-    if text.startswith(FORMULA_PREFIXES):
-        return "'" + text
-    return text
 
 
 def australian_date(view, value, name):
@@ -669,7 +655,7 @@ class ScopedModelView(ModelView):
 
     # Export
     def get_export_value(self, model, name):
-        return neutralise_cell(super().get_export_value(model, name))
+        return neutralise(super().get_export_value(model, name))
 
     def _export_csv(self, return_url):
         """The CSV written while the request's session is open, then sent.
