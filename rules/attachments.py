@@ -49,11 +49,26 @@ class AttachmentRefused(RuleViolation):
 
 def describe_size(size: int) -> str:
     """1.5 MB, 300 KB, 12 bytes: sizes as people read them (1 MB = 1,000,000 bytes)."""
-    if size >= 1_000_000:
-        return f"{size / 1_000_000:.1f}".removesuffix(".0") + " MB"
-    if size >= 1_000:
-        return f"{size // 1_000} KB"
+    for unit, scale in (("MB", 1_000_000), ("KB", 1_000)):
+        if size >= scale:
+            amount = size / scale
+            text = f"{amount:.1f}" if amount < 100 else f"{amount:.0f}"
+            return text.removesuffix(".0") + " " + unit
     return f"{size} byte{'s' if size != 1 else ''}"
+
+
+def check_size(filename: str, size: int, max_bytes: int) -> None:
+    """AttachmentRefused when a file is empty or over the limit."""
+    name = safe_filename(filename)
+    if size <= 0:
+        raise AttachmentRefused(f"{name} is empty. Choose the file again, or leave it out.")
+    if size > max_bytes:
+        shown, limit = describe_size(size), describe_size(max_bytes)
+        size_text = f"is {shown}" if shown != limit else f"is more than {limit}"
+        raise AttachmentRefused(
+            f"{name} {size_text}; each file may be at most {limit}. Make it smaller "
+            "(for example, scan at a lower resolution) or leave it out."
+        )
 
 
 def allowed_names() -> str:
@@ -67,8 +82,10 @@ def safe_filename(filename: str) -> str:
     name = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip().strip(".")
     if len(name) > 255:
         stem, dot, extension = name.rpartition(".")
-        keep = 255 - len(extension) - 1 if dot and len(extension) <= 10 else 255
-        name = (stem[:keep] + dot + extension) if dot and len(extension) <= 10 else name[:255]
+        if dot and len(extension) <= 10:
+            name = stem[: 254 - len(extension)] + "." + extension
+        else:
+            name = name[:255]
     return name or "attachment"
 
 
@@ -125,14 +142,7 @@ def content_matches(kind: FileKind, data: bytes) -> bool:
 def check_file(filename: str, data: bytes, max_bytes: int) -> FileKind:
     """The kind of an acceptable file; AttachmentRefused, naming the file, otherwise."""
     name = safe_filename(filename)
-    if not data:
-        raise AttachmentRefused(f"{name} is empty. Choose the file again, or leave it out.")
-    if len(data) > max_bytes:
-        raise AttachmentRefused(
-            f"{name} is {describe_size(len(data))}; each file may be at most "
-            f"{describe_size(max_bytes)}. Make it smaller (for example, scan at a lower "
-            "resolution) or leave it out."
-        )
+    check_size(name, len(data), max_bytes)
     kind = BY_EXTENSION.get(_extension(name))
     if kind is None:
         raise AttachmentRefused(

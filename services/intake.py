@@ -179,8 +179,10 @@ def _lodged_summary(submission: Submission, files: list[SentFile]) -> str:
     return text + "."
 
 
-def attachment_path(folder: Path, attachment: Attachment) -> Path:
-    return folder / attachment.stored_name
+def attachment_folder(app) -> Path:
+    """ATTACHMENT_FOLDER, or `attachments` in the instance folder: never under static/."""
+    folder = app.config.get("ATTACHMENT_FOLDER")
+    return Path(folder) if folder else Path(app.instance_path) / "attachments"
 
 
 def promise(session, complaint: Complaint) -> Promise:

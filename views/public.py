@@ -14,9 +14,9 @@ a per-address rate limit and a honeypot field. Settings (app.config):
 
 import logging
 import math
+import os
 import re
 from datetime import timedelta
-from pathlib import Path
 
 from flask import (
     Blueprint,
@@ -28,6 +28,7 @@ from flask import (
     url_for,
 )
 from flask_admin.form import SecureForm
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import (
     BooleanField,
@@ -36,10 +37,17 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from models import db
-from rules.attachments import ACCEPT, AttachmentRefused, allowed_names, check_file, describe_size
+from rules.attachments import (
+    ACCEPT,
+    AttachmentRefused,
+    allowed_names,
+    check_file,
+    check_size,
+    describe_size,
+)
 from services import intake
 
 log = logging.getLogger(__name__)
@@ -53,6 +61,10 @@ DEFAULTS = {
     "ATTACHMENT_MAX_FILES": 5,
     "PUBLIC_ENQUIRIES": None,
 }
+NOT_SAVED = (
+    "We could not save what you sent just now, so nothing was kept. Your words are still "
+    "below: please press “Send” again in a few minutes."
+)
 # Where the confirmation page finds what it shows, after the redirect.
 LODGED = "public_lodged"
 
@@ -94,7 +106,7 @@ class LodgementForm(SecureForm):
         "In a few words, what is it about?",
         filters=[_stripped],
         validators=[
-            InputRequired("Tell us in a few words what it is about."),
+            DataRequired("Tell us in a few words what it is about."),
             Length(max=200, message="Keep the few words under 200 characters."),
         ],
     )
@@ -102,7 +114,7 @@ class LodgementForm(SecureForm):
         "What happened?",
         filters=[_stripped],
         validators=[
-            InputRequired("Tell us what happened."),
+            DataRequired("Tell us what happened."),
             Length(
                 max=10_000,
                 message="Tell us what happened in under 10,000 characters, or attach a document.",
@@ -253,11 +265,6 @@ def setting(name):
     return current_app.config.get(name, DEFAULTS.get(name))
 
 
-def attachment_folder() -> Path:
-    folder = current_app.config.get("ATTACHMENT_FOLDER")
-    return Path(folder) if folder else Path(current_app.instance_path) / "attachments"
-
-
 def max_request_bytes() -> int:
     """The whole submission: every file at its largest, and room for the text."""
     return setting("ATTACHMENT_MAX_FILES") * setting("ATTACHMENT_MAX_BYTES") + 1_000_000
@@ -276,9 +283,12 @@ def read_files(form) -> list[intake.SentFile]:
         return []
     files, refusals = [], []
     for upload in uploads:
-        # Read one byte past the limit: enough to know a file is too big.
-        data = upload.stream.read(max_bytes + 1)
         try:
+            # The upload is already received (spooled by Werkzeug): measure before reading.
+            size = upload.stream.seek(0, os.SEEK_END)
+            upload.stream.seek(0)
+            check_size(upload.filename, size, max_bytes)
+            data = upload.stream.read(max_bytes + 1)
             kind = check_file(upload.filename, data, max_bytes)
         except AttachmentRefused as refusal:
             refusals.append(str(refusal))
@@ -368,12 +378,16 @@ def lodge():
             db.session,
             submission_of(form),
             files,
-            attachment_folder(),
+            intake.attachment_folder(current_app),
             setting("PUBLIC_INTAKE_DIVISION"),
         )
     except intake.IntakeUnavailable as error:
         log.error("%s", error)
         return render_template("public/unavailable.html"), 503
+    except (OSError, SQLAlchemyError):
+        # intake.lodge has rolled back and removed any file it wrote.
+        log.exception("A lodgement could not be saved")
+        return _render_form(form, status=503, problem=NOT_SAVED)
     promise = intake.promise(db.session, complaint)
     session[LODGED] = {
         "reference": promise.reference,
