@@ -89,6 +89,10 @@ def safe_filename(filename: str) -> str:
     return name or "attachment"
 
 
+def _a(noun: str) -> str:
+    return f"{'an' if noun[0].lower() in 'aeiou' else 'a'} {noun}"
+
+
 def _extension(filename: str) -> str:
     _, dot, extension = filename.rpartition(".")
     return extension.lower() if dot else ""
@@ -150,7 +154,7 @@ def check_file(filename: str, data: bytes, max_bytes: int) -> FileKind:
         )
     if not content_matches(kind, data):
         raise AttachmentRefused(
-            f"{name} is named like a {kind.name} but its content is not one. "
+            f"{name} is named like {_a(kind.name)} but its content is not one. "
             "Save it again in that format, or attach it as a PDF."
         )
     return kind
