@@ -48,6 +48,7 @@ from rules.attachments import (
     check_size,
     describe_size,
 )
+from rules.errors import RuleViolation
 from services import intake
 
 log = logging.getLogger(__name__)
@@ -384,7 +385,7 @@ def lodge():
     except intake.IntakeUnavailable as error:
         log.error("%s", error)
         return render_template("public/unavailable.html"), 503
-    except (OSError, SQLAlchemyError):
+    except (OSError, SQLAlchemyError, RuleViolation):
         # intake.lodge has rolled back and removed any file it wrote.
         log.exception("A lodgement could not be saved")
         return _render_form(form, status=503, problem=NOT_SAVED)
