@@ -35,6 +35,9 @@ class Complaint(Versioned, db.Model):
     outcome_sought: Mapped[str | None] = mapped_column(Text)
     human_rights: Mapped[bool] = mapped_column(Boolean, default=False)
     confidential: Mapped[bool] = mapped_column(Boolean, default=False)
+    # What the complainant answered when lodging online: may their personal details be used?
+    # None when not asked (another channel, or anonymous); No also sets `confidential`.
+    personal_details_consent: Mapped[bool | None] = mapped_column(Boolean)
 
     channel_id: Mapped[int | None] = mapped_column(ForeignKey("channel.id"), index=True)
     channel = relationship("Channel")
@@ -92,6 +95,9 @@ class Complaint(Versioned, db.Model):
     )
     internal_reviews = relationship("InternalReview", back_populates="complaint")
     external_reviews = relationship("ExternalReview", back_populates="complaint")
+    attachments = relationship(
+        "Attachment", back_populates="complaint", order_by="Attachment.id", passive_deletes=True
+    )
 
     def __str__(self):
         return self.reference or "New complaint"

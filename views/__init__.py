@@ -2,7 +2,9 @@
 
 
 def init_app(app):
-    from . import admin, auth, security
+    from . import admin, auth, public, security
 
     auth.init_app(app)
+    public.init_app(app)
     security.init_app(app, admin=admin.init_app(app))
+    public.init_limits(app)

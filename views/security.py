@@ -92,12 +92,18 @@ def init_sign_in_limits(app):
         )(login)
     app.view_functions["auth.login"] = login
 
-    # The only limits the portal sets are these, so any breach is a sign-in one.
+    # Any breach is a sign-in one, unless a blueprint named a page of its own.
     @app.errorhandler(RateLimitExceeded)
     def too_many_sign_ins(error):
         breached = limiter.current_limit
         # When the oldest failure in the window drops out (RequestLimit.reset_at adds a second).
         seconds = max(1, math.ceil(breached.window[0] - time.time())) if breached else 60
+        # Other parts of the site that set limits of their own say so in their own words.
+        page = app.extensions.get("rate_limit_pages", {}).get(request.blueprint)
+        if page is not None:
+            response = app.make_response(page(seconds))
+            response.headers["Retry-After"] = str(seconds)
+            return response
         minutes = math.ceil(seconds / 60)
         message = TOO_MANY_SIGN_INS.format(minutes=minutes, s="" if minutes == 1 else "s")
         response = app.make_response((render_template("errors/429.html", message=message), 429))

@@ -33,6 +33,7 @@ from rules.vocabulary import (
 )
 
 from . import localtime, privacy, scope
+from .attachments import ComplaintAttachments
 from .base import ScopedModelView, show_due, show_person
 from .filters import (
     AssignedToMeFilter,
@@ -85,7 +86,7 @@ class CaseView(ScopedModelView):
         return super().render(template, **kwargs)
 
 
-class ComplaintView(ComplaintSteps, CaseView):
+class ComplaintView(ComplaintAttachments, ComplaintSteps, CaseView):
     record_noun = "complaint"
     closed_statuses = COMPLAINT_CLOSED_STATUSES
 
@@ -114,6 +115,7 @@ class ComplaintView(ComplaintSteps, CaseView):
         "outcome_sought",
         "human_rights",
         "confidential",
+        "personal_details_consent",
         "complainant",
         "coordinator",
         "manager",
@@ -145,6 +147,7 @@ class ComplaintView(ComplaintSteps, CaseView):
         "outcome_reason": "Reasons for the outcome",
         "human_rights": "Human-rights aspect",
         "confidential": "Personal details not to be used",
+        "personal_details_consent": "Agreed online that personal details may be used",
         "referral_target": "Referred to",
         "subjects": "Staff complained about",
         "involved": "Staff involved before lodgement",

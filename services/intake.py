@@ -1,0 +1,239 @@
+"""Lodgement by a member of the public: the complaint, its complainant and its files, or nothing.
+
+The complaint goes through the ORM session like any other, so the flush hooks give it its
+reference number, compute its due dates and write its history. Files are written under the
+attachment folder before the commit and removed again if anything fails, so a failure leaves
+neither a record nor a file behind.
+"""
+
+import hashlib
+import os
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from models import Attachment, Channel, Complaint, Division, Participant, utcnow
+from rules.attachments import FileKind, describe_size, safe_filename
+from rules.errors import RuleViolation
+from rules.vocabulary import UNITS
+
+from . import history
+from .clocks import Clocks
+
+ONLINE_FORM = "online_form"
+
+
+class IntakeUnavailable(RuleViolation):
+    """Online lodgement cannot take submissions: the intake division is not set up."""
+
+
+@dataclass(slots=True)
+class Submission:
+    kind: str
+    summary: str
+    description: str
+    outcome_sought: str | None = None
+    human_rights: bool = False
+    anonymous: bool = False
+    given_name: str | None = None
+    family_name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    address: str | None = None
+    # May their personal details be used? None when anonymous (nothing to use).
+    consent: bool | None = None
+
+
+@dataclass(slots=True)
+class SentFile:
+    filename: str
+    data: bytes
+    kind: FileKind
+    sha256: str = field(init=False)
+
+    def __post_init__(self):
+        self.sha256 = hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Promise:
+    """What the confirmation page tells the complainant, in the division's local time."""
+
+    reference: str
+    kind: str
+    anonymous: bool
+    registration_due: datetime | None
+    registration_target: str | None  # "2 business days"
+    acknowledgement_due: datetime | None
+    acknowledgement_target: str | None
+    # Until a coordinator classifies it, a complaint is timed as formal, standard.
+    resolution_due: datetime | None
+    division_name: str
+
+
+def intake_division(session, code: str | None) -> Division:
+    """The division whose coordinators triage what the public lodges online."""
+    division = None
+    if code:
+        division = session.scalar(select(Division).where(Division.code == code))
+    if division is None:
+        raise IntakeUnavailable(
+            f"The intake division {code or '(none set)'} does not exist: set "
+            "PUBLIC_INTAKE_DIVISION to the code of the division that triages online lodgements."
+        )
+    return division
+
+
+def lodge(
+    session,
+    submission: Submission,
+    files: list[SentFile],
+    folder: Path,
+    division_code: str | None,
+    now: datetime | None = None,
+) -> Complaint:
+    """Save the submission as a new, unregistered complaint with its files; all or nothing."""
+    now = now or utcnow()
+    division = intake_division(session, division_code)
+    channel = session.scalar(select(Channel).where(Channel.code == ONLINE_FORM))
+    complainant = None
+    if not submission.anonymous:
+        complainant = Participant(
+            kind="complainant",
+            given_name=submission.given_name or None,
+            family_name=submission.family_name or None,
+            email=submission.email or None,
+            phone=submission.phone or None,
+            address=submission.address or None,
+        )
+    is_complaint = submission.kind == "complaint"
+    complaint = Complaint(
+        kind=submission.kind,
+        status="received",
+        summary=submission.summary,
+        description=submission.description,
+        outcome_sought=submission.outcome_sought or None,
+        human_rights=bool(is_complaint and submission.human_rights),
+        # DOMAIN.md: "personal details are not to be used" is the confidentiality request.
+        confidential=submission.consent is False and not submission.anonymous,
+        personal_details_consent=None if submission.anonymous else submission.consent,
+        channel=channel,
+        division=division,
+        complainant=complainant,
+        received_at=now,
+    )
+    written: list[Path] = []
+    try:
+        session.add(complaint)
+        if files:
+            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for sent in files:
+            stored_name = secrets.token_hex(16)
+            path = folder / stored_name
+            _write_new(path, sent.data)
+            written.append(path)
+            complaint.attachments.append(
+                Attachment(
+                    original_filename=safe_filename(sent.filename),
+                    content_type=sent.kind.content_type,
+                    size=len(sent.data),
+                    sha256=sent.sha256,
+                    stored_name=stored_name,
+                    uploaded_at=now,
+                )
+            )
+        history.note(session, complaint, "lodged", _lodged_summary(submission, files))
+        session.commit()
+    except BaseException:
+        session.rollback()
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    return complaint
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    # O_EXCL: a name that exists (it never should) is an error, not an overwrite.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
+def _lodged_summary(submission: Submission, files: list[SentFile]) -> str:
+    who = "anonymously" if submission.anonymous else "by a member of the public"
+    text = f"Lodged online {who}"
+    if files:
+        names = ", ".join(
+            f"{safe_filename(f.filename)} ({describe_size(len(f.data))})" for f in files
+        )
+        text += f", with {len(files)} attachment{'s' if len(files) != 1 else ''}: {names}"
+    return text + "."
+
+
+def attachment_folder(app) -> Path:
+    """ATTACHMENT_FOLDER, or `attachments` in the instance folder: never under static/."""
+    folder = app.config.get("ATTACHMENT_FOLDER")
+    return Path(folder) if folder else Path(app.instance_path) / "attachments"
+
+
+def promise(session, complaint: Complaint) -> Promise:
+    """When the complaint will be registered and acknowledged, from its own due dates.
+
+    A complaint lodged online waits for a coordinator to register it; until then its
+    acknowledgement is not yet timed, so the date promised is the acknowledgement target
+    counted from the last instant registration is due: the latest it can fall.
+    """
+    clocks = Clocks(session)
+    calendar_id = clocks.calendar_id_of(complaint)
+    engine = clocks.engine(calendar_id)
+    targets = clocks.targets(calendar_id)
+    registration = targets.get(f"complaint.registration.{complaint.kind}")
+    acknowledgement = targets.get("complaint.acknowledgement")
+    acknowledgement_due = complaint.acknowledgement_due_at
+    if (
+        acknowledgement_due is None
+        and complaint.kind == "complaint"
+        and complaint.complainant_id is not None
+        and acknowledgement is not None
+        and complaint.registration_due_at is not None
+    ):
+        acknowledgement_due = acknowledgement.due(complaint.registration_due_at)
+    if complaint.complainant_id is None:
+        acknowledgement_due = None  # nobody to acknowledge
+
+    def local(instant):
+        return instant.astimezone(engine.tz) if instant is not None else None
+
+    def amount(target):
+        if target is None:
+            return None
+        unit = UNITS.get(target.unit, target.unit)
+        return f"{target.amount} {unit.removesuffix('s') if target.amount == 1 else unit}"
+
+    return Promise(
+        reference=complaint.reference,
+        kind=complaint.kind,
+        anonymous=complaint.complainant_id is None,
+        registration_due=local(complaint.registration_due_at),
+        registration_target=amount(registration),
+        acknowledgement_due=local(acknowledgement_due),
+        acknowledgement_target=amount(acknowledgement) if acknowledgement_due else None,
+        resolution_due=local(complaint.resolution_due_at),
+        division_name=complaint.division.name,
+    )
+
+
+def date_in_words(instant: datetime | None) -> str:
+    """Wednesday 2 December 2026, for a local instant."""
+    if instant is None:
+        return ""
+    return f"{instant:%A} {instant.day} {instant:%B %Y}"
