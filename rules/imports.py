@@ -8,6 +8,7 @@ lookups, and saves through the session so that every flush rule applies.
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone, tzinfo
@@ -260,9 +261,29 @@ def _shorten(text: str, limit: int = 80) -> str:
 
 # --- values ---------------------------------------------------------------------------
 
-DATE_FORMATS_WITH_TIME = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y %I:%M %p")
+# dd/mm/yyyy, optionally with HH:MM, HH:MM:SS, and am or pm: how Australian registers write it.
+DAY_FIRST = re.compile(
+    r"(\d{1,2})/(\d{1,2})/(\d{4})"
+    r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?"
+)
 YES = frozenset({"yes", "y", "true", "1", "x"})
 NO = frozenset({"no", "n", "false", "0", ""})
+
+
+def _day_first(value: str) -> datetime | None:
+    match = DAY_FIRST.fullmatch(value)
+    if match is None:
+        return None
+    day, month, year, hour, minute, second, half = match.groups()
+    hour = int(hour or 0)
+    if half:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if half.lower() == "pm" else 0)
+    try:
+        return datetime(int(year), int(month), int(day), hour, int(minute or 0), int(second or 0))
+    except ValueError:
+        return None
 
 
 def parse_instant(text: str, tz: tzinfo, now: datetime) -> datetime:
@@ -271,16 +292,10 @@ def parse_instant(text: str, tz: tzinfo, now: datetime) -> datetime:
     A date alone is the start of that day. Raises ValueError with the reason in words.
     """
     value = text.strip()
-    parsed = None
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        for pattern in ("%d/%m/%Y", *DATE_FORMATS_WITH_TIME):
-            try:
-                parsed = datetime.strptime(value, pattern)
-                break
-            except ValueError:
-                continue
+        parsed = _day_first(value)
     if parsed is None:
         raise ValueError(
             "Not a date: write 2025-03-14T09:30 (ISO 8601) or 14/03/2025 09:30 (day first)."
@@ -303,13 +318,10 @@ def parse_instant(text: str, tz: tzinfo, now: datetime) -> datetime:
 def is_date_only(text: str) -> bool:
     """A date without a time of day: 2025-03-14 or 14/03/2025."""
     value = text.strip()
+    if DAY_FIRST.fullmatch(value):
+        return ":" not in value
     try:
         date.fromisoformat(value)
-        return True
-    except ValueError:
-        pass
-    try:
-        datetime.strptime(value, "%d/%m/%Y")
         return True
     except ValueError:
         return False

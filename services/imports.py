@@ -48,7 +48,7 @@ from rules.vocabulary import (
     TICKET_STATUSES,
 )
 
-from . import history
+from . import history, references
 from .duties import officer
 
 BATCH_SIZE = 500
@@ -184,20 +184,20 @@ def people_by_email(session, emails) -> dict[str, Participant]:
     return found
 
 
-def imported_before(session, record_type: str) -> dict[str, int]:
-    """Legacy references already imported, lower-cased, with the record each became."""
+def imported_before(session, model) -> dict[str, str]:
+    """Legacy references already imported, lower-cased, with the reference each became."""
     seen = {}
-    for record_id, changes in session.execute(
-        select(HistoryEntry.record_id, HistoryEntry.changes).where(
-            HistoryEntry.action == IMPORT_ACTION, HistoryEntry.record_type == record_type
-        )
+    for reference, changes in session.execute(
+        select(model.reference, HistoryEntry.changes)
+        .join(model, model.id == HistoryEntry.record_id)
+        .where(HistoryEntry.action == IMPORT_ACTION, HistoryEntry.record_type == model.__name__)
     ):
         try:
-            reference = json.loads(changes or "{}").get("legacy_reference", [None, None])[1]
+            legacy = json.loads(changes or "{}").get("legacy_reference", [None, None])[1]
         except (ValueError, AttributeError, IndexError, TypeError):
             continue
-        if reference:
-            seen[str(reference).strip().lower()] = record_id
+        if legacy:
+            seen[str(legacy).strip().lower()] = reference
     return seen
 
 
@@ -217,6 +217,8 @@ class Candidate:
     instant: datetime  # received or reported: references follow it
     values: dict
     person: dict | None = None  # {"email", "given_name", "family_name", "phone"} to find or add
+    numbering: tuple[str, int] = ("", 0)  # (prefix, year) of its reference number
+    reference: str | None = None
 
 
 class RowChecker:
@@ -232,7 +234,7 @@ class RowChecker:
         self.now = now
         self.file_name = file_name
         self.seen_in_file: dict[str, int] = {}
-        self.previous = imported_before(session, self.record_type)
+        self.previous = imported_before(session, self.model)
         self.new_people: dict[str, Participant] = {}
 
     # subclasses: prepare(rows), check(row, values) -> Candidate | None, build(candidate)
@@ -265,14 +267,12 @@ class RowChecker:
         else:
             self.seen_in_file[key] = row
         if key in self.previous:
-            record = self.session.get(self.model, self.previous[key])
-            as_what = f" as {record.reference}" if record is not None else ""
             self.problem(
                 problems,
                 row,
                 "legacy_reference",
                 reference,
-                f"Legacy reference {reference} was imported before{as_what}: "
+                f"Legacy reference {reference} was imported before as {self.previous[key]}: "
                 "it is not imported twice.",
             )
         return reference
@@ -549,10 +549,12 @@ class ComplaintRows(RowChecker):
         if coordinator is None and status != "received" and self.actor is not None:
             if self.actor.has_capacity("coordinator"):
                 coordinator = self.actor.participant
+        prefix = references.PREFIXES[kind]
         return Candidate(
             row=row,
             legacy_reference=reference,
             instant=instants["received_at"],
+            numbering=(prefix, instants["received_at"].astimezone(tz).year),
             values={
                 "kind": kind,
                 "status": status,
@@ -582,7 +584,11 @@ class ComplaintRows(RowChecker):
         ), problems
 
     def build(self, candidate) -> Complaint:
-        complaint = Complaint(complainant=self.participant(candidate.person), **candidate.values)
+        complaint = Complaint(
+            reference=candidate.reference,
+            complainant=self.participant(candidate.person),
+            **candidate.values,
+        )
         self.session.add(complaint)
         self.note(complaint, candidate)
         return complaint
@@ -662,6 +668,7 @@ class TicketRows(RowChecker):
             row=row,
             legacy_reference=reference,
             instant=instants["reported_at"],
+            numbering=(references.PREFIXES["ticket"], instants["reported_at"].astimezone(tz).year),
             values={
                 "severity": severity,
                 "status": status,
@@ -681,7 +688,9 @@ class TicketRows(RowChecker):
     def build(self, candidate) -> Ticket:
         client = candidate.values["client"]
         ticket = Ticket(
-            contact=self.participant(candidate.person, organisation=client), **candidate.values
+            reference=candidate.reference,
+            contact=self.participant(candidate.person, organisation=client),
+            **candidate.values,
         )
         self.session.add(ticket)
         self.note(ticket, candidate)
@@ -731,7 +740,7 @@ def import_register(
     acting_username: str | None = None,
     now: datetime | None = None,
     progress: Progress = _no_progress,
-    batch_size: int = BATCH_SIZE,
+    batch_size: int | None = None,
 ) -> ImportReport:
     """Check every row of a register file, then create the accepted ones in one transaction.
 
@@ -764,7 +773,7 @@ def import_register(
             return report
         # Reference numbers follow the order of receipt, whatever the file's order.
         candidates.sort(key=lambda c: (c.instant, c.row))
-        _create(session, checker, candidates, actor, report, progress, batch_size)
+        _create(session, checker, candidates, actor, report, progress, batch_size or BATCH_SIZE)
         if report.failure is None:
             if dry_run:
                 session.rollback()
@@ -777,9 +786,25 @@ def import_register(
             session.rollback()
 
 
+def _number(session, candidates) -> None:
+    """Reference numbers for the whole file, a block per prefix and year, in receipt order.
+
+    The same counter a form's save increments (the flush hook numbers a case that has none),
+    taken once per block instead of once per case.
+    """
+    blocks: dict[tuple[str, int], list[Candidate]] = {}
+    for candidate in candidates:
+        blocks.setdefault(candidate.numbering, []).append(candidate)
+    for (prefix, year), block in sorted(blocks.items()):
+        numbers = references.allocate_block(session, prefix, year, len(block))
+        for candidate, reference in zip(block, numbers, strict=True):
+            candidate.reference = reference
+
+
 def _create(session, checker, candidates, actor, report, progress, batch_size):
     batch = []
     try:
+        _number(session, candidates)
         with (
             acting_as(session, actor),
             session.no_autoflush,

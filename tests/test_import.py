@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from models import (
     Calendar,
+    Capacity,
     Category,
     Complaint,
     Division,
@@ -45,12 +46,19 @@ def world(app, make):
     regional = Division(code="RO", name="Regional Operations", calendar=qld)
     db.session.add_all([customer_services, regional])
     db.session.flush()
-    make.user("admin", "administrator", division=customer_services, level="AO6")
-    make.user("coordinator", "coordinator", division=customer_services, level="AO6")
-    make.user("manager", "complaint_manager", division=customer_services, level="AO6")
-    make.user("decider", "decision_maker", division=customer_services, level="AO8")
-    make.user("junior", "decision_maker", division=customer_services, level="AO4")
-    make.user("agent", "support_agent", division=customer_services, level="AO4")
+    for username, capacity, level in (
+        ("admin", "administrator", "AO6"),
+        ("coordinator", "coordinator", "AO6"),
+        ("manager", "complaint_manager", "AO6"),
+        ("decider", "decision_maker", "AO8"),
+        ("junior", "decision_maker", "AO4"),
+        ("agent", "support_agent", "AO4"),
+    ):
+        person = make.staff(family_name=username.title(), level=level, division=customer_services)
+        # Nobody signs in here: skip hashing a password per account.
+        account = User(username=username, participant=person, active=True, password_hash="!")
+        account.capacities = [db.session.scalar(select(Capacity).filter_by(code=capacity))]
+        db.session.add(account)
     db.session.add_all(
         [
             Participant(
