@@ -141,12 +141,13 @@ def decode(data: bytes) -> tuple[str | None, Problem | None]:
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         byte = data[error.start : error.start + 1].hex().upper()
+        where = f"byte 0x{byte} on line {line}"
         return None, Problem(
             0,
             "",
-            f"byte 0x{byte} on line {line}",
-            "The file is not UTF-8 text. In Excel, save it as “CSV UTF-8 (Comma delimited)”; "
-            "from another program, choose the UTF-8 encoding.",
+            where,
+            f"The file is not UTF-8 text ({where}). In Excel, save it as “CSV UTF-8 (Comma "
+            "delimited)”; from another program, choose the UTF-8 encoding.",
         )
 
 

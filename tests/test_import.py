@@ -307,7 +307,7 @@ def test_a_file_that_is_not_utf8_is_refused_and_a_bom_is_accepted(world, runner,
     text = csv_bytes(COMPLAINT_HEADER, [good_complaint(1, summary="Café counter")]).decode()
     result = run(runner, "complaints", write(tmp_path, "latin1.csv", text.encode("latin-1")))
     assert result.exit_code == 1
-    assert "The file “byte 0xE9 on line 2”: The file is not UTF-8 text" in result.output
+    assert "The file is not UTF-8 text (byte 0xE9 on line 2). In Excel" in result.output
     assert counts() == before
 
     result = run(

@@ -23,11 +23,10 @@ def _progress(label, items, length):
 
 def _describe(problem) -> str:
     if problem.row == 0:
-        where = "The file"
-    else:
-        where = f"Row {problem.row}"
-        if problem.column:
-            where += f", {problem.column}"
+        return problem.reason  # about the whole file: it says where
+    where = f"Row {problem.row}"
+    if problem.column:
+        where += f", {problem.column}"
     shown = f" “{problem.value}”" if problem.value else ""
     return f"{where}{shown}: {problem.reason}"
 
@@ -77,7 +76,10 @@ def _run(noun: str, file: Path, dry_run, skip_rejected, acting_username, report_
         click.echo(_describe(problem))
     if report_path is not None:
         _write_report(report_path, report)
-        click.echo(f"The refused rows are listed in {report_path}.")
+        if report.problems:
+            click.echo(f"The refused rows are listed in {report_path}.")
+        else:
+            click.echo(f"No row was refused: {report_path} holds the header only.")
 
     rejected = len(report.rejected_rows)
     count = len(report.imported)
