@@ -192,9 +192,20 @@ def read_table(data: bytes, layout: Layout) -> Table:
                 )
             )
             continue
-        table.rows.append(
-            (row_number, {name: value.strip() for name, value in zip(header, values, strict=True)})
-        )
+        row = {name: value.strip() for name, value in zip(header, values, strict=True) if name}
+        stray = [v for name, v in zip(header, values, strict=True) if not name and v.strip()]
+        if stray:
+            table.problems.append(
+                Problem(
+                    row_number,
+                    "",
+                    _shorten(stray[0]),
+                    "A value is in a column with no name in the header: name the column or "
+                    "clear the value.",
+                )
+            )
+            continue
+        table.rows.append((row_number, row))
     if header is None:
         table.problems.append(Problem(0, "", "", "The file is empty: it has no header row."))
     return table
@@ -219,13 +230,23 @@ def _malformed(row_number: int, error: str, in_header: bool) -> Problem:
 def _check_header(values: list[str], layout: Layout, table: Table) -> tuple[str, ...]:
     keys = tuple(column_key(v) for v in values)
     table.header = keys
+    if len(values) == 1 and (";" in values[0] or "\t" in values[0]):
+        separator = "semicolons" if ";" in values[0] else "tabs"
+        table.problems.append(
+            Problem(
+                HEADER_ROW,
+                "",
+                _shorten(values[0]),
+                f"The columns are separated by {separator}: save the file as comma-separated "
+                "values (CSV).",
+            )
+        )
+        return keys
     seen = set()
     for original, key in zip(values, keys, strict=True):
         if not key:
-            table.problems.append(
-                Problem(HEADER_ROW, "", original, "A column has no name in the header row.")
-            )
-        elif key not in layout.names:
+            continue  # a column a spreadsheet left without a name: its cells must be empty
+        if key not in layout.names:
             table.problems.append(
                 Problem(
                     HEADER_ROW,
@@ -426,7 +447,7 @@ def complaint_status_problems(kind: str, status: str, given: Iterable[str]) -> l
             refuse(column, f"A {kind} has no {column.replace('_', ' ')}")
     if status == "received":
         refuse("registered_at", "A complaint still Received has not been registered")
-        for column in ("coordinator", "manager", "decision_maker"):
+        for column in ("manager", "decision_maker"):
             refuse(column, "Officers are assigned once a complaint is registered")
     if status == "acknowledged":
         need("acknowledged_at", "the instant it was acknowledged (acknowledged_at)")

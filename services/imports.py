@@ -546,7 +546,8 @@ class ComplaintRows(RowChecker):
         decided_at = instants["decided_at"]
         if decided_at is None and instants["finalised_at"] is not None:
             decided_at = instants["finalised_at"]
-        if coordinator is None and status != "received" and self.actor is not None:
+        # As on the form: the coordinator registering it is its coordinator unless named.
+        if coordinator is None and self.actor is not None:
             if self.actor.has_capacity("coordinator"):
                 coordinator = self.actor.participant
         prefix = references.PREFIXES[kind]

@@ -302,6 +302,26 @@ def test_a_header_with_unknown_or_missing_columns_is_refused(world, runner, tmp_
     assert counts() == before
 
 
+def test_semicolons_are_named_and_an_unnamed_empty_column_is_ignored(world, runner, tmp_path):
+    text = csv_bytes(COMPLAINT_HEADER, [good_complaint(1)]).decode()
+    result = run(
+        runner, "complaints", write(tmp_path, "semi.csv", text.replace(",", ";").encode())
+    )
+    assert result.exit_code == 1
+    assert "The columns are separated by semicolons" in result.output
+
+    header, row = text.splitlines()
+    stray = f"{header},\n{row},\n{row.replace('OLD-1', 'OLD-2')},oops\n"
+    result = run(runner, "complaints", write(tmp_path, "trailing.csv", stray.encode()))
+    assert result.exit_code == 1
+    assert "Row 3 “oops”: A value is in a column with no name in the header" in result.output
+    result = run(
+        runner, "complaints", write(tmp_path, "trailing.csv", stray.encode()), "--skip-rejected"
+    )
+    assert result.exit_code == 0, result.output
+    assert references() == ["CTS-2025-000001"]
+
+
 def test_a_file_that_is_not_utf8_is_refused_and_a_bom_is_accepted(world, runner, tmp_path):
     before = counts()
     text = csv_bytes(COMPLAINT_HEADER, [good_complaint(1, summary="Café counter")]).decode()
