@@ -276,7 +276,8 @@ def before_flush(session) -> None:
 
 def after_flush(session) -> None:
     rows = []
-    user_id = current_user_id()
+    # A command acting for an account (an import's --as) names it in session.info.
+    user_id = session.info.get("acting_user_id") or current_user_id()
     at = utcnow()
     notes = pending_notes(session)
     session.info["history_notes"] = []

@@ -27,3 +27,23 @@ def allocate(session, prefix: str, year: int) -> str:
     )
     number = connection.execute(statement).scalar_one()
     return f"{prefix}-{year}-{number:06d}"
+
+
+def allocate_block(session, prefix: str, year: int, count: int) -> list[str]:
+    """`count` consecutive numbers at once (an import): the same counter, one statement."""
+    if count <= 0:
+        return []
+    connection = session.connection()
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    table = ReferenceCounter.__table__
+    statement = (
+        dialect.insert(table)
+        .values(prefix=prefix, year=year, last_value=count)
+        .on_conflict_do_update(
+            index_elements=[table.c.prefix, table.c.year],
+            set_={"last_value": table.c.last_value + count},
+        )
+        .returning(table.c.last_value)
+    )
+    last = connection.execute(statement).scalar_one()
+    return [f"{prefix}-{year}-{number:06d}" for number in range(last - count + 1, last + 1)]
