@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import abort, redirect, request, url_for
+from flask import abort, current_app, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 from sqlalchemy import select
@@ -298,7 +298,7 @@ class ServiceLevelReportView(ReportView):
         }
         hidden = privacy.hidden_person_ids()
         default_zone = localtime.timezone_of_calendar_code(
-            self.admin.app.config.get("DEFAULT_TICKET_CALENDAR", "AU-VIC")
+            current_app.config.get("DEFAULT_TICKET_CALENDAR", "AU-VIC")
         )
         may_open = permissions.allowed(scope.capacity_codes(), "ticket", "view")
         rows = []
