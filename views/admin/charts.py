@@ -18,12 +18,15 @@ from dataclasses import dataclass, field
 # Layout, in SVG user units (the chart scales to the width of the page).
 LABEL_WIDTH = 230
 PLOT_WIDTH = 380
-VALUE_WIDTH = 150
+VALUE_WIDTH = 190
 BAR_HEIGHT = 16
 BAR_GAP = 3
 GROUP_GAP = 12
 TOP = 8
 LEGEND_ROW = 22
+# Legend entries: a swatch, then the name (about this wide per character at 12px).
+LEGEND_GAP = 40
+LEGEND_CHAR = 7
 # Fills by series: a pattern each, so the series differ in shape, not only in colour.
 PATTERNS = ("solid", "hatched", "dotted")
 
@@ -104,12 +107,15 @@ def bar_chart(
 
     groups: (label, values by series); a value of None draws no bar and says `empty`.
     unit: "%" puts the scale at 0-100; otherwise the scale runs to the largest value.
-    targets: per group, where a dashed target line goes (same unit), or None.
+    targets: per group, where a dashed target line goes (same unit), or None; its value is
+    also written beside the group's last bar.
     """
     chart_id = re.sub(r"[^a-z0-9-]", "-", chart_id.lower())
     values = [v for _, vs in groups for v in vs if v is not None]
     values += [t for t in (targets or ()) if t is not None]
     top = 100.0 if unit == "%" else max([*values, 1])
+    if unit != "%" and top % 2:
+        top += 1  # an even top: the halfway mark is a whole number
     scale = PLOT_WIDTH / top
     y = TOP
     drawn = []
@@ -117,17 +123,20 @@ def bar_chart(
         start = y
         bars = []
         words = []
+        goal = targets[index] if targets else None
+        target_text = f"{target_name} {_number(goal, unit)}" if goal is not None else ""
         for number, value in enumerate(group_values):
             pattern = PATTERNS[number % len(PATTERNS)]
             width = 0.0 if value is None else max(value, 0) * scale
             text = empty if value is None else _number(value, unit)
-            bars.append(Bar(number, pattern, y, width, LABEL_WIDTH + width + 4, text))
             words.append(f"{series[number]} {text}" if len(series) > 1 else text)
+            if target_text and number == len(group_values) - 1:
+                # The target is read beside the bar it applies to: the last series.
+                text = f"{text} ({target_text})"
+            bars.append(Bar(number, pattern, y, width, LABEL_WIDTH + width + 4, text))
             y += BAR_HEIGHT + BAR_GAP
         target = None
-        goal = targets[index] if targets else None
         if goal is not None:
-            target_text = f"{target_name} {_number(goal, unit)}"
             target = Target(LABEL_WIDTH + goal * scale, start - 2, y - BAR_GAP + 2, target_text)
             words.append(target_text)
         drawn.append(
@@ -148,7 +157,7 @@ def bar_chart(
         x = LABEL_WIDTH
         for number, name in enumerate(series):
             legend.append(LegendEntry(name, PATTERNS[number % len(PATTERNS)], x))
-            x += 26 + 7 * len(name)
+            x += LEGEND_GAP + LEGEND_CHAR * len(name)
         y = legend_y + LEGEND_ROW
     axis = tuple(
         (LABEL_WIDTH + fraction * PLOT_WIDTH, _number(top * fraction, unit))
