@@ -164,6 +164,32 @@ def _build() -> Mapping[str, Mapping[str, Grant]]:
 TABLE = _build()
 
 
+# Report pages: figures to read ("list") and download ("export"). The scope says whose cases
+# the figures count: tickets for the service-level report, complaints for the others.
+SERVICE_LEVEL_REPORT = "service_level_report"
+REPORTS = (
+    SERVICE_LEVEL_REPORT,
+    "timeliness_report",
+    "outcomes_report",
+    "trends_report",
+    "annual_report",
+)
+COMPLAINT_REPORTS = REPORTS[1:]
+_REPORT = frozenset({"list", "export"})
+REPORT_GRANTS: Mapping[str, Mapping[str, Grant]] = MappingProxyType(
+    {
+        ADMINISTRATOR: _grants(_REPORT, "all", REPORTS),
+        COORDINATOR: {
+            SERVICE_LEVEL_REPORT: Grant(_REPORT, "all"),
+            **_grants(_REPORT, "division", COMPLAINT_REPORTS),
+        },
+        COMPLAINT_MANAGER: _grants(_REPORT, "division", COMPLAINT_REPORTS),
+        DECISION_MAKER: _grants(_REPORT, "division", COMPLAINT_REPORTS),
+        SUPPORT_AGENT: {SERVICE_LEVEL_REPORT: Grant(_REPORT, "all")},
+    }
+)
+
+
 def actions_of(screen: str) -> tuple[str, ...]:
     """Every action a screen knows: the record actions, then its workflow steps."""
     machine = WORKFLOWS.get(screen)
@@ -171,7 +197,8 @@ def actions_of(screen: str) -> tuple[str, ...]:
 
 
 def grant(capacity: str, screen: str) -> Grant:
-    return TABLE.get(capacity, {}).get(screen, NOTHING)
+    found = TABLE.get(capacity, {}).get(screen)
+    return found if found is not None else REPORT_GRANTS.get(capacity, {}).get(screen, NOTHING)
 
 
 def allowed(capacities: Iterable[str], screen: str, action: str) -> bool:

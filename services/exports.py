@@ -54,6 +54,15 @@ def _typed(value):
     return neutralise(value)
 
 
+def _csv_cell(value) -> str:
+    """A CSV cell: numbers as written (a negative number is no formula), else neutral text."""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, int | float | Decimal):
+        return str(value)
+    return neutralise(value)
+
+
 def csv_chunks(headers: Sequence[str], rows: Iterable[Sequence]) -> Iterator[bytes]:
     """The CSV as UTF-8 (with the byte-order mark Excel looks for), a batch of rows at a time."""
     buffer = io.StringIO()
@@ -61,12 +70,7 @@ def csv_chunks(headers: Sequence[str], rows: Iterable[Sequence]) -> Iterator[byt
     buffer.write("\ufeff")
     writer.writerow([neutralise(h) for h in headers])
     for count, row in enumerate(rows, start=1):
-        writer.writerow(
-            [
-                "Yes" if cell is True else "No" if cell is False else neutralise(cell)
-                for cell in row
-            ]
-        )
+        writer.writerow([_csv_cell(cell) for cell in row])
         if count % CSV_ROWS_PER_CHUNK == 0:
             yield buffer.getvalue().encode()
             buffer.seek(0)

@@ -86,9 +86,9 @@ def test_the_home_page_counts_my_open_overdue_and_due_today_complaints(app, make
     db.session.commit()
     auth.login("manager")
     html = auth._client.get("/admin/").get_data(as_text=True)
-    assert "Open and assigned to me" in html
-    assert 'data-count="Open and assigned to me">1<' in html
-    assert 'data-count="Overdue">1<' in html
+    assert "Assigned to me" in html
+    assert 'data-count="mine:open">1<' in html
+    assert 'data-count="mine:overdue">1<' in html
     assert "flt0_assigned_to_me_is=1" in html
     assert "Service-desk tickets" not in html
 

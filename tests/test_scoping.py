@@ -293,7 +293,7 @@ def test_the_home_page_counts_only_the_rows_in_scope(app, make, auth, client):
     make.complaint(division=other)
     auth.login("coord")
     html = client.get("/admin/").get_data(as_text=True)
-    assert 'data-count="All open">1<' in html
+    assert 'data-count="all:open">1<' in html
 
 
 def test_a_reviewer_finds_their_open_reviews_on_the_home_page(app, make, auth, client):
@@ -303,7 +303,7 @@ def test_a_reviewer_finds_their_open_reviews_on_the_home_page(app, make, auth, c
     auth.login("reviewer")
     html = client.get("/admin/").get_data(as_text=True)
     assert "Internal reviews" in html
-    assert 'data-count="Open and assigned to me">1<' in html
+    assert 'data-count="mine:open">1<' in html
     assert "Complaints" in html  # the complaints under their review, to read
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from rules.permissions import (
     RECORD_ACTIONS,
+    REPORTS,
     SCREENS,
     TABLE,
     actions_of,
@@ -219,3 +220,36 @@ def test_the_markdown_table_has_a_row_per_screen_and_a_column_per_capacity():
         "resume, resolve, close, reopen (all) |"
     )
     assert "| user | list, view, create, edit (all) | — |" in table_markdown()
+
+
+# Report pages: capacity -> report -> scope of the cases its figures count.
+EXPECTED_REPORTS = {
+    "administrator": {report: "all" for report in REPORTS},
+    "coordinator": {
+        "service_level_report": "all",
+        "timeliness_report": "division",
+        "outcomes_report": "division",
+        "trends_report": "division",
+        "annual_report": "division",
+    },
+    "complaint_manager": {report: "division" for report in REPORTS[1:]},
+    "decision_maker": {report: "division" for report in REPORTS[1:]},
+    "internal_reviewer": {},
+    "support_agent": {"service_level_report": "all"},
+}
+
+
+@pytest.mark.parametrize("capacity", CAPACITIES)
+@pytest.mark.parametrize("report", REPORTS)
+def test_each_capacity_reads_and_downloads_the_reports_the_table_grants(capacity, report):
+    row_scope = EXPECTED_REPORTS[capacity].get(report, "none")
+    assert scope([capacity], report) == row_scope
+    for action in ("list", "export"):
+        assert allowed([capacity], report, action) is (row_scope != "none")
+    for action in ("view", "create", "edit", "delete"):
+        assert not allowed([capacity], report, action)
+
+
+def test_reports_are_not_record_screens():
+    assert not set(REPORTS) & set(SCREENS)
+    assert all(report not in screens_for(CAPACITIES) for report in REPORTS)

@@ -36,6 +36,7 @@ from .configuration import (
 )
 from .home import HomeView
 from .people import ClassificationLevelView, DivisionView, ParticipantView, UserView
+from .reports import build_report_views
 
 REGISTER = "Register"
 PEOPLE = "People"
@@ -88,6 +89,7 @@ def build_views():
             category=AUDIT,
             endpoint="reference_counter",
         ),
+        *build_report_views(),
     ]
 
 

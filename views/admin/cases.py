@@ -39,9 +39,12 @@ from .filters import (
     AssignedToMeFilter,
     ChoiceFilter,
     DueTodayFilter,
+    DueWithinBusinessDaysFilter,
+    InMyDivisionFilter,
     LocalDayFilter,
     OpenFilter,
     OverdueFilter,
+    WaitingFilter,
 )
 from .loaders import ComplaintLoader, anyone, clients, staff
 from .options import division_options, lookup_options, lookup_query
@@ -205,6 +208,15 @@ class ComplaintView(ComplaintAttachments, ComplaintSteps, CaseView):
         DueTodayFilter(Complaint.next_due_at, Complaint.status, COMPLAINT_CLOSED_STATUSES),
         LocalDayFilter(Complaint.received_at, "Received", "from"),
         LocalDayFilter(Complaint.received_at, "Received", "before"),
+        DueWithinBusinessDaysFilter(
+            Complaint.next_due_at,
+            Complaint.status,
+            COMPLAINT_CLOSED_STATUSES,
+            "complaint",
+            Complaint.paused_since,
+        ),
+        WaitingFilter(Complaint.status, "complaint"),
+        InMyDivisionFilter(Complaint.division_id, "complaint"),
     ]
     # Every column the grid shows comes in the one list query, whatever the page size.
     column_select_related_list = (
@@ -350,6 +362,14 @@ class TicketView(TicketSteps, CaseView):
         AssignedToMeFilter(Ticket.agent_id),
         OverdueFilter(Ticket.next_due_at, Ticket.status, TICKET_CLOSED_STATUSES),
         DueTodayFilter(Ticket.next_due_at, Ticket.status, TICKET_CLOSED_STATUSES),
+        DueWithinBusinessDaysFilter(
+            Ticket.next_due_at,
+            Ticket.status,
+            TICKET_CLOSED_STATUSES,
+            "ticket",
+            Ticket.paused_since,
+        ),
+        WaitingFilter(Ticket.status, "ticket", name="Waiting on the client"),
     ]
     column_select_related_list = (Ticket.client, Ticket.agent)
 
@@ -434,6 +454,15 @@ class InternalReviewView(ReviewSteps, CaseView):
         OpenFilter(InternalReview.status, REVIEW_CLOSED_STATUSES),
         AssignedToMeFilter(InternalReview.reviewer_id),
         OverdueFilter(InternalReview.due_at, InternalReview.status, REVIEW_CLOSED_STATUSES),
+        DueWithinBusinessDaysFilter(
+            InternalReview.due_at,
+            InternalReview.status,
+            REVIEW_CLOSED_STATUSES,
+            "internal_review",
+            InternalReview.paused_since,
+        ),
+        WaitingFilter(InternalReview.status, "internal_review"),
+        InMyDivisionFilter(InternalReview.complaint_id, "internal_review"),
     ]
     column_select_related_list = (InternalReview.complaint, InternalReview.reviewer)
     loader_options = (joinedload(InternalReview.complaint).joinedload(Complaint.division),)

@@ -1,4 +1,5 @@
-"""List filters in the coordinator's words: assigned to me, overdue, due today, open."""
+"""List filters in the coordinator's words: assigned to me, overdue, due today, open, due
+within two business days, waiting on the complainant, in my division."""
 
 from datetime import date, datetime
 
@@ -6,7 +7,8 @@ from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_login import current_user
 from sqlalchemy import false, or_
 
-from models import utcnow
+from models import db, utcnow
+from services import dashboard
 
 from . import localtime
 
@@ -150,3 +152,55 @@ class LocalDayFilter(BaseSQLAFilter):
 
     def operation(self):
         return self.OPERATIONS[self._operation]
+
+
+class DueWithinBusinessDaysFilter(OverdueFilter):
+    """Open cases, not waiting, due within the next N business days of their own calendar."""
+
+    def __init__(
+        self, due_column, status_column, closed_statuses, case_type, paused_column, days=2
+    ):
+        super().__init__(
+            due_column, status_column, closed_statuses, name=f"Due within {days} business days"
+        )
+        self.case_type = case_type
+        self.paused_column = paused_column
+        self.days = days
+
+    def apply(self, query, value, alias=None):
+        return query.filter(
+            dashboard.due_within_business_days(
+                db.session, self.case_type, self.column, self.paused_column, utcnow(), self.days
+            ),
+            self.status_column.notin_(self.closed_statuses),
+        )
+
+
+class WaitingFilter(BaseSQLAFilter):
+    """Cases in a status that waits on the complainant or client (the pause statuses)."""
+
+    def __init__(self, status_column, case_type, name="Waiting on the complainant"):
+        super().__init__(status_column, name, options=YES)
+        self.case_type = case_type
+
+    def apply(self, query, value, alias=None):
+        return query.filter(dashboard.waiting(self.case_type, self.column))
+
+    def operation(self):
+        return "is"
+
+
+class InMyDivisionFilter(BaseSQLAFilter):
+    """Cases of the signed-in officer's own division."""
+
+    def __init__(self, column, case_type, name="In my division"):
+        super().__init__(column, name, options=YES)
+        self.case_type = case_type
+
+    def apply(self, query, value, alias=None):
+        person = getattr(current_user, "participant", None)
+        division_id = person.division_id if person is not None else None
+        return query.filter(dashboard.in_division(self.case_type, division_id))
+
+    def operation(self):
+        return "is"

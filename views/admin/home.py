@@ -1,7 +1,13 @@
 """The admin home: what is on my plate today, each count a link to the filtered grid.
 
-A panel per register the user may list, counting only the rows their scope reaches.
+A panel per register the user may list. In it, the cases assigned to me: open, due within
+two business days (in each case's own calendar), overdue, and waiting on the complainant;
+for coordinators and administrators the same for their division; and all open cases they
+may see. Every count uses the grid's own filter conditions (services.dashboard and
+views.admin.filters) within the user's row scope, so it equals the rows its link shows.
 """
+
+from dataclasses import dataclass
 
 from flask import redirect, request, url_for
 from flask_admin import AdminIndexView, expose
@@ -11,16 +17,97 @@ from sqlalchemy import func, or_, select
 from models import Complaint, InternalReview, Ticket, db, utcnow
 from rules import permissions
 from rules.vocabulary import (
+    ADMINISTRATOR,
     COMPLAINT_CLOSED_STATUSES,
+    COORDINATOR,
     REVIEW_CLOSED_STATUSES,
     TICKET_CLOSED_STATUSES,
 )
+from services import dashboard
 
-from . import localtime, scope
+from . import scope
+
+DUE_SOON_DAYS = 2
+# The grid filters' URL arguments (Flask-Admin's named filter URLs).
+ASSIGNED = "assigned_to_me_is"
+DIVISION = "in_my_division_is"
+OPEN = "state_is"
+OVERDUE = "overdue_is"
+DUE_SOON = f"due_within_{DUE_SOON_DAYS}_business_days_is"
 
 
 def _count(statement) -> int:
     return db.session.execute(statement).scalar_one()
+
+
+@dataclass(frozen=True)
+class Register:
+    """What the home page needs to know about one register to count its work."""
+
+    title: str
+    screen: str
+    model: type
+    case_type: str
+    status: object
+    closed: tuple
+    due: object
+    paused: object
+    waiting_label: str
+    has_division: bool
+
+    def is_open(self):
+        return self.status.notin_(self.closed)
+
+    def mine(self, me):
+        if self.model is Complaint:
+            return or_(Complaint.manager_id == me, Complaint.decision_maker_id == me)
+        if self.model is InternalReview:
+            return InternalReview.reviewer_id == me
+        return Ticket.agent_id == me
+
+
+REGISTERS = (
+    Register(
+        "Complaints",
+        "complaint",
+        Complaint,
+        "complaint",
+        Complaint.status,
+        COMPLAINT_CLOSED_STATUSES,
+        Complaint.next_due_at,
+        Complaint.paused_since,
+        "Waiting on the complainant",
+        True,
+    ),
+    Register(
+        "Internal reviews",
+        "internal_review",
+        InternalReview,
+        "internal_review",
+        InternalReview.status,
+        REVIEW_CLOSED_STATUSES,
+        InternalReview.due_at,
+        InternalReview.paused_since,
+        "Waiting on the complainant",
+        True,
+    ),
+    Register(
+        "Service-desk tickets",
+        "ticket",
+        Ticket,
+        "ticket",
+        Ticket.status,
+        TICKET_CLOSED_STATUSES,
+        Ticket.next_due_at,
+        Ticket.paused_since,
+        "Waiting on the client",
+        False,
+    ),
+)
+
+
+def _slug(label: str) -> str:
+    return label.lower().replace(" ", "_") + "_is"
 
 
 class HomeView(AdminIndexView):
@@ -32,73 +119,88 @@ class HomeView(AdminIndexView):
 
     @expose("/")
     def index(self):
-        me = scope.my_participant_id()
         codes = scope.capacity_codes()
-        panels = []
-        if permissions.allowed(codes, "complaint", "list"):
-            panels.append(
-                self._panel(
-                    "Complaints",
-                    "complaint",
-                    Complaint,
-                    Complaint.status.notin_(COMPLAINT_CLOSED_STATUSES),
-                    Complaint.next_due_at,
-                    or_(Complaint.manager_id == me, Complaint.decision_maker_id == me),
-                )
-            )
-        if permissions.allowed(codes, "internal_review", "list"):
-            panels.append(
-                self._panel(
-                    "Internal reviews",
-                    "internal_review",
-                    InternalReview,
-                    InternalReview.status.notin_(REVIEW_CLOSED_STATUSES),
-                    InternalReview.due_at,
-                    InternalReview.reviewer_id == me,
-                    due_today=False,
-                )
-            )
-        if permissions.allowed(codes, "ticket", "list"):
-            panels.append(
-                self._panel(
-                    "Service-desk tickets",
-                    "ticket",
-                    Ticket,
-                    Ticket.status.notin_(TICKET_CLOSED_STATUSES),
-                    Ticket.next_due_at,
-                    Ticket.agent_id == me,
-                )
-            )
+        panels = [
+            self._panel(register)
+            for register in REGISTERS
+            if permissions.allowed(codes, register.screen, "list")
+        ]
         return self.render("admin/home.html", panels=panels)
 
-    def _panel(self, title, screen, model, is_open, due, mine, due_today=True):
-        endpoint = f"{screen}.index_view"
-        count = select(func.count()).select_from(model)
-        reachable = scope.rows(screen, "list")
+    def _panel(self, register: Register):
+        endpoint = f"{register.screen}.index_view"
+        count = select(func.count()).select_from(register.model)
+        reachable = scope.rows(register.screen, "list")
         if not scope.is_everything(reachable):
             count = count.where(reachable)
-        rows = [
+        now = utcnow()
+        work = (
+            ("Open", None, register.is_open(), {}),
             (
-                "Open and assigned to me",
-                _count(count.where(is_open, mine)) if scope.my_participant_id() else 0,
-                url_for(endpoint, flt0_assigned_to_me_is=1, flt1_state_is="open"),
+                f"Due within {DUE_SOON_DAYS} business days",
+                "due",
+                dashboard.due_within_business_days(
+                    db.session,
+                    register.case_type,
+                    register.due,
+                    register.paused,
+                    now,
+                    DUE_SOON_DAYS,
+                ),
+                {DUE_SOON: 1},
             ),
+            ("Overdue", "overdue", register.due < now, {OVERDUE: 1}),
             (
-                "Overdue",
-                _count(count.where(is_open, due < utcnow())),
-                url_for(endpoint, flt0_overdue_is=1),
+                register.waiting_label,
+                "waiting",
+                dashboard.waiting(register.case_type, register.status),
+                {_slug(register.waiting_label): 1},
             ),
+        )
+
+        def section(title, key, condition, link_filter):
+            rows = []
+            for label, kind, measure, extra in work:
+                filters = {link_filter: 1, OPEN: "open", **extra}
+                args = {f"flt{n}_{name}": value for n, (name, value) in enumerate(filters.items())}
+                rows.append(
+                    {
+                        "label": label,
+                        "key": f"{key}:{kind or 'open'}",
+                        "overdue": kind == "overdue",
+                        "count": _count(count.where(register.is_open(), condition, measure))
+                        if condition is not None
+                        else 0,
+                        "url": url_for(endpoint, **args),
+                    }
+                )
+            return {"title": title, "key": key, "rows": rows}
+
+        me = scope.my_participant_id()
+        sections = [
+            section(
+                "Assigned to me",
+                "mine",
+                register.mine(me) if me is not None else None,
+                ASSIGNED,
+            )
         ]
-        if due_today:
-            start, end = localtime.day_bounds(localtime.today())
-            rows.append(
-                (
-                    "Due today",
-                    _count(count.where(is_open, due >= start, due < end)),
-                    url_for(endpoint, flt0_due_today_is=1),
+        division = scope.my_division_id()
+        codes = scope.capacity_codes()
+        if register.has_division and division is not None and codes & {COORDINATOR, ADMINISTRATOR}:
+            sections.append(
+                section(
+                    "My division",
+                    "division",
+                    dashboard.in_division(register.case_type, division),
+                    DIVISION,
                 )
             )
-        rows.append(
-            ("All open", _count(count.where(is_open)), url_for(endpoint, flt0_state_is="open"))
-        )
-        return {"title": title, "rows": rows}
+        all_open = {
+            "label": "All open",
+            "key": "all:open",
+            "overdue": False,
+            "count": _count(count.where(register.is_open())),
+            "url": url_for(endpoint, flt0_state_is="open"),
+        }
+        return {"title": register.title, "sections": sections, "all_open": all_open}

@@ -131,6 +131,9 @@ ROW_RULES = {
     "extension": _hanging_off(Extension.complaint_id),
     "participant": _participants,
     "ticket": _tickets,
+    # Reports count the cases of the report's own scope (rules.permissions.REPORT_GRANTS).
+    permissions.SERVICE_LEVEL_REPORT: _tickets,
+    **{report: complaints_in for report in permissions.COMPLAINT_REPORTS},
 }
 
 

@@ -1,0 +1,540 @@
+"""The report pages: service levels, complaint timeliness, outcomes and reviews, trends and
+the annual publication, each a table and a chart of the same numbers, downloadable as CSV
+and XLSX.
+
+Thin: the figures come from services.reports, counted over the rows the user's report
+scope reaches (rules.permissions.REPORT_GRANTS through views.admin.scope); this module
+reads the period the user picked, and draws. Every picker is a plain GET form; a period
+or grouping the page does not know gets a message on the page, never an error page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import abort, current_app, redirect, request, url_for
+from flask_admin import BaseView, expose
+from flask_login import current_user
+from sqlalchemy import select
+
+from models import Calendar, Participant, Ticket, db, utcnow
+from rules import periods as period_rules
+from rules import permissions
+from rules.vocabulary import TICKET_SEVERITIES
+from services import reports
+from services.exports import FORMATS, export_response
+
+from . import charts, localtime, privacy, scope
+
+# How far back each picker reaches, in periods of its kind (the current one included).
+PICKER_LENGTH = {period_rules.MONTH: 24, period_rules.QUARTER: 12, period_rules.FINANCIAL_YEAR: 6}
+# The service-level table compares the chosen period with the ones before it.
+SERVICE_LEVEL_PERIODS = 4
+TREND_QUARTERS = 8
+
+
+class BadChoice(ValueError):
+    """A report parameter the page cannot use: its message is shown to the user."""
+
+
+def cell_text(value) -> str:
+    """A table cell as the page shows it: percentages and medians to one decimal place."""
+    if value is None:
+        return "—"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def file_value(value):
+    """A cell as the downloads hold it: the same rounding as the page, still a number."""
+    if isinstance(value, float):
+        return round(value, 1)
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """What the user picked: a period (and its kind) and, for timeliness, a grouping."""
+
+    kind: str
+    period: period_rules.Period
+    by: str | None = None
+
+
+class ReportView(BaseView):
+    """A report page: the picker, the chart, the table and the download links."""
+
+    screen: str = ""
+    template = "admin/reports/report.html"
+    title = ""
+    intro = ""
+    kinds: Sequence[str] = tuple(period_rules.KINDS)
+    default_kind = period_rules.QUARTER
+
+    # --- who may open it ----------------------------------------------------------------
+
+    def may(self, action: str) -> bool:
+        return permissions.allowed(scope.capacity_codes(), self.screen, action)
+
+    def is_accessible(self):
+        return current_user.is_authenticated and self.may("list")
+
+    def inaccessible_callback(self, name, **kwargs):
+        if not current_user.is_authenticated:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        abort(403)
+
+    def report_scope(self):
+        """The where-clause that keeps the figures to the cases the user's scope reaches."""
+        condition = scope.rows(self.screen, "list")
+        return None if scope.is_everything(condition) else condition
+
+    @property
+    def zone(self) -> str:
+        return localtime.default_timezone()
+
+    def now(self) -> datetime:
+        return utcnow()
+
+    def today(self) -> date:
+        return self.now().astimezone(localtime.zone(self.zone)).date()
+
+    # --- what the user picked -----------------------------------------------------------
+
+    def default_period(self, kind: str) -> period_rules.Period:
+        return period_rules.period_containing(kind, self.today())
+
+    def choose(self, args) -> Choice:
+        kind = (args.get("kind") or "").strip()
+        key = (args.get("period") or "").strip()
+        if key:
+            try:
+                period = period_rules.parse(key)
+            except ValueError as error:
+                raise BadChoice(str(error)) from None
+            if period.kind not in self.kinds:
+                raise BadChoice(
+                    f"{key!r} is a {period_rules.KINDS[period.kind].lower()}: "
+                    f"{self.title.lower()} is reported {self.kinds_in_words()}."
+                )
+            return Choice(period.kind, period)
+        kind = kind or self.default_kind
+        if kind not in self.kinds:
+            raise BadChoice(
+                f"{kind!r} is not a kind of period this report knows: "
+                f"it is made {self.kinds_in_words()}."
+            )
+        return Choice(kind, self.default_period(kind))
+
+    def kinds_in_words(self) -> str:
+        names = [period_rules.KINDS[kind].lower() for kind in self.kinds]
+        if len(names) == 1:
+            return f"per {names[0]}"
+        return "per " + ", ".join(names[:-1]) + " or " + names[-1]
+
+    def period_options(self, choice: Choice | None) -> list[period_rules.Period]:
+        kind = choice.kind if choice else self.default_kind
+        latest = self.default_period(kind)
+        options = [period_rules.shift(latest, -offset) for offset in range(PICKER_LENGTH[kind])]
+        if choice and choice.period not in options:
+            options.append(choice.period)
+            options.sort(key=lambda p: p.start, reverse=True)
+        return options
+
+    def query_args(self, choice: Choice) -> dict:
+        args = {"kind": choice.kind, "period": choice.period.key}
+        if choice.by:
+            args["by"] = choice.by
+        return args
+
+    # --- the report ---------------------------------------------------------------------
+
+    def build(self, choice: Choice):
+        raise NotImplementedError
+
+    def table(self, report) -> reports.TableData:
+        return report.as_table()
+
+    def chart(self, report, choice: Choice) -> charts.Chart:
+        raise NotImplementedError
+
+    def extra(self, report, choice: Choice) -> dict:
+        """Anything else the page shows beside the table and the chart."""
+        return {}
+
+    def filename(self, choice: Choice) -> str:
+        return f"{self.endpoint.replace('_', '-')}-{choice.period.key}"
+
+    def page(self, *, choice=None, report=None, message=None, status=200):
+        table = self.table(report) if report is not None else None
+        context = {
+            "view": self,
+            "title": self.title,
+            "intro": self.intro,
+            "choice": choice,
+            "message": message,
+            "kinds": [(kind, period_rules.KINDS[kind]) for kind in self.kinds],
+            "options": self.period_options(choice),
+            "report": report,
+            "table": table,
+            "cell_text": cell_text,
+            "chart": self.chart(report, choice) if report is not None else None,
+            "downloads": [],
+        }
+        if report is not None:
+            context.update(self.extra(report, choice))
+            if self.may("export"):
+                context["downloads"] = [
+                    (
+                        fmt.upper(),
+                        self.get_url(".export", export_format=fmt, **self.query_args(choice)),
+                    )
+                    for fmt in FORMATS
+                ]
+        return self.render(self.template, **context), status
+
+    @expose("/")
+    def index(self):
+        try:
+            choice = self.choose(request.args)
+        except BadChoice as error:
+            return self.page(message=str(error), status=400)
+        return self.page(choice=choice, report=self.build(choice))
+
+    @expose("/export/<export_format>/")
+    def export(self, export_format):
+        if not self.may("export"):
+            abort(403)
+        if export_format not in FORMATS:
+            abort(404)
+        try:
+            choice = self.choose(request.args)
+        except BadChoice as error:
+            return self.page(message=str(error), status=400)
+        table = self.table(self.build(choice))
+        rows = [tuple(file_value(cell) for cell in row) for row in table.rows]
+        return export_response(
+            export_format, self.filename(choice), table.headers, rows, sheet=self.title
+        )
+
+
+# --- service levels ---------------------------------------------------------------------
+
+
+class ServiceLevelReportView(ReportView):
+    screen = permissions.SERVICE_LEVEL_REPORT
+    template = "admin/reports/service_levels.html"
+    title = "Service levels"
+    intro = (
+        "Service-desk tickets resolved in each period, by severity: how many met their first "
+        "response and resolution targets, against the severity's service level. The chosen "
+        "period is compared with the three before it."
+    )
+    default_kind = period_rules.MONTH
+
+    def build(self, choice):
+        periods = [
+            period_rules.shift(choice.period, -offset)
+            for offset in range(SERVICE_LEVEL_PERIODS - 1, -1, -1)
+        ]
+        return reports.service_levels(
+            db.session, periods, now=self.now(), scope=self.report_scope(), tz=self.zone
+        )
+
+    def chart(self, report, choice):
+        rows = [r for r in report.rows if r.period == choice.period]
+        return charts.bar_chart(
+            "service-levels",
+            f"Tickets meeting their targets, {choice.period.label}",
+            ("First response met", "Resolution met"),
+            [(r.severity_label, (r.first_response_percent, r.resolution_percent)) for r in rows],
+            unit="%",
+            targets=[
+                float(r.resolution_target_percent)
+                if r.resolution_target_percent is not None
+                else None
+                for r in rows
+            ],
+            target_name="resolution target",
+            empty="no tickets",
+        )
+
+    def extra(self, report, choice):
+        if report.current is None:
+            return {"forecasts": (), "at_risk": ()}
+        return {"forecasts": report.forecasts, "at_risk": self.at_risk_rows(report.at_risk)}
+
+    def at_risk_rows(self, at_risk):
+        """The tickets at risk, with their client (masked if hidden) and local due time."""
+        if not at_risk:
+            return []
+        facts = {
+            row.id: row
+            for row in db.session.execute(
+                select(
+                    Ticket.id,
+                    Participant.id.label("client_id"),
+                    Participant.organisation_name,
+                    Participant.given_name,
+                    Participant.family_name,
+                    Calendar.timezone,
+                )
+                .outerjoin(Participant, Participant.id == Ticket.client_id)
+                .outerjoin(Calendar, Calendar.id == Participant.calendar_id)
+                .where(Ticket.id.in_([t.id for t in at_risk]))
+            )
+        }
+        hidden = privacy.hidden_person_ids()
+        default_zone = localtime.timezone_of_calendar_code(
+            current_app.config.get("DEFAULT_TICKET_CALENDAR", "AU-VIC")
+        )
+        may_open = permissions.allowed(scope.capacity_codes(), "ticket", "view")
+        rows = []
+        for ticket in at_risk:
+            fact = facts.get(ticket.id)
+            client = ""
+            if fact is not None and fact.client_id is not None:
+                if fact.client_id in hidden:
+                    client = privacy.MASK
+                else:
+                    client = fact.organisation_name or " ".join(
+                        part for part in (fact.given_name, fact.family_name) if part
+                    )
+            zone = (fact.timezone if fact is not None else None) or default_zone
+            rows.append(
+                {
+                    "ticket": ticket,
+                    "severity": TICKET_SEVERITIES.get(ticket.severity, ticket.severity),
+                    "client": client,
+                    "due": localtime.local_text(ticket.resolution_due_at, zone),
+                    "url": url_for("ticket.details_view", id=ticket.id) if may_open else None,
+                }
+            )
+        return rows
+
+
+# --- complaint timeliness ---------------------------------------------------------------
+
+
+class TimelinessReportView(ReportView):
+    screen = "timeliness_report"
+    template = "admin/reports/timeliness.html"
+    title = "Complaint timeliness"
+    intro = (
+        "Complaints acknowledged and finalised in the period: the share on time, business "
+        "days from receipt to finalisation (median and 90th percentile, on the division's "
+        "calendar), and extensions."
+    )
+
+    def choose(self, args):
+        choice = super().choose(args)
+        by = (args.get("by") or "division").strip()
+        if by not in reports.DIMENSIONS:
+            raise BadChoice(
+                f"Timeliness cannot be grouped by {by!r}: choose "
+                + ", ".join(name.lower() for name in reports.DIMENSIONS.values())
+                + "."
+            )
+        return Choice(choice.kind, choice.period, by)
+
+    def build(self, choice):
+        return reports.complaint_timeliness(
+            db.session, choice.period, choice.by, scope=self.report_scope(), tz=self.zone
+        )
+
+    def chart(self, report, choice):
+        return charts.bar_chart(
+            "timeliness",
+            f"Complaints on time by {reports.DIMENSIONS[choice.by].lower()}, "
+            f"{choice.period.label}",
+            ("Acknowledged on time", "Finalised within timeframe"),
+            [
+                (r.label, (r.acknowledged_on_time_percent, r.finalised_in_time_percent))
+                for r in (*report.rows, report.total)
+            ],
+            unit="%",
+            empty="none due",
+        )
+
+    def extra(self, report, choice):
+        return {"dimensions": reports.DIMENSIONS}
+
+    def filename(self, choice):
+        return f"complaint-timeliness-{choice.by}-{choice.period.key}"
+
+
+# --- outcomes and reviews ---------------------------------------------------------------
+
+
+class OutcomesReportView(ReportView):
+    screen = "outcomes_report"
+    template = "admin/reports/outcomes.html"
+    title = "Outcomes and reviews"
+    intro = (
+        "Complaints finalised in the period by outcome, internal reviews requested and "
+        "completed (and whether the outcome changed), complaints taken to an external body, "
+        "and matters referred to other processes."
+    )
+
+    def build(self, choice):
+        return reports.outcomes_and_reviews(
+            db.session, choice.period, scope=self.report_scope(), tz=self.zone
+        )
+
+    def chart(self, report, choice):
+        return charts.bar_chart(
+            "outcomes",
+            f"Outcomes and reviews, {choice.period.label}",
+            ("Complaints",),
+            [(f"{measure}: {what}", (count,)) for measure, what, count in report.as_table().rows],
+        )
+
+    def filename(self, choice):
+        return f"outcomes-and-reviews-{choice.period.key}"
+
+
+# --- trends and systemic issues ---------------------------------------------------------
+
+
+class TrendsReportView(ReportView):
+    screen = "trends_report"
+    template = "admin/reports/trends.html"
+    title = "Trends and systemic issues"
+    intro = (
+        "Complaints received in each of eight quarters, by category and by division, with "
+        "the largest rises into the last quarter called out."
+    )
+    kinds = (period_rules.QUARTER,)
+
+    def default_period(self, kind):
+        # The last complete quarter: a part quarter against whole ones would show a fall.
+        return period_rules.previous(super().default_period(kind))
+
+    def quarters(self, choice):
+        return period_rules.last_n(period_rules.QUARTER, TREND_QUARTERS, choice.period.start)
+
+    def build(self, choice):
+        return reports.complaint_trends(
+            db.session, self.quarters(choice), scope=self.report_scope(), tz=self.zone
+        )
+
+    def chart(self, report, choice):
+        return charts.bar_chart(
+            "trends",
+            f"Complaints received per quarter, {report.periods[0].label} to "
+            f"{report.periods[-1].label}",
+            ("Complaints received",),
+            [(p.label, (count,)) for p, count in zip(report.periods, report.totals, strict=True)],
+        )
+
+    def extra(self, report, choice):
+        return {"rises": rises_in_words(report)}
+
+    def filename(self, choice):
+        return f"complaint-trends-to-{choice.period.key}"
+
+
+def _rise(row: reports.TrendRow, what: str) -> str:
+    before, after = row.counts[-2], row.counts[-1]
+    percent = row.change_percent
+    share = f", {percent:+.0f}%" if percent is not None else ""
+    return f"{what} {row.label}: up {row.change} (from {before} to {after}{share})"
+
+
+def rises_in_words(report: reports.TrendReport) -> list[str]:
+    """The largest rises between the last two quarters, one sentence each."""
+    if len(report.periods) < 2:
+        return []
+    before, last = report.periods[-2].label, report.periods[-1].label
+    lines = [_rise(row, "Category") for row in report.rises_by_category]
+    lines += [_rise(row, "Division") for row in report.rises_by_division]
+    if not lines:
+        return [f"No category or division received more complaints in {last} than in {before}."]
+    return [f"Largest rises from {before} to {last}:"] + lines
+
+
+# --- the annual publication -------------------------------------------------------------
+
+
+class AnnualReportView(ReportView):
+    screen = "annual_report"
+    template = "admin/reports/annual.html"
+    title = "Annual publication"
+    intro = (
+        "A financial year's customer complaint figures (1 July to 30 June), in the form the "
+        "department publishes. Print this page for a clean copy: the menu and controls are "
+        "left off."
+    )
+    kinds = (period_rules.FINANCIAL_YEAR,)
+    default_kind = period_rules.FINANCIAL_YEAR
+
+    def default_period(self, kind):
+        # The last complete financial year: the one a department publishes.
+        return period_rules.previous(super().default_period(kind))
+
+    def build(self, choice):
+        return reports.annual_publication(
+            db.session, choice.period, scope=self.report_scope(), tz=self.zone
+        )
+
+    def chart(self, report, choice):
+        return charts.bar_chart(
+            "annual",
+            f"Customer complaints, {choice.period.label}",
+            ("Complaints",),
+            [(label, (count,)) for label, count in report.as_table().rows],
+        )
+
+    def filename(self, choice):
+        return f"annual-complaints-{choice.period.key}"
+
+
+REPORTS = "Reports"
+
+
+def build_report_views():
+    """Fresh report views for the "Reports" menu."""
+    return [
+        ServiceLevelReportView(
+            name="Service levels",
+            category=REPORTS,
+            endpoint="service_level_report",
+            url="/admin/reports/service-levels",
+        ),
+        TimelinessReportView(
+            name="Complaint timeliness",
+            category=REPORTS,
+            endpoint="timeliness_report",
+            url="/admin/reports/timeliness",
+        ),
+        OutcomesReportView(
+            name="Outcomes and reviews",
+            category=REPORTS,
+            endpoint="outcomes_report",
+            url="/admin/reports/outcomes",
+        ),
+        TrendsReportView(
+            name="Trends",
+            category=REPORTS,
+            endpoint="trends_report",
+            url="/admin/reports/trends",
+        ),
+        AnnualReportView(
+            name="Annual publication",
+            category=REPORTS,
+            endpoint="annual_report",
+            url="/admin/reports/annual",
+        ),
+    ]
