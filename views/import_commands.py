@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
+from services.exports import neutralise
 from services.imports import ImportRefused, ImportReport, import_register
-from views.admin.base import neutralise_cell
 
 import_group = AppGroup(
     "import",
@@ -36,7 +36,7 @@ def _write_report(path: Path, report: ImportReport) -> None:
         writer = csv.writer(out)
         writer.writerow(["row", "column", "value", "reason"])
         for p in report.problems:
-            writer.writerow([p.row or "", p.column, neutralise_cell(p.value), p.reason])
+            writer.writerow([p.row or "", p.column, neutralise(p.value), p.reason])
 
 
 def _references(report: ImportReport) -> str:
