@@ -1,5 +1,6 @@
 """SQLAlchemy models: tables, columns, relationships and constraints only."""
 
+from .api import ApiToken, IdempotencyKey
 from .base import UTCDateTime, db, utcnow
 from .calendars import Calendar, Closure, OpeningWindow, PauseStatus, SlaTarget, WorkedHoliday
 from .cases import (
@@ -16,6 +17,8 @@ from .lookups import Category, Channel, Outcome, ReferralTarget
 from .org import Capacity, ClassificationLevel, Division, Participant, User
 
 __all__ = [
+    "ApiToken",
+    "IdempotencyKey",
     "Calendar",
     "Capacity",
     "Category",
