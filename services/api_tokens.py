@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
-from models import ApiToken, User, db, utcnow
+from models import ApiToken, User, utcnow
 from rules.errors import RuleViolation
 
 TOKEN_MARK = "cpt_"
@@ -42,7 +42,9 @@ def issue(
     if len(name) > 120:
         raise RuleViolation("A token's name has at most 120 characters.")
     if not user.active:
-        raise RuleViolation(f"The account {user.username} is switched off: it cannot be issued a token.")
+        raise RuleViolation(
+            f"The account {user.username} is switched off: it cannot be issued a token."
+        )
     if expires_at is not None and expires_at <= utcnow():
         raise RuleViolation("A token's expiry must be in the future.")
     secret = TOKEN_MARK + secrets.token_urlsafe(32)
@@ -80,25 +82,25 @@ def state_of(token: ApiToken, now: datetime | None = None) -> str:
     return "active"
 
 
-def authenticate(session, secret: str) -> ApiToken | None:
-    """The active token with this secret, or None (unknown, revoked, expired, switched off).
-
-    Marks it used (a plain UPDATE: no history entry, no row version), at most once a minute.
-    """
+def find(session, secret: str) -> tuple[ApiToken | None, str | None]:
+    """The token with this secret and its state (`state_of`), or (None, None) if unknown."""
     if not secret or len(secret) > 200:
-        return None
+        return None, None
     token = session.execute(
         select(ApiToken).where(ApiToken.secret_hash == hash_secret(secret))
     ).scalar_one_or_none()
     if token is None:
-        return None
+        return None, None
+    return token, state_of(token)
+
+
+def mark_used(session, token: ApiToken) -> None:
+    """Note the token's use: a plain UPDATE (no history entry), at most once a minute."""
     now = utcnow()
-    if state_of(token, now) != "active":
-        return None
-    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
-        session.execute(
-            update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now),
-            execution_options={"synchronize_session": False},
-        )
-        session.commit()
-    return token
+    if token.last_used_at is not None and now - token.last_used_at < LAST_USED_RESOLUTION:
+        return
+    session.execute(
+        update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now),
+        execution_options={"synchronize_session": False},
+    )
+    session.commit()

@@ -2,7 +2,8 @@
 
 
 def init_app(app):
-    from . import admin, auth, security
+    from . import admin, api, auth, security
 
     auth.init_app(app)
+    api.init_app(app)
     security.init_app(app, admin=admin.init_app(app))
