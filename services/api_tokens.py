@@ -47,18 +47,20 @@ def issue(
         )
     if expires_at is not None and expires_at <= utcnow():
         raise RuleViolation("A token's expiry must be in the future.")
-    secret = TOKEN_MARK + secrets.token_urlsafe(32)
     token = ApiToken(
-        user=user,
-        name=name,
-        prefix=secret[:PREFIX_LENGTH],
-        secret_hash=hash_secret(secret),
-        created_at=utcnow(),
-        created_by=created_by,
-        expires_at=expires_at,
+        user=user, name=name, created_at=utcnow(), created_by=created_by, expires_at=expires_at
     )
+    secret = mint(token)
     session.add(token)
     return Issued(token, secret)
+
+
+def mint(token: ApiToken) -> str:
+    """Give the token a new secret: its prefix and hash are kept, the secret returned."""
+    secret = TOKEN_MARK + secrets.token_urlsafe(32)
+    token.prefix = secret[:PREFIX_LENGTH]
+    token.secret_hash = hash_secret(secret)
+    return secret
 
 
 def revoke(session, token: ApiToken, revoked_by: User | None = None) -> bool:
