@@ -72,8 +72,13 @@ def list_tokens(username):
 @token_commands.command("revoke")
 @click.argument("prefix")
 def revoke_token(prefix):
-    """Revoke the API token whose secret starts with PREFIX (as `list` shows it)."""
+    """Revoke the API token whose secret starts with PREFIX (as `list` shows it), or the
+    token given whole."""
     prefix = prefix.rstrip("…")
+    if len(prefix) > api_tokens.PREFIX_LENGTH:
+        # The whole secret: found by its hash.
+        token, _ = api_tokens.find(db.session, prefix)
+        prefix = token.prefix if token is not None else prefix
     if len(prefix) < len(api_tokens.TOKEN_MARK) + 4:
         raise Refused("Give at least the first 8 characters of the token, e.g. cpt_AbCd.")
     found = (
