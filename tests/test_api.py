@@ -666,6 +666,8 @@ def test_a_ticket_needs_a_client_organisation(client, team, make):
 def test_unknown_addresses_and_methods_answer_in_problem_json(client, team):
     headers = token_for(team.admin)
     problem(client.get("/api/v1/nowhere", headers=headers), 404)
+    problem(client.get("/api/v1/complaints/CTS%00-1", headers=headers), 404)
+    problem(client.get("/api/v1/complaints/" + "9" * 300, headers=headers), 404)
     body = problem(client.delete("/api/v1/complaints", headers=headers), 405)
     assert "GET" in body["detail"]
     assert client.get("/admin/nowhere").mimetype == "text/html"

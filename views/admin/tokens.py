@@ -13,8 +13,10 @@ from services import api_tokens
 
 from .base import ScopedModelView
 
-# Where create_model leaves the new secret for the page that shows it (this request only).
+# Where the save leaves the new token and its secret for the page that shows them (this
+# request only: the view object is shared by every request).
 ISSUED = "portal.issued_api_token"
+ISSUED_SECRET = "portal.issued_api_token_secret"
 
 
 def show_state(view, context, model, name):
@@ -101,15 +103,15 @@ class ApiTokenView(ScopedModelView):
             return
         if model.user is None or not model.user.active:
             raise ValidationError("Choose an account that is switched on.")
-        request.environ[ISSUED] = api_tokens.mint(model)
+        request.environ[ISSUED_SECRET] = api_tokens.mint(model)
         model.created_by = current_user
         model.created_at = utcnow()
 
     @expose("/new/", methods=("GET", "POST"))
     def create_view(self):
         response = super().create_view()
-        secret = request.environ.pop(ISSUED, None)
-        token = getattr(self, "_issued_token", None)
+        secret = request.environ.pop(ISSUED_SECRET, None)
+        token = request.environ.pop(ISSUED, None)
         if secret is None or token is None:
             return response
         page = self.render(
@@ -121,10 +123,9 @@ class ApiTokenView(ScopedModelView):
         return page, 200, {"Cache-Control": "no-store"}
 
     def create_model(self, form):
-        self._issued_token = None
         model = super().create_model(form)
         if model:
-            self._issued_token = model
+            request.environ[ISSUED] = model
         return model
 
     def after_model_change(self, form, model, is_created):

@@ -66,6 +66,8 @@ from .problems import Problem, invalid
 from .represent import complaint_json, ticket_json
 
 MAX_BODY = 1_000_000
+# What a reference number can look like (CTS-2026-000123): anything else is not one.
+REFERENCE = re.compile(r"[A-Za-z0-9-]{1,40}")
 PER_PAGE = 20
 MAX_PER_PAGE = 100
 LONG_TEXT = 20_000
@@ -358,10 +360,13 @@ def flush() -> None:
 
 def scoped_one(resource: Resource, reference: str, action: str):
     """The record the caller may take the action on, or 404 (unknown or out of scope)."""
-    condition = scope.rows(resource.screen, action)
-    record = db.session.execute(
-        select(resource.model).where(resource.model.reference == reference[:40], condition)
-    ).scalar_one_or_none()
+    record = None
+    if REFERENCE.fullmatch(reference):
+        record = db.session.execute(
+            select(resource.model).where(
+                resource.model.reference == reference, scope.rows(resource.screen, action)
+            )
+        ).scalar_one_or_none()
     if record is None:
         raise Problem(
             404,
