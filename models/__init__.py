@@ -1,5 +1,6 @@
 """SQLAlchemy models: tables, columns, relationships and constraints only."""
 
+from .api import ApiToken, IdempotencyKey
 from .attachments import Attachment
 from .base import UTCDateTime, db, utcnow
 from .calendars import Calendar, Closure, OpeningWindow, PauseStatus, SlaTarget, WorkedHoliday
@@ -18,6 +19,8 @@ from .org import Capacity, ClassificationLevel, Division, Participant, User
 
 __all__ = [
     "Attachment",
+    "ApiToken",
+    "IdempotencyKey",
     "Calendar",
     "Capacity",
     "Category",

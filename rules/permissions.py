@@ -35,6 +35,7 @@ SCREENS = (
     "extension",
     "participant",
     "user",
+    "apitoken",
     "division",
     "classificationlevel",
     "calendar",
@@ -98,6 +99,8 @@ RECORD_GRANTS: Mapping[str, Mapping[str, Grant]] = MappingProxyType(
                 ),
             ),
             "user": Grant(_EVERYTHING - {"delete", "export"}, "all"),
+            # Revoked, never deleted; the secret is shown once, so nothing to export.
+            "apitoken": Grant(_EVERYTHING - {"delete", "export"}, "all"),
             "historyentry": Grant(frozenset({"list", "view", "export"}), "all"),
             "clockpause": Grant(frozenset({"list", "view", "export"}), "all"),
             "referencecounter": Grant(_READ, "all"),

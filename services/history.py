@@ -58,8 +58,9 @@ AUDITED_TYPES = (
     "Category",
     "Outcome",
     "ReferralTarget",
+    "ApiToken",
 )
-IGNORED_FIELDS = {"version", "updated_at", "password_hash"}
+IGNORED_FIELDS = {"version", "updated_at", "password_hash", "secret_hash"}
 
 # The record in the team's words, where the class name is not already them.
 RECORD_NOUNS = {
@@ -72,6 +73,7 @@ RECORD_NOUNS = {
     "PauseStatus": "Pause status",
     "ReferralTarget": "Referral target",
     "User": "Account",
+    "ApiToken": "API token",
 }
 
 # Where no case calendar applies: the department's own time.

@@ -13,6 +13,7 @@ LIST_URLS = [
     "/admin/extension/",
     "/admin/participant/",
     "/admin/user/",
+    "/admin/api_token/",
     "/admin/division/",
     "/admin/classification_level/",
     "/admin/calendar/",

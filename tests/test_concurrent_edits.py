@@ -135,22 +135,22 @@ def test_two_people_pressing_the_same_button_take_the_step_once(app, team):
 
 
 def test_a_step_racing_another_save_is_refused_by_the_row_version(app, team, monkeypatch):
-    from views.admin.workflow import ComplaintSteps
+    from services.steps import ComplaintStepper
 
     complaint = team.complaint("decided", summary="As registered")
     decider = client_for(app, "deakin")
-    record_step = ComplaintSteps.record_step
+    record_step = ComplaintStepper.record
 
-    def someone_else_saves_meanwhile(view, name, model, *args):
+    def someone_else_saves_meanwhile(stepper, name, model, *args):
         with db.engine.begin() as connection:
             connection.execute(
                 update(Complaint)
                 .where(Complaint.id == model.id)
                 .values(summary="Theirs", version=Complaint.version + 1)
             )
-        return record_step(view, name, model, *args)
+        return record_step(stepper, name, model, *args)
 
-    monkeypatch.setattr(ComplaintSteps, "record_step", someone_else_saves_meanwhile)
+    monkeypatch.setattr(ComplaintStepper, "record", someone_else_saves_meanwhile)
     url, _ = offered(details(decider, "complaint", complaint))["finalise"]
     data = form_values(decider.get(url).get_data(as_text=True))
     data["outcome"] = "upheld"

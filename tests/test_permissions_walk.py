@@ -26,6 +26,7 @@ import re
 import pytest
 
 from models import (
+    ApiToken,
     Calendar,
     Category,
     Channel,
@@ -36,6 +37,7 @@ from models import (
     PauseStatus,
     ReferralTarget,
     SlaTarget,
+    User,
     db,
 )
 from rules import permissions
@@ -119,6 +121,8 @@ def records(world, screen):
         return world.ticket, None
     if screen == "user":
         return world.users[scoped_world.NOBODY], None
+    if screen == "apitoken":
+        return walk_token(world), None
     if screen == "division":
         return world.division_b, None
     if screen == "clockpause":
@@ -137,6 +141,19 @@ def records(world, screen):
         "historyentry": HistoryEntry,
     }[screen]
     return db.session.execute(db.select(model.id).order_by(model.id)).scalars().first(), None
+
+
+def walk_token(world) -> int:
+    """An API token of the account with no capacity, made once for the walk."""
+    from services import api_tokens
+
+    found = db.session.execute(db.select(ApiToken.id).order_by(ApiToken.id)).scalars().first()
+    if found is None:
+        user = db.session.get(User, world.users[scoped_world.NOBODY])
+        found = api_tokens.issue(db.session, user, "Walk").token
+        db.session.commit()
+        found = found.id
+    return found
 
 
 _throwaways = itertools.count(1)

@@ -10,6 +10,7 @@ from rules.vocabulary import CAPACITIES, COORDINATOR
 from seed.commands import Refused, seed_command
 from views.clock_commands import due_date_command
 from views.import_commands import import_group
+from views.token_commands import token_commands
 
 MINIMUM_PASSWORD_LENGTH = 8
 PASSWORD_HELP = (
@@ -26,6 +27,7 @@ def init_app(app):
 
 
 users = AppGroup("users", help="Create and manage login accounts.")
+users.add_command(token_commands)
 
 
 def find_user(username: str) -> User:

@@ -8,13 +8,25 @@ from models import db
 
 
 def init_app(app):
+    from views import api
+
     @app.errorhandler(404)
     def not_found(error):
+        if api.is_api_request():
+            return api.error_response(error)
         return render_template("errors/404.html"), 404
 
     @app.errorhandler(403)
     def forbidden(error):
+        if api.is_api_request():
+            return api.error_response(error)
         return render_template("errors/403.html"), 403
+
+    @app.errorhandler(405)
+    def method_not_allowed(error):
+        if api.is_api_request():
+            return api.error_response(error)
+        return error
 
     @app.errorhandler(IntegrityError)
     @app.errorhandler(StaleDataError)

@@ -4,6 +4,7 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 
 from models import (
+    ApiToken,
     Calendar,
     Category,
     Channel,
@@ -37,6 +38,7 @@ from .configuration import (
 from .home import HomeView
 from .people import ClassificationLevelView, DivisionView, ParticipantView, UserView
 from .reports import build_report_views
+from .tokens import ApiTokenView
 
 REGISTER = "Register"
 PEOPLE = "People"
@@ -58,6 +60,7 @@ def build_views():
         ExtensionView(Extension, name="Extensions", category=REGISTER),
         ParticipantView(Participant, name="Participants", category=PEOPLE),
         UserView(User, name="Users", category=PEOPLE),
+        ApiTokenView(ApiToken, name="API tokens", category=PEOPLE, endpoint="api_token"),
         DivisionView(Division, name="Divisions", category=PEOPLE),
         ClassificationLevelView(
             ClassificationLevel,

@@ -10,7 +10,6 @@ Bulk steps take each complaint in its own transaction: a refused complaint is re
 reference with its reasons and the others go ahead.
 """
 
-import json
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -28,9 +27,6 @@ from wtforms import HiddenField, SelectField, TextAreaField
 from models import (
     Capacity,
     Complaint,
-    ExternalReview,
-    HistoryEntry,
-    InternalReview,
     Outcome,
     Participant,
     ReferralTarget,
@@ -51,16 +47,21 @@ from rules.vocabulary import (
     INTERNAL_REVIEWER,
     REVIEW_OUTCOMES,
 )
-from services import history
+from services import steps
+from services.steps import (
+    STALE_CHOICE,
+    blank_to_none,
+    complaint_assignment,
+    complaint_state,
+    officer,
+    outcome_inputs,
+    staff_member,
+)
 
 from . import scope
 
-# Set by the flush hook in services/clocks.py from the status: a step never writes it, or
-# the hook would not see the pause start or end (and would not move the due instants).
-CLOCK_OWNED = frozenset({"paused_since"})
 EXPIRED_FORM = "This form has expired or was not sent from the portal. Please try again."
 WORKING = rules.WORKING_STATUSES
-STALE_CHOICE = "Choose from the list: that choice is not available here."
 
 
 class Choice(SelectField):
@@ -90,26 +91,8 @@ class Offered:
 # ------------------------------------------------------------------------ plain values
 
 
-def officer(person: Participant | None) -> duties.Officer | None:
-    if person is None:
-        return None
-    level = person.level
-    return duties.Officer(
-        person.id,
-        person.short_name,
-        level.code if level is not None else None,
-        level.rank if level is not None else None,
-    )
-
-
 def current_actor() -> rules.Actor:
-    person = current_user.participant
-    return rules.Actor(
-        user_id=current_user.id,
-        capacities=frozenset(current_user.capacity_codes),
-        participant_id=current_user.participant_id,
-        name=person.short_name if person is not None else current_user.username,
-    )
+    return steps.actor_of(current_user)
 
 
 def officers_with(capacity: str, keep=()) -> list[Participant]:
@@ -135,25 +118,6 @@ def officers_with(capacity: str, keep=()) -> list[Participant]:
     return found + [person for person in keep if person is not None and person.id not in ids]
 
 
-def staff_member(value) -> Participant | None:
-    """The staff participant a picker sent, or RuleViolation when it is not one."""
-    if value in (None, ""):
-        return None
-    try:
-        person = db.session.get(Participant, int(value))
-    except (TypeError, ValueError):
-        person = None
-    if person is None or person.kind != "staff":
-        raise RuleViolation(STALE_CHOICE)
-    return person
-
-
-def blank_to_none(value):
-    if isinstance(value, str):
-        value = value.strip()
-    return value or None
-
-
 def person_choices(people, blank: str) -> list[tuple[str, str]]:
     return [("", blank)] + [(str(person.id), str(person)) for person in people]
 
@@ -169,59 +133,28 @@ def outcome_choices() -> list[tuple[str, str]]:
     ]
 
 
-def outcome_inputs(code) -> dict:
-    """The outcome as the rules read it: its code, and whether the lookup wants reasons."""
-    code = blank_to_none(code)
-    if code is None:
-        return {"outcome": None}
-    row = db.session.execute(select(Outcome).filter_by(code=code)).scalar_one_or_none()
-    if row is None:
-        raise RuleViolation(f"There is no outcome called “{code}”.")
-    return {"outcome": code, "outcome_requires_reason": bool(row.requires_reason)}
-
-
-def outcome_id(code) -> int | None:
-    if code is None:
-        return None
-    row = db.session.execute(select(Outcome.id).filter_by(code=code)).scalar_one_or_none()
-    if row is None:
-        raise RuleViolation(f"There is no outcome called “{code}”.")
-    return row
-
-
-def set_columns(model, changes: dict) -> None:
-    """Write the rules' field changes to the record (the non-columns are the caller's)."""
-    for key, value in changes.items():
-        if key in rules.NOT_COLUMNS or key in CLOCK_OWNED:
-            continue
-        setattr(model, key, value)
-    if "outcome_code" in changes:
-        model.outcome_id = outcome_id(changes["outcome_code"])
-
-
-def describe(machine: rules.Machine, transition: rules.Transition, before: str, after: str):
-    words = transition.label
-    if after != before:
-        words += f": {machine.statuses.get(before, before)} → {machine.statuses.get(after, after)}"
-    return words
-
-
 # ------------------------------------------------------------------------ the mixin
 
 
 class WorkflowSteps:
-    """Mix into a CaseView: the status and step buttons on details, and the step endpoint."""
+    """Mix into a CaseView: the status and step buttons on details, and the step endpoint.
 
-    machine: ClassVar[rules.Machine]
+    Taking a step is services/steps.py's (the same for the API): this mixin turns a
+    request into its inputs and its answer into a message.
+    """
+
+    stepper: ClassVar[steps.Stepper]
     # Steps that read inputs only in some states: (state, now) -> whether to ask.
     asks_only_when: ClassVar[dict] = {}
-    # Inputs a step asks for besides the rules' own (for a record it completes too).
-    extra_inputs: ClassVar[dict] = {}
+
+    @property
+    def machine(self) -> rules.Machine:
+        return self.stepper.machine
 
     # -- the record as the rules see it (per view) ---------------------------------------
 
     def workflow_state(self, model):
-        raise NotImplementedError
+        return self.stepper.state(model)
 
     def field_for(self, key: str, model, state, formdata):
         """The unbound form field asking for input `key`."""
@@ -235,19 +168,10 @@ class WorkflowSteps:
         """The form's values as the rules read them (may raise RuleViolation)."""
         return {key: blank_to_none(getattr(form, key).data) for key in self.step_keys(name)}
 
-    def linked_problems(self, name, model, inputs, actor, now) -> list[str]:
-        """Refusals from another record the step changes too (a review, its complaint)."""
-        return []
-
-    def record_step(self, name, model, changes, inputs, actor, now) -> str:
-        """Write the changes; return the words for the history entry."""
-        set_columns(model, changes)
-        return ""
-
     # -- questions ---------------------------------------------------------------------
 
     def step_keys(self, name: str) -> tuple[str, ...]:
-        return (*self.machine.inputs(name), *self.extra_inputs.get(name, ()))
+        return self.stepper.step_keys(name)
 
     def needs_form(self, transition, state, now) -> bool:
         if not self.step_keys(transition.name):
@@ -361,29 +285,9 @@ class WorkflowSteps:
 
     def take_step(self, name, model, state, inputs) -> str:
         """Check, apply, record and commit one step; RuleViolation with every refusal."""
-        actor, now = current_actor(), utcnow()
-        problems = self.machine.check(name, state, actor, inputs, now)
-        problems += self.linked_problems(name, model, inputs, actor, now)
-        if problems:
-            raise RuleViolation("\n".join(dict.fromkeys(problems)))
-        transition = self.machine.transition(name)
-        before = model.status
-        changes = self.machine.apply(name, state, actor, inputs, now)
-        with db.session.no_autoflush:
-            extra = self.record_step(name, model, changes, inputs, actor, now)
-        summary = describe(self.machine, transition, before, model.status)
-        if extra:
-            summary += f". {extra}"
-        # What the step was told that has no column (a reason, the status it waited from).
-        told = {
-            key: [None, value]
-            for key, value in changes.items()
-            if key in rules.NOT_COLUMNS and key != "outcome_code" and value is not None
-        }
-        history.note(db.session, model, name, summary, told)
+        done = self.stepper.take(name, model, inputs, current_actor(), utcnow(), state=state)
         db.session.commit()
-        status = self.machine.statuses.get(model.status, model.status)
-        return f"{model}: {transition.label} done. It is now {status}."
+        return done
 
 
 # ------------------------------------------------------------------------ complaints
@@ -396,77 +300,6 @@ def _late(state, now) -> bool:
 
 def _resume_unknown(state, now) -> bool:
     return state.status_before_pause is None
-
-
-def open_review(complaint) -> InternalReview | None:
-    reviews = [r for r in complaint.internal_reviews if r.status in rules.OPEN_REVIEW]
-    return max(reviews, key=lambda r: (r.requested_at, r.id)) if reviews else None
-
-
-def status_before_pause(model) -> str | None:
-    """The status a complaint waited from, as its last wait step wrote it in the history."""
-    if model.status != "awaiting_complainant":
-        return None
-    entry = db.session.execute(
-        select(HistoryEntry)
-        .where(
-            HistoryEntry.record_type == type(model).__name__,
-            HistoryEntry.record_id == model.id,
-            HistoryEntry.action == "wait_on_complainant",
-        )
-        .order_by(HistoryEntry.at.desc(), HistoryEntry.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-    if entry is None or not entry.changes:
-        return None
-    recorded = json.loads(entry.changes).get("status_before_pause")
-    return recorded[-1] if recorded else None
-
-
-def complaint_state(model) -> rules.CaseState:
-    review = open_review(model)
-    return rules.CaseState(
-        status=model.status,
-        kind=model.kind or "complaint",
-        manager_id=model.manager_id,
-        decision_maker_id=model.decision_maker_id,
-        reviewer_id=review.reviewer_id if review is not None else None,
-        subjects=frozenset(person.id for person in model.subjects),
-        involved=frozenset(person.id for person in model.involved),
-        outcome_code=model.outcome.code if model.outcome is not None else None,
-        drafted_by_user=model.drafted_by_id,
-        decided_by_user=model.decided_by_id,
-        registered_at=model.registered_at,
-        acknowledged_at=model.acknowledged_at,
-        decided_at=model.decided_at,
-        finalised_at=model.finalised_at,
-        closed_at=model.closed_at,
-        review_request_due_at=model.review_request_due_at,
-        status_before_pause=status_before_pause(model),
-        human_rights=bool(model.human_rights),
-        internal_review_open=review is not None,
-        external_review_open=any(r.status == "open" for r in model.external_reviews),
-    )
-
-
-def complaint_assignment(complaint) -> duties.Assignment:
-    return duties.Assignment(
-        officer(complaint.manager),
-        officer(complaint.decision_maker),
-        frozenset(person.id for person in complaint.subjects),
-        frozenset(person.id for person in complaint.involved),
-        drafted_by_user=complaint.drafted_by_id,
-        decided_by_user=complaint.decided_by_id,
-    )
-
-
-def review_state(review) -> rules.ReviewState:
-    return rules.ReviewState(
-        status=review.status,
-        reviewer_id=review.reviewer_id,
-        complaint=complaint_assignment(review.complaint),
-        completed_at=review.completed_at,
-    )
 
 
 def decision_maker_choices(manager: Participant | None, subjects=(), involved=(), keep=()):
@@ -533,15 +366,11 @@ def assignment_inputs(form) -> dict:
 
 
 class ComplaintSteps(WorkflowSteps):
-    machine = rules.COMPLAINTS
+    stepper = steps.COMPLAINT_STEPS
     asks_only_when = {
         "resume": _resume_unknown,
         "request_internal_review": _late,
     }
-    extra_inputs = {"record_review_outcome": ("findings",)}
-
-    def workflow_state(self, model):
-        return complaint_state(model)
 
     def fields_for(self, name, model, state, formdata):
         if name == "assign":
@@ -610,59 +439,6 @@ class ComplaintSteps(WorkflowSteps):
                 raise RuleViolation(STALE_CHOICE)
             inputs["referral_target"] = target.id
         return inputs
-
-    def linked_problems(self, name, model, inputs, actor, now):
-        if name != "record_review_outcome":
-            return []
-        review = open_review(model)
-        if review is None:
-            return []
-        return rules.REVIEWS.check(
-            "complete", review_state(review), actor, _review_completion(inputs), now
-        )
-
-    def record_step(self, name, model, changes, inputs, actor, now):
-        set_columns(model, changes)
-        if name == "assign":
-            manager = db.session.get(Participant, model.manager_id)
-            decision_maker = model.decision_maker_id and db.session.get(
-                Participant, model.decision_maker_id
-            )
-            words = f"Assigned complaint manager {manager.short_name}"
-            if decision_maker:
-                words += f" and decision maker {decision_maker.short_name}"
-            return words
-        if name == "request_internal_review":
-            late_reason = blank_to_none(changes.get("late_reason"))
-            db.session.add(
-                InternalReview(
-                    complaint=model, status="requested", requested_at=now, late_reason=late_reason
-                )
-            )
-            return f"Late request accepted: {late_reason}" if late_reason else ""
-        if name == "request_external_review":
-            body = changes["external_body"]
-            db.session.add(
-                ExternalReview(complaint=model, body=body, status="open", notified_at=now)
-            )
-            return f"Sent to the {EXTERNAL_BODIES[body]}"
-        if name == "record_review_outcome":
-            review = open_review(model)
-            if review is not None:
-                set_columns(
-                    review,
-                    rules.REVIEWS.apply(
-                        "complete", review_state(review), actor, _review_completion(inputs), now
-                    ),
-                )
-            return f"Review outcome: {REVIEW_OUTCOMES[changes['review_outcome']]}"
-        if name == "refer":
-            return f"Referred to {model.referral_target or ''}".strip()
-        if name == "finalise" and model.outcome is not None:
-            return f"Outcome: {model.outcome}"
-        if changes.get("reason"):
-            return f"Reason: {changes['reason']}"
-        return ""
 
     # -- bulk steps on the grid --------------------------------------------------------
 
@@ -813,45 +589,23 @@ class ComplaintSteps(WorkflowSteps):
         return redirect(list_url)
 
 
-def _review_completion(inputs) -> dict:
-    """The complaint's review-outcome inputs as the review's own completion reads them."""
-    return {"outcome": inputs.get("review_outcome"), "findings": inputs.get("findings")}
-
-
 # ------------------------------------------------------------------------ tickets
 
 
 class TicketSteps(WorkflowSteps):
-    machine = rules.TICKETS
-
-    def workflow_state(self, model):
-        return rules.TicketState(
-            status=model.status,
-            first_response_at=model.first_response_at,
-            resolved_at=model.resolved_at,
-            closed_at=model.closed_at,
-        )
+    stepper = steps.TICKET_STEPS
 
     def field_for(self, key, model, state, formdata):
         if key == "reason":
             return TextAreaField("Reason")
         raise KeyError(key)
 
-    def record_step(self, name, model, changes, inputs, actor, now):
-        set_columns(model, changes)
-        return f"Reason: {changes['reason']}" if changes.get("reason") else ""
-
 
 # ------------------------------------------------------------------------ internal reviews
 
 
 class ReviewSteps(WorkflowSteps):
-    machine = rules.REVIEWS
-    # Completing a review gives its complaint the review's outcome too.
-    extra_inputs = {"complete": ("complaint_outcome", "outcome_reason")}
-
-    def workflow_state(self, model):
-        return review_state(model)
+    stepper = steps.REVIEW_STEPS
 
     def field_for(self, key, model, state, formdata):
         if key == "reviewer":
@@ -891,58 +645,3 @@ class ReviewSteps(WorkflowSteps):
         if name == "assign_reviewer":
             inputs["reviewer"] = officer(staff_member(form.reviewer.data))
         return inputs
-
-    def complaint_inputs(self, inputs) -> dict:
-        linked = {
-            "review_outcome": inputs.get("outcome"),
-            "outcome_reason": inputs.get("outcome_reason"),
-        }
-        linked.update(outcome_inputs(inputs.get("complaint_outcome")))
-        return linked
-
-    def completes_complaint(self, name, model) -> bool:
-        return name == "complete" and model.complaint.status == "internal_review"
-
-    def linked_problems(self, name, model, inputs, actor, now):
-        if not self.completes_complaint(name, model):
-            return []
-        return rules.COMPLAINTS.check(
-            "record_review_outcome",
-            complaint_state(model.complaint),
-            actor,
-            self.complaint_inputs(inputs),
-            now,
-        )
-
-    def record_step(self, name, model, changes, inputs, actor, now):
-        if name == "assign_reviewer":
-            set_columns(model, changes)
-            model.reviewer = db.session.get(Participant, changes["reviewer_id"])
-            return f"Reviewer: {model.reviewer.short_name}"
-        if self.completes_complaint(name, model):
-            complaint = model.complaint
-            complaint_changes = rules.COMPLAINTS.apply(
-                "record_review_outcome",
-                complaint_state(complaint),
-                actor,
-                self.complaint_inputs(inputs),
-                now,
-            )
-            set_columns(model, changes)
-            before = complaint.status
-            set_columns(complaint, complaint_changes)
-            words = describe(
-                rules.COMPLAINTS,
-                rules.COMPLAINTS.transition("record_review_outcome"),
-                before,
-                complaint.status,
-            )
-            history.note(
-                db.session,
-                complaint,
-                "record_review_outcome",
-                f"{words}. Review outcome: {REVIEW_OUTCOMES[changes['outcome']]}",
-            )
-            return f"Outcome: {REVIEW_OUTCOMES[changes['outcome']]}"
-        set_columns(model, changes)
-        return f"Reason: {changes['reason']}" if changes.get("reason") else ""

@@ -1,0 +1,186 @@
+"""Complaints and tickets as the API shows them: codes rather than ids for lookups, people
+by id and name (a confidential complainant masked as on the screens), instants in ISO 8601
+with the offset of the case's calendar, and each due instant with its state."""
+
+from flask import current_app, url_for
+
+from models import Complaint, Ticket, db, utcnow
+from rules import deadlines
+from rules.vocabulary import (
+    CLASSIFICATIONS,
+    COMPLAINT_CLOSED_STATUSES,
+    COMPLAINT_STATUSES,
+    TICKET_CLOSED_STATUSES,
+    TICKET_STATUSES,
+)
+from services import clocks, steps
+
+from ..admin import localtime, privacy
+
+COMPLAINT_INSTANTS = (
+    "received_at",
+    "registered_at",
+    "acknowledged_at",
+    "decided_at",
+    "finalised_at",
+    "closed_at",
+    "next_due_at",
+)
+TICKET_INSTANTS = (
+    "reported_at",
+    "first_response_at",
+    "resolved_at",
+    "closed_at",
+    "next_due_at",
+)
+
+
+def complaint_timezone(complaint: Complaint) -> str:
+    division = complaint.division
+    found = localtime.timezone_of_calendar(division.calendar_id) if division else None
+    return found or localtime.default_timezone()
+
+
+def ticket_timezone(ticket: Ticket) -> str:
+    client = ticket.client
+    found = localtime.timezone_of_calendar(client.calendar_id) if client is not None else None
+    return (
+        found
+        or localtime.timezone_of_calendar_code(current_app.config.get("DEFAULT_TICKET_CALENDAR"))
+        or localtime.default_timezone()
+    )
+
+
+def iso(instant, timezone_name: str) -> str | None:
+    if instant is None:
+        return None
+    return instant.astimezone(localtime.zone(timezone_name)).isoformat()
+
+
+def person(participant) -> dict | None:
+    if participant is None:
+        return None
+    return {"id": participant.id, "name": participant.display_name}
+
+
+def code_of(row) -> str | None:
+    return row.code if row is not None else None
+
+
+def complainant(complaint: Complaint) -> dict | None:
+    if complaint.complainant is None:
+        return None
+    if not privacy.shows_complainant(complaint):
+        return {"id": None, "name": privacy.MASK, "masked": True}
+    who = complaint.complainant
+    return {
+        "id": who.id,
+        "name": who.display_name,
+        "email": who.email,
+        "phone": who.phone,
+        "masked": False,
+    }
+
+
+def due_dates(case, timezone_name: str) -> list[dict]:
+    """Each due instant of the case: what it is for, when, when met, and its state."""
+    session = db.session
+    now = utcnow()
+    case_type = clocks.CASE_TYPES[type(case)]
+    clock = clocks.Clocks(session)
+    pauses = clocks.recorded_pauses(session, case_type, case.id)
+    closed = case.status in clocks.CLOSED[case_type]
+    rows = []
+    for deadline in clocks.deadlines_of(case, clock, pauses):
+        stored = getattr(case, deadline.field)
+        if stored is not None:
+            deadline.due = stored
+        rows.append(
+            {
+                "name": deadline.field.removesuffix("_at").removesuffix("_due"),
+                "label": deadline.label,
+                "target": deadline.target.describe() if deadline.target else None,
+                "due_at": iso(deadline.due, timezone_name),
+                "met_at": iso(deadline.done_at, timezone_name),
+                "state": deadlines.deadline_state(
+                    deadline, now, paused_since=case.paused_since, closed=closed
+                ),
+            }
+        )
+    return rows
+
+
+def overdue(case, closed_statuses) -> bool:
+    due = case.next_due_at
+    return due is not None and due < utcnow() and case.status not in closed_statuses
+
+
+def complaint_json(complaint: Complaint, actor=None, full: bool = True) -> dict:
+    tz = complaint_timezone(complaint)
+    body = {
+        "reference": complaint.reference,
+        "kind": complaint.kind,
+        "status": complaint.status,
+        "status_label": COMPLAINT_STATUSES.get(complaint.status, complaint.status),
+        "classification": complaint.classification,
+        "classification_label": CLASSIFICATIONS.get(complaint.classification),
+        "category": code_of(complaint.category),
+        "channel": code_of(complaint.channel),
+        "division": {"code": complaint.division.code, "name": complaint.division.name},
+        "summary": complaint.summary,
+        "description": complaint.description,
+        "outcome_sought": complaint.outcome_sought,
+        "human_rights": bool(complaint.human_rights),
+        "confidential": bool(complaint.confidential),
+        "complainant": complainant(complaint),
+        "coordinator": person(complaint.coordinator),
+        "manager": person(complaint.manager),
+        "decision_maker": person(complaint.decision_maker),
+        "outcome": code_of(complaint.outcome),
+        "outcome_reason": complaint.outcome_reason,
+        "referral_target": code_of(complaint.referral_target),
+        **{name: iso(getattr(complaint, name), tz) for name in COMPLAINT_INSTANTS},
+        "overdue": overdue(complaint, COMPLAINT_CLOSED_STATUSES),
+        "time_zone": tz,
+        "version": complaint.version,
+        "url": url_for("api.complaint", reference=complaint.reference, _external=True),
+    }
+    if full:
+        body["due"] = due_dates(complaint, tz)
+        body["steps"] = available_steps(steps.COMPLAINT_STEPS, complaint, actor)
+    return body
+
+
+def ticket_json(ticket: Ticket, actor=None, full: bool = True) -> dict:
+    tz = ticket_timezone(ticket)
+    body = {
+        "reference": ticket.reference,
+        "severity": ticket.severity,
+        "status": ticket.status,
+        "status_label": TICKET_STATUSES.get(ticket.status, ticket.status),
+        "summary": ticket.summary,
+        "description": ticket.description,
+        "client": person(ticket.client),
+        "contact": person(ticket.contact),
+        "agent": person(ticket.agent),
+        "channel": code_of(ticket.channel),
+        **{name: iso(getattr(ticket, name), tz) for name in TICKET_INSTANTS},
+        "overdue": overdue(ticket, TICKET_CLOSED_STATUSES),
+        "time_zone": tz,
+        "version": ticket.version,
+        "url": url_for("api.ticket", reference=ticket.reference, _external=True),
+    }
+    if full:
+        body["due"] = due_dates(ticket, tz)
+        body["steps"] = available_steps(steps.TICKET_STEPS, ticket, actor)
+    return body
+
+
+def available_steps(stepper: steps.Stepper, model, actor) -> list[dict]:
+    """The steps the caller may take now, each with the inputs it reads."""
+    if actor is None:
+        return []
+    return [
+        {"step": t.name, "label": t.label, "inputs": list(stepper.step_keys(t.name))}
+        for t in stepper.machine.available(stepper.state(model), actor)
+    ]
