@@ -12,6 +12,7 @@ from .cases import (
     ReferenceCounter,
     Ticket,
 )
+from .correspondence import MailTemplate, OutboundMessage
 from .lookups import Category, Channel, Outcome, ReferralTarget
 from .org import Capacity, ClassificationLevel, Division, Participant, User
 
@@ -29,8 +30,10 @@ __all__ = [
     "ExternalReview",
     "HistoryEntry",
     "InternalReview",
+    "MailTemplate",
     "OpeningWindow",
     "Outcome",
+    "OutboundMessage",
     "Participant",
     "PauseStatus",
     "ReferenceCounter",
