@@ -58,6 +58,7 @@ AUDITED_TYPES = (
     "Category",
     "Outcome",
     "ReferralTarget",
+    "MailTemplate",
 )
 IGNORED_FIELDS = {"version", "updated_at", "password_hash"}
 
@@ -72,6 +73,7 @@ RECORD_NOUNS = {
     "PauseStatus": "Pause status",
     "ReferralTarget": "Referral target",
     "User": "Account",
+    "MailTemplate": "Letter template",
 }
 
 # Where no case calendar applies: the department's own time.
