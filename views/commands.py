@@ -9,6 +9,7 @@ from models import Capacity, ClassificationLevel, Division, Participant, User, d
 from rules.vocabulary import CAPACITIES, COORDINATOR
 from seed.commands import Refused, seed_command
 from views.clock_commands import due_date_command
+from views.mail_commands import mail
 
 MINIMUM_PASSWORD_LENGTH = 8
 PASSWORD_HELP = (
@@ -21,6 +22,7 @@ def init_app(app):
     app.cli.add_command(seed_command)
     app.cli.add_command(users)
     app.cli.add_command(due_date_command)
+    app.cli.add_command(mail)
 
 
 users = AppGroup("users", help="Create and manage login accounts.")

@@ -15,6 +15,8 @@ from models import (
     ExternalReview,
     HistoryEntry,
     InternalReview,
+    MailTemplate,
+    OutboundMessage,
     Outcome,
     Participant,
     PauseStatus,
@@ -34,6 +36,7 @@ from .configuration import (
     PauseStatusView,
     SlaTargetView,
 )
+from .correspondence import MailTemplateView, OutboundMessageView
 from .home import HomeView
 from .people import ClassificationLevelView, DivisionView, ParticipantView, UserView
 
@@ -41,6 +44,7 @@ REGISTER = "Register"
 PEOPLE = "People"
 CONFIGURATION = "Configuration"
 AUDIT = "Audit"
+CORRESPONDENCE = "Correspondence"
 
 
 def build_views():
@@ -88,6 +92,8 @@ def build_views():
             category=AUDIT,
             endpoint="reference_counter",
         ),
+        OutboundMessageView(OutboundMessage, name="Outbox", category=CORRESPONDENCE),
+        MailTemplateView(MailTemplate, name="Letter templates", category=CORRESPONDENCE),
     ]
 
 
