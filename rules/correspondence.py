@@ -12,6 +12,7 @@ Pure Python: no Flask, no database.
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from jinja2 import StrictUndefined, TemplateError, meta
@@ -264,6 +265,12 @@ _environment = SandboxedEnvironment(
 )
 
 
+@lru_cache(maxsize=64)
+def _compiled(source: str):
+    """Parse and compile a template once: the outbox renders the same wording many times."""
+    return _environment.parse(source), _environment.from_string(source)
+
+
 @dataclass(frozen=True, slots=True)
 class Rendered:
     subject: str
@@ -272,7 +279,7 @@ class Rendered:
 
 def _unknown_variables(key: str, source: str, part: str) -> None:
     try:
-        parsed = _environment.parse(source)
+        parsed, _ = _compiled(source)
     except TemplateError as error:
         line = f" (line {error.lineno})" if getattr(error, "lineno", None) else ""
         raise TemplateRefused(f"The {part} cannot be read{line}: {error.message}.") from error
@@ -292,7 +299,7 @@ def render(key: str, subject: str, body: str, values: Mapping[str, object]) -> R
     for part, source in (("subject", subject or ""), ("body", body or "")):
         _unknown_variables(key, source, part)
         try:
-            text = _environment.from_string(source).render(dict(values))
+            text = _compiled(source)[1].render(dict(values))
         except SecurityError as error:
             reason = str(error).rstrip(".")
             raise TemplateRefused(f"The {part} tries something not allowed: {reason}.") from error
