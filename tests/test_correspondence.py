@@ -710,29 +710,21 @@ MESSAGES = 200
 @pytest.mark.postgres_only
 @pytest.mark.parametrize("database", ["postgresql"], indirect=True)
 def test_two_senders_at_once_send_each_message_exactly_once(mail_app, make, mailbox):
-    complaint = make.complaint()
-    now = utcnow()
-    rows = [
-        {
-            "dedupe_key": f"load-test:{n}",
-            "template_key": rules.REGISTERED,
-            "created_at": now,
-            "recipient_address": f"person{n}@example.com",
-            "recipient_name": f"Person {n}",
-            "recipient_role": "complainant",
-            "participant_id": complaint.complainant_id,
-            "subject": f"Letter {n}",
-            "body": f"Letter number {n}.",
-            "complaint_id": complaint.id,
-            "status": rules.QUEUED,
-            "attempts": 0,
-            "next_attempt_at": now,
-        }
-        for n in range(MESSAGES)
-    ]
-    db.session.query(OutboundMessage).delete()
-    db.session.execute(OutboundMessage.__table__.insert(), rows)
+    division = make.home_division()
+    for n in range(MESSAGES):
+        person = Participant(
+            kind="complainant",
+            given_name="Person",
+            family_name=str(n),
+            email=f"person{n}@example.com",
+        )
+        db.session.add(
+            Complaint(
+                summary=f"Complaint {n}", division=division, received_at=MONDAY, complainant=person
+            )
+        )
     db.session.commit()
+    assert len(outbox(status=rules.QUEUED)) == MESSAGES  # each one's registration email
 
     senders_app = create_app(
         {
