@@ -427,6 +427,12 @@ def test_the_preview_fills_in_the_typed_wording_for_a_chosen_case_without_saving
     page = text(admin.post(url, data=data))
     assert f"Preview for {complaint.reference} (not saved)" in page
     assert f"Hello Sam Okafor, about {complaint.reference}." in page
+    url, data, _ = template_form(admin, rules.OUTCOME)
+    data.update(preview_reference=complaint.reference, _preview="Preview")
+    page = text(admin.post(url, data=data))
+    assert f"{complaint.reference} has not been finalised" in page
+    url, data, _ = template_form(admin, rules.REGISTERED)
+    data.update(body="Hello {{ complainant_name }}, about {{ reference }}.", _preview="1")
     data["preview_reference"] = ""
     page = text(admin.post(url, data=data))
     assert "Hello Sam Citizen, about CTS-2026-000123." in page  # the sample

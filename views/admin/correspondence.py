@@ -61,7 +61,13 @@ class MailTemplateView(ScopedModelView):
     def preview_of(self, form, model) -> dict:
         """The posted wording filled in, for a chosen case or the sample; nothing saved."""
         reference = (request.form.get("preview_reference") or "").strip()
-        result = {"reference": reference, "case": None, "error": None, "rendered": None}
+        result = {
+            "reference": reference,
+            "case": None,
+            "error": None,
+            "rendered": None,
+            "note": None,
+        }
         case, hidden = None, False
         if reference:
             case = find_case(reference)
@@ -77,6 +83,7 @@ class MailTemplateView(ScopedModelView):
             if isinstance(case, Complaint):
                 hidden = not privacy.shows_complainant(case)
             result["case"] = case.reference
+            result["note"] = self.preview_note(model.key, case)
         try:
             result["rendered"] = correspondence.preview(
                 db.session,
@@ -89,6 +96,18 @@ class MailTemplateView(ScopedModelView):
         except rules.TemplateRefused as error:
             result["error"] = str(error)
         return result
+
+    @staticmethod
+    def preview_note(key, case) -> str | None:
+        """What the preview of a real case borrows from the sample, or leaves blank."""
+        if key in (rules.DUE_REMINDER, rules.DUE_PASSED):
+            return "The officer, the step and its due date are the sample's."
+        if key == rules.OUTCOME and case.finalised_at is None:
+            return (
+                f"{case.reference} has not been finalised: its outcome and review dates are "
+                "blank until it is."
+            )
+        return None
 
     def render(self, template, **kwargs):
         model = kwargs.get("model")
