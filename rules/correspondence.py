@@ -23,6 +23,7 @@ from jinja2.sandbox import SandboxedEnvironment
 REGISTERED = "complaint_registered"
 ACKNOWLEDGED = "complaint_acknowledged"
 OUTCOME = "complaint_outcome"
+REVIEW_REQUESTED = "review_requested"
 DUE_REMINDER = "due_reminder"
 DUE_PASSED = "due_passed"
 
@@ -30,6 +31,7 @@ TEMPLATE_NAMES = {
     REGISTERED: "Registration email to the complainant",
     ACKNOWLEDGED: "Acknowledgement email to the complainant",
     OUTCOME: "Outcome letter to the complainant",
+    REVIEW_REQUESTED: "Internal review request registered: email to the complainant",
     DUE_REMINDER: "Reminder to the officer: a step is due soon",
     DUE_PASSED: "Reminder to the officer: a due date has passed",
 }
@@ -38,6 +40,7 @@ TEMPLATE_NOUNS = {
     REGISTERED: "Registration email",
     ACKNOWLEDGED: "Acknowledgement email",
     OUTCOME: "Outcome letter",
+    REVIEW_REQUESTED: "Review registration email",
     DUE_REMINDER: "Due-date reminder",
     DUE_PASSED: "Overdue reminder",
 }
@@ -109,6 +112,10 @@ OUTCOME_VARIABLES = {
         "When the complaint may go to the Human Rights Commissioner, in words"
     ),
 }
+REVIEW_VARIABLES = {
+    "requested_on": "The day the internal review was asked for, in words",
+    "review_due": "When the internal review is due to be resolved, in words",
+}
 REMINDER_VARIABLES = {
     "officer_name": "The officer the reminder is for",
     "officer_role": "Their part in the case: complaint manager, support agent, ...",
@@ -121,6 +128,7 @@ VARIABLES = {
     REGISTERED: {**COMMON_VARIABLES, **LETTER_VARIABLES},
     ACKNOWLEDGED: {**COMMON_VARIABLES, **LETTER_VARIABLES},
     OUTCOME: {**COMMON_VARIABLES, **LETTER_VARIABLES, **OUTCOME_VARIABLES},
+    REVIEW_REQUESTED: {**COMMON_VARIABLES, **LETTER_VARIABLES, **REVIEW_VARIABLES},
     DUE_REMINDER: {**COMMON_VARIABLES, **REMINDER_VARIABLES},
     DUE_PASSED: {**COMMON_VARIABLES, **REMINDER_VARIABLES},
 }
@@ -144,6 +152,8 @@ SAMPLE = {
     "review_request_due": "Monday 27 April 2026",
     "human_rights": True,
     "human_rights_commissioner_from": "Friday 8 May 2026",
+    "requested_on": "Tuesday 14 April 2026",
+    "review_due": "5:00 pm on Wednesday 13 May 2026 (Brisbane time)",
     "officer_name": "Alex Lee",
     "officer_role": "complaint manager",
     "due_label": "Complainant acknowledged",
@@ -220,6 +230,23 @@ Ombudsman for an external review (telephone 07 3005 7000, toll free outside Bris
 
 Yours sincerely,
 {{ decision_maker_name or sender_name }}
+""",
+    ),
+    REVIEW_REQUESTED: (
+        "We have registered your request for an internal review: {{ reference }}",
+        """Dear {{ complainant_name }},
+
+We received your request on {{ requested_on }} for an internal review of your complaint \
+{{ reference }} ({{ summary }}). An officer of equal or higher level than the one who \
+decided your complaint, who was not involved in it, will review how we handled it and \
+its outcome.
+{% if review_due %}
+We aim to tell you the result of the review by {{ review_due }}.
+{% endif %}
+Please quote {{ reference }} whenever you contact us about it.
+
+Yours sincerely,
+{{ sender_name }}
 """,
     ),
     DUE_REMINDER: (

@@ -450,6 +450,27 @@ def letters_for(complaint: Complaint, is_new: bool, now: datetime) -> list[tuple
     return letters
 
 
+def review_letters_for(review: InternalReview, now: datetime) -> list[tuple]:
+    """A new internal review request: the complainant is told it is registered."""
+    return [
+        (
+            rules.REVIEW_REQUESTED,
+            f"{rules.REVIEW_REQUESTED}:internal_review:{review.id}",
+            review.requested_at or now,
+        )
+    ]
+
+
+def review_values(review: InternalReview) -> dict:
+    complaint = _by_id(review, Complaint, review.complaint_id)
+    tz = history.timezone_of(complaint)
+    return {
+        **complaint_values(complaint),
+        "requested_on": rules.day_in_words(review.requested_at, tz),
+        "review_due": rules.instant_in_words(review.due_at, tz),
+    }
+
+
 def after_flush(session) -> None:
     """Queue the letters owed by the complaints this flush created or moved on."""
     if session.info.get("correspondence_off"):
@@ -460,7 +481,12 @@ def after_flush(session) -> None:
         for obj in list(session.new) + list(session.dirty)
         if isinstance(obj, Complaint) and obj.id is not None and obj not in session.deleted
     ]
-    if not complaints:
+    reviews = [
+        obj
+        for obj in session.new
+        if isinstance(obj, InternalReview) and obj.id is not None and obj.complaint_id
+    ]
+    if not complaints and not reviews:
         return
     now = utcnow()
     oldest = now - timedelta(days=float(config("MAIL_LETTER_MAX_AGE_DAYS")))
@@ -480,6 +506,22 @@ def after_flush(session) -> None:
                     person=_by_id(complaint, Participant, complaint.complainant_id),
                     dedupe_key=dedupe_key,
                     values=complaint_values(complaint),
+                    now=now,
+                    connection=connection,
+                )
+        for review in reviews:
+            for key, dedupe_key, event_at in review_letters_for(review, now):
+                if event_at < oldest:
+                    continue
+                complaint = _by_id(review, Complaint, review.complaint_id)
+                queue(
+                    session,
+                    key=key,
+                    case=review,
+                    role=rules.COMPLAINANT,
+                    person=_by_id(complaint, Participant, complaint.complainant_id),
+                    dedupe_key=dedupe_key,
+                    values=review_values(review),
                     now=now,
                     connection=connection,
                 )
@@ -999,6 +1041,11 @@ def preview(session, key: str, subject: str, body: str, case=None, hide_complain
     values["sender_name"] = config("MAIL_SENDER_NAME")
     if case is not None:
         values.update(case_values(case))
+        if key == rules.REVIEW_REQUESTED and isinstance(case, Complaint):
+            # The complaint's latest internal review, if it has one.
+            review = max(case.internal_reviews, key=lambda r: r.id, default=None)
+            if review is not None:
+                values.update(review_values(review))
         if isinstance(case, Complaint) and hide_complainant:
             values["complainant_name"] = history.MASK
     wanted = {name: values.get(name, "") for name in rules.VARIABLES[key]}

@@ -241,6 +241,25 @@ def test_a_reopened_complaint_finalised_again_gets_a_second_outcome_letter(app, 
     assert len(letters_of(complaint, rules.OUTCOME)) == 2
 
 
+def test_a_request_for_internal_review_is_registered_with_the_complainant(app, team):
+    complaint = team.complaint("finalised", finalised_at=utcnow() - timedelta(days=3))
+    review = InternalReview(complaint=complaint, requested_at=utcnow())
+    db.session.add(review)
+    db.session.commit()
+    (letter,) = outbox(internal_review_id=review.id)
+    assert letter.template_key == rules.REVIEW_REQUESTED
+    assert letter.complaint_id == complaint.id
+    assert letter.subject == (
+        f"We have registered your request for an internal review: {complaint.reference}"
+    )
+    due = rules.instant_in_words(fresh(InternalReview, review.id).due_at, "Australia/Brisbane")
+    assert f"We aim to tell you the result of the review by {due}." in letter.body
+    review = fresh(InternalReview, review.id)
+    review.reviewer = team.reviewer.participant
+    db.session.commit()
+    assert len(outbox(internal_review_id=review.id)) == 1
+
+
 def test_an_old_event_recorded_now_writes_to_nobody(app, make):
     """An import of a complaint finalised last year does not write to its complainant."""
     complaint = make.complaint(
