@@ -473,8 +473,6 @@ def review_values(review: InternalReview) -> dict:
 
 def after_flush(session) -> None:
     """Queue the letters owed by the complaints this flush created or moved on."""
-    if session.info.get("correspondence_off"):
-        return
     new = set(map(id, session.new))
     complaints = [
         obj

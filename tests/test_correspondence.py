@@ -35,9 +35,12 @@ from models import (
 from rules import correspondence as rules
 from services import correspondence
 from tests.admin_forms import form_values
+from tests.conftest import csrf_token
 from tests.scoped_world import CHEAP_HASH
 from tests.test_workflow_screens import Team, client_for, fill, fresh, press, text
 
+# Screens and wording: the same on any database, so run once.
+ONCE = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 SENDER = "Customer Complaints <complaints@example.gov.au>"
 # Monday 2 March 2026, 10:00 in Brisbane.
 MONDAY = datetime(2026, 3, 2, 0, 0, tzinfo=timezone.utc)
@@ -409,6 +412,7 @@ def test_an_administrator_rewords_a_template_and_new_letters_use_it(app, make):
     assert letter.subject == f"Reference {complaint.reference}: we have your complaint"
 
 
+@ONCE
 @pytest.mark.parametrize(
     "body, message",
     [
@@ -433,6 +437,7 @@ def test_a_template_that_cannot_be_filled_in_is_refused_with_the_reason(app, mak
     )
 
 
+@ONCE
 def test_the_preview_fills_in_the_typed_wording_for_a_chosen_case_without_saving(app, make):
     make.user("boss", "administrator")
     complaint = make.complaint(complainant=make.complainant("Okafor"))
@@ -464,6 +469,7 @@ def test_the_preview_fills_in_the_typed_wording_for_a_chosen_case_without_saving
     )
 
 
+@ONCE
 def test_only_administrators_edit_templates(app, team):
     coordinator = client_for(app, "coord")
     row = db.session.scalar(db.select(MailTemplate).filter_by(key=rules.OUTCOME))
@@ -560,7 +566,7 @@ def test_a_permanent_refusal_fails_at_once_and_the_administrator_sends_it_again(
         data={
             "action": "retry",
             "rowid": [str(letter.id)],
-            "csrf_token": form_csrf(listing.get_data(as_text=True)),
+            "csrf_token": csrf_token(listing.get_data(as_text=True)),
         },
         follow_redirects=True,
     )
@@ -569,12 +575,7 @@ def test_a_permanent_refusal_fails_at_once_and_the_administrator_sends_it_again(
     assert len(mailbox.to("sam@example.com")) == 1
 
 
-def form_csrf(page):
-    from tests.conftest import csrf_token
-
-    return csrf_token(page)
-
-
+@ONCE
 def test_an_unreachable_mail_server_stops_the_run_and_keeps_the_messages(
     mail_app, make, runner, mailbox
 ):
@@ -587,6 +588,7 @@ def test_an_unreachable_mail_server_stops_the_run_and_keeps_the_messages(
     assert letter.status == rules.QUEUED and letter.attempts == 1
 
 
+@ONCE
 def test_without_mail_settings_nothing_is_sent_and_the_run_says_why(app, make, runner):
     complaint = make.complaint()
     result = send(runner)
@@ -615,6 +617,7 @@ def test_a_message_left_sending_by_a_stopped_sender_is_reported_and_requeued_on_
     assert len(mailbox.received) == 1
 
 
+@ONCE
 def test_send_due_honours_its_limit(mail_app, make, runner, mailbox):
     for _ in range(3):
         make.complaint()
@@ -623,6 +626,7 @@ def test_send_due_honours_its_limit(mail_app, make, runner, mailbox):
     assert len(mailbox.received) == 3
 
 
+@ONCE
 def test_mail_preview_prints_a_letter_for_a_case(app, make, runner):
     complaint = make.complaint()
     result = runner.invoke(args=["mail", "preview", rules.REGISTERED, complaint.reference])
