@@ -294,8 +294,10 @@ _environment = SandboxedEnvironment(
 
 @lru_cache(maxsize=64)
 def _compiled(source: str):
-    """Parse and compile a template once: the outbox renders the same wording many times."""
-    return _environment.parse(source), _environment.from_string(source)
+    """Compile a template and list the names it reads, once: the outbox renders the same
+    wording many times."""
+    names = frozenset(meta.find_undeclared_variables(_environment.parse(source)))
+    return _environment.from_string(source), names
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,11 +308,11 @@ class Rendered:
 
 def _unknown_variables(key: str, source: str, part: str) -> None:
     try:
-        parsed, _ = _compiled(source)
+        _, names = _compiled(source)
     except TemplateError as error:
         line = f" (line {error.lineno})" if getattr(error, "lineno", None) else ""
         raise TemplateRefused(f"The {part} cannot be read{line}: {error.message}.") from error
-    unknown = sorted(meta.find_undeclared_variables(parsed) - set(VARIABLES[key]))
+    unknown = sorted(names - set(VARIABLES[key]))
     if unknown:
         names = ", ".join("{{ " + name + " }}" for name in unknown)
         known = ", ".join(sorted(VARIABLES[key]))
@@ -326,7 +328,7 @@ def render(key: str, subject: str, body: str, values: Mapping[str, object]) -> R
     for part, source in (("subject", subject or ""), ("body", body or "")):
         _unknown_variables(key, source, part)
         try:
-            text = _compiled(source)[1].render(dict(values))
+            text = _compiled(source)[0].render(dict(values))
         except SecurityError as error:
             reason = str(error).rstrip(".")
             raise TemplateRefused(f"The {part} tries something not allowed: {reason}.") from error
