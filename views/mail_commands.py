@@ -30,16 +30,12 @@ def send_due(limit, requeue_stuck, no_reminders):
     settings = correspondence.MailSettings.from_config()
     if not no_reminders:
         reminders = correspondence.queue_reminders(db.session)
-        click.echo(
-            f"Reminders queued: {reminders.queued}"
-            + (
-                f"; {reminders.no_address} officers have no email address"
-                if reminders.no_address
-                else ""
-            )
-            + (f"; {reminders.nobody} dues have no officer to remind" if reminders.nobody else "")
-            + "."
-        )
+        parts = [f"Reminders queued: {reminders.queued}"]
+        if reminders.no_address:
+            parts.append(f"{reminders.no_address} officers have no email address")
+        if reminders.nobody:
+            parts.append(f"{reminders.nobody} due dates have no officer to remind")
+        click.echo("; ".join(parts) + ".")
     problem = settings.problem()
     if problem:
         raise Refused(problem + " Nothing was sent; the messages stay queued.")
