@@ -51,6 +51,8 @@ def configure(app, config):
         # If Redis goes away, sign-in keeps working with per-process counts until it is back.
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
         FLASK_ADMIN_SWATCH="default",
+        # Letters and reminders (services/correspondence.py); unset, nothing is sent.
+        **mail_settings(os.environ),
     )
     app.config.from_pyfile("config.py", silent=True)
     if config:
@@ -62,6 +64,26 @@ def configure(app, config):
         or os.environ.get("SECRET_KEY")
         or persisted_secret_key(Path(app.instance_path))
     )
+
+
+MAIL_SETTINGS = (
+    "MAIL_SERVER",
+    "MAIL_PORT",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
+    "MAIL_USE_TLS",
+    "MAIL_USE_SSL",
+    "MAIL_FROM",
+    "MAIL_SENDER_NAME",
+    "PORTAL_URL",
+    "REMINDER_LEAD_BUSINESS_HOURS",
+    "REMINDER_PASSED_WITHIN_DAYS",
+)
+
+
+def mail_settings(environ) -> dict:
+    """The mail settings the environment gives (instance/config.py may set them too)."""
+    return {name: environ[name] for name in MAIL_SETTINGS if environ.get(name)}
 
 
 def database_url(url: str) -> str:

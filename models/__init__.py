@@ -14,6 +14,7 @@ from .cases import (
     ReferenceCounter,
     Ticket,
 )
+from .correspondence import MailTemplate, OutboundMessage
 from .lookups import Category, Channel, Outcome, ReferralTarget
 from .org import Capacity, ClassificationLevel, Division, Participant, User
 
@@ -34,8 +35,10 @@ __all__ = [
     "ExternalReview",
     "HistoryEntry",
     "InternalReview",
+    "MailTemplate",
     "OpeningWindow",
     "Outcome",
+    "OutboundMessage",
     "Participant",
     "PauseStatus",
     "ReferenceCounter",

@@ -48,6 +48,8 @@ SCREENS = (
     "historyentry",
     "clockpause",
     "referencecounter",
+    "mailtemplate",
+    "outboundmessage",
 )
 RECORD_ACTIONS = ("list", "view", "create", "edit", "delete", "export")
 SCOPES = ("none", "assigned", "division", "all")  # narrowest first
@@ -104,6 +106,10 @@ RECORD_GRANTS: Mapping[str, Mapping[str, Grant]] = MappingProxyType(
             "historyentry": Grant(frozenset({"list", "view", "export"}), "all"),
             "clockpause": Grant(frozenset({"list", "view", "export"}), "all"),
             "referencecounter": Grant(_READ, "all"),
+            # Letter wording is edited, never added or removed: the portal knows each letter.
+            "mailtemplate": Grant(frozenset({"list", "view", "edit"}), "all"),
+            # The outbox is the sender's record; failed messages may be sent again.
+            "outboundmessage": Grant(frozenset({"list", "view", "retry"}), "all"),
         },
         COORDINATOR: {
             **_grants(
@@ -115,6 +121,7 @@ RECORD_GRANTS: Mapping[str, Mapping[str, Grant]] = MappingProxyType(
             "ticket": Grant(_REGISTER, "all"),
             "participant": Grant(frozenset({"list", "view", "create", "edit"}), "all"),
             **_grants(_READ, "all", _LOOKUPS),
+            "outboundmessage": Grant(_READ, "division"),
         },
         COMPLAINT_MANAGER: {
             "complaint": Grant(_MY_CASES, "assigned"),
@@ -226,6 +233,10 @@ def _cell(g: Grant, screen: str) -> str:
     records = [a for a in RECORD_ACTIONS if a in g.actions]
     steps = [a for a in actions_of(screen)[len(RECORD_ACTIONS) :] if a in g.actions]
     text = ", ".join(records)
+    # Actions of a screen's own (sending failed messages again), after its record actions.
+    others = sorted(g.actions - set(actions_of(screen)))
+    if others:
+        text += ", " + ", ".join(others)
     if steps:
         text += "; steps: " + ", ".join(steps)
     return f"{text} ({g.scope})"

@@ -12,6 +12,7 @@ from models import (
     Category,
     Channel,
     ClassificationLevel,
+    MailTemplate,
     OpeningWindow,
     Outcome,
     PauseStatus,
@@ -19,6 +20,7 @@ from models import (
     SlaTarget,
     db,
 )
+from rules.correspondence import DEFAULT_TEMPLATES, TEMPLATE_NAMES
 from rules.vocabulary import CAPACITIES, SLA_KEYS
 
 CALENDARS = [
@@ -180,5 +182,9 @@ def load() -> None:
             calendar=calendars[calendar_code] if calendar_code else None,
             service_level_percent=service_level,
             active=True,
+        )
+    for key, (subject, body) in DEFAULT_TEMPLATES.items():
+        _get_or_add(
+            MailTemplate, {"key": key}, name=TEMPLATE_NAMES[key], subject=subject, body=body
         )
     db.session.commit()

@@ -4,7 +4,7 @@
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from . import clocks, duties, history
+from . import clocks, correspondence, duties, history
 
 
 def init_app(app):
@@ -29,3 +29,5 @@ def _before_flush(session, flush_context, instances):
 def _after_flush(session, flush_context):
     history.after_flush(session)
     clocks.after_flush(session)
+    # Letters last: they read the due instants and reference numbers the flush gave.
+    correspondence.after_flush(session)

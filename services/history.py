@@ -59,6 +59,7 @@ AUDITED_TYPES = (
     "Outcome",
     "ReferralTarget",
     "ApiToken",
+    "MailTemplate",
 )
 IGNORED_FIELDS = {"version", "updated_at", "password_hash", "secret_hash"}
 
@@ -74,6 +75,7 @@ RECORD_NOUNS = {
     "ReferralTarget": "Referral target",
     "User": "Account",
     "ApiToken": "API token",
+    "MailTemplate": "Letter template",
 }
 
 # Where no case calendar applies: the department's own time.

@@ -26,11 +26,20 @@ LIST_URLS = [
     "/admin/history/",
     "/admin/clock_pause/",
     "/admin/reference_counter/",
+    "/admin/outboundmessage/",
+    "/admin/mailtemplate/",
 ]
 CREATE_URLS = [
     url + "new/"
     for url in LIST_URLS
-    if url not in ("/admin/history/", "/admin/clock_pause/", "/admin/reference_counter/")
+    if url
+    not in (
+        "/admin/history/",
+        "/admin/clock_pause/",
+        "/admin/reference_counter/",
+        "/admin/outboundmessage/",
+        "/admin/mailtemplate/",
+    )
 ]
 
 

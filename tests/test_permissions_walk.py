@@ -33,6 +33,8 @@ from models import (
     ClassificationLevel,
     Division,
     HistoryEntry,
+    MailTemplate,
+    OutboundMessage,
     Outcome,
     PauseStatus,
     ReferralTarget,
@@ -55,7 +57,14 @@ NOT_OFFERED = {
 }
 WHO = [*CAPACITIES, scoped_world.NOBODY]
 # Text that shows a record of a scoped screen in its list and export.
-SCOPED = ("complaint", "internal_review", "external_review", "extension", "participant")
+SCOPED = (
+    "complaint",
+    "internal_review",
+    "external_review",
+    "extension",
+    "participant",
+    "outboundmessage",
+)
 
 
 @pytest.fixture(scope="module")
@@ -114,6 +123,12 @@ def marks(world, screen):
 
 def records(world, screen):
     """(id inside the scope, id outside it or None) of a record on the screen."""
+    if screen == "outboundmessage":
+        # Each side's registration email to its complainant, queued when it was created.
+        return tuple(
+            db.session.scalar(db.select(OutboundMessage.id).filter_by(complaint_id=side.complaint))
+            for side in (world.inside, world.outside)
+        )
     if screen in SCOPED:
         field = "complainant" if screen == "participant" else screen
         return getattr(world.inside, field), getattr(world.outside, field)
@@ -139,6 +154,7 @@ def records(world, screen):
         "outcome": Outcome,
         "referraltarget": ReferralTarget,
         "historyentry": HistoryEntry,
+        "mailtemplate": MailTemplate,
     }[screen]
     return db.session.execute(db.select(model.id).order_by(model.id)).scalars().first(), None
 

@@ -10,6 +10,7 @@ from rules.vocabulary import CAPACITIES, COORDINATOR
 from seed.commands import Refused, seed_command
 from views.clock_commands import due_date_command
 from views.import_commands import import_group
+from views.mail_commands import mail
 from views.token_commands import token_commands
 
 MINIMUM_PASSWORD_LENGTH = 8
@@ -24,6 +25,7 @@ def init_app(app):
     app.cli.add_command(users)
     app.cli.add_command(due_date_command)
     app.cli.add_command(import_group)
+    app.cli.add_command(mail)
 
 
 users = AppGroup("users", help="Create and manage login accounts.")

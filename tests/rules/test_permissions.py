@@ -49,6 +49,8 @@ EXPECTED = {
         "historyentry": ("list view export", "all"),
         "clockpause": ("list view export", "all"),
         "referencecounter": ("list view", "all"),
+        "mailtemplate": ("list view edit", "all"),
+        "outboundmessage": ("list view retry", "all"),
     },
     "coordinator": {
         "complaint": (f"{REGISTER} {COORDINATOR_COMPLAINT_STEPS}", "division"),
@@ -61,6 +63,7 @@ EXPECTED = {
         "extension": (REGISTER, "division"),
         "participant": ("list view create edit", "all"),
         **{screen: ("list view", "all") for screen in LOOKUPS},
+        "outboundmessage": ("list view", "division"),
     },
     "complaint_manager": {
         "complaint": (
@@ -200,6 +203,7 @@ def test_the_screens_each_capacity_opens_in_menu_order():
         "category",
         "outcome",
         "referraltarget",
+        "outboundmessage",
     ]
     assert screens_for(["support_agent", "complaint_manager"]) == [
         "complaint",

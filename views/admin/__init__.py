@@ -16,6 +16,8 @@ from models import (
     ExternalReview,
     HistoryEntry,
     InternalReview,
+    MailTemplate,
+    OutboundMessage,
     Outcome,
     Participant,
     PauseStatus,
@@ -35,6 +37,7 @@ from .configuration import (
     PauseStatusView,
     SlaTargetView,
 )
+from .correspondence import MailTemplateView, OutboundMessageView
 from .home import HomeView
 from .people import ClassificationLevelView, DivisionView, ParticipantView, UserView
 from .reports import build_report_views
@@ -44,6 +47,7 @@ REGISTER = "Register"
 PEOPLE = "People"
 CONFIGURATION = "Configuration"
 AUDIT = "Audit"
+CORRESPONDENCE = "Correspondence"
 
 
 def build_views():
@@ -93,6 +97,8 @@ def build_views():
             endpoint="reference_counter",
         ),
         *build_report_views(),
+        OutboundMessageView(OutboundMessage, name="Outbox", category=CORRESPONDENCE),
+        MailTemplateView(MailTemplate, name="Letter templates", category=CORRESPONDENCE),
     ]
 
 

@@ -18,7 +18,15 @@ from flask_login import current_user
 from sqlalchemy import exists, false, or_, select, true
 from sqlalchemy.sql.elements import True_
 
-from models import Complaint, Extension, ExternalReview, InternalReview, Participant, Ticket
+from models import (
+    Complaint,
+    Extension,
+    ExternalReview,
+    InternalReview,
+    OutboundMessage,
+    Participant,
+    Ticket,
+)
 from models.cases import complaint_involved, complaint_subject
 from rules import permissions
 from rules.vocabulary import INTERNAL_REVIEWER
@@ -124,6 +132,20 @@ def _tickets(capacity, scope_name):
     return false()
 
 
+def _outbox(capacity, scope_name):
+    """Letters and reminders follow the complaint (or the ticket) they are about."""
+    if scope_name == "all":
+        return true()
+    conditions = [OutboundMessage.complaint_id.in_(_complaint_ids(capacity, scope_name))]
+    ticket_scope = permissions.grant(capacity, "ticket").scope
+    if ticket_scope == "all":
+        conditions.append(OutboundMessage.ticket_id.is_not(None))
+    elif ticket_scope != "none":
+        tickets = select(Ticket.id).where(_tickets(capacity, ticket_scope))
+        conditions.append(OutboundMessage.ticket_id.in_(tickets))
+    return or_(*conditions)
+
+
 ROW_RULES = {
     "complaint": complaints_in,
     "internal_review": _internal_reviews,
@@ -134,6 +156,7 @@ ROW_RULES = {
     # Reports count the cases of the report's own scope (rules.permissions.REPORT_GRANTS).
     permissions.SERVICE_LEVEL_REPORT: _tickets,
     **{report: complaints_in for report in permissions.COMPLAINT_REPORTS},
+    "outboundmessage": _outbox,
 }
 
 

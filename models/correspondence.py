@@ -1,0 +1,69 @@
+"""Letters and reminders: the templates administrators edit, and the outbox they go through."""
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import UTCDateTime, Versioned, db, utcnow
+
+
+class MailTemplate(Versioned, db.Model):
+    """The wording of one kind of letter or reminder (rules.correspondence names the keys)."""
+
+    __tablename__ = "mail_template"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    def __str__(self):
+        return self.name or self.key
+
+
+class OutboundMessage(db.Model):
+    """One email in the outbox: rendered when queued, sent once by `flask mail send-due`.
+
+    `dedupe_key` is unique: the same letter (or the same reminder of the same due instant
+    to the same officer) is never queued twice, whichever door or server queues it.
+    """
+
+    __tablename__ = "outbound_message"
+    __table_args__ = (Index("ix_outbound_message_status_next", "status", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    template_key: Mapped[str] = mapped_column(String(40), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    recipient_address: Mapped[str | None] = mapped_column(String(200))
+    recipient_name: Mapped[str | None] = mapped_column(String(200))
+    # complainant, complaint_manager, decision_maker, internal_reviewer, support_agent, ...
+    recipient_role: Mapped[str] = mapped_column(String(30))
+    participant_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id"), index=True)
+    participant = relationship("Participant")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    user = relationship("User")
+
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaint.id"), index=True)
+    complaint = relationship("Complaint")
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"), index=True)
+    ticket = relationship("Ticket")
+    internal_review_id: Mapped[int | None] = mapped_column(ForeignKey("internal_review.id"))
+    internal_review = relationship("InternalReview")
+
+    # queued, sending, sent, failed, no_address, withheld (rules.correspondence.STATUSES)
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(String(120))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    def __str__(self):
+        return self.subject or f"Message {self.id}"

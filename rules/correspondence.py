@@ -1,0 +1,409 @@
+"""Letters to complainants and reminders to officers: the templates, their variables, the
+words dates are written in, and who may receive a case's correspondence.
+
+Templates are Jinja text rendered in a sandbox (`jinja2.sandbox.SandboxedEnvironment`)
+over plain strings only: a template cannot reach the database, the application or any
+object's internals. Each template knows a documented set of variables; one that names
+another, or that fails to render, is refused with a message saying which and why.
+
+Pure Python: no Flask, no database.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from jinja2 import StrictUndefined, TemplateError, meta
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import SandboxedEnvironment
+
+# Template keys, in the order the screens list them.
+REGISTERED = "complaint_registered"
+ACKNOWLEDGED = "complaint_acknowledged"
+OUTCOME = "complaint_outcome"
+REVIEW_REQUESTED = "review_requested"
+DUE_REMINDER = "due_reminder"
+DUE_PASSED = "due_passed"
+
+TEMPLATE_NAMES = {
+    REGISTERED: "Registration email to the complainant",
+    ACKNOWLEDGED: "Acknowledgement email to the complainant",
+    OUTCOME: "Outcome letter to the complainant",
+    REVIEW_REQUESTED: "Internal review request registered: email to the complainant",
+    DUE_REMINDER: "Reminder to the officer: a step is due soon",
+    DUE_PASSED: "Reminder to the officer: a due date has passed",
+}
+# The letter in a history entry: "Registration email sent to the complainant".
+TEMPLATE_NOUNS = {
+    REGISTERED: "Registration email",
+    ACKNOWLEDGED: "Acknowledgement email",
+    OUTCOME: "Outcome letter",
+    REVIEW_REQUESTED: "Review registration email",
+    DUE_REMINDER: "Due-date reminder",
+    DUE_PASSED: "Overdue reminder",
+}
+
+# Outbox statuses.
+QUEUED = "queued"
+SENDING = "sending"
+SENT = "sent"
+FAILED = "failed"
+NO_ADDRESS = "no_address"
+WITHHELD = "withheld"
+STATUSES = {
+    QUEUED: "Queued",
+    SENDING: "Sending",
+    SENT: "Sent",
+    FAILED: "Failed",
+    NO_ADDRESS: "Not sent: no email address",
+    WITHHELD: "Withheld: recipient may not receive it",
+}
+
+# Who a message is written to, in the team's words.
+COMPLAINANT = "complainant"
+ROLES = {
+    COMPLAINANT: "complainant",
+    "complaint_manager": "complaint manager",
+    "decision_maker": "decision maker",
+    "internal_reviewer": "internal reviewer",
+    "coordinator": "coordinator",
+    "support_agent": "support agent",
+}
+# A confidential complaint's correspondence goes to these and nobody else (DOMAIN.md:
+# "personal details are not to be used"): the complainant and the officers assigned to it.
+CONFIDENTIAL_RECIPIENTS = frozenset(
+    {COMPLAINANT, "complaint_manager", "decision_maker", "internal_reviewer"}
+)
+
+
+def may_receive(*, confidential: bool, role: str) -> bool:
+    """Whether someone in this role on a case may receive its correspondence."""
+    if role not in ROLES:
+        return False
+    return not confidential or role in CONFIDENTIAL_RECIPIENTS
+
+
+# --- the variables ----------------------------------------------------------------------
+
+COMMON_VARIABLES = {
+    "reference": "The case's reference number, e.g. CTS-2026-000123",
+    "kind": "complaint, compliment, suggestion, ticket or internal review",
+    "summary": "The case's summary, as registered",
+    "received_on": "The day it was received, in words (Monday 2 March 2026)",
+    "division": "The division handling it",
+    "sender_name": "Who the letters are signed by (MAIL_SENDER_NAME)",
+}
+LETTER_VARIABLES = {
+    "complainant_name": 'The complainant\'s name ("Sir or Madam" when none is recorded)',
+    "manager_name": "The complaint manager's name (empty until one is assigned)",
+    "decision_maker_name": "The decision maker's name (empty until one is assigned)",
+    "acknowledgement_due": "When the complaint will be acknowledged by, in words",
+    "resolution_due": "When a response is due, in words",
+}
+OUTCOME_VARIABLES = {
+    "outcome": "The outcome: Upheld, Partly upheld, Not upheld, Resolved, ...",
+    "outcome_reason": "The reasons recorded with the outcome",
+    "finalised_on": "The day the response was given, in words",
+    "review_request_due": "The day an internal review may be asked for until, in words",
+    "human_rights": "Whether the complaint has a human-rights aspect (true or false)",
+    "human_rights_commissioner_from": (
+        "When the complaint may go to the Human Rights Commissioner, in words"
+    ),
+}
+REVIEW_VARIABLES = {
+    "requested_on": "The day the internal review was asked for, in words",
+    "review_due": "When the internal review is due to be resolved, in words",
+}
+REMINDER_VARIABLES = {
+    "officer_name": "The officer the reminder is for",
+    "officer_role": "Their part in the case: complaint manager, support agent, ...",
+    "due_label": "The step that is due: Complainant acknowledged, Resolution, ...",
+    "due_at": "When it is due, in words, in the case calendar's local time",
+    "time_left": "Business time left until it is due (reminders before the due instant)",
+    "portal_link": "The case's page in the portal (PORTAL_URL)",
+}
+VARIABLES = {
+    REGISTERED: {**COMMON_VARIABLES, **LETTER_VARIABLES},
+    ACKNOWLEDGED: {**COMMON_VARIABLES, **LETTER_VARIABLES},
+    OUTCOME: {**COMMON_VARIABLES, **LETTER_VARIABLES, **OUTCOME_VARIABLES},
+    REVIEW_REQUESTED: {**COMMON_VARIABLES, **LETTER_VARIABLES, **REVIEW_VARIABLES},
+    DUE_REMINDER: {**COMMON_VARIABLES, **REMINDER_VARIABLES},
+    DUE_PASSED: {**COMMON_VARIABLES, **REMINDER_VARIABLES},
+}
+
+# What a preview shows when no case is chosen.
+SAMPLE = {
+    "reference": "CTS-2026-000123",
+    "kind": "complaint",
+    "summary": "Counter staff were rude",
+    "received_on": "Monday 2 March 2026",
+    "division": "Customer Services",
+    "sender_name": "Customer Complaints",
+    "complainant_name": "Sam Citizen",
+    "manager_name": "Alex Lee",
+    "decision_maker_name": "Jordan Smith",
+    "acknowledgement_due": "5:00 pm on Monday 9 March 2026 (Brisbane time)",
+    "resolution_due": "5:00 pm on Monday 30 March 2026 (Brisbane time)",
+    "outcome": "Partly upheld",
+    "outcome_reason": "The officer's manner fell short of our standards; the fee was correct.",
+    "finalised_on": "Friday 27 March 2026",
+    "review_request_due": "Monday 27 April 2026",
+    "human_rights": True,
+    "human_rights_commissioner_from": "Friday 8 May 2026",
+    "requested_on": "Tuesday 14 April 2026",
+    "review_due": "5:00 pm on Wednesday 13 May 2026 (Brisbane time)",
+    "officer_name": "Alex Lee",
+    "officer_role": "complaint manager",
+    "due_label": "Complainant acknowledged",
+    "due_at": "5:00 pm on Monday 9 March 2026 (Brisbane time)",
+    "time_left": "6 business hours",
+    "portal_link": "https://complaints.example.gov.au/admin/complaint/details/?id=123",
+}
+
+# --- the wording shipped with the portal ------------------------------------------------
+
+DEFAULT_TEMPLATES = {
+    REGISTERED: (
+        "We have registered your {{ kind }}: {{ reference }}",
+        """Dear {{ complainant_name }},
+
+Thank you for contacting us. We received your {{ kind }} on {{ received_on }} and have \
+registered it with the reference number {{ reference }}. Please quote this number \
+whenever you contact us about it.
+{% if kind == "complaint" %}
+The officer handling your complaint will acknowledge it \
+{%- if acknowledgement_due %} by {{ acknowledgement_due }}\
+{%- else %} within 5 working days of its registration{% endif %}, and tell you how we \
+will look into it.
+{% else %}
+We have passed your {{ kind }} to the area concerned. Any further response is at their \
+discretion.
+{% endif %}
+Yours sincerely,
+{{ sender_name }}
+""",
+    ),
+    ACKNOWLEDGED: (
+        "We are looking into your complaint {{ reference }}",
+        """Dear {{ complainant_name }},
+
+We acknowledge your {{ kind }} {{ reference }} ({{ summary }}), received on \
+{{ received_on }}.
+{% if manager_name %}
+{{ manager_name }} is handling it and will contact you if we need more information.
+{% endif %}{% if resolution_due %}
+We aim to give you our response by {{ resolution_due }}. If we \
+need longer, we will tell you why and when to expect it.
+{% endif %}
+Yours sincerely,
+{{ sender_name }}
+""",
+    ),
+    OUTCOME: (
+        "The outcome of your complaint {{ reference }}",
+        """Dear {{ complainant_name }},
+
+We have finished looking into your complaint {{ reference }} ({{ summary }}), received \
+on {{ received_on }}.
+
+Outcome: {{ outcome }}
+{% if outcome_reason %}
+Our reasons: {{ outcome_reason }}
+{% endif %}
+If you are not satisfied with this response, you may:
+
+- ask us for an internal review. An officer of equal or higher level than the one who \
+decided your complaint, who was not involved in it, will review how we handled your \
+complaint and its outcome. Please ask within 20 business days of receiving this \
+response, that is by {{ review_request_due }}, quoting {{ reference }}.
+{%- if human_rights %}
+- because your complaint involves your human rights, complain instead to the Queensland \
+Human Rights Commissioner if you consider our response inadequate\
+{%- if human_rights_commissioner_from %} (from {{ human_rights_commissioner_from }})\
+{%- endif %}.
+{%- endif %}
+- once our internal review is complete, if you remain dissatisfied, ask the Queensland \
+Ombudsman for an external review (telephone 07 3005 7000, toll free outside Brisbane \
+1800 068 908, email ombudsman@ombudsman.qld.gov.au).
+
+Yours sincerely,
+{{ decision_maker_name or sender_name }}
+""",
+    ),
+    REVIEW_REQUESTED: (
+        "We have registered your request for an internal review: {{ reference }}",
+        """Dear {{ complainant_name }},
+
+We received your request on {{ requested_on }} for an internal review of your complaint \
+{{ reference }} ({{ summary }}). An officer of equal or higher level than the one who \
+decided your complaint, who was not involved in it, will review how we handled it and \
+its outcome.
+{% if review_due %}
+We aim to tell you the result of the review by {{ review_due }}.
+{% endif %}
+Please quote {{ reference }} whenever you contact us about it.
+
+Yours sincerely,
+{{ sender_name }}
+""",
+    ),
+    DUE_REMINDER: (
+        "Due soon: {{ due_label }} for {{ reference }}, {{ due_at }}",
+        """Dear {{ officer_name }},
+
+As {{ officer_role }} of {{ kind }} {{ reference }} ({{ summary }}), this step is due \
+soon:
+
+{{ due_label }}: due {{ due_at }}{% if time_left %}, {{ time_left }} left{% endif %}.
+
+Open it in the portal: {{ portal_link }}
+
+This reminder is sent once for each due date.
+""",
+    ),
+    DUE_PASSED: (
+        "Overdue: {{ due_label }} for {{ reference }}",
+        """Dear {{ officer_name }},
+
+As {{ officer_role }} of {{ kind }} {{ reference }} ({{ summary }}), this step was due \
+{{ due_at }} and has not been recorded as done:
+
+{{ due_label }}
+
+Open it in the portal: {{ portal_link }}
+
+This reminder is sent once for each due date.
+""",
+    ),
+}
+
+
+# --- rendering --------------------------------------------------------------------------
+
+
+class TemplateRefused(ValueError):
+    """A template that cannot be used, with the reason in the administrator's words."""
+
+
+_environment = SandboxedEnvironment(
+    undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
+)
+
+
+@lru_cache(maxsize=64)
+def _compiled(source: str):
+    """Compile a template and list the names it reads, once: the outbox renders the same
+    wording many times."""
+    names = frozenset(meta.find_undeclared_variables(_environment.parse(source)))
+    return _environment.from_string(source), names
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    subject: str
+    body: str
+
+
+def _unknown_variables(key: str, source: str, part: str) -> None:
+    try:
+        _, names = _compiled(source)
+    except TemplateError as error:
+        line = f" (line {error.lineno})" if getattr(error, "lineno", None) else ""
+        raise TemplateRefused(f"The {part} cannot be read{line}: {error.message}.") from error
+    unknown = sorted(names - set(VARIABLES[key]))
+    if unknown:
+        names = ", ".join("{{ " + name + " }}" for name in unknown)
+        known = ", ".join(sorted(VARIABLES[key]))
+        what = "an unknown variable" if len(unknown) == 1 else "unknown variables"
+        raise TemplateRefused(f"The {part} uses {what} {names}. This template knows: {known}.")
+
+
+def render(key: str, subject: str, body: str, values: Mapping[str, object]) -> Rendered:
+    """The subject (one line) and body, or TemplateRefused saying what is wrong."""
+    if key not in VARIABLES:
+        raise TemplateRefused(f"There is no letter called {key!r}.")
+    results = []
+    for part, source in (("subject", subject or ""), ("body", body or "")):
+        _unknown_variables(key, source, part)
+        try:
+            text = _compiled(source)[0].render(dict(values))
+        except SecurityError as error:
+            reason = str(error).rstrip(".")
+            raise TemplateRefused(f"The {part} tries something not allowed: {reason}.") from error
+        except TemplateError as error:
+            reason = str(error).rstrip(".")
+            raise TemplateRefused(f"The {part} could not be filled in: {reason}.") from error
+        except (TypeError, ValueError, ArithmeticError, LookupError) as error:
+            raise TemplateRefused(f"The {part} could not be filled in: {error}.") from error
+        results.append(text)
+    subject_text = " ".join(results[0].split())
+    if not subject_text:
+        raise TemplateRefused("The subject is empty once filled in: write one.")
+    if not results[1].strip():
+        raise TemplateRefused("The body is empty once filled in: write one.")
+    return Rendered(subject_text[:300], results[1])
+
+
+def validate(key: str, subject: str, body: str) -> None:
+    """Refuse a template that names an unknown variable or fails on the sample case."""
+    values = {name: SAMPLE.get(name, "") for name in VARIABLES.get(key, ())}
+    render(key, subject, body, values)
+    # The same template with the optional values empty (nobody assigned yet, no reasons).
+    blank = {name: value if not isinstance(value, str) else "" for name, value in values.items()}
+    render(key, subject, body, {**blank, **{k: values[k] for k in COMMON_VARIABLES}})
+
+
+# --- words ------------------------------------------------------------------------------
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def day_in_words(instant: datetime | None, timezone: str) -> str:
+    """ "Monday 2 March 2026", the local day of an instant in the calendar's time zone."""
+    if instant is None:
+        return ""
+    local = instant.astimezone(ZoneInfo(timezone))
+    return f"{WEEKDAYS[local.weekday()]} {local.day} {MONTHS[local.month - 1]} {local.year}"
+
+
+def place_of(timezone: str) -> str:
+    """ "Brisbane" for Australia/Brisbane: how the letters name the local time."""
+    return timezone.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def instant_in_words(instant: datetime | None, timezone: str) -> str:
+    """ "5:00 pm on Monday 9 March 2026 (Brisbane time)"."""
+    if instant is None:
+        return ""
+    local = instant.astimezone(ZoneInfo(timezone))
+    hour = local.hour % 12 or 12
+    clock = f"{hour}:{local.minute:02d} {'am' if local.hour < 12 else 'pm'}"
+    return f"{clock} on {day_in_words(instant, timezone)} ({place_of(timezone)} time)"
+
+
+def business_time_in_words(span: timedelta) -> str:
+    """ "6 business hours", "1 business hour 30 minutes", "45 business minutes"."""
+    minutes = max(0, int(span.total_seconds() // 60))
+    hours, minutes = divmod(minutes, 60)
+    if not hours:
+        return f"{minutes} business minute{'s' if minutes != 1 else ''}"
+    text = f"{hours} business hour{'s' if hours != 1 else ''}"
+    if minutes:
+        text += f" {minutes} minute{'s' if minutes != 1 else ''}"
+    return text

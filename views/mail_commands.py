@@ -1,0 +1,105 @@
+"""`flask mail ...`: send the outbox (from cron, on any number of servers), look at it, and
+preview a letter for a case."""
+
+import click
+from flask.cli import AppGroup
+from sqlalchemy import func, select
+
+from models import Complaint, InternalReview, OutboundMessage, Ticket, db
+from rules import correspondence as rules
+from seed.commands import Refused
+from services import correspondence
+
+mail = AppGroup("mail", help="Letters and reminders: send the outbox, see it, preview a letter.")
+
+
+@mail.command("send-due")
+@click.option("--limit", type=click.IntRange(min=1), help="Send at most N messages in this run.")
+@click.option(
+    "--requeue-stuck",
+    is_flag=True,
+    help="First queue again the messages left 'sending' by a sender that stopped "
+    "(MAIL_SENDING_TIMEOUT_MINUTES ago or more). Their recipients may get them twice.",
+)
+@click.option("--no-reminders", is_flag=True, help="Send what is queued; queue no reminders.")
+def send_due(limit, requeue_stuck, no_reminders):
+    """Queue officers' reminders of due dates, then send every message that is due.
+
+    Safe to run from cron on several servers at once: each message is sent by one of them.
+    """
+    settings = correspondence.MailSettings.from_config()
+    if not no_reminders:
+        reminders = correspondence.queue_reminders(db.session)
+        parts = [f"Reminders queued: {reminders.queued}"]
+        if reminders.no_address:
+            parts.append(f"{reminders.no_address} officers have no email address")
+        if reminders.nobody:
+            parts.append(f"{reminders.nobody} due dates have no officer to remind")
+        click.echo("; ".join(parts) + ".")
+    problem = settings.problem()
+    if problem:
+        raise Refused(problem + " Nothing was sent; the messages stay queued.")
+    if requeue_stuck:
+        count = correspondence.requeue_stuck(db.session, settings)
+        click.echo(f"Queued again after their sender stopped: {count}.")
+    report = correspondence.send_due(db.session, settings, limit=limit)
+    click.echo(
+        f"Sent: {report.sent}; to retry later: {report.retrying}; failed: {report.failed}; "
+        f"withheld: {report.withheld}; no address: {report.no_address}."
+    )
+    if report.stuck:
+        click.echo(
+            f"Warning: {report.stuck} messages have been 'sending' for more than "
+            f"{settings.sending_timeout.total_seconds() / 60:g} minutes: their sender "
+            "stopped. The mail server may have accepted them. Check the outbox, then run "
+            "with --requeue-stuck to send them again.",
+            err=True,
+        )
+    for error in report.errors:
+        click.echo(f"Stopped early: {error}", err=True)
+    if report.errors:
+        raise SystemExit(1)
+
+
+@mail.command("status")
+def status():
+    """How many messages the outbox holds in each status."""
+    counts = dict(
+        db.session.execute(
+            select(OutboundMessage.status, func.count()).group_by(OutboundMessage.status)
+        ).all()
+    )
+    for code, label in rules.STATUSES.items():
+        click.echo(f"{label}: {counts.get(code, 0)}")
+
+
+def find_case(reference: str):
+    for model in (Complaint, Ticket):
+        case = db.session.scalar(select(model).where(model.reference == reference))
+        if case is not None:
+            return case
+    raise Refused(f"There is no complaint or ticket with the reference {reference}.")
+
+
+@mail.command("preview")
+@click.argument("key", type=click.Choice(list(rules.TEMPLATE_NAMES)))
+@click.argument("reference")
+def preview(key, reference):
+    """Print the letter KEY as it would be written for the case REFERENCE."""
+    case = find_case(reference)
+    if key in (rules.DUE_REMINDER, rules.DUE_PASSED) and isinstance(case, Complaint):
+        review = db.session.scalar(
+            select(InternalReview)
+            .where(InternalReview.complaint_id == case.id)
+            .order_by(InternalReview.id.desc())
+        )
+        case = review if review is not None and review.completed_at is None else case
+    elif key not in (rules.DUE_REMINDER, rules.DUE_PASSED) and not isinstance(case, Complaint):
+        raise Refused(f"{rules.TEMPLATE_NAMES[key]} is written about complaints only.")
+    subject, body = correspondence.template_for(db.session, key)
+    try:
+        rendered = correspondence.preview(db.session, key, subject, body, case)
+    except rules.TemplateRefused as error:
+        raise Refused(str(error)) from error
+    click.echo(f"Subject: {rendered.subject}\n")
+    click.echo(rendered.body)
