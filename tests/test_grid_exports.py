@@ -14,6 +14,8 @@ from openpyxl import load_workbook
 from sqlalchemy import event
 
 from models import Channel, Complaint, Participant, Ticket, db, utcnow
+from rules import permissions
+from tests import scoped_world
 from tests.scoped_world import account
 from views.admin.base import ScopedModelView
 from views.admin.privacy import MASK
@@ -329,3 +331,23 @@ def test_the_export_reads_its_rows_in_batches(app, make, auth, client, office):
         query = view.export_query()
     # yield_per: a server-side cursor on PostgreSQL, fetchmany on SQLite.
     assert query.load_options._yield_per == view.export_batch_size == 1000
+
+
+def test_every_exportable_screen_gives_the_same_rows_in_csv_and_xlsx(app, make, auth, client):
+    scoped_world.build()
+    auth.login("administrator")
+    admin = app.extensions["admin"][0]
+    screens = [view for view in admin._views if isinstance(view, ScopedModelView)]
+    exported = 0
+    for view in screens:
+        if "export" not in view.offers or not permissions.allowed(
+            {"administrator"}, view.screen, "export"
+        ):
+            continue
+        url = f"/admin/{view.endpoint}/export/"
+        as_csv = table(client.get(f"{url}csv/"), "csv")
+        as_xlsx = table(client.get(f"{url}xlsx/"), "xlsx")
+        assert as_xlsx[0] == as_csv[0], view.endpoint
+        assert len(as_xlsx) == len(as_csv) > 1, view.endpoint
+        exported += 1
+    assert exported >= 15
