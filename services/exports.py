@@ -29,6 +29,8 @@ CSV_ROWS_PER_CHUNK = 500
 FILE_CHUNK_BYTES = 64 * 1024
 # Excel refuses longer sheet names and these characters in them.
 SHEET_NAME_LIMIT = 31
+# Rows in one sheet, headings included (Excel's limit).
+SHEET_ROW_LIMIT = 1_048_576
 SHEET_NAME_FORBIDDEN = str.maketrans({c: " " for c in "[]:*?/\\"})
 
 
@@ -81,7 +83,11 @@ def csv_chunks(headers: Sequence[str], rows: Iterable[Sequence]) -> Iterator[byt
 def xlsx_chunks(
     headers: Sequence[str], rows: Iterable[Sequence], sheet: str = "Export"
 ) -> Iterator[bytes]:
-    """The workbook, one sheet, written row by row to a temporary file and then sent."""
+    """The workbook written row by row to a temporary file and then sent.
+
+    Rows beyond what one sheet holds continue on a second sheet ("Export (2)"), each with
+    the headings, rather than being dropped.
+    """
     import xlsxwriter
 
     with tempfile.TemporaryFile() as spool:
@@ -89,14 +95,27 @@ def xlsx_chunks(
             spool, {"constant_memory": True, "in_memory": False, "remove_timezone": True}
         )
         name = (sheet.translate(SHEET_NAME_FORBIDDEN).strip() or "Export")[:SHEET_NAME_LIMIT]
-        worksheet = workbook.add_worksheet(name)
         bold = workbook.add_format({"bold": True})
         day = workbook.add_format({"num_format": "dd/mm/yyyy"})
         instant = workbook.add_format({"num_format": "dd/mm/yyyy hh:mm"})
         widths = [min(max(len(str(h)), 10), 60) for h in headers]
-        for column, heading in enumerate(headers):
-            worksheet.write_string(0, column, neutralise(heading), bold)
-        for number, row in enumerate(rows, start=1):
+        sheets = []
+
+        def new_sheet():
+            suffix = f" ({len(sheets) + 1})" if sheets else ""
+            worksheet = workbook.add_worksheet(name[: SHEET_NAME_LIMIT - len(suffix)] + suffix)
+            for column, heading in enumerate(headers):
+                worksheet.write_string(0, column, neutralise(heading), bold)
+            worksheet.freeze_panes(1, 0)
+            sheets.append(worksheet)
+            return worksheet
+
+        worksheet = new_sheet()
+        number = 0
+        for seen, row in enumerate(rows, start=1):
+            number += 1
+            if number >= SHEET_ROW_LIMIT:
+                worksheet, number = new_sheet(), 1
             for column, raw in enumerate(row):
                 value = _typed(raw)
                 if isinstance(value, datetime):
@@ -108,11 +127,11 @@ def xlsx_chunks(
                     worksheet.write_number(number, column, float(value))
                 else:
                     worksheet.write_string(number, column, value)
-                    if number <= 200 and column < len(widths):
+                    if seen <= 200 and column < len(widths):
                         widths[column] = min(max(widths[column], len(value)), 60)
-        for column, width in enumerate(widths):
-            worksheet.set_column(column, column, width + 2)
-        worksheet.freeze_panes(1, 0)
+        for worksheet in sheets:
+            for column, width in enumerate(widths):
+                worksheet.set_column(column, column, width + 2)
         workbook.close()
         spool.seek(0)
         while chunk := spool.read(FILE_CHUNK_BYTES):
@@ -126,7 +145,10 @@ def export_response(
     rows: Iterable[Sequence],
     sheet: str | None = None,
 ) -> Response:
-    """A download of `rows` as CSV or XLSX that streams while the request's session is open.
+    """A download of `rows` as CSV or XLSX, written as it streams, in the request's context.
+
+    Flask has closed the request's database session by the time the body streams: `rows`
+    reads in the session the stream opens (see ScopedModelView.stream_export).
 
     `filename` is without its extension. An unknown format is the caller's to refuse
     before calling (see FORMATS).

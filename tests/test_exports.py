@@ -97,3 +97,11 @@ def test_an_export_response_is_a_download_that_streams():
         assert response.mimetype.endswith("spreadsheetml.sheet")
         with pytest.raises(ValueError):
             export_response("pdf", "x", ["a"], [])
+
+
+def test_rows_beyond_what_a_sheet_holds_continue_on_the_next_sheet(monkeypatch):
+    monkeypatch.setattr("services.exports.SHEET_ROW_LIMIT", 4)
+    book = _xlsx(["n"], [(n,) for n in range(1, 8)], sheet="Complaints")
+    assert book.sheetnames == ["Complaints", "Complaints (2)", "Complaints (3)"]
+    sheets = [[c.value for c in sheet["A"]] for sheet in book.worksheets]
+    assert sheets == [["n", 1, 2, 3], ["n", 4, 5, 6], ["n", 7]]

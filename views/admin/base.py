@@ -16,18 +16,16 @@
 - no inline list editing unless the screen offers editing, and then only for editors;
 - lost updates refused: the edit form carries the row version it was opened on;
 - dates shown dd/mm/yyyy HH:MM in the case calendar's local time, and read in it;
-- CSV export without formulas or HTML in cells;
+- CSV and XLSX exports of the grid's rows (its scope, filters, search and sort), streamed
+  in batches, masked as the grid masks, without formulas or HTML in cells;
 - database refusals become plain messages on the form, never a 500.
 """
 
-import csv
-import io
 import logging
 import re
 from datetime import date
 
 from flask import (
-    Response,
     abort,
     current_app,
     flash,
@@ -47,13 +45,14 @@ from markupsafe import Markup
 from sqlalchemy import Unicode, and_, cast, func, or_, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
-from werkzeug.utils import secure_filename
 from wtforms.validators import ValidationError
 
 from models import HistoryEntry, UTCDateTime, db, utcnow
 from rules import permissions
-from services.exports import neutralise
+from services.exports import FORMATS as EXPORT_FORMATS
+from services.exports import export_response, neutralise
 
 from . import localtime, scope
 from .fields import LocalDateTimeField, VersionField
@@ -86,6 +85,14 @@ def instant_columns(model) -> list[str]:
 
 def show_instant(view, context, model, name):
     return view.local_text(getattr(model, name), model)
+
+
+def local_instant(view, context, model, name):
+    """An instant as a typed local date and time (for XLSX), in the zone the grid shows."""
+    instant = getattr(model, name)
+    if instant is None:
+        return None
+    return instant.astimezone(localtime.zone(view.timezone_for(model))).replace(tzinfo=None)
 
 
 def show_due(view, context, model, name):
@@ -196,8 +203,11 @@ class ScopedModelView(ModelView):
     can_set_page_size = True
     page_size = 20
     page_size_options = (20, 50, 100)
-    export_max_rows = 5000
-    export_types = ["csv"]
+    export_types = ["csv", "xlsx"]
+    # No cap: an export streams in batches, so its size costs time, not server memory.
+    export_max_rows = 0
+    # Records read per round trip while an export streams.
+    export_batch_size = 1000
     column_type_formatters = {**DEFAULT_FORMATTERS, date: australian_date}
     column_type_formatters_detail = {**DETAIL_FORMATTERS, bool: yes_no, date: australian_date}
     column_type_formatters_export = {**EXPORT_FORMATTERS, bool: yes_no, date: australian_date}
@@ -238,7 +248,10 @@ class ScopedModelView(ModelView):
             **choice_formatters,
             **(self.column_formatters or {}),
         }
+        # An export never shows what the grid hides: a grid formatter (a mask) applies to
+        # the export unless the screen gives one of its own; instants and choices as text.
         self.column_formatters_export = {
+            **self.column_formatters,
             **{name: show_instant for name in instants},
             **choice_formatters,
             **(self.column_formatters_export or {}),
@@ -259,6 +272,7 @@ class ScopedModelView(ModelView):
         if self.record_noun is None:
             self.record_noun = self._prettify_name(model.__name__).lower()
         super().__init__(model, session if session is not None else db, **kwargs)
+        self._export_loads = self._relationship_loads(name for name, _ in self._export_columns)
 
     # What the signed-in user may do here
     def may(self, action: str) -> bool:
@@ -657,26 +671,100 @@ class ScopedModelView(ModelView):
     def get_export_value(self, model, name):
         return neutralise(super().get_export_value(model, name))
 
-    def _export_csv(self, return_url):
-        """The CSV written while the request's session is open, then sent.
+    def export_formatters(self, export_type: str) -> tuple[dict, dict]:
+        """The column and type formatters of an export: the screen's own, text for CSV.
 
-        Flask-Admin streams it from a generator that runs after the session has closed, so
-        any column not loaded with the rows fails outside the tests.
+        XLSX keeps instants (in the reader's local time, as on screen) and dates typed, so
+        a spreadsheet sorts and sums them.
         """
-        _, data = self._export_data()
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow([title for _, title in self._export_columns])
-        for row in data:
-            writer.writerow(
-                [self.get_export_value(row, column) for column, _ in self._export_columns]
-            )
-        filename = secure_filename(self.get_export_name(export_type="csv"))
-        return Response(
-            buffer.getvalue(),
-            headers={"Content-Disposition": f"attachment;filename={filename}"},
-            mimetype="text/csv",
+        formatters, types = self.column_formatters_export, self.column_type_formatters_export
+        if export_type != "xlsx":
+            return formatters, types
+        typed = {
+            name: local_instant if formatter is show_instant else formatter
+            for name, formatter in formatters.items()
+        }
+        # `datetime` is a `date` too: a local instant must not become dd/mm/yyyy text.
+        return typed, {kind: formatter for kind, formatter in types.items() if kind is not date}
+
+    def export_query(self):
+        """The grid's query (scope, filters, search, sort from the URL), whole, read in batches.
+
+        Every relationship a column reads is loaded with its batch, never one row at a time.
+        """
+        view_args = self._get_list_extra_args()
+        sort = self._get_column_by_idx(view_args.sort)
+        _, query = self.get_list(
+            None,
+            sort[0] if sort is not None else None,
+            view_args.sort_desc,
+            view_args.search,
+            view_args.filters,
+            execute=False,
+            page_size=0,
         )
+        return query.options(*self._export_loads).yield_per(self.export_batch_size)
+
+    def export_rows(self, query, export_type: str):
+        """One list of cell values per record, formatted as the grid formats them."""
+        formatters, types = self.export_formatters(export_type)
+        names = [name for name, _ in self._export_columns]
+        for record in query:
+            yield [self._get_list_value(None, record, name, formatters, types) for name in names]
+
+    def export_filename(self) -> str:
+        stamp = localtime.local_text(utcnow()).replace("/", "-").replace(":", "")
+        return f"{self.name} {stamp}"
+
+    def stream_export(self, export_type: str):
+        """The download, written while it is sent.
+
+        The query is built while the request is handled (arguments are read there), and
+        read while the body streams. Flask tears the request's session down before a
+        streamed body is written, so the rows are read in the session the stream opens,
+        the signed-in user attached to it (the formatters ask who they are).
+        """
+        query = self.export_query()
+
+        def rows():
+            session = db.session()
+            user = current_user._get_current_object()
+            if sa_inspect(user).detached:
+                session.add(user)
+            yield from self.export_rows(query.with_session(session), export_type)
+
+        return export_response(
+            export_type,
+            self.export_filename(),
+            [title for _, title in self._export_columns],
+            rows(),
+            sheet=self.name,
+        )
+
+    def _export_csv(self, return_url):
+        return self.stream_export("csv")
+
+    def _export_tablib(self, export_type, return_url):
+        if export_type in EXPORT_FORMATS:
+            return self.stream_export(export_type)
+        return super()._export_tablib(export_type, return_url)
+
+    def _relationship_loads(self, names) -> list:
+        """Eager loads for the relationships the named columns read that the grid does not
+        load already: joined for one record, a query per batch for a collection."""
+        mapper = sa_inspect(self.model)
+        loaded = {getattr(join, "key", join) for join in self._auto_joins}
+        options = []
+        for name in names:
+            key = str(name).split(".")[0]
+            relationship = mapper.relationships.get(key)
+            if relationship is None or key in loaded:
+                continue
+            loaded.add(key)
+            attribute = getattr(self.model, key)
+            load = selectinload if relationship.uselist else joinedload
+            options.append(load(attribute))
+        return options
 
 
 class ReadOnlyModelView(ScopedModelView):
