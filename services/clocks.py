@@ -6,11 +6,11 @@ calendar or SLA target are recomputed in bulk, each change written to their hist
 """
 
 import json
-from collections import defaultdict
+from collections import defaultdict, namedtuple
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, inspect, select, update
+from sqlalchemy import bindparam, insert, inspect, select, update
 from sqlalchemy.orm.attributes import flag_modified
 
 from models import (
@@ -27,9 +27,11 @@ from models import (
     PauseStatus,
     SlaTarget,
     Ticket,
+    UTCDateTime,
     WorkedHoliday,
     utcnow,
 )
+from models.base import instant_reader, instant_writer, raw_instant
 from rules import clock as clock_rules
 from rules import deadlines as rules
 from rules.errors import RuleViolation
@@ -560,10 +562,24 @@ FACT_FIELDS = {
 }
 
 
+# A case's row as the bulk recompute reads it: the facts, the due instants, the calendar.
+_CASE_ROWS = {
+    case_type: namedtuple(
+        f"{case_type}_row", FACT_FIELDS[case_type] + DUE_FIELDS[case_type] + ("calendar_id",)
+    )
+    for case_type in FACT_FIELDS
+}
+
+
 def _case_rows(session, model, case_type, chunk):
-    """The columns the clocks read, with the calendar each case runs on, for some cases."""
+    """The columns the clocks read, with the calendar each case runs on, for some cases.
+
+    Instants come raw (`raw_instant`), turned into aware datetimes by one C call each:
+    SQLAlchemy's processing of a register's instants costs more than the arithmetic.
+    """
     table = model.__table__
-    columns = [table.c[name] for name in FACT_FIELDS[case_type] + DUE_FIELDS[case_type]]
+    names = FACT_FIELDS[case_type] + DUE_FIELDS[case_type]
+    columns = [raw_instant(table.c[name]) for name in names]
     if model is Complaint:
         query = select(*columns, Division.calendar_id).join(
             Division, Division.id == Complaint.division_id
@@ -578,7 +594,17 @@ def _case_rows(session, model, case_type, chunk):
             .join(Complaint, Complaint.id == InternalReview.complaint_id)
             .join(Division, Division.id == Complaint.division_id)
         )
-    return session.execute(query.where(table.c.id.in_(chunk))).all()
+    instants = [i for i, name in enumerate(names) if isinstance(table.c[name].type, UTCDateTime)]
+    read = instant_reader(session.get_bind().dialect)
+    make = _CASE_ROWS[case_type]._make
+    rows = []
+    for raw in session.execute(query.where(table.c.id.in_(chunk))):
+        values = list(raw)
+        for i in instants:
+            if values[i] is not None:
+                values[i] = read(values[i])
+        rows.append(make(values))
+    return rows
 
 
 def _latest_extensions(session, chunk) -> dict[int, rules.ExtensionFacts]:
@@ -605,13 +631,28 @@ def _recompute_cases(session, model, case_type, id_query, clocks, reason) -> int
     table = model.__table__
     due_fields = DUE_FIELDS[case_type]
     written = due_fields + (("next_due_at",) if "next_due_at" in table.c else ())
-    now = utcnow()
-    user_id = history.current_user_id()
+    row_fields = _CASE_ROWS[case_type]._fields
+    written_at = [(name, row_fields.index(name)) for name in written]
     default_calendar_id = clocks.default_ticket_calendar_id() if model is Ticket else None
+    instant_type, store = instant_writer(session.get_bind().dialect)
+    # A register's due instants repeat (closing times of a few business days): each
+    # distinct one is converted once, to the stored form and to the history's ISO form.
+    stored_form = _Memo(lambda value: None if value is None else store(value))
+    iso_form = _Memo(_iso)
     statement = (
         update(table)
         .where(table.c.id == bindparam("_id"))
-        .values({name: bindparam(name) for name in written} | {"version": table.c.version + 1})
+        .values(
+            {name: bindparam(name, type_=instant_type) for name in written}
+            | {"version": table.c.version + 1}
+        )
+    )
+    add_entries = insert(HistoryEntry.__table__).values(
+        at=bindparam("at", store(utcnow()), type_=instant_type),
+        user_id=history.current_user_id(),
+        record_type=model.__name__,
+        action="recompute",
+        summary=reason,
     )
     for start in range(0, len(ids), 2000):
         chunk = ids[start : start + 2000]
@@ -627,7 +668,7 @@ def _recompute_cases(session, model, case_type, id_query, clocks, reason) -> int
         extensions = _latest_extensions(session, chunk) if model is Complaint else {}
         updates, entries = [], []
         for row in _case_rows(session, model, case_type, chunk):
-            stored = row._asdict()
+            stored = {name: row[i] for name, i in written_at}
             deadlines = compute_deadlines(
                 case_type,
                 row,
@@ -637,37 +678,41 @@ def _recompute_cases(session, model, case_type, id_query, clocks, reason) -> int
                 stored,
             )
             values = {deadline.field: deadline.due for deadline in deadlines}
-            if "next_due_at" in written:
+            if "next_due_at" in stored:
                 values["next_due_at"] = rules.next_due(
                     deadlines, paused=row.paused_since is not None, closed=False
                 )
             changes = {
-                name: [_iso(stored[name]), _iso(value)]
+                name: [iso_form[stored[name]], iso_form[value]]
                 for name, value in values.items()
                 if stored[name] != value
             }
             if not changes:
                 continue
-            updates.append({name: values.get(name, stored[name]) for name in written})
-            updates[-1]["_id"] = row.id
-            entries.append(
-                {
-                    "at": now,
-                    "user_id": user_id,
-                    "record_type": model.__name__,
-                    "record_id": row.id,
-                    "action": "recompute",
-                    "summary": reason,
-                    "changes": json.dumps(changes),
-                }
-            )
+            stored.update(values)
+            row_values = {name: stored_form[value] for name, value in stored.items()}
+            row_values["_id"] = row.id
+            updates.append(row_values)
+            entries.append({"record_id": row.id, "changes": json.dumps(changes)})
         if updates:
             connection = session.connection()
             connection.execute(statement, updates)
-            connection.execute(HistoryEntry.__table__.insert(), entries)
+            connection.execute(add_entries, entries)
             _expire_loaded(session, model, {u["_id"] for u in updates})
             changed += len(updates)
     return changed
+
+
+class _Memo(dict):
+    """A conversion computed once per distinct value."""
+
+    def __init__(self, convert):
+        super().__init__()
+        self.convert = convert
+
+    def __missing__(self, value):
+        self[value] = converted = self.convert(value)
+        return converted
 
 
 def _expire_loaded(session, model, ids) -> None:
