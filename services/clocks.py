@@ -478,10 +478,10 @@ def recompute(session, calendar_ids: Iterable[int] = (), sla_keys: Iterable[str]
         clocks = Clocks(session)
         reason = _reason(session, calendar_ids, sla_keys)
         for model in (Complaint, Ticket, InternalReview):
-            query = _affected(session, model, clocks, calendar_ids, sla_keys)
-            if query is not None:
+            condition = _affected(model, clocks, calendar_ids, sla_keys)
+            if condition is not None:
                 changed += _recompute_cases(
-                    session, model, CASE_TYPES[model], query, clocks, reason
+                    session, model, CASE_TYPES[model], condition, clocks, reason
                 )
     return changed
 
@@ -503,7 +503,9 @@ def _targets_use(clocks: Clocks, prefix: str, calendar_ids: set[int]) -> bool:
     )
 
 
-def _affected(session, model, clocks, calendar_ids, sla_keys):
+def _affected(model, clocks, calendar_ids, sla_keys):
+    """Which open cases of this model depend on these calendars or SLA targets: a condition
+    on `_case_query(model)`, or None when none can."""
     case_type = CASE_TYPES[model]
     prefix = f"{case_type}."
     everything = any(k.startswith(prefix) for k in sla_keys) or _targets_use(
@@ -511,25 +513,16 @@ def _affected(session, model, clocks, calendar_ids, sla_keys):
     )
     if not everything and not calendar_ids:
         return None
-    query = select(model.id).where(model.status.not_in(CLOSED[case_type]))
+    still_open = model.status.not_in(CLOSED[case_type])
     if everything:
-        return query
-    if model is Complaint:
-        return query.join(Division, Division.id == Complaint.division_id).where(
-            Division.calendar_id.in_(calendar_ids)
-        )
-    if model is InternalReview:
-        return (
-            query.join(Complaint, Complaint.id == InternalReview.complaint_id)
-            .join(Division, Division.id == Complaint.division_id)
-            .where(Division.calendar_id.in_(calendar_ids))
-        )
-    client_calendar = select(Participant.calendar_id).where(Participant.id == Ticket.client_id)
-    condition = client_calendar.scalar_subquery().in_(calendar_ids)
-    default_id = clocks.default_ticket_calendar_id()
-    if default_id in calendar_ids:
-        condition = condition | client_calendar.scalar_subquery().is_(None)
-    return query.where(condition)
+        return still_open
+    if model is Ticket:
+        # No client, or a client without a calendar of its own: the service desk's calendar.
+        condition = Participant.calendar_id.in_(calendar_ids)
+        if clocks.default_ticket_calendar_id() in calendar_ids:
+            condition = condition | Participant.calendar_id.is_(None)
+        return still_open & condition
+    return still_open & Division.calendar_id.in_(calendar_ids)
 
 
 # The columns the clocks read, per case type, besides the due instants themselves.
@@ -571,48 +564,63 @@ _CASE_ROWS = {
 }
 
 
-def _case_rows(session, model, case_type, chunk):
-    """The columns the clocks read, with the calendar each case runs on, for some cases.
-
-    Instants come raw (`raw_instant`), turned into aware datetimes by one C call each:
-    SQLAlchemy's processing of a register's instants costs more than the arithmetic.
-    """
+def _case_query(model, case_type):
+    """The columns the clocks read, with the calendar each case runs on (its division's, or
+    its client's for a ticket, None for the service desk's). Instants come raw."""
     table = model.__table__
     names = FACT_FIELDS[case_type] + DUE_FIELDS[case_type]
     columns = [raw_instant(table.c[name]) for name in names]
     if model is Complaint:
-        query = select(*columns, Division.calendar_id).join(
+        return select(*columns, Division.calendar_id).join(
             Division, Division.id == Complaint.division_id
         )
-    elif model is Ticket:
-        query = select(*columns, Participant.calendar_id).outerjoin(
+    if model is Ticket:
+        return select(*columns, Participant.calendar_id).outerjoin(
             Participant, Participant.id == Ticket.client_id
         )
-    else:
-        query = (
-            select(*columns, Division.calendar_id)
-            .join(Complaint, Complaint.id == InternalReview.complaint_id)
-            .join(Division, Division.id == Complaint.division_id)
-        )
+    return (
+        select(*columns, Division.calendar_id)
+        .join(Complaint, Complaint.id == InternalReview.complaint_id)
+        .join(Division, Division.id == Complaint.division_id)
+    )
+
+
+def _case_batches(session, model, case_type, condition, size=2000):
+    """The affected cases' rows, about `size` at a time in id order, instants as aware
+    datetimes.
+
+    Each batch is read by a range of ids, not a list of them, so that every statement has
+    the same short text, and after the previous batch is written.
+    """
+    table = model.__table__
+    query = _case_query(model, case_type).where(condition)
+    ids = session.scalars(query.with_only_columns(table.c.id).order_by(table.c.id)).all()
+    names = FACT_FIELDS[case_type] + DUE_FIELDS[case_type]
     instants = [i for i, name in enumerate(names) if isinstance(table.c[name].type, UTCDateTime)]
+    # SQLAlchemy's processing of a register's instants costs more than the arithmetic:
+    # one C call each instead.
     read = instant_reader(session.get_bind().dialect)
     make = _CASE_ROWS[case_type]._make
-    rows = []
-    for raw in session.execute(query.where(table.c.id.in_(chunk))):
-        values = list(raw)
-        for i in instants:
-            if values[i] is not None:
-                values[i] = read(values[i])
-        rows.append(make(values))
-    return rows
+    for start in range(0, len(ids), size):
+        first_id, last_id = ids[start], ids[min(start + size, len(ids)) - 1]
+        rows = []
+        for raw in session.execute(query.where(table.c.id.between(first_id, last_id))):
+            values = list(raw)
+            for i in instants:
+                if values[i] is not None:
+                    values[i] = read(values[i])
+            rows.append(make(values))
+        if rows:
+            yield rows
 
 
-def _latest_extensions(session, chunk) -> dict[int, rules.ExtensionFacts]:
+def _latest_extensions(session, first_id, last_id) -> dict[int, rules.ExtensionFacts]:
+    """The latest extension of each complaint whose id is in this range."""
     latest = {}
     rows = session.execute(
         select(Extension, Participant)
         .join(Participant, Participant.id == Extension.approved_by_id)
-        .where(Extension.complaint_id.in_(chunk))
+        .where(Extension.complaint_id.between(first_id, last_id))
         .order_by(Extension.approved_at, Extension.id)
     ).all()
     for extension, approver in rows:
@@ -625,8 +633,7 @@ def _latest_extensions(session, chunk) -> dict[int, rules.ExtensionFacts]:
     return latest
 
 
-def _recompute_cases(session, model, case_type, id_query, clocks, reason) -> int:
-    ids = session.scalars(id_query).all()
+def _recompute_cases(session, model, case_type, condition, clocks, reason) -> int:
     changed = 0
     table = model.__table__
     due_fields = DUE_FIELDS[case_type]
@@ -654,20 +661,20 @@ def _recompute_cases(session, model, case_type, id_query, clocks, reason) -> int
         action="recompute",
         summary=reason,
     )
-    for start in range(0, len(ids), 2000):
-        chunk = ids[start : start + 2000]
+    for batch in _case_batches(session, model, case_type, condition):
+        first_id, last_id = batch[0].id, batch[-1].id
         pauses = defaultdict(list)
         for case_id, begin, end in session.execute(
             select(ClockPause.case_id, ClockPause.started_at, ClockPause.ended_at).where(
                 ClockPause.case_type == case_type,
-                ClockPause.case_id.in_(chunk),
+                ClockPause.case_id.between(first_id, last_id),
                 ClockPause.ended_at.is_not(None),
             )
         ):
             pauses[case_id].append((begin, end))
-        extensions = _latest_extensions(session, chunk) if model is Complaint else {}
+        extensions = _latest_extensions(session, first_id, last_id) if model is Complaint else {}
         updates, entries = [], []
-        for row in _case_rows(session, model, case_type, chunk):
+        for row in batch:
             stored = {name: row[i] for name, i in written_at}
             deadlines = compute_deadlines(
                 case_type,
