@@ -44,6 +44,11 @@ from rules.vocabulary import (
 from . import history, references
 
 CASE_TYPES = {Complaint: "complaint", Ticket: "ticket", InternalReview: "internal_review"}
+CASE_CLOCKS = {
+    "complaint": rules.complaint_clocks,
+    "ticket": rules.ticket_clocks,
+    "internal_review": rules.review_clocks,
+}
 CLOSED = {
     "complaint": COMPLAINT_CLOSED_STATUSES,
     "ticket": TICKET_CLOSED_STATUSES,
@@ -641,6 +646,7 @@ def _recompute_cases(session, model, case_type, condition, clocks, reason) -> in
     row_fields = _CASE_ROWS[case_type]._fields
     written_at = [(name, row_fields.index(name)) for name in written]
     default_calendar_id = clocks.default_ticket_calendar_id() if model is Ticket else None
+    case_clocks = CASE_CLOCKS[case_type]
     instant_type, store = instant_writer(session.get_bind().dialect)
     # A register's due instants repeat (closing times of a few business days): each
     # distinct one is converted once, to the stored form and to the history's ISO form.
@@ -672,23 +678,24 @@ def _recompute_cases(session, model, case_type, condition, clocks, reason) -> in
             )
         ):
             pauses[case_id].append((begin, end))
+        pauses = {case_id: tuple(spans) for case_id, spans in pauses.items()}
         extensions = _latest_extensions(session, first_id, last_id) if model is Complaint else {}
         updates, entries = [], []
         for row in batch:
             stored = {name: row[i] for name, i in written_at}
-            deadlines = compute_deadlines(
-                case_type,
-                row,
-                pauses.get(row.id, ()),
-                extensions.get(row.id),
-                clocks.targets(row.calendar_id or default_calendar_id),
+            # The row stands for the case's facts: the rules read the same attribute names.
+            values, next_due = rules.dues(
+                case_clocks(
+                    row,
+                    clocks.targets(row.calendar_id or default_calendar_id),
+                    extensions.get(row.id),
+                    pauses.get(row.id, ()),
+                ),
                 stored,
             )
-            values = {deadline.field: deadline.due for deadline in deadlines}
             if "next_due_at" in stored:
-                values["next_due_at"] = rules.next_due(
-                    deadlines, paused=row.paused_since is not None, closed=False
-                )
+                # Paused: nothing is next until work resumes.
+                values["next_due_at"] = next_due if row.paused_since is None else None
             changes = {
                 name: [iso_form[stored[name]], iso_form[value]]
                 for name, value in values.items()
