@@ -1,6 +1,6 @@
 """The SQLAlchemy handle, the declarative base and the column types every model shares."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 
 from flask_sqlalchemy import SQLAlchemy
@@ -66,13 +66,28 @@ def raw_instant(column):
     return type_coerce(column, String) if column.type.__class__ is UTCDateTime else column
 
 
-def instant_reader(dialect) -> Callable[[object], datetime]:
-    """Turns a non-null `raw_instant` value into an aware UTC datetime."""
-    if dialect.name == "sqlite":
-        parse = datetime.fromisoformat
-        # Stored as naive UTC text; parsing it with the offset beats .replace(tzinfo=...).
-        return lambda text: parse(text + "+00:00")
-    return lambda value: value.astimezone(timezone.utc)
+def instant_reader(dialect, positions: Sequence[int]) -> Callable[[Sequence], Sequence]:
+    """Turns a row of values, raw at `positions` (`raw_instant`), into one where each non-null
+    instant there is an aware datetime: UTC from SQLite's text; on PostgreSQL the driver's
+    own aware datetime, in the connection's zone, is used as it comes."""
+    if dialect.name != "sqlite":
+        return _as_it_comes
+    parse = datetime.fromisoformat
+
+    def read(row):
+        values = list(row)
+        for i in positions:
+            text = values[i]
+            if text is not None:
+                # Stored as naive UTC text; parsing it with the offset beats .replace().
+                values[i] = parse(text + "+00:00")
+        return values
+
+    return read
+
+
+def _as_it_comes(row):
+    return row
 
 
 def instant_writer(dialect) -> tuple[TypeEngine, Callable[[datetime], object]]:

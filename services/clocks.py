@@ -8,7 +8,7 @@ calendar or SLA target are recomputed in bulk, each change written to their hist
 import json
 from collections import defaultdict, namedtuple
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import bindparam, insert, inspect, select, update
 from sqlalchemy.orm.attributes import flag_modified
@@ -601,20 +601,19 @@ def _case_batches(session, model, case_type, condition, size=2000):
     query = _case_query(model, case_type).where(condition)
     ids = session.scalars(query.with_only_columns(table.c.id).order_by(table.c.id)).all()
     names = FACT_FIELDS[case_type] + DUE_FIELDS[case_type]
-    instants = [i for i, name in enumerate(names) if isinstance(table.c[name].type, UTCDateTime)]
     # SQLAlchemy's processing of a register's instants costs more than the arithmetic:
     # one C call each instead.
-    read = instant_reader(session.get_bind().dialect)
+    read = instant_reader(
+        session.get_bind().dialect,
+        [i for i, name in enumerate(names) if isinstance(table.c[name].type, UTCDateTime)],
+    )
     make = _CASE_ROWS[case_type]._make
     for start in range(0, len(ids), size):
         first_id, last_id = ids[start], ids[min(start + size, len(ids)) - 1]
-        rows = []
-        for raw in session.execute(query.where(table.c.id.between(first_id, last_id))):
-            values = list(raw)
-            for i in instants:
-                if values[i] is not None:
-                    values[i] = read(values[i])
-            rows.append(make(values))
+        rows = [
+            make(read(raw))
+            for raw in session.execute(query.where(table.c.id.between(first_id, last_id)))
+        ]
         if rows:
             yield rows
 
@@ -651,17 +650,18 @@ def _recompute_cases(session, model, case_type, condition, clocks, reason) -> in
     # A register's due instants repeat (closing times of a few business days): each
     # distinct one is converted once, to the stored form and to the history's ISO form.
     stored_form = _Memo(lambda value: None if value is None else store(value))
-    iso_form = _Memo(_iso)
+    json_form = _Memo(lambda value: json.dumps(_iso(value)))
+    now = stored_form[utcnow()]
+    constants = {"version": table.c.version + 1}
+    if "updated_at" in table.c:
+        constants["updated_at"] = bindparam("updated_at", now, type_=instant_type)
     statement = (
         update(table)
         .where(table.c.id == bindparam("_id"))
-        .values(
-            {name: bindparam(name, type_=instant_type) for name in written}
-            | {"version": table.c.version + 1}
-        )
+        .values({name: bindparam(name, type_=instant_type) for name in written} | constants)
     )
     add_entries = insert(HistoryEntry.__table__).values(
-        at=bindparam("at", store(utcnow()), type_=instant_type),
+        at=bindparam("at", now, type_=instant_type),
         user_id=history.current_user_id(),
         record_type=model.__name__,
         action="recompute",
@@ -696,18 +696,19 @@ def _recompute_cases(session, model, case_type, condition, clocks, reason) -> in
             if "next_due_at" in stored:
                 # Paused: nothing is next until work resumes.
                 values["next_due_at"] = next_due if row.paused_since is None else None
-            changes = {
-                name: [iso_form[stored[name]], iso_form[value]]
+            changes = [
+                f'"{name}": [{json_form[stored[name]]}, {json_form[value]}]'
                 for name, value in values.items()
                 if stored[name] != value
-            }
+            ]
             if not changes:
                 continue
             stored.update(values)
             row_values = {name: stored_form[value] for name, value in stored.items()}
             row_values["_id"] = row.id
             updates.append(row_values)
-            entries.append({"record_id": row.id, "changes": json.dumps(changes)})
+            # JSON {"field": [old, new], ...}, as history.py writes it.
+            entries.append({"record_id": row.id, "changes": "{" + ", ".join(changes) + "}"})
         if updates:
             connection = session.connection()
             connection.execute(statement, updates)
@@ -737,7 +738,7 @@ def _expire_loaded(session, model, ids) -> None:
 
 
 def _iso(value):
-    return value.isoformat() if isinstance(value, datetime) else value
+    return value.astimezone(UTC).isoformat() if isinstance(value, datetime) else value
 
 
 # --- shown to people ------------------------------------------------------------------
