@@ -66,28 +66,34 @@ def raw_instant(column):
     return type_coerce(column, String) if column.type.__class__ is UTCDateTime else column
 
 
-def instant_reader(dialect, positions: Sequence[int]) -> Callable[[Sequence], Sequence]:
-    """Turns a row of values, raw at `positions` (`raw_instant`), into one where each non-null
-    instant there is an aware datetime: UTC from SQLite's text; on PostgreSQL the driver's
-    own aware datetime, in the connection's zone, is used as it comes."""
-    if dialect.name != "sqlite":
-        return _as_it_comes
-    parse = datetime.fromisoformat
+def instant_reader(dialect, positions: Sequence[int]) -> Callable[[Sequence], list]:
+    """Turns a row of values, raw at `positions` (`raw_instant`), into a list where each
+    non-null instant there is an aware UTC datetime."""
+    if dialect.name == "sqlite":
+        parse = datetime.fromisoformat
+
+        def read(row):
+            values = list(row)
+            for i in positions:
+                text = values[i]
+                if text is not None:
+                    # Stored as naive UTC text; parsing it with the offset beats .replace().
+                    values[i] = parse(text + "+00:00")
+            return values
+
+        return read
 
     def read(row):
+        # The driver's datetimes carry the connection's zone (a ZoneInfo, slow to compare
+        # and hash): once in timezone.utc, each further use is cheap.
         values = list(row)
         for i in positions:
-            text = values[i]
-            if text is not None:
-                # Stored as naive UTC text; parsing it with the offset beats .replace().
-                values[i] = parse(text + "+00:00")
+            instant = values[i]
+            if instant is not None:
+                values[i] = instant.astimezone(timezone.utc)
         return values
 
     return read
-
-
-def _as_it_comes(row):
-    return row
 
 
 def instant_writer(dialect) -> tuple[TypeEngine, Callable[[datetime], object]]:
