@@ -10,7 +10,19 @@ from collections import defaultdict, namedtuple
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import bindparam, insert, inspect, select, update
+from sqlalchemy import (
+    ARRAY,
+    Integer,
+    String,
+    Text,
+    bindparam,
+    func,
+    insert,
+    inspect,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.orm.attributes import flag_modified
 
 from models import (
@@ -660,12 +672,8 @@ def _recompute_cases(session, model, case_type, condition, clocks, reason) -> in
         .where(table.c.id == bindparam("_id"))
         .values({name: bindparam(name, type_=instant_type) for name in written} | constants)
     )
-    add_entries = insert(HistoryEntry.__table__).values(
-        at=bindparam("at", now, type_=instant_type),
-        user_id=history.current_user_id(),
-        record_type=model.__name__,
-        action="recompute",
-        summary=reason,
+    append_history = _history_appender(
+        session.get_bind().dialect, bindparam("at", now, type_=instant_type), model, reason
     )
     for batch in _case_batches(session, model, case_type, condition):
         first_id, last_id = batch[0].id, batch[-1].id
@@ -680,7 +688,7 @@ def _recompute_cases(session, model, case_type, condition, clocks, reason) -> in
             pauses[case_id].append((begin, end))
         pauses = {case_id: tuple(spans) for case_id, spans in pauses.items()}
         extensions = _latest_extensions(session, first_id, last_id) if model is Complaint else {}
-        updates, entries = [], []
+        updates, record_ids, entries = [], [], []
         for row in batch:
             stored = {name: row[i] for name, i in written_at}
             # The row stands for the case's facts: the rules read the same attribute names.
@@ -708,14 +716,52 @@ def _recompute_cases(session, model, case_type, condition, clocks, reason) -> in
             row_values["_id"] = row.id
             updates.append(row_values)
             # JSON {"field": [old, new], ...}, as history.py writes it.
-            entries.append({"record_id": row.id, "changes": "{" + ", ".join(changes) + "}"})
+            record_ids.append(row.id)
+            entries.append("{" + ", ".join(changes) + "}")
         if updates:
             connection = session.connection()
             connection.execute(statement, updates)
-            connection.execute(add_entries, entries)
+            append_history(connection, record_ids, entries)
             _expire_loaded(session, model, {u["_id"] for u in updates})
             changed += len(updates)
     return changed
+
+
+def _history_appender(dialect, at, model, reason):
+    """Appends one "recompute" history entry per case: (connection, record ids, changes).
+
+    On PostgreSQL one INSERT ... SELECT FROM unnest() per batch: a statement per entry
+    costs the server more than the entry. SQLite's executemany is already one C loop.
+    """
+    table = HistoryEntry.__table__
+    constants = {
+        "at": at,
+        "user_id": literal(history.current_user_id(), Integer),
+        "record_type": literal(model.__name__, String),
+        "action": literal("recompute", String),
+        "summary": literal(reason, Text),
+    }
+    if dialect.name == "postgresql":
+        entries = (
+            func.unnest(
+                bindparam("record_ids", type_=ARRAY(Integer)),
+                bindparam("changes", type_=ARRAY(Text)),
+            )
+            .table_valued("record_id", "changes")
+            .render_derived(name="entry")
+        )
+        statement = insert(table).from_select(
+            [*constants, "record_id", "changes"],
+            select(*constants.values(), entries.c.record_id, entries.c.changes),
+        )
+        return lambda connection, record_ids, changes: connection.execute(
+            statement, {"record_ids": record_ids, "changes": changes}
+        )
+    statement = insert(table).values(constants)
+    return lambda connection, record_ids, changes: connection.execute(
+        statement,
+        [{"record_id": i, "changes": c} for i, c in zip(record_ids, changes, strict=True)],
+    )
 
 
 class _Memo(dict):
