@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import bindparam, func, select, update  # noqa: E402
+from sqlalchemy import bindparam, func, select, text, update  # noqa: E402
 
 from app import create_app  # noqa: E402
 from models import Calendar, Closure, Complaint, Division, HistoryEntry, db  # noqa: E402
@@ -75,6 +75,9 @@ def fill(n: int) -> None:
     db.session.commit()
     # First computation of every due instant, so the closure below changes them.
     clocks.recompute(db.session, {calendar.id})
+    db.session.commit()
+    # Planner statistics, as a register of this size has them in service (autovacuum).
+    db.session.execute(text("ANALYZE"))
     db.session.commit()
 
 
