@@ -53,8 +53,8 @@ class ExtensionFacts:
     approved_at: datetime
 
 
-# Made by the thousand when a calendar change recomputes a register: plain slotted
-# classes, not frozen ones, since frozen dataclasses are several times slower to build.
+# Made for each case saved or explained (a register's recompute uses `dues` instead): plain
+# slotted classes, not frozen ones, since frozen dataclasses are several times slower to build.
 @dataclass(slots=True)
 class Deadline:
     field: str  # the column it is stored in
@@ -301,7 +301,7 @@ def dues(
     found, earliest = {}, None
     for clock in clocks:
         due = found[clock[0]] = _due(clock, recorded)
-        if due is not None and clock[6] and clock[4] is None:
+        if due is not None and clock[6] and clock[4] is None:  # an obligation, not yet met
             if earliest is None or due < earliest:
                 earliest = due
     return found, earliest
