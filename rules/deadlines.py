@@ -53,8 +53,8 @@ class ExtensionFacts:
     approved_at: datetime
 
 
-# Made by the thousand when a calendar change recomputes a register: plain slotted
-# classes, not frozen ones, since frozen dataclasses are several times slower to build.
+# Made for each case saved or explained (a register's recompute uses `dues` instead): plain
+# slotted classes, not frozen ones, since frozen dataclasses are several times slower to build.
 @dataclass(slots=True)
 class Deadline:
     field: str  # the column it is stored in
@@ -107,138 +107,225 @@ class ReviewFacts:
 Recorded = Mapping[str, datetime | None]
 NOTHING_RECORDED: Recorded = MappingProxyType({})
 
+# One clock of a case, as the tuple the functions below make (a recompute makes them by the
+# hundred thousand; tuples cost a fraction of an object):
+# (field, label, target, start, done_at, pauses, obligation, notes, extension)
+Clock = tuple
 
-def _deadline(
-    recorded: Recorded, field_name, label, target, start, done_at=None, pauses=(), **extra
-) -> Deadline:
+
+def complaint_clocks(
+    facts, targets: Mapping[str, Target], extension: ExtensionFacts | None, pauses: tuple
+) -> list[Clock]:
+    """The clocks of a complaint. `facts`: anything with ComplaintFacts' fact attributes."""
+    kind = facts.kind or "complaint"
+    received_at = facts.received_at
+    clocks = [
+        (
+            "registration_due_at",
+            "Entered in the register",
+            targets.get(_REGISTRATION_KEYS.get(kind) or f"complaint.registration.{kind}"),
+            received_at,
+            facts.registered_at,
+            (),
+            True,
+            (),
+            None,
+        )
+    ]
+    if kind != "complaint":
+        return clocks
+    classification = facts.classification or "standard"
+    notes = ()
+    if not facts.classification:
+        notes = ("Not yet classified: timed as a formal, standard complaint until it is.",)
+    elif classification == "complex" and extension is None:
+        notes = (
+            "A complex complaint needs an extension, with its reason, approved and told "
+            "to the complainant.",
+        )
+    finalised_at = facts.finalised_at
+    clocks += (
+        (
+            "acknowledgement_due_at",
+            "Complainant acknowledged",
+            targets.get("complaint.acknowledgement"),
+            facts.registered_at,
+            facts.acknowledged_at,
+            (),
+            True,
+            (),
+            None,
+        ),
+        (
+            "resolution_due_at",
+            "Resolved (response given)",
+            targets.get(
+                _RESOLUTION_KEYS.get(classification) or f"complaint.resolution.{classification}"
+            ),
+            received_at,
+            finalised_at or (facts.closed_at if facts.status == "referred" else None),
+            pauses,
+            True,
+            # An extension's own explanation replaces the notes.
+            () if extension is not None else notes,
+            extension,
+        ),
+        (
+            "review_request_due_at",
+            "Internal review may be asked for until",
+            targets.get("complaint.review_request_window"),
+            finalised_at,
+            None,
+            (),
+            False,
+            (),
+            None,
+        ),
+    )
+    if facts.human_rights:
+        clocks.append(
+            (
+                "human_rights_commissioner_from",
+                "May go to the Human Rights Commissioner from",
+                targets.get("complaint.human_rights_commissioner"),
+                received_at,
+                None,
+                (),
+                False,
+                (),
+                None,
+            )
+        )
+    return clocks
+
+
+_REGISTRATION_KEYS = {
+    kind: f"complaint.registration.{kind}" for kind in ("complaint", "compliment", "suggestion")
+}
+_RESOLUTION_KEYS = {
+    name: f"complaint.resolution.{name}" for name in ("informal", "standard", "complex")
+}
+
+
+def ticket_clocks(
+    facts, targets: Mapping[str, Target], extension: None = None, pauses: tuple = ()
+) -> list[Clock]:
+    """The clocks of a ticket. `facts`: anything with TicketFacts' fact attributes."""
+    return [
+        (
+            "first_response_due_at",
+            "First response",
+            targets.get(f"ticket.first_response.{facts.severity}"),
+            facts.reported_at,
+            facts.first_response_at,
+            pauses,
+            True,
+            (),
+            None,
+        ),
+        (
+            "resolution_due_at",
+            "Resolution",
+            targets.get(f"ticket.resolution.{facts.severity}"),
+            facts.reported_at,
+            facts.resolved_at,
+            pauses,
+            True,
+            (),
+            None,
+        ),
+    ]
+
+
+def review_clocks(
+    facts, targets: Mapping[str, Target], extension: None = None, pauses: tuple = ()
+) -> list[Clock]:
+    """The clock of an internal review. `facts`: anything with ReviewFacts' attributes."""
+    return [
+        (
+            "due_at",
+            "Internal review resolved",
+            targets.get("internal_review.resolution"),
+            facts.requested_at,
+            facts.completed_at,
+            pauses,
+            True,
+            (),
+            None,
+        )
+    ]
+
+
+def _due(clock: Clock, recorded: Recorded) -> datetime | None:
+    field_name, _, target, start, done_at, pauses, _, _, extension = clock
+    if extension is not None:
+        return extension.new_due_at
     if target is None or start is None:
-        return Deadline(field_name, label, target, start, None, done_at, **extra)
+        return None
     # A met deadline keeps the due instant it was met against, whatever changed since.
-    kept = recorded.get(field_name) if done_at is not None else None
-    due = kept or target.due(start, pauses)
-    return Deadline(field_name, label, target, start, due, done_at, pauses=tuple(pauses), **extra)
+    if done_at is not None:
+        kept = recorded.get(field_name)
+        if kept is not None:
+            return kept
+    return target.calendar.due(start, target.amount, target.unit, pauses)
+
+
+def _deadlines(clocks: list[Clock], recorded: Recorded) -> list[Deadline]:
+    deadlines = []
+    for clock in clocks:
+        field_name, label, target, start, done_at, pauses, obligation, notes, extension = clock
+        if target is None or start is None:
+            pauses = ()
+        deadlines.append(
+            Deadline(
+                field_name,
+                label,
+                target,
+                start,
+                _due(clock, recorded),
+                done_at,
+                obligation,
+                pauses,
+                extension,
+                notes,
+            )
+        )
+    return deadlines
+
+
+def dues(
+    clocks: list[Clock], recorded: Recorded
+) -> tuple[dict[str, datetime | None], datetime | None]:
+    """Each clock's due instant by field, and the earliest obligation not yet met (what
+    `next_due` gives while the case runs). The deadlines' dues without the deadlines."""
+    found, earliest = {}, None
+    for clock in clocks:
+        due = found[clock[0]] = _due(clock, recorded)
+        if due is not None and clock[6] and clock[4] is None:  # an obligation, not yet met
+            if earliest is None or due < earliest:
+                earliest = due
+    return found, earliest
 
 
 def complaint_deadlines(
     facts: ComplaintFacts, targets: Mapping[str, Target], recorded: Recorded = NOTHING_RECORDED
 ) -> list[Deadline]:
     """`recorded`: the due instants stored so far; met ones are kept, not recomputed."""
-    deadlines = [
-        _deadline(
-            recorded,
-            "registration_due_at",
-            "Entered in the register",
-            targets.get(f"complaint.registration.{facts.kind}"),
-            facts.received_at,
-            facts.registered_at,
-        )
-    ]
-    if facts.kind != "complaint":
-        return deadlines
-    deadlines.append(
-        _deadline(
-            recorded,
-            "acknowledgement_due_at",
-            "Complainant acknowledged",
-            targets.get("complaint.acknowledgement"),
-            facts.registered_at,
-            facts.acknowledged_at,
-        )
+    return _deadlines(
+        complaint_clocks(facts, targets, facts.extension, tuple(facts.pauses)), recorded
     )
-    classification = facts.classification or "standard"
-    notes = []
-    if not facts.classification:
-        notes.append("Not yet classified: timed as a formal, standard complaint until it is.")
-    if classification == "complex" and facts.extension is None:
-        notes.append(
-            "A complex complaint needs an extension, with its reason, approved and told "
-            "to the complainant."
-        )
-    resolution = _deadline(
-        recorded,
-        "resolution_due_at",
-        "Resolved (response given)",
-        targets.get(f"complaint.resolution.{classification}"),
-        facts.received_at,
-        facts.finalised_at or (facts.closed_at if facts.status == "referred" else None),
-        facts.pauses,
-        notes=tuple(notes),
-    )
-    if facts.extension is not None:
-        resolution = Deadline(
-            resolution.field,
-            resolution.label,
-            resolution.target,
-            resolution.start,
-            facts.extension.new_due_at,
-            resolution.done_at,
-            pauses=resolution.pauses,
-            extension=facts.extension,
-        )
-    deadlines.append(resolution)
-    deadlines.append(
-        _deadline(
-            recorded,
-            "review_request_due_at",
-            "Internal review may be asked for until",
-            targets.get("complaint.review_request_window"),
-            facts.finalised_at,
-            obligation=False,
-        )
-    )
-    if facts.human_rights:
-        deadlines.append(
-            _deadline(
-                recorded,
-                "human_rights_commissioner_from",
-                "May go to the Human Rights Commissioner from",
-                targets.get("complaint.human_rights_commissioner"),
-                facts.received_at,
-                obligation=False,
-            )
-        )
-    return deadlines
 
 
 def ticket_deadlines(
     facts: TicketFacts, targets: Mapping[str, Target], recorded: Recorded = NOTHING_RECORDED
 ) -> list[Deadline]:
-    return [
-        _deadline(
-            recorded,
-            "first_response_due_at",
-            "First response",
-            targets.get(f"ticket.first_response.{facts.severity}"),
-            facts.reported_at,
-            facts.first_response_at,
-            facts.pauses,
-        ),
-        _deadline(
-            recorded,
-            "resolution_due_at",
-            "Resolution",
-            targets.get(f"ticket.resolution.{facts.severity}"),
-            facts.reported_at,
-            facts.resolved_at,
-            facts.pauses,
-        ),
-    ]
+    return _deadlines(ticket_clocks(facts, targets, None, tuple(facts.pauses)), recorded)
 
 
 def review_deadlines(
     facts: ReviewFacts, targets: Mapping[str, Target], recorded: Recorded = NOTHING_RECORDED
 ) -> list[Deadline]:
-    return [
-        _deadline(
-            recorded,
-            "due_at",
-            "Internal review resolved",
-            targets.get("internal_review.resolution"),
-            facts.requested_at,
-            facts.completed_at,
-            facts.pauses,
-        )
-    ]
+    return _deadlines(review_clocks(facts, targets, None, tuple(facts.pauses)), recorded)
 
 
 def next_due(deadlines: Sequence[Deadline], *, paused: bool, closed: bool) -> datetime | None:

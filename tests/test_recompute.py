@@ -1,0 +1,209 @@
+"""A calendar change recomputes its open cases in bulk: each gets exactly the due instants
+that saving it on its own would give, and one history entry naming what moved. Closed
+cases and cases on other calendars are not touched."""
+
+import json
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import bindparam, select, update
+
+import services.clocks
+from models import (
+    Closure,
+    Complaint,
+    Extension,
+    HistoryEntry,
+    InternalReview,
+    Participant,
+    Ticket,
+    db,
+)
+from models.base import instant_reader, instant_writer, raw_instant
+from rules import deadlines as rules
+
+BRISBANE = ZoneInfo("Australia/Brisbane")
+MELBOURNE = ZoneInfo("Australia/Melbourne")
+
+
+def brisbane(*args):
+    return datetime(*args, tzinfo=BRISBANE)
+
+
+def at(instant):
+    return instant.astimezone(timezone.utc)
+
+
+def recompute_entries(case):
+    return db.session.scalars(
+        select(HistoryEntry).where(
+            HistoryEntry.record_type == type(case).__name__,
+            HistoryEntry.record_id == case.id,
+            HistoryEntry.action == "recompute",
+        )
+    ).all()
+
+
+def dues_of(case):
+    fields = services.clocks.DUE_FIELDS[services.clocks.CASE_TYPES[type(case)]]
+    values = {name: getattr(case, name) for name in fields}
+    if hasattr(case, "next_due_at"):
+        values["next_due_at"] = case.next_due_at
+    return values
+
+
+def test_a_closure_gives_each_open_case_the_due_instants_its_own_save_would(make, monkeypatch):
+    qld = make.division()
+    vic = make.division(calendar_code="AU-VIC")
+    standard = make.complaint(
+        division=qld, received_at=brisbane(2026, 3, 9, 9), classification="standard"
+    )
+    informal = make.complaint(
+        division=qld,
+        received_at=brisbane(2026, 3, 10, 15),
+        classification="informal",
+        human_rights=True,
+    )
+    unclassified = make.complaint(division=qld, received_at=brisbane(2026, 3, 11, 10))
+    compliment = make.complaint(
+        division=qld, kind="compliment", received_at=brisbane(2026, 3, 12, 10)
+    )
+    acknowledged = make.complaint(division=qld, received_at=brisbane(2026, 3, 9, 9))
+    acknowledged.registered_at = at(brisbane(2026, 3, 9, 11))
+    acknowledged.acknowledged_at = at(brisbane(2026, 3, 10, 11))
+    acknowledged.status = "acknowledged"
+    extended = make.complaint(
+        division=qld, received_at=brisbane(2026, 3, 2, 9), classification="complex"
+    )
+    db.session.add(
+        Extension(
+            complaint=extended,
+            new_due_at=at(brisbane(2026, 5, 29, 17)),
+            reason="Three business areas involved",
+            approved_by=make.staff(family_name="Director", level="SES1"),
+            approved_at=at(brisbane(2026, 3, 6, 10)),
+        )
+    )
+    # Waited a day on the complainant, then resumed: the pause is recorded and counts.
+    resumed = make.complaint(
+        division=qld, received_at=brisbane(2026, 3, 9, 9), classification="standard"
+    )
+    monkeypatch.setattr(services.clocks, "utcnow", lambda: at(brisbane(2026, 3, 10, 9)))
+    resumed.status = "awaiting_complainant"
+    waiting = make.complaint(
+        division=qld, received_at=brisbane(2026, 3, 9, 9), status="awaiting_complainant"
+    )
+    db.session.commit()
+    monkeypatch.setattr(services.clocks, "utcnow", lambda: at(brisbane(2026, 3, 11, 9)))
+    resumed.status = "investigation"
+    db.session.commit()
+    monkeypatch.undo()
+    client = Participant(
+        kind="client_organisation",
+        organisation_name="Sunshine RTO",
+        calendar=make.calendar("AU-QLD"),
+    )
+    ticket = Ticket(
+        severity="2", summary="Reports slow", client=client, reported_at=brisbane(2026, 3, 13, 16)
+    )
+    review = InternalReview(
+        complaint=make.complaint(division=qld, received_at=brisbane(2026, 1, 5, 9)),
+        requested_at=brisbane(2026, 3, 12, 9),
+    )
+    db.session.add_all([ticket, review])
+    # Left alone: a closed complaint, one on another calendar, a ticket on the help desk's.
+    closed = make.complaint(division=qld, received_at=brisbane(2026, 3, 9, 9), status="closed")
+    elsewhere = make.complaint(division=vic, received_at=brisbane(2026, 3, 9, 9))
+    help_desk = Ticket(
+        severity="2",
+        summary="Login fails",
+        client=Participant(kind="client_organisation", organisation_name="Acme Training"),
+        reported_at=datetime(2026, 3, 13, 16, tzinfo=MELBOURNE),
+    )
+    db.session.add(help_desk)
+    db.session.commit()
+
+    moving = [
+        standard,
+        informal,
+        unclassified,
+        compliment,
+        acknowledged,
+        resumed,
+        waiting,
+        ticket,
+        review,
+    ]
+    untouched = [closed, elsewhere, help_desk]
+    before = {case: dues_of(case) for case in moving + untouched}
+    versions = {case: case.version for case in untouched}
+
+    calendar = make.calendar("AU-QLD")
+    calendar.closures.append(
+        Closure(name="Office move", starts_on=date(2026, 3, 16), ends_on=date(2026, 3, 20))
+    )
+    db.session.commit()
+
+    clocks = services.clocks.Clocks(db.session)
+    for case in moving + untouched:
+        db.session.refresh(case)
+    db.session.refresh(extended)
+    # A closed case keeps its recorded outcome; every other one is as its own save makes it.
+    for case in moving + [extended, elsewhere, help_desk]:
+        deadlines = services.clocks.deadlines_of(case, clocks)
+        for deadline in deadlines:
+            assert getattr(case, deadline.field) == deadline.due, (case, deadline.field)
+        if hasattr(case, "next_due_at"):
+            expected = rules.next_due(
+                deadlines, paused=case.paused_since is not None, closed=False
+            )
+            assert case.next_due_at == expected, case
+    for case in moving:
+        after = dues_of(case)
+        moved = {
+            name: [old, after[name]] for name, old in before[case].items() if old != after[name]
+        }
+        assert moved, case  # the closure lands on every one of these cases' open clocks
+        (entry,) = recompute_entries(case)
+        assert "calendar AU-QLD" in entry.summary
+        assert json.loads(entry.changes) == {
+            name: [old.isoformat() if old else None, new.isoformat() if new else None]
+            for name, (old, new) in moved.items()
+        }
+    # Met and extended: kept as recorded.
+    assert acknowledged.registration_due_at == before[acknowledged]["registration_due_at"]
+    assert acknowledged.acknowledgement_due_at == before[acknowledged]["acknowledgement_due_at"]
+    assert extended.resolution_due_at == at(brisbane(2026, 5, 29, 17))
+    assert waiting.next_due_at is None
+    for case in untouched:
+        assert dues_of(case) == before[case]
+        assert case.version == versions[case]
+        assert not recompute_entries(case)
+
+
+def test_bulk_reads_and_writes_instants_exactly_as_the_column_type_does(make):
+    complaint = make.complaint(received_at=datetime(2026, 3, 2, 9, 5, 7, 123456, tzinfo=BRISBANE))
+    table = Complaint.__table__
+    dialect = db.session.get_bind().dialect
+    row = db.session.execute(
+        select(raw_instant(table.c.received_at)).where(table.c.id == complaint.id)
+    ).one()
+    (read,) = instant_reader(dialect, [0])(row)
+    assert read == complaint.received_at and read.tzinfo is timezone.utc
+
+    # The same instant saved through the column type and written raw: stored alike.
+    moment = datetime(2026, 4, 1, 17, 0, 0, 1, tzinfo=MELBOURNE)
+    complaint.registered_at = moment
+    db.session.commit()
+    bind_type, store = instant_writer(dialect)
+    db.session.execute(
+        update(table)
+        .where(table.c.id == complaint.id)
+        .values(closed_at=bindparam("closed_at", store(moment), type_=bind_type))
+    )
+    db.session.commit()
+    assert db.session.get(Complaint, complaint.id).closed_at == moment
+    stored = db.session.execute(
+        select(raw_instant(table.c.registered_at), raw_instant(table.c.closed_at))
+    ).one()
+    assert stored[0] == stored[1]
