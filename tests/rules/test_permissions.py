@@ -49,6 +49,7 @@ EXPECTED = {
         "historyentry": ("list view export", "all"),
         "clockpause": ("list view export", "all"),
         "referencecounter": ("list view", "all"),
+        "apitoken": ("list view create edit", "all"),
         "mailtemplate": ("list view edit", "all"),
         "outboundmessage": ("list view retry", "all"),
     },
