@@ -593,6 +593,9 @@ def load(count: int, *, now: datetime | None = None, seed: int | None = None, pr
             if progress:
                 progress(len(plans))
         writer.reset_sequences()
+        # The query planner's statistics, for a register that has just grown.
+        session.connection().execute(text("ANALYZE"))
+        session.commit()
     except Exception:
         session.rollback()
         raise
