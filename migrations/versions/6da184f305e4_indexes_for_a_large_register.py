@@ -53,6 +53,10 @@ def upgrade():
         op.create_index(name, table, columns, unique=False)
     for table, name, _ in REPLACED:
         op.drop_index(name, table_name=table)
+    # The planner's statistics for the new indexes: SQLite never gathers them by itself
+    # (without them it takes any index for a good one), PostgreSQL only when autovacuum
+    # next passes by.
+    op.execute("ANALYZE")
 
 
 def downgrade():
