@@ -31,7 +31,11 @@ NEW = [
         ["division_id", "status", "received_at", "id"],
     ),
     ("complaint", "ix_complaint_acknowledged_at", ["acknowledged_at"]),
-    ("complaint", "ix_complaint_finalised_at", ["finalised_at"]),
+    (
+        "complaint",
+        "ix_complaint_finalised_cohort",
+        ["finalised_at", "kind", "division_id", "received_at"],
+    ),
     ("complaint", "ix_complaint_closed_at", ["closed_at"]),
     ("ticket", "ix_ticket_reported_at_id", ["reported_at", "id"]),
     ("ticket", "ix_ticket_resolved_at", ["resolved_at"]),
