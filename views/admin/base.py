@@ -230,8 +230,9 @@ class ScopedModelView(ModelView):
     closed_statuses: frozenset = frozenset()
     # Extra loader options (nested eager loads) for the list and single-record queries.
     loader_options: tuple = ()
-    # Beyond this many matching rows the list says "more than" and pages with < and >.
-    count_cap: int | None = 10_000
+    # Beyond this many matching rows the list says "more than" and pages with < and >:
+    # counting a thousand index entries costs little; counting a million costs seconds.
+    count_cap: int | None = 1_000
     # A search that reads as the start of a reference (CTS-2026-00) matches this column
     # (its name) by prefix, through its index, and nothing else.
     reference_column: str | None = None
