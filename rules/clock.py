@@ -557,7 +557,10 @@ class BusinessCalendar:
         or on a day off belongs to the next business day), so a case finished at `b`
         met a target of N business days from `a` exactly when this is at most N.
         """
-        ts_a, ts_b = _timestamp(a, "a"), _timestamp(b, "b")
+        return self.business_days_between_timestamps(_timestamp(a, "a"), _timestamp(b, "b"))
+
+    def business_days_between_timestamps(self, ts_a: float, ts_b: float) -> int:
+        """business_days_between for POSIX timestamps (seconds), as a report reads them."""
         if ts_b <= ts_a:
             return 0
         self._covering(ts_a)

@@ -1,4 +1,4 @@
-"""`flask seed [--demo]`: reference data, and optionally a demo department."""
+"""`flask seed [--demo] [--volume N]`: reference data, a demo department, a large register."""
 
 import time
 
@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import inspect
 
 from models import db
-from seed import demo, reference
+from seed import demo, reference, volume
 
 
 class Refused(click.ClickException):
@@ -23,18 +23,45 @@ class Refused(click.ClickException):
     is_flag=True,
     help="Also load a demo department (skipped if it is already there).",
 )
+@click.option(
+    "--volume",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Also add N complaints and N/10 tickets over ten years to the demo department "
+    "(loading it first if needed), to try the portal at scale. Adds more each time.",
+)
 @with_appcontext
-def seed_command(with_demo):
+def seed_command(with_demo, volume):
     """Load the reference data (safe to run again); with --demo, a demo department too."""
     if not inspect(db.engine).has_table("capacity"):
         raise Refused("The database has no tables yet: run `flask db upgrade` first.")
     started = time.perf_counter()
     reference.load()
     click.echo("Reference data: capacities, levels, lookups, calendars and SLA targets loaded.")
-    if with_demo:
+    if with_demo or volume:
         loaded = demo.load(echo=click.echo)
         if loaded is not None:
             click.echo(f"Demo data loaded in {time.perf_counter() - started:.1f} s.")
         click.echo("Demo logins (every demo account uses the same password):")
         for line in demo.demo_login_lines():
             click.echo(line)
+    if volume:
+        add_volume(volume)
+
+
+def add_volume(count: int) -> None:
+    started = time.perf_counter()
+    tickets = int(round(count * volume.TICKETS_PER_COMPLAINT))
+    try:
+        with click.progressbar(
+            length=count + tickets, label=f"Adding {count:,} complaints and {tickets:,} tickets"
+        ) as bar:
+            added = volume.load(count, progress=bar.update)
+    except volume.Refused as refusal:
+        raise Refused(str(refusal)) from None
+    elapsed = time.perf_counter() - started
+    click.echo(
+        f"Volume: {added['complaints']:,} complaints, compliments and suggestions "
+        f"({added['internal_reviews']:,} internal reviews), {added['tickets']:,} tickets and "
+        f"{added['public']:,} more members of the public added in {elapsed:.0f} s."
+    )

@@ -29,6 +29,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     has_request_context,
     redirect,
     request,
@@ -42,10 +43,10 @@ from flask_admin.model.fields import AjaxSelectField, AjaxSelectMultipleField
 from flask_admin.model.typefmt import DETAIL_FORMATTERS, EXPORT_FORMATTERS
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import Unicode, and_, cast, func, or_, select
+from sqlalchemy import Unicode, and_, cast, func, literal_column, or_, select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import Query, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms.validators import ValidationError
 
@@ -178,6 +179,30 @@ def keep_unchanged_choices(form, obj):
             field.data = current
 
 
+class CappedCountQuery(Query):
+    """The list's count query, counting at most `count_cap` + 1 rows.
+
+    Flask-Admin counts every matching row for the pager on every list page; on a register
+    of a million complaints that count costs more than the page. Filters and joins keep
+    the class (SQLAlchemy's generative methods copy it), so only the count changes.
+    """
+
+    count_cap: int | None = None
+
+    def scalar(self):
+        if self.count_cap is None:
+            return super().scalar()
+        limited = self.with_entities(literal_column("1")).limit(self.count_cap + 1).subquery()
+        return self.session.query(func.count()).select_from(limited).scalar()
+
+
+def reference_prefix_range(column, term: str):
+    """Rows whose reference starts with `term`, as an index range the database can seek."""
+    bound = term.rstrip("-")
+    upper = bound[:-1] + chr(ord(bound[-1]) + 1)
+    return and_(column >= bound, column < upper, column.like(term + "%"))
+
+
 class ScopedModelView(ModelView):
     # The screen's name in rules.permissions (default: the model's name in lower case).
     screen: str | None = None
@@ -197,8 +222,16 @@ class ScopedModelView(ModelView):
     closed_statuses: frozenset = frozenset()
     # Extra loader options (nested eager loads) for the list and single-record queries.
     loader_options: tuple = ()
+    # Beyond this many matching rows the list says "more than" and pages with < and >:
+    # counting a thousand index entries costs little; counting a million costs seconds.
+    count_cap: int | None = 1_000
+    # A search that reads as the start of a reference (CTS-2026-00) matches this column
+    # (its name) by prefix, through its index, and nothing else.
+    reference_column: str | None = None
+    reference_pattern = re.compile(r"(CTS|CMP|SUG|TKT)(-[0-9-]*)?", re.IGNORECASE)
 
     form_base_class = SecureForm
+    list_template = "admin/scoped_list.html"
     named_filter_urls = True
     can_set_page_size = True
     page_size = 20
@@ -398,7 +431,25 @@ class ScopedModelView(ModelView):
         return self.scope_query(query)
 
     def get_count_query(self):
-        return self.scope_query(super().get_count_query())
+        count_query = CappedCountQuery(func.count("*"), session=db.session()).select_from(
+            self.model
+        )
+        count_query.count_cap = self.count_cap
+        return self.scope_query(count_query)
+
+    def get_list(self, *args, **kwargs):
+        count, data = super().get_list(*args, **kwargs)
+        if has_request_context():
+            g.list_count_capped = False
+        if count is not None and self.count_cap is not None and count > self.count_cap:
+            # No page count: the pager offers the previous and next pages (simple pager).
+            g.list_count_capped = True
+            count = None
+        return count, data
+
+    @property
+    def list_count_capped(self) -> bool:
+        return bool(has_request_context() and g.get("list_count_capped"))
 
     def get_one(self, id):
         """One record, through the scoped query: unknown or out of scope is a 404."""
@@ -457,6 +508,13 @@ class ScopedModelView(ModelView):
         condition = self.identity_search_condition() if guarded else None
         for term in search.split(" "):
             if not term:
+                continue
+            if self.reference_column is not None and self.reference_pattern.fullmatch(term):
+                column = getattr(self.model, self.reference_column)
+                match = reference_prefix_range(column, term.upper())
+                query = query.filter(match)
+                if count_query is not None:
+                    count_query = count_query.filter(match)
                 continue
             pattern = sqla_tools.parse_like_term(term)
             matches, count_matches = [], []

@@ -181,6 +181,7 @@ class ComplaintView(ComplaintAttachments, ComplaintSteps, CaseView):
         "next_due_at",
     )
     column_default_sort = [("received_at", True), ("id", True)]
+    reference_column = "reference"
     column_searchable_list = (
         "reference",
         "complainant.given_name",
@@ -348,6 +349,7 @@ class TicketView(TicketSteps, CaseView):
     column_formatters_export = {"client": show_person, "agent": show_person}
     column_sortable_list = ("reference", "reported_at", "severity", "status", "next_due_at")
     column_default_sort = [("reported_at", True), ("id", True)]
+    reference_column = "reference"
     column_searchable_list = (
         "reference",
         "summary",
