@@ -15,7 +15,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from models import Attachment, Channel, Complaint, Division, Participant, utcnow
+from models import Attachment, Channel, Complaint, Division, OutboundMessage, Participant, utcnow
+from rules import correspondence as letters
 from rules.attachments import FileKind, describe_size, safe_filename
 from rules.errors import RuleViolation
 from rules.vocabulary import UNITS
@@ -72,6 +73,8 @@ class Promise:
     # Until a coordinator classifies it, a complaint is timed as formal, standard.
     resolution_due: datetime | None
     division_name: str
+    # Where the registration email is queued to, if it is: the confirmation page says so.
+    email: str | None = None
 
 
 def intake_division(session, code: str | None) -> Division:
@@ -251,6 +254,13 @@ def promise(session, complaint: Complaint) -> Promise:
         acknowledgement_target=amount(acknowledgement) if acknowledgement_due else None,
         resolution_due=local(complaint.resolution_due_at),
         division_name=complaint.division.name,
+        email=session.scalar(
+            select(OutboundMessage.recipient_address).where(
+                OutboundMessage.complaint_id == complaint.id,
+                OutboundMessage.template_key == letters.REGISTERED,
+                OutboundMessage.status == letters.QUEUED,
+            )
+        ),
     )
 
 

@@ -735,6 +735,8 @@ def test_the_registration_email_promises_the_dates_the_confirmation_page_promise
         "acknowledgement": "Monday 7 December 2026",
         "response": "Wednesday 23 December 2026",
     }
+    assert "We are emailing your reference number and the dates below to " in page
+    assert "to sam.nguyen@example.com." in page
     complaint = only_complaint(app)
     (letter,) = letters(app, complaint.id)
     assert letter.template_key == rules.REGISTERED
@@ -816,7 +818,9 @@ def test_an_anonymous_lodgement_sends_nothing_and_the_outbox_and_history_say_why
     app, lodger, mail_settings
 ):
     assert lodger.send(complete(consent=None, **ANONYMOUS)).status_code == 302
-    assert "cannot acknowledge your complaint" in text_of(lodger.client.get("/lodge/received"))
+    page = text_of(lodger.client.get("/lodge/received"))
+    assert "cannot acknowledge your complaint" in page
+    assert "emailing" not in page
     complaint_id = only_complaint(app).id
     (letter,) = letters(app, complaint_id)
     assert letter.status == rules.NO_ADDRESS

@@ -109,6 +109,8 @@ def test_a_lodged_complaint_is_emailed_to_its_complainant_and_found_by_the_coord
     registration = re.search(r"in our register within [^,]+, by " + DAY, confirmation).group(1)
     acknowledgement = re.search(r"acknowledge your complaint by " + DAY, confirmation).group(1)
     response = re.search(r"give you our response by " + DAY, confirmation).group(1)
+    assert "We are emailing your reference number and the dates below to " in confirmation
+    assert "to robin.mailer@example.com." in confirmation
     assert mailbox.received == []  # queued, not yet sent: cron sends it
 
     assert "Sent: 1;" in send_due(live_server)
