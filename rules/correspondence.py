@@ -99,6 +99,9 @@ LETTER_VARIABLES = {
     "complainant_name": 'The complainant\'s name ("Sir or Madam" when none is recorded)',
     "manager_name": "The complaint manager's name (empty until one is assigned)",
     "decision_maker_name": "The decision maker's name (empty until one is assigned)",
+    "registration_due": (
+        "When a coordinator will enter it in the register by, in words (empty once registered)"
+    ),
     "acknowledgement_due": "When the complaint will be acknowledged by, in words",
     "resolution_due": "When a response is due, in words",
 }
@@ -144,7 +147,8 @@ SAMPLE = {
     "complainant_name": "Sam Citizen",
     "manager_name": "Alex Lee",
     "decision_maker_name": "Jordan Smith",
-    "acknowledgement_due": "5:00 pm on Monday 9 March 2026 (Brisbane time)",
+    "registration_due": "5:00 pm on Wednesday 4 March 2026 (Brisbane time)",
+    "acknowledgement_due": "5:00 pm on Wednesday 11 March 2026 (Brisbane time)",
     "resolution_due": "5:00 pm on Monday 30 March 2026 (Brisbane time)",
     "outcome": "Partly upheld",
     "outcome_reason": "The officer's manner fell short of our standards; the fee was correct.",
@@ -166,20 +170,27 @@ SAMPLE = {
 
 DEFAULT_TEMPLATES = {
     REGISTERED: (
-        "We have registered your {{ kind }}: {{ reference }}",
+        "We have {% if registration_due %}received{% else %}registered{% endif %} your "
+        "{{ kind }}: {{ reference }}",
         """Dear {{ complainant_name }},
 
-Thank you for contacting us. We received your {{ kind }} on {{ received_on }} and have \
-registered it with the reference number {{ reference }}. Please quote this number \
-whenever you contact us about it.
-{% if kind == "complaint" %}
+Thank you for contacting us. We received your {{ kind }} on {{ received_on }} and \
+{% if registration_due %}gave it{% else %}have registered it with{% endif %} the reference \
+number {{ reference }}. Please quote this number whenever you contact us about it.
+{% if registration_due %}
+A complaints coordinator in {{ division }} will enter it in our register by \
+{{ registration_due }}.
+{% endif %}{% if kind == "complaint" %}
 The officer handling your complaint will acknowledge it \
 {%- if acknowledgement_due %} by {{ acknowledgement_due }}\
 {%- else %} within 5 working days of its registration{% endif %}, and tell you how we \
 will look into it.
-{% else %}
-We have passed your {{ kind }} to the area concerned. Any further response is at their \
-discretion.
+{% if registration_due and resolution_due %}
+We aim to give you our response by {{ resolution_due }}. If your complaint needs longer, \
+we will tell you why and when to expect it.
+{% endif %}{% else %}
+We pass your {{ kind }} on to the area it is about, and may contact you if we have a \
+question.
 {% endif %}
 Yours sincerely,
 {{ sender_name }}

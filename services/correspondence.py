@@ -64,7 +64,7 @@ from rules.vocabulary import (
     TICKET_CLOSED_STATUSES,
 )
 
-from . import history
+from . import history, intake
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +131,7 @@ def complaint_values(complaint: Complaint, *, hide_complainant: bool = False) ->
     tz = history.timezone_of(complaint)
     division = _by_id(complaint, Division, complaint.division_id)
     outcome = _by_id(complaint, Outcome, complaint.outcome_id)
+    awaiting = intake.awaits_a_coordinator(complaint, utcnow())
     return {
         "reference": complaint.reference or "",
         "kind": complaint.kind or "complaint",
@@ -141,7 +142,16 @@ def complaint_values(complaint: Complaint, *, hide_complainant: bool = False) ->
         "complainant_name": history.MASK if hide_complainant else complainant_name(complaint),
         "manager_name": _name(_by_id(complaint, Participant, complaint.manager_id)),
         "decision_maker_name": _name(_by_id(complaint, Participant, complaint.decision_maker_id)),
-        "acknowledgement_due": rules.instant_in_words(complaint.acknowledgement_due_at, tz),
+        # Until a coordinator takes it up, the dates the lodgement confirmation promised.
+        "registration_due": rules.instant_in_words(
+            complaint.registration_due_at if awaiting else None, tz
+        ),
+        "acknowledgement_due": rules.instant_in_words(
+            intake.promised_acknowledgement_due(object_session(complaint), complaint)
+            if awaiting
+            else complaint.acknowledgement_due_at,
+            tz,
+        ),
         "resolution_due": rules.instant_in_words(complaint.resolution_due_at, tz),
         "outcome": outcome.name if outcome is not None else "",
         "outcome_reason": complaint.outcome_reason or "",

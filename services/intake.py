@@ -15,7 +15,8 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from models import Attachment, Channel, Complaint, Division, Participant, utcnow
+from models import Attachment, Channel, Complaint, Division, OutboundMessage, Participant, utcnow
+from rules import correspondence as letters
 from rules.attachments import FileKind, describe_size, safe_filename
 from rules.errors import RuleViolation
 from rules.vocabulary import UNITS
@@ -72,6 +73,8 @@ class Promise:
     # Until a coordinator classifies it, a complaint is timed as formal, standard.
     resolution_due: datetime | None
     division_name: str
+    # Where the registration email is queued to, if it is: the confirmation page says so.
+    email: str | None = None
 
 
 def intake_division(session, code: str | None) -> Division:
@@ -185,30 +188,52 @@ def attachment_folder(app) -> Path:
     return Path(folder) if folder else Path(app.instance_path) / "attachments"
 
 
-def promise(session, complaint: Complaint) -> Promise:
-    """When the complaint will be registered and acknowledged, from its own due dates.
+def awaits_a_coordinator(complaint: Complaint, now: datetime) -> bool:
+    """Lodged by the public (or an integration) and not yet taken up by a coordinator, with
+    its registration still ahead: the dates the lodgement confirmation promised still hold."""
+    return (
+        complaint.registered_at is None
+        and complaint.coordinator_id is None
+        and complaint.registration_due_at is not None
+        and complaint.registration_due_at > now
+    )
+
+
+def promised_acknowledgement_due(session, complaint: Complaint, clocks=None) -> datetime | None:
+    """When the complainant is told their complaint will be acknowledged by.
 
     A complaint lodged online waits for a coordinator to register it; until then its
     acknowledgement is not yet timed, so the date promised is the acknowledgement target
-    counted from the last instant registration is due: the latest it can fall.
+    counted from the last instant registration is due: the latest it can fall. The
+    confirmation page and the registration email both promise this one.
     """
+    if complaint.complainant_id is None or (complaint.kind or "complaint") != "complaint":
+        return None  # nobody to acknowledge, or nothing that is acknowledged
+    if complaint.acknowledgement_due_at is not None or complaint.registered_at is not None:
+        return complaint.acknowledgement_due_at
+    if session is None:
+        return None
+    if complaint.registration_due_at is None:
+        return None
+    clocks = clocks or Clocks(session)
+    try:
+        targets = clocks.targets(clocks.calendar_id_of(complaint))
+    except RuleViolation:
+        return None
+    acknowledgement = targets.get("complaint.acknowledgement")
+    return acknowledgement.due(complaint.registration_due_at) if acknowledgement else None
+
+
+def promise(session, complaint: Complaint) -> Promise:
+    """When the complaint will be registered, acknowledged and answered, from its own due
+    dates (see promised_acknowledgement_due)."""
     clocks = Clocks(session)
     calendar_id = clocks.calendar_id_of(complaint)
     engine = clocks.engine(calendar_id)
     targets = clocks.targets(calendar_id)
     registration = targets.get(f"complaint.registration.{complaint.kind}")
     acknowledgement = targets.get("complaint.acknowledgement")
-    acknowledgement_due = complaint.acknowledgement_due_at
-    if (
-        acknowledgement_due is None
-        and complaint.kind == "complaint"
-        and complaint.complainant_id is not None
-        and acknowledgement is not None
-        and complaint.registration_due_at is not None
-    ):
-        acknowledgement_due = acknowledgement.due(complaint.registration_due_at)
-    if complaint.complainant_id is None:
-        acknowledgement_due = None  # nobody to acknowledge
+    acknowledgement_due = promised_acknowledgement_due(session, complaint, clocks)
 
     def local(instant):
         return instant.astimezone(engine.tz) if instant is not None else None
@@ -229,6 +254,13 @@ def promise(session, complaint: Complaint) -> Promise:
         acknowledgement_target=amount(acknowledgement) if acknowledgement_due else None,
         resolution_due=local(complaint.resolution_due_at),
         division_name=complaint.division.name,
+        email=session.scalar(
+            select(OutboundMessage.recipient_address).where(
+                OutboundMessage.complaint_id == complaint.id,
+                OutboundMessage.template_key == letters.REGISTERED,
+                OutboundMessage.status == letters.QUEUED,
+            )
+        ),
     )
 
 

@@ -4,8 +4,12 @@ Every test that takes `app` runs once on SQLite and once on PostgreSQL when
 TEST_DATABASE_URL is set (CI sets it and fails if the server cannot be reached).
 """
 
+import email
+import email.policy
 import os
 import re
+import socket
+import threading
 from contextlib import contextmanager
 from datetime import datetime, timezone
 
@@ -273,3 +277,49 @@ class Factory:
 def make(app):
     with app.app_context():
         yield Factory(app)
+
+
+# ------------------------------------------------------------------- a real mail server
+
+
+class Mailbox:
+    """What the SMTP server received; recipients listed in `refuse` get that answer."""
+
+    def __init__(self):
+        self.received = []
+        self.refuse = {}
+        self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        with self.lock:
+            self.received.append((tuple(envelope.rcpt_tos), message))
+        return "250 Message accepted for delivery"
+
+    def to(self, address):
+        return [message for rcpt, message in self.received if address in rcpt]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def mailbox():
+    """A real SMTP server on localhost (aiosmtpd) and what it received."""
+    from aiosmtpd.controller import Controller
+
+    box = Mailbox()
+    controller = Controller(box, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    box.port = controller.port
+    yield box
+    controller.stop()

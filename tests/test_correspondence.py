@@ -7,15 +7,11 @@ previewed; `flask mail send-due` with retries and failures; and two senders at o
 PostgreSQL sending each message exactly once.
 """
 
-import email
-import email.policy
-import socket
 import threading
 import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import update
 
 from app import create_app
@@ -35,7 +31,7 @@ from models import (
 from rules import correspondence as rules
 from services import correspondence
 from tests.admin_forms import form_values
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, free_port
 from tests.scoped_world import CHEAP_HASH
 from tests.test_workflow_screens import Team, client_for, fill, fresh, press, text
 
@@ -44,49 +40,6 @@ ONCE = pytest.mark.parametrize("database", ["sqlite"], indirect=True)
 SENDER = "Customer Complaints <complaints@example.gov.au>"
 # Monday 2 March 2026, 10:00 in Brisbane.
 MONDAY = datetime(2026, 3, 2, 0, 0, tzinfo=timezone.utc)
-
-
-# ------------------------------------------------------------------- a real mail server
-
-
-class Mailbox:
-    """What the SMTP server received; recipients listed in `refuse` get that answer."""
-
-    def __init__(self):
-        self.received = []
-        self.refuse = {}
-        self.lock = threading.Lock()
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
-        if address in self.refuse:
-            return self.refuse[address]
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        with self.lock:
-            self.received.append((tuple(envelope.rcpt_tos), message))
-        return "250 Message accepted for delivery"
-
-    def to(self, address):
-        return [message for rcpt, message in self.received if address in rcpt]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture
-def mailbox():
-    box = Mailbox()
-    controller = Controller(box, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    box.port = controller.port
-    yield box
-    controller.stop()
 
 
 @pytest.fixture

@@ -1,12 +1,13 @@
 """The public lodgement form: a member of the public, no sign-in, lodges a complaint,
 compliment or suggestion with files; bad input gets a message in plain words and nothing
-is saved; staff download the files only from complaints they may view."""
+is saved; staff download the files only from complaints they may view; and the registration
+email says what the confirmation page promised, to the complainant alone, with no files."""
 
 import hashlib
 import io
 import re
 import zipfile
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from html import unescape
 from pathlib import Path
 
@@ -14,9 +15,19 @@ import pytest
 from sqlalchemy import func, select
 
 from app import create_app
-from models import Attachment, Calendar, Complaint, Division, HistoryEntry, Participant, db
+from models import (
+    Attachment,
+    Calendar,
+    Complaint,
+    Division,
+    HistoryEntry,
+    OutboundMessage,
+    Participant,
+    db,
+)
+from rules import correspondence as rules
 from seed import reference
-from services import intake
+from services import correspondence, intake
 from tests.conftest import csrf_token
 
 # Wednesday 25 November 2026, 10:00 in Brisbane.
@@ -56,6 +67,7 @@ def intake_division(app, make, folder):
 @pytest.fixture
 def at_wednesday_morning(monkeypatch):
     monkeypatch.setattr(intake, "utcnow", lambda: WEDNESDAY_MORNING)
+    monkeypatch.setattr(correspondence, "utcnow", lambda: WEDNESDAY_MORNING)
 
 
 def complete(**overrides):
@@ -658,3 +670,164 @@ def test_a_file_missing_from_disk_is_a_404_not_a_500(client, staff, lodged, fold
         path.unlink()
     staff("coord")
     assert client.get(lodged["url"]).status_code == 404
+
+
+# What the complainant is sent: the registration email, by `flask mail send-due`
+
+SENDER = "Customer Complaints <complaints@example.gov.au>"
+ANONYMOUS = {"anonymous": "y", "given_name": "", "family_name": "", "email": "", "phone": ""}
+
+
+@pytest.fixture
+def mail_settings(app, mailbox):
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=mailbox.port, MAIL_FROM=SENDER)
+    return mailbox
+
+
+def letters(app, complaint_id):
+    with app.app_context():
+        rows = db.session.scalars(
+            select(OutboundMessage)
+            .filter_by(complaint_id=complaint_id)
+            .order_by(OutboundMessage.id)
+        ).all()
+        db.session.expunge_all()
+    return rows
+
+
+def history(app, complaint_id):
+    with app.app_context():
+        return [
+            entry.summary
+            for entry in db.session.scalars(
+                select(HistoryEntry)
+                .filter_by(record_type="Complaint", record_id=complaint_id)
+                .order_by(HistoryEntry.id)
+            )
+        ]
+
+
+def send_due(app):
+    result = app.test_cli_runner().invoke(args=["mail", "send-due"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def promised(page: str) -> dict:
+    """The dates the confirmation page promises, as it words them."""
+    day = r"(\w+day \d{1,2} \w+ \d{4})"
+    found = {
+        "registration": re.search(r"in our register within [^,]+, by " + day, page),
+        "acknowledgement": re.search(r"We acknowledge your complaint by " + day, page),
+        "response": re.search(r"We aim to give you our response by " + day, page),
+    }
+    return {what: match.group(1) for what, match in found.items() if match}
+
+
+def test_the_registration_email_promises_the_dates_the_confirmation_page_promised(
+    app, lodger, at_wednesday_morning
+):
+    assert lodger.send(complete(consent="yes")).status_code == 302
+    page = text_of(lodger.client.get("/lodge/received"))
+    dates = promised(page)
+    assert dates == {
+        "registration": "Friday 27 November 2026",
+        "acknowledgement": "Monday 7 December 2026",
+        "response": "Wednesday 23 December 2026",
+    }
+    assert "We are emailing your reference number and the dates below to " in page
+    assert "to sam.nguyen@example.com." in page
+    complaint = only_complaint(app)
+    (letter,) = letters(app, complaint.id)
+    assert letter.template_key == rules.REGISTERED
+    assert letter.recipient_address == "sam.nguyen@example.com"
+    # Not yet in the register: the letter says so, as the page does.
+    assert letter.subject == f"We have received your complaint: {complaint.reference}"
+    body = " ".join(letter.body.split())
+    assert "have registered it" not in body
+    assert f"gave it the reference number {complaint.reference}" in body
+    assert (
+        "A complaints coordinator in Customer Services will enter it in our register by "
+        f"5:00 pm on {dates['registration']} (Brisbane time)." in body
+    )
+    assert f"will acknowledge it by 5:00 pm on {dates['acknowledgement']} (Brisbane time)" in body
+    assert f"response by 5:00 pm on {dates['response']} (Brisbane time)." in body
+
+
+def test_a_compliments_email_says_what_its_confirmation_page_says(
+    app, lodger, at_wednesday_morning
+):
+    values = complete(kind="compliment", outcome_sought="", human_rights=None)
+    assert lodger.send(values).status_code == 302
+    page = text_of(lodger.client.get("/lodge/received"))
+    assert "in our register within 5 business days, by Wednesday 2 December 2026" in page
+    assert "We pass your compliment on to the area it is about" in page
+    (letter,) = letters(app, only_complaint(app).id)
+    body = " ".join(letter.body.split())
+    assert "our register by 5:00 pm on Wednesday 2 December 2026 (Brisbane time)." in body
+    assert (
+        "We pass your compliment on to the area it is about, and may contact you if we have "
+        "a question." in body
+    )
+    assert "acknowledge" not in body
+
+
+def test_a_confidential_lodgements_mail_goes_to_the_complainant_alone(
+    app, lodger, mail_settings, at_wednesday_morning
+):
+    assert lodger.send(complete(consent="no", email="kept.private@example.com")).status_code == 302
+    complaint_id = only_complaint(app).id
+    with app.app_context():
+        complaint = db.session.get(Complaint, complaint_id)
+        assert complaint.confidential
+        # A coordinator of the division takes it up: they are not written to about it.
+        coordinator = Participant(
+            kind="staff", given_name="Casey", family_name="Coord", email="casey@example.gov.au"
+        )
+        complaint.coordinator = coordinator
+        db.session.commit()
+        due = complaint.registration_due_at
+        for now in (due - timedelta(hours=1), due + timedelta(hours=1)):
+            correspondence.queue_reminders(db.session, now=now)
+    assert "Sent: 1;" in send_due(app)
+    assert [(rcpt, m["To"]) for rcpt, m in mail_settings.received] == [
+        (("kept.private@example.com",), "Sam Nguyen <kept.private@example.com>")
+    ]
+    assert {row.recipient_role for row in letters(app, complaint_id)} == {rules.COMPLAINANT}
+    sent = [s for s in history(app, complaint_id) if s.startswith("Registration email sent")]
+    # The history names no confidential address.
+    assert sent == [
+        "Registration email sent to the complainant: "
+        f"We have received your complaint: {only_complaint(app).reference}"
+    ]
+
+
+def test_attached_files_are_never_sent_by_mail(app, lodger, mail_settings):
+    files = [("receipt.pdf", PDF), ("notes.txt", TEXT)]
+    assert lodger.send(complete(), files=files).status_code == 302
+    assert "Sent: 1;" in send_due(app)
+    ((_, message),) = mail_settings.received
+    assert not message.is_multipart()
+    assert list(message.iter_attachments()) == []
+    raw = message.as_bytes()
+    assert PDF not in raw and b"The officer's name was on the badge" not in raw
+    assert b"receipt.pdf" not in raw and b"notes.txt" not in raw
+
+
+def test_an_anonymous_lodgement_sends_nothing_and_the_outbox_and_history_say_why(
+    app, lodger, mail_settings
+):
+    assert lodger.send(complete(consent=None, **ANONYMOUS)).status_code == 302
+    page = text_of(lodger.client.get("/lodge/received"))
+    assert "cannot acknowledge your complaint" in page
+    assert "emailing" not in page
+    complaint_id = only_complaint(app).id
+    (letter,) = letters(app, complaint_id)
+    assert letter.status == rules.NO_ADDRESS
+    assert rules.STATUSES[letter.status] == "Not sent: no email address"
+    assert (
+        "Registration email not sent: no address. The complainant has no email address "
+        "(anonymous, or none recorded)." in history(app, complaint_id)
+    )
+    assert "Sent: 0;" in send_due(app)
+    assert mail_settings.received == []

@@ -400,6 +400,7 @@ def lodge():
         "acknowledgement_target": promise.acknowledgement_target,
         "resolution_due": intake.date_in_words(promise.resolution_due),
         "division": promise.division_name,
+        "email": promise.email,
     }
     return redirect(url_for("public.received"))
 

@@ -6,6 +6,7 @@ Without Chromium the tests are skipped, except under CI (CI=true), where they fa
 
 import os
 import threading
+from contextlib import contextmanager
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
@@ -104,14 +105,25 @@ def live_server(tmp_path_factory):
         db.create_all()
         reference.load()
         _people()
+    with serving(app) as url:
+        yield SimpleNamespace(url=url, app=app)
+
+
+@contextmanager
+def serving(app):
+    """The app served on 127.0.0.1 from a thread, at the address yielded."""
+    from models import db
+
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}", app=app)
-    server.shutdown()
-    thread.join(timeout=5)
-    with app.app_context():
-        db.engine.dispose()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        with app.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture(scope="module")
