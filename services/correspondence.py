@@ -33,6 +33,7 @@ import re
 import smtplib
 import socket
 import ssl
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -428,12 +429,31 @@ def _instant_key(instant: datetime | None) -> str:
     return instant.strftime("%Y%m%dT%H%M%S") if instant is not None else "-"
 
 
-def letters_for(complaint: Complaint, is_new: bool, now: datetime) -> list[tuple]:
+# Set while cases that lived elsewhere are brought in (an import of the old register).
+PAST_CASES = "correspondence_past_cases"
+
+
+@contextmanager
+def bringing_in_past_cases(session):
+    """Cases created in this block were received when they say, not now: a case received
+    long ago is history, not news, even before it is registered."""
+    session.info[PAST_CASES] = True
+    try:
+        yield
+    finally:
+        session.info.pop(PAST_CASES, None)
+
+
+def letters_for(
+    complaint: Complaint, is_new: bool, now: datetime, past_cases: bool = False
+) -> list[tuple]:
     """The letters this flush owes the complainant: (key, dedupe key, when it happened)."""
     state = inspect(complaint)
     letters = []
     if is_new or _newly_set(state, "registered_at"):
-        event = now if is_new and complaint.registered_at is None else complaint.registered_at
+        event = complaint.registered_at
+        if event is None and is_new:
+            event = complaint.received_at if past_cases else now
         letters.append((rules.REGISTERED, f"{rules.REGISTERED}:complaint:{complaint.id}", event))
     if _newly_set(state, "acknowledged_at"):
         letters.append(
@@ -491,7 +511,9 @@ def after_flush(session) -> None:
     connection = session.connection()
     with session.no_autoflush:
         for complaint in complaints:
-            for key, dedupe_key, event_at in letters_for(complaint, id(complaint) in new, now):
+            for key, dedupe_key, event_at in letters_for(
+                complaint, id(complaint) in new, now, bool(session.info.get(PAST_CASES))
+            ):
                 # An event recorded long after it happened (an import, the demo) is history,
                 # not news: nobody is written to about it.
                 if event_at is None or event_at < oldest:
