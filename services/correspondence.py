@@ -1055,6 +1055,38 @@ def retry(session, ids) -> int:
 # --- preview ----------------------------------------------------------------------------
 
 
+def _reminder_values(case) -> dict:
+    """A reminder as the case's own officer would get it, of its next open due instant."""
+    values = {}
+    officer = next(((r, p) for r, p in officers_of(case) if p is not None), None)
+    if officer is not None:
+        values["officer_name"] = officer[1].display_name
+        values["officer_role"] = rules.ROLES[officer[0]]
+    tz = history.timezone_of(case)
+    dues = [
+        (getattr(case, due_field), label)
+        for model, _, due_field, done_field, label in REMINDED_DUES
+        if isinstance(case, model)
+        and getattr(case, due_field) is not None
+        and getattr(case, done_field) is None
+    ]
+    if dues:
+        due, label = min(dues, key=lambda d: d[0])
+        values.update(due_label=label, due_at=rules.instant_in_words(due, tz), time_left="")
+        now = utcnow()
+        if due > now:
+            from .clocks import Clocks
+
+            clocks = Clocks(object_session(case))
+            try:
+                engine = clocks.engine(clocks.calendar_id_of(case))
+            except RuleViolation:
+                return values
+            left = engine.business_time_between(now, due)
+            values["time_left"] = rules.business_time_in_words(left)
+    return values
+
+
 def preview(session, key: str, subject: str, body: str, case=None, hide_complainant=False):
     """The template filled in with a case's values, or the sample's when none is given."""
     values = dict(rules.SAMPLE)
@@ -1068,5 +1100,7 @@ def preview(session, key: str, subject: str, body: str, case=None, hide_complain
                 values.update(review_values(review))
         if isinstance(case, Complaint) and hide_complainant:
             values["complainant_name"] = history.MASK
+        if key in (rules.DUE_REMINDER, rules.DUE_PASSED):
+            values.update(_reminder_values(case))
     wanted = {name: values.get(name, "") for name in rules.VARIABLES[key]}
     return rules.render(key, subject, body, wanted)
