@@ -33,6 +33,7 @@ import re
 import smtplib
 import socket
 import ssl
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -438,12 +439,31 @@ def _instant_key(instant: datetime | None) -> str:
     return instant.strftime("%Y%m%dT%H%M%S") if instant is not None else "-"
 
 
-def letters_for(complaint: Complaint, is_new: bool, now: datetime) -> list[tuple]:
+# Set while cases that lived elsewhere are brought in (an import of the old register).
+PAST_CASES = "correspondence_past_cases"
+
+
+@contextmanager
+def bringing_in_past_cases(session):
+    """Cases created in this block were received when they say, not now: a case received
+    long ago is history, not news, even before it is registered."""
+    session.info[PAST_CASES] = True
+    try:
+        yield
+    finally:
+        session.info.pop(PAST_CASES, None)
+
+
+def letters_for(
+    complaint: Complaint, is_new: bool, now: datetime, past_cases: bool = False
+) -> list[tuple]:
     """The letters this flush owes the complainant: (key, dedupe key, when it happened)."""
     state = inspect(complaint)
     letters = []
     if is_new or _newly_set(state, "registered_at"):
-        event = now if is_new and complaint.registered_at is None else complaint.registered_at
+        event = complaint.registered_at
+        if event is None and is_new:
+            event = complaint.received_at if past_cases else now
         letters.append((rules.REGISTERED, f"{rules.REGISTERED}:complaint:{complaint.id}", event))
     if _newly_set(state, "acknowledged_at"):
         letters.append(
@@ -501,7 +521,9 @@ def after_flush(session) -> None:
     connection = session.connection()
     with session.no_autoflush:
         for complaint in complaints:
-            for key, dedupe_key, event_at in letters_for(complaint, id(complaint) in new, now):
+            for key, dedupe_key, event_at in letters_for(
+                complaint, id(complaint) in new, now, bool(session.info.get(PAST_CASES))
+            ):
                 # An event recorded long after it happened (an import, the demo) is history,
                 # not news: nobody is written to about it.
                 if event_at is None or event_at < oldest:
@@ -1043,6 +1065,38 @@ def retry(session, ids) -> int:
 # --- preview ----------------------------------------------------------------------------
 
 
+def _reminder_values(case) -> dict:
+    """A reminder as the case's own officer would get it, of its next open due instant."""
+    values = {}
+    officer = next(((r, p) for r, p in officers_of(case) if p is not None), None)
+    if officer is not None:
+        values["officer_name"] = officer[1].display_name
+        values["officer_role"] = rules.ROLES[officer[0]]
+    tz = history.timezone_of(case)
+    dues = [
+        (getattr(case, due_field), label)
+        for model, _, due_field, done_field, label in REMINDED_DUES
+        if isinstance(case, model)
+        and getattr(case, due_field) is not None
+        and getattr(case, done_field) is None
+    ]
+    if dues:
+        due, label = min(dues, key=lambda d: d[0])
+        values.update(due_label=label, due_at=rules.instant_in_words(due, tz), time_left="")
+        now = utcnow()
+        if due > now:
+            from .clocks import Clocks
+
+            clocks = Clocks(object_session(case))
+            try:
+                engine = clocks.engine(clocks.calendar_id_of(case))
+            except RuleViolation:
+                return values
+            left = engine.business_time_between(now, due)
+            values["time_left"] = rules.business_time_in_words(left)
+    return values
+
+
 def preview(session, key: str, subject: str, body: str, case=None, hide_complainant=False):
     """The template filled in with a case's values, or the sample's when none is given."""
     values = dict(rules.SAMPLE)
@@ -1056,5 +1110,7 @@ def preview(session, key: str, subject: str, body: str, case=None, hide_complain
                 values.update(review_values(review))
         if isinstance(case, Complaint) and hide_complainant:
             values["complainant_name"] = history.MASK
+        if key in (rules.DUE_REMINDER, rules.DUE_PASSED):
+            values.update(_reminder_values(case))
     wanted = {name: values.get(name, "") for name in rules.VARIABLES[key]}
     return rules.render(key, subject, body, wanted)

@@ -162,7 +162,7 @@ def export_response(
         chunks = xlsx_chunks(headers, rows, sheet or filename)
     return Response(
         stream_with_context(chunks),
-        mimetype=FORMATS[export_format],
+        content_type=FORMATS[export_format],
         headers={
             "Content-Disposition": f'attachment; filename="{name}"',
             "X-Content-Type-Options": "nosniff",

@@ -48,7 +48,7 @@ from rules.vocabulary import (
     TICKET_STATUSES,
 )
 
-from . import history, references
+from . import correspondence, history, references
 from .duties import officer
 
 BATCH_SIZE = 500
@@ -808,6 +808,7 @@ def _create(session, checker, candidates, actor, report, progress, batch_size):
         _number(session, candidates)
         with (
             acting_as(session, actor),
+            correspondence.bringing_in_past_cases(session),
             session.no_autoflush,
             progress("Importing", candidates, len(candidates)) as items,
         ):

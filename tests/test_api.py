@@ -188,6 +188,26 @@ def test_a_coordinator_lodges_a_complaint_with_a_new_complainant(client, team):
     assert entry.user_id == team.coordinator.id
 
 
+def test_a_complaint_lodged_through_the_api_is_written_to_as_one_from_the_form(client, team):
+    """One registration email at lodging, none more on registering; acknowledging writes."""
+    from models import OutboundMessage
+
+    headers = token_for(team.coordinator)
+    complainant = {"given_name": "Pat", "family_name": "Nguyen", "email": "pat@example.com"}
+    response = lodge(client, headers, division=team.division, complainant=complainant)
+    reference = response.get_json()["reference"]
+    assert step(client, headers, reference, "register").status_code == 200
+    assert step(client, headers, reference, "acknowledge").status_code == 200
+    db.session.expire_all()
+    letters = db.session.scalars(select(OutboundMessage).order_by(OutboundMessage.id)).all()
+    assert [(m.template_key, m.recipient_address, m.status) for m in letters] == [
+        ("complaint_registered", "pat@example.com", "queued"),
+        ("complaint_acknowledged", "pat@example.com", "queued"),
+    ]
+    assert letters[0].subject == f"We have registered your complaint: {reference}"
+    assert "Dear Pat Nguyen," in letters[0].body
+
+
 BAD_FIELDS = (
     ({"summary": ""}, "summary", "may not be blank"),
     ({"summary": "x" * 201}, "summary", "at most 200"),

@@ -590,6 +590,25 @@ def test_mail_preview_prints_a_letter_for_a_case(app, make, runner):
     assert "There is no complaint or ticket with the reference CTS-1999-000009" in result.output
 
 
+def test_mail_preview_of_a_reminder_names_the_cases_own_officer_and_due_instant(app, team, runner):
+    ticket = Ticket(
+        severity="1",
+        summary="Portal down",
+        client=Participant(kind="client_organisation", organisation_name="Acme Training"),
+        agent=team.agent.participant,
+        reported_at=MONDAY,
+    )
+    db.session.add(ticket)
+    db.session.commit()
+    result = runner.invoke(args=["mail", "preview", rules.DUE_REMINDER, ticket.reference])
+    assert result.exit_code == 0, result.output
+    assert f"Dear {team.agent.participant.display_name}," in result.output
+    assert f"As support agent of ticket {ticket.reference}" in result.output
+    due = fresh(Ticket, ticket.id).first_response_due_at
+    words = rules.instant_in_words(due, "Australia/Melbourne")
+    assert f"First response: due {words}" in result.output
+
+
 # ------------------------------------------------------------------------------ reminders
 
 

@@ -31,7 +31,7 @@ def table(response, export_format):
     disposition = response.headers["Content-Disposition"]
     assert disposition.startswith("attachment;") and disposition.endswith(f'.{export_format}"')
     if export_format == "csv":
-        assert response.mimetype == "text/csv"
+        assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
         return list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     assert response.mimetype.endswith("spreadsheetml.sheet")
     sheet = load_workbook(io.BytesIO(response.get_data())).active

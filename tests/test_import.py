@@ -604,3 +604,29 @@ def test_a_date_alone_on_the_day_of_the_instant_it_follows_is_that_instant():
     assert rules.order_problems(instants, rules.COMPLAINT_ORDER, frozenset({"registered_at"})) == [
         ("registered_at", "It is earlier than received_at.")
     ]
+
+
+# --- letters: an imported case is written to as a form's would be, unless it is history --
+
+
+def test_old_imported_cases_write_to_nobody_and_a_recent_one_gets_its_registration_email(
+    world, runner, tmp_path
+):
+    from models import OutboundMessage
+
+    local = datetime.now(BRISBANE) - timedelta(days=1)
+    recent = local.strftime("%d/%m/%Y %H:%M")
+    rows = [
+        # Received in the old register a year ago and never registered: history, not news.
+        good_complaint(1, status="Received", received_at="01/03/2025 09:00"),
+        good_complaint(2, status="Registered", received_at="02/03/2025 09:00"),
+        good_complaint(3, status="Received", received_at=recent),
+    ]
+    path = write(tmp_path, "letters.csv", csv_bytes(COMPLAINT_HEADER, rows))
+    result = run(runner, "complaints", path, "--as", "admin")
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    letters = db.session.scalars(select(OutboundMessage)).all()
+    assert [(m.template_key, m.recipient_address) for m in letters] == [
+        ("complaint_registered", "person3@example.com")
+    ]

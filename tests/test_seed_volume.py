@@ -6,9 +6,13 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import func, select
 
-from models import Complaint, InternalReview, ReferenceCounter, Ticket, db
+from models import Complaint, InternalReview, OutboundMessage, ReferenceCounter, Ticket, db
 from rules import deadlines as deadline_rules
-from rules.vocabulary import COMPLAINT_CLOSED_STATUSES, TICKET_CLOSED_STATUSES
+from rules.vocabulary import (
+    COMPLAINT_CLOSED_STATUSES,
+    REVIEW_CLOSED_STATUSES,
+    TICKET_CLOSED_STATUSES,
+)
 from services import clocks
 from tests.test_seed import (
     reviews_follow_the_rules,
@@ -18,6 +22,7 @@ from tests.test_seed import (
 )
 
 VOLUME = 300
+REMINDERS = ("due_reminder", "due_passed")
 REFERENCE = re.compile(r"([A-Z]{3})-(\d{4})-(\d{6})")
 
 
@@ -57,6 +62,31 @@ def due_instants_are_the_clocks(cases):
             assert case.next_due_at == deadline_rules.next_due(
                 found, paused=case.paused_since is not None, closed=case.status in closed
             ), str(case)
+
+
+def ten_years_write_to_nobody_and_remind_only_of_what_is_open_and_recent(last_demo, now):
+    """Ten years of history are not news: the volume writes no letter, and `mail send-due`
+    reminds officers only of open, running cases due lately, never of long-closed ones."""
+    from flask import current_app
+
+    assert count(OutboundMessage, OutboundMessage.complaint_id > last_demo) == 0
+    result = current_app.test_cli_runner().invoke(args=["mail", "send-due"])
+    assert result.exit_code == 2, result.output  # no mail server: queued, not sent
+    reminders = db.session.scalars(
+        select(OutboundMessage).where(OutboundMessage.template_key.in_(REMINDERS))
+    ).all()
+    assert reminders, "a register in service has something due"
+    assert len(reminders) < VOLUME // 10
+    for message in reminders:
+        case = message.complaint or message.ticket or message.internal_review
+        closed = {
+            Complaint: COMPLAINT_CLOSED_STATUSES,
+            Ticket: TICKET_CLOSED_STATUSES,
+            InternalReview: REVIEW_CLOSED_STATUSES,
+        }
+        assert case.status not in closed[type(case)]
+        assert case.paused_since is None
+        assert case.updated_at > now - timedelta(days=400), "a case in service lately"
 
 
 def test_volume_seed_fills_ten_years_keeping_clock_counters_and_duties(app, runner, make):
@@ -107,6 +137,7 @@ def test_volume_seed_fills_ten_years_keeping_clock_counters_and_duties(app, runn
         tickets_are_consistent()
         references_are_gap_free_and_match_the_counters()
         before = count(Complaint), count(Ticket)
+        ten_years_write_to_nobody_and_remind_only_of_what_is_open_and_recent(last_demo, now)
 
     second = runner.invoke(args=["seed", "--volume", str(VOLUME)])
     assert second.exit_code == 0, second.output
