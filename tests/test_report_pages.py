@@ -605,6 +605,9 @@ def test_a_signed_out_visitor_is_sent_to_sign_in(app, client, url):
         (ANNUAL + "?period=2026-Q1", "annual publication is reported per financial year"),
         (ANNUAL + "?kind=month", "is not a kind of period this report knows"),
         (ANNUAL + "export/xlsx/?period=2026-13", "does not name a period"),
+        # The periods compared with year 1 would fall before the first year there is.
+        (SERVICE_LEVELS + "?period=0001-01", "choose a year from 1900 to 2200"),
+        (TRENDS + "?period=0001-Q1", "choose a year from 1900 to 2200"),
     ],
 )
 def test_bad_parameters_get_a_message_not_an_error(boss, client, url, message):
