@@ -8,13 +8,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import MappingProxyType
 
-from .clock import BusinessCalendar, Explanation
+from .clock import RECEIPT, BusinessCalendar, Explanation, StartEvent
 from .vocabulary import UNITS
 
 # The share of a clock's business time left under which an open deadline is at risk.
 AT_RISK_SHARE = 0.25
 
 Span = tuple[datetime, datetime]
+
+# The steps clocks run from, other than receipt, as the explanations name them.
+REGISTRATION = StartEvent("Registered", "registration")
+RESPONSE = StartEvent("Response given", "the response")
+REPORT = StartEvent("Reported", "reporting")
+REQUEST = StartEvent("Review requested", "the request")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +75,7 @@ class Deadline:
     pauses: tuple[Span, ...] = ()
     extension: ExtensionFacts | None = None
     notes: tuple[str, ...] = ()
+    started_by: StartEvent = RECEIPT
 
 
 @dataclass(slots=True)
@@ -143,6 +150,7 @@ def complaint_deadlines(
             targets.get("complaint.acknowledgement"),
             facts.registered_at,
             facts.acknowledged_at,
+            started_by=REGISTRATION,
         )
     )
     classification = facts.classification or "standard"
@@ -184,6 +192,7 @@ def complaint_deadlines(
             targets.get("complaint.review_request_window"),
             facts.finalised_at,
             obligation=False,
+            started_by=RESPONSE,
         )
     )
     if facts.human_rights:
@@ -212,6 +221,7 @@ def ticket_deadlines(
             facts.reported_at,
             facts.first_response_at,
             facts.pauses,
+            started_by=REPORT,
         ),
         _deadline(
             recorded,
@@ -221,6 +231,7 @@ def ticket_deadlines(
             facts.reported_at,
             facts.resolved_at,
             facts.pauses,
+            started_by=REPORT,
         ),
     ]
 
@@ -237,6 +248,7 @@ def review_deadlines(
             facts.requested_at,
             facts.completed_at,
             facts.pauses,
+            started_by=REQUEST,
         )
     ]
 
