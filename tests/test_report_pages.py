@@ -640,6 +640,13 @@ def test_report_pages_carry_no_inline_style_or_script(june_desk, boss, client, u
     assert "http://" not in svg.replace('xmlns="http://www.w3.org/2000/svg"', "")
 
 
+def test_a_figure_with_no_value_lines_up_with_the_numbers_in_its_column(june_desk, boss, client):
+    page = opened(client, SERVICE_LEVELS + "?period=2026-Q2")
+    table_html = page[page.index('<table class="table table-sm table-striped report-table"') :]
+    assert "<td>—</td>" in table_html or '<td class="text-right">—</td>' in table_html
+    assert "<td>—</td>" not in table_html
+
+
 def test_an_open_ticket_in_the_period_links_to_its_page(june_desk, boss, client):
     page = opened(client, SERVICE_LEVELS + "?period=2026-Q2")
     link = re.search(r'href="(/admin/ticket/details/\?id=\d+)"', page).group(1)
