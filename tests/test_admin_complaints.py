@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -169,6 +170,17 @@ def test_an_extension_may_set_a_due_date_ahead(app, make, auth):
     assert "is in the future" not in response.get_data(as_text=True)
     assert response.status_code == 302
     assert db.session.execute(db.select(Extension)).scalar_one().complaint_id == complaint.id
+
+
+def test_details_say_when_the_online_consent_question_was_never_asked(app, make, auth):
+    make.user("coord", "coordinator")
+    by_phone = make.complaint()
+    online = make.complaint(personal_details_consent=True)
+    auth.login("coord")
+    page = auth._client.get(f"/admin/complaint/details/?id={by_phone.id}").get_data(as_text=True)
+    assert "Not asked (not lodged online, or lodged anonymously)" in page
+    page = auth._client.get(f"/admin/complaint/details/?id={online.id}").get_data(as_text=True)
+    assert re.search(r"may be used</b>\s*</td>\s*<td>\s*Yes\s*</td>", page)
 
 
 def test_a_picker_choice_that_is_not_staff_is_refused_as_manager(app, make, auth):
