@@ -332,6 +332,17 @@ def test_every_page_a_demo_user_reaches_opens_cleanly(portal, username):
         assert walk.marks_seen, "the planted values were on no page: the check proves nothing"
 
 
+def test_every_kind_of_page_names_its_icon_so_browsers_do_not_ask_for_a_missing_one(portal):
+    app, _ = portal
+    assert app.test_client().get("/favicon.ico").status_code == 404
+    client = sign_in(app, "admin")
+    for url in ("/admin/", "/admin/complaint/", "/admin/reports/trends/", "/admin/nowhere/"):
+        assert '<link rel="icon" href="data:,">' in client.get(url).get_data(as_text=True), url
+    public = app.test_client()
+    for url in ("/login", "/lodge/"):
+        assert '<link rel="icon" href="data:,">' in public.get(url).get_data(as_text=True), url
+
+
 def test_the_public_form_and_sign_in_pages_open_cleanly(portal):
     app, _ = portal
     walk = Walk(app, "agent", {"references": set(), "emails": set()})
