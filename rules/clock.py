@@ -141,6 +141,17 @@ class SkippedDay:
 
 
 @dataclass(frozen=True)
+class StartEvent:
+    """The step that starts a clock, in the words its explanation uses."""
+
+    done: str  # "Received": the line that opens the explanation
+    noun: str  # "receipt": "Clock started on receipt", "30 calendar days after receipt"
+
+
+RECEIPT = StartEvent("Received", "receipt")
+
+
+@dataclass(frozen=True)
 class Explanation:
     """How a due instant was reached, to show a coordinator (see `lines`)."""
 
@@ -155,14 +166,18 @@ class Explanation:
     # Friday 03/10/2025"; None when it started on receipt.
     clock_start_reason: str | None = None
 
-    def lines(self, tz: tzinfo | str) -> list[str]:
-        """The explanation as sentences in local time, checkable against a wall calendar."""
+    def lines(self, tz: tzinfo | str, event: StartEvent = RECEIPT) -> list[str]:
+        """The explanation as sentences in local time, checkable against a wall calendar.
+
+        `event` names the step the clock runs from (receipt unless told otherwise)."""
         zone = ZoneInfo(tz) if isinstance(tz, str) else tz
-        lines = [f"Received {_local_text(self.start, zone)}."]
+        lines = [f"{event.done} {_local_text(self.start, zone)}."]
         if self.clock_start == self.start:
-            lines.append(f"Clock started on receipt, {_local_text(self.clock_start, zone)}.")
+            lines.append(f"Clock started on {event.noun}, {_local_text(self.clock_start, zone)}.")
         else:
             why = self.clock_start_reason or "the next opening time"
+            if why.startswith("received "):
+                why = event.done.lower() + why.removeprefix("received")
             lines.append(f"Clock started {_local_text(self.clock_start, zone)} ({why}).")
         # Consecutive days skipped for the same reason (a weekend, a shutdown) share a line.
         runs: list[list] = []
@@ -185,16 +200,16 @@ class Explanation:
             else:
                 moved = "no effect on the due (no counted time in the pause)"
             lines.append(f"Paused from {span}: {moved}.")
-        lines.append(f"Due {_local_text(self.due, zone)}: {self._due_basis(zone)}.")
+        lines.append(f"Due {_local_text(self.due, zone)}: {self._due_basis(zone, event)}.")
         start_offset = self.start.astimezone(zone).utcoffset()
         if start_offset != self.due.astimezone(zone).utcoffset():
             lines.append(
-                "Local clocks changed (daylight saving) between receipt and the due; "
+                f"Local clocks changed (daylight saving) between {event.noun} and the due; "
                 "all times above are local."
             )
         return lines
 
-    def _due_basis(self, zone: tzinfo) -> str:
+    def _due_basis(self, zone: tzinfo, event: StartEvent = RECEIPT) -> str:
         total_paused = sum((added for _, _, added in self.paused), timedelta())
         plus = f", plus {_duration_text(total_paused)} paused" if total_paused else ""
         if self.unit is Unit.BUSINESS_DAYS:
@@ -209,8 +224,8 @@ class Explanation:
             return f"{counted} after the clock started{plus}"
         if self.unit is Unit.CALENDAR_DAYS:
             counted = _plural(self.amount, "calendar day")
-            return f"{counted} after receipt, same local time{plus}"
-        return f"{_plural(self.amount, 'hour')} of elapsed time after receipt{plus}"
+            return f"{counted} after {event.noun}, same local time{plus}"
+        return f"{_plural(self.amount, 'hour')} of elapsed time after {event.noun}{plus}"
 
 
 # --- validation -------------------------------------------------------------------------

@@ -8,13 +8,19 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import MappingProxyType
 
-from .clock import BusinessCalendar, Explanation
+from .clock import RECEIPT, BusinessCalendar, Explanation, StartEvent
 from .vocabulary import UNITS
 
 # The share of a clock's business time left under which an open deadline is at risk.
 AT_RISK_SHARE = 0.25
 
 Span = tuple[datetime, datetime]
+
+# The steps clocks run from, other than receipt, as the explanations name them.
+REGISTRATION = StartEvent("Registered", "registration")
+RESPONSE = StartEvent("Response given", "the response")
+REPORT = StartEvent("Reported", "reporting")
+REQUEST = StartEvent("Review requested", "the request")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +75,7 @@ class Deadline:
     pauses: tuple[Span, ...] = ()
     extension: ExtensionFacts | None = None
     notes: tuple[str, ...] = ()
+    started_by: StartEvent = RECEIPT
 
 
 @dataclass(slots=True)
@@ -288,9 +295,20 @@ def _deadlines(clocks: list[Clock], recorded: Recorded) -> list[Deadline]:
                 pauses,
                 extension,
                 notes,
+                _STARTED_BY.get(label, RECEIPT),
             )
         )
     return deadlines
+
+
+# The step each clock runs from, by its label, where it is not receipt.
+_STARTED_BY = {
+    "Complainant acknowledged": REGISTRATION,
+    "Internal review may be asked for until": RESPONSE,
+    "First response": REPORT,
+    "Resolution": REPORT,
+    "Internal review resolved": REQUEST,
+}
 
 
 def dues(

@@ -48,6 +48,9 @@ _MONTH_NAMES = (
     "January February March April May June July August September October November December"
 ).split()
 _EN_DASH = "\u2013"
+# The years a report may be asked for: wide enough for any register, narrow enough that
+# the periods before and after one (a report compares several) are still dates.
+FIRST_YEAR, LAST_YEAR = 1900, 2200
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +180,11 @@ def parse(key: str) -> Period:
         found = pattern.match(text)
         if found is None:
             continue
+        if not FIRST_YEAR <= int(found[1]) <= LAST_YEAR:
+            raise ValueError(
+                f"{key!r} does not name a period the portal reports on: "
+                f"choose a year from {FIRST_YEAR} to {LAST_YEAR}."
+            )
         try:
             period = build(found)
         except ValueError as error:

@@ -801,7 +801,8 @@ def explain_case(case, now: datetime | None = None) -> list[dict]:
         stored = getattr(case, deadline.field)
         lines = []
         if deadline.target is not None and deadline.start is not None:
-            lines = deadline.target.explain(deadline.start, deadline.pauses).lines(engine.tz)
+            explanation = deadline.target.explain(deadline.start, deadline.pauses)
+            lines = explanation.lines(engine.tz, deadline.started_by)
         if deadline.extension is not None:
             ext = deadline.extension
             lines.append(

@@ -2,12 +2,13 @@
 
 import csv
 import io
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import event, update
 
-from models import Category, Complaint, Participant, db, utcnow
+from models import Category, Complaint, Extension, Participant, db, utcnow
 from tests.admin_forms import form_values
 from tests.conftest import PASSWORD, Factory, csrf_token
 
@@ -128,6 +129,58 @@ def test_a_time_the_clocks_skip_is_refused_with_a_message(app, make, auth):
     html = auth._client.post("/admin/complaint/new/", data=data).get_data(as_text=True)
     assert "does not exist in Australia/Melbourne" in html
     assert db.session.execute(db.select(Complaint)).first() is None
+
+
+def test_a_receipt_in_the_future_is_refused_and_takes_no_reference_number(app, make, auth):
+    """A typo in the year (2062 for 2026) would number the complaint CTS-2062-000001."""
+    make.user("coord", "coordinator")
+    division = make.division()
+    db.session.commit()
+    auth.login("coord")
+    next_year = utcnow() + timedelta(days=400)
+    data = registration_form(
+        auth._client,
+        division=str(division.id),
+        summary="Counter closed early",
+        received_at=next_year.strftime("%d/%m/%Y 09:00"),
+    )
+    response = auth._client.post("/admin/complaint/new/", data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Received: " in html and "is in the future" in html
+    assert "Counter closed early" in html
+    assert db.session.execute(db.select(Complaint)).first() is None
+
+
+def test_an_extension_may_set_a_due_date_ahead(app, make, auth):
+    coordinator = make.user("coord", "coordinator")
+    complaint = make.complaint(received_at=utcnow() - timedelta(days=3))
+    auth.login("coord")
+    page = auth._client.get(f"/admin/extension/new/?complaint={complaint.id}")
+    data = form_values(page.get_data(as_text=True))
+    ahead = utcnow() + timedelta(days=60)
+    data.update(
+        complaint=str(complaint.id),
+        new_due_at=ahead.strftime("%d/%m/%Y 17:00"),
+        reason="Independent advice sought",
+        approved_by=str(coordinator.participant_id),
+        approved_at=(utcnow() - timedelta(days=1)).strftime("%d/%m/%Y 10:00"),
+    )
+    response = auth._client.post("/admin/extension/new/", data=data)
+    assert "is in the future" not in response.get_data(as_text=True)
+    assert response.status_code == 302
+    assert db.session.execute(db.select(Extension)).scalar_one().complaint_id == complaint.id
+
+
+def test_details_say_when_the_online_consent_question_was_never_asked(app, make, auth):
+    make.user("coord", "coordinator")
+    by_phone = make.complaint()
+    online = make.complaint(personal_details_consent=True)
+    auth.login("coord")
+    page = auth._client.get(f"/admin/complaint/details/?id={by_phone.id}").get_data(as_text=True)
+    assert "Not asked (not lodged online, or lodged anonymously)" in page
+    page = auth._client.get(f"/admin/complaint/details/?id={online.id}").get_data(as_text=True)
+    assert re.search(r"may be used</b>\s*</td>\s*<td>\s*Yes\s*</td>", page)
 
 
 def test_a_picker_choice_that_is_not_staff_is_refused_as_manager(app, make, auth):

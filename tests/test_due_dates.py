@@ -273,6 +273,46 @@ def test_explanation_names_target_calendar_and_state(make, monkeypatch):
     assert rows["Entered in the register"]["state"] == "overdue"
 
 
+def test_each_explanation_starts_from_the_step_that_started_its_clock(make):
+    """The acknowledgement runs from registration, the review window from the response,
+    a ticket from its report, a review from its request: not all from "receipt"."""
+    complaint = make.complaint(received_at=brisbane(2026, 3, 2, 9, 0), classification="standard")
+    complaint.status = "finalised"
+    complaint.registered_at = at(brisbane(2026, 3, 3, 18, 0))
+    complaint.acknowledged_at = at(brisbane(2026, 3, 4, 10, 0))
+    complaint.finalised_at = at(brisbane(2026, 3, 20, 15, 0))
+    db.session.add(InternalReview(complaint=complaint, requested_at=brisbane(2026, 3, 23, 9)))
+    client = Participant(kind="client_organisation", organisation_name="Acme Training")
+    ticket = Ticket(severity="3a", summary="Typo", client=client, reported_at=brisbane(2026, 3, 2))
+    db.session.add(ticket)
+    db.session.commit()
+    rows = {r["label"]: r["lines"] for r in services.clocks.explain_case(complaint)}
+    assert rows["Entered in the register"][:2] == [
+        "Received Monday 02/03/2026 09:00.",
+        "Clock started on receipt, Monday 02/03/2026 09:00.",
+    ]
+    assert rows["Complainant acknowledged"][:2] == [
+        "Registered Tuesday 03/03/2026 18:00.",
+        "Clock started Wednesday 04/03/2026 08:30 "
+        "(registered after closing time on Tuesday 03/03/2026).",
+    ]
+    assert rows["Internal review may be asked for until"][:2] == [
+        "Response given Friday 20/03/2026 15:00.",
+        "Clock started on the response, Friday 20/03/2026 15:00.",
+    ]
+    ticket_rows = {r["label"]: r["lines"] for r in services.clocks.explain_case(ticket)}
+    assert ticket_rows["Resolution"][0].startswith("Reported Monday 02/03/2026 ")
+    assert ticket_rows["Resolution"][-1].endswith(
+        "30 calendar days after reporting, same local time."
+    )
+    review = db.session.scalars(select(InternalReview)).one()
+    (review_row,) = services.clocks.explain_case(review)
+    assert review_row["lines"][:2] == [
+        "Review requested Monday 23/03/2026 09:00.",
+        "Clock started on the request, Monday 23/03/2026 09:00.",
+    ]
+
+
 def test_every_complaint_saved_keeps_next_due_in_step_with_its_open_deadlines(make):
     complaint = make.complaint(received_at=brisbane(2026, 3, 2, 9, 0))
     complaint.registered_at = at(brisbane(2026, 3, 3, 9, 0))

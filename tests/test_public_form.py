@@ -279,6 +279,14 @@ def test_a_human_rights_answer_of_no_leaves_the_flag_off(app, lodger):
     assert complaint.human_rights_commissioner_from is None
 
 
+def test_a_nul_character_pasted_into_the_text_is_dropped_and_the_complaint_lodged(app, lodger):
+    """PostgreSQL refuses text holding NUL: it used to be "try again later", forever."""
+    values = complete(summary="Waited two\x00 hours", description="Nobody\x00 explained.")
+    assert lodger.send(values).status_code == 302
+    complaint = only_complaint(app)
+    assert (complaint.summary, complaint.description) == ("Waited two hours", "Nobody explained.")
+
+
 # Every field's validation: a message in plain words, the input kept, nothing saved
 
 

@@ -605,6 +605,9 @@ def test_a_signed_out_visitor_is_sent_to_sign_in(app, client, url):
         (ANNUAL + "?period=2026-Q1", "annual publication is reported per financial year"),
         (ANNUAL + "?kind=month", "is not a kind of period this report knows"),
         (ANNUAL + "export/xlsx/?period=2026-13", "does not name a period"),
+        # The periods compared with year 1 would fall before the first year there is.
+        (SERVICE_LEVELS + "?period=0001-01", "choose a year from 1900 to 2200"),
+        (TRENDS + "?period=0001-Q1", "choose a year from 1900 to 2200"),
     ],
 )
 def test_bad_parameters_get_a_message_not_an_error(boss, client, url, message):
@@ -635,6 +638,13 @@ def test_report_pages_carry_no_inline_style_or_script(june_desk, boss, client, u
     svg = chart(page)
     assert 'role="img"' in svg and "<title" in svg and "<desc" in svg
     assert "http://" not in svg.replace('xmlns="http://www.w3.org/2000/svg"', "")
+
+
+def test_a_figure_with_no_value_lines_up_with_the_numbers_in_its_column(june_desk, boss, client):
+    page = opened(client, SERVICE_LEVELS + "?period=2026-Q2")
+    table_html = page[page.index('<table class="table table-sm table-striped report-table"') :]
+    assert "<td>—</td>" in table_html or '<td class="text-right">—</td>' in table_html
+    assert "<td>—</td>" not in table_html
 
 
 def test_an_open_ticket_in_the_period_links_to_its_page(june_desk, boss, client):

@@ -420,3 +420,31 @@ def test_every_script_attribute_on_the_admin_screens_is_allowed_by_the_policy(ap
         blocked += [(url, tag) for tag in INLINE_ELEMENT.findall(html) if nonce not in tag]
         blocked += [(url, style) for style in STYLE_ATTRIBUTE.findall(html)]
     assert blocked == []
+
+
+# --- NUL characters --------------------------------------------------------------------
+
+NUL = "\x00"
+
+
+def test_a_nul_character_in_a_search_is_ignored_not_a_server_error(app, make, auth, client):
+    """PostgreSQL cannot compare text holding NUL: the portal never hands it one."""
+    make.user("coord", "coordinator")
+    complaint = make.complaint(summary="Counter closed early")
+    auth.login("coord")
+    for screen in ("complaint", "participant", "history"):
+        response = client.get(f"/admin/{screen}/", query_string={"search": f"Counter{NUL}"})
+        assert response.status_code in (200, 403), screen
+    found = client.get("/admin/complaint/", query_string={"search": f"Counter{NUL} closed"})
+    assert complaint.reference in found.get_data(as_text=True)
+
+
+def test_a_nul_character_in_the_sign_in_form_is_refused_like_a_wrong_password(app, make, client):
+    make.user("coord", "coordinator")
+    page = client.get("/login").get_data(as_text=True)
+    response = client.post(
+        "/login",
+        data={"username": f"co{NUL}ord", "password": "wrong", "csrf_token": csrf_token(page)},
+    )
+    assert response.status_code == 200
+    assert "The username or password is not right." in response.get_data(as_text=True)

@@ -22,10 +22,11 @@ import secrets
 import time
 from html import unescape
 
-from flask import has_request_context, render_template, request
+from flask import Request, has_request_context, render_template, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter, RateLimitExceeded
 from flask_limiter.util import get_remote_address
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 TOO_MANY_SIGN_INS = (
@@ -127,6 +128,30 @@ class SessionInterface(SecureCookieSessionInterface):
         )
 
 
+# Input
+
+
+def _without_nul(text):
+    return text.replace("\x00", "") if isinstance(text, str) else text
+
+
+class ParametersWithoutNul(ImmutableMultiDict):
+    """Query and form values with NUL characters dropped (uploaded files untouched).
+
+    Nobody types one; they come from broken pastes and probes. PostgreSQL refuses text
+    holding NUL, so one reaching a search, a sign-in or a save was a server error.
+    """
+
+    def __init__(self, mapping=None):
+        if mapping is not None and not isinstance(mapping, dict):
+            mapping = [(_without_nul(key), _without_nul(value)) for key, value in mapping]
+        super().__init__(mapping)
+
+
+class PortalRequest(Request):
+    parameter_storage_class = ParametersWithoutNul
+
+
 # Headers
 
 
@@ -200,6 +225,7 @@ def init_app(app, admin=None):
         hops = int(app.config["TRUSTED_PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     app.session_interface = SessionInterface()
+    app.request_class = PortalRequest
     init_sign_in_limits(app)
     app.jinja_env.globals["csp_nonce"] = csp_nonce
     if admin is not None:

@@ -134,7 +134,20 @@ def test_keys_read_as_people_write_them():
     assert parse(" 2026-q1 ") == quarter(2026, 1)
 
 
-@pytest.mark.parametrize("key", ["", "2026", "2026-13", "2026-Q5", "FY2025-27", "July 2026"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "",
+        "2026",
+        "2026-13",
+        "2026-Q5",
+        "FY2025-27",
+        "July 2026",
+        "0001-01",
+        "9999-12",
+        "FY0000-01",
+    ],
+)
 def test_a_key_that_names_no_period_is_refused_in_words(key):
     with pytest.raises(ValueError, match="does not name"):
         parse(key)

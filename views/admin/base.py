@@ -58,6 +58,10 @@ from services.exports import export_response, neutralise
 from . import localtime, scope
 from .fields import LocalDateTimeField, VersionField
 
+# Typed instants record what has happened (received, reported, approved), so none may lie
+# ahead; these are the exceptions, due dates.
+INSTANTS_AHEAD = frozenset({"new_due_at"})
+
 log = logging.getLogger(__name__)
 
 PICKER_PLACEHOLDER = "Type to search"
@@ -586,9 +590,20 @@ class ScopedModelView(ModelView):
         timezone_name = self.timezone_for(model)
         for field in fields:
             try:
-                setattr(model, field.name, field.instant(timezone_name))
+                instant = field.instant(timezone_name)
             except localtime.NonexistentLocalTime as error:
                 raise ValidationError(f"{field.label.text}: {error}") from error
+            if (
+                instant is not None
+                and field.name not in INSTANTS_AHEAD
+                and instant != getattr(model, field.name, None)
+                and instant > utcnow()
+            ):
+                raise ValidationError(
+                    f"{field.label.text}: {localtime.local_text(instant, timezone_name)} is in "
+                    "the future. Enter when it happened."
+                )
+            setattr(model, field.name, instant)
 
     # Forms
     def get_edit_form(self):

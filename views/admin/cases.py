@@ -51,6 +51,14 @@ from .options import division_options, lookup_options, lookup_query
 from .workflow import ComplaintSteps, ReviewSteps, TicketSteps
 
 
+def show_consent(view, context, model, name):
+    """The online form's consent answer; a blank would read as "no" to a coordinator."""
+    answer = getattr(model, name)
+    if answer is None:
+        return "Not asked (not lodged online, or lodged anonymously)"
+    return "Yes" if answer else "No"
+
+
 def choices(mapping):
     return list(mapping.items())
 
@@ -165,6 +173,7 @@ class ComplaintView(ComplaintAttachments, ComplaintSteps, CaseView):
         "manager": show_person,
         "decision_maker": show_person,
         "next_due_at": show_due,
+        "personal_details_consent": show_consent,
     }
     column_formatters_export = {
         "complainant": privacy.show_complainant,
