@@ -604,8 +604,8 @@ def _case_query(model, case_type):
 
 
 def _case_batches(session, model, case_type, condition, size=2000):
-    """The affected cases' rows, about `size` at a time in id order, instants as aware
-    datetimes.
+    """The affected cases' rows, about `size` at a time in id order (the caller reads each
+    batch's first and last id as its range), instants as aware datetimes.
 
     Each batch is read by a range of ids, not a list of them, so that every statement has
     the same short text, and after the previous batch is written.
@@ -625,7 +625,9 @@ def _case_batches(session, model, case_type, condition, size=2000):
         first_id, last_id = ids[start], ids[min(start + size, len(ids)) - 1]
         rows = [
             make(read(raw))
-            for raw in session.execute(query.where(table.c.id.between(first_id, last_id)))
+            for raw in session.execute(
+                query.where(table.c.id.between(first_id, last_id)).order_by(table.c.id)
+            )
         ]
         if rows:
             yield rows
@@ -680,11 +682,15 @@ def _recompute_cases(session, model, case_type, condition, clocks, reason) -> in
         first_id, last_id = batch[0].id, batch[-1].id
         pauses = defaultdict(list)
         for case_id, begin, end in session.execute(
-            select(ClockPause.case_id, ClockPause.started_at, ClockPause.ended_at).where(
+            select(ClockPause.case_id, ClockPause.started_at, ClockPause.ended_at)
+            .where(
                 ClockPause.case_type == case_type,
                 ClockPause.case_id.between(first_id, last_id),
                 ClockPause.ended_at.is_not(None),
             )
+            # The engine takes a case's pauses in order; without this the order is the
+            # index the database happens to choose.
+            .order_by(ClockPause.case_id, ClockPause.started_at)
         ):
             pauses[case_id].append((begin, end))
         pauses = {case_id: tuple(spans) for case_id, spans in pauses.items()}
