@@ -367,9 +367,9 @@ def service_levels(
     for bucket, severity, *counts, percent in session.execute(
         _service_level_statement(len(periods), scope), parameters
     ):
-        if bucket is None:  # a service-level target: severity holds its key
+        if bucket == -1:  # a service-level target: severity holds its key
             targets[severity] = Decimal(percent)
-        else:
+        elif bucket is not None:  # None: resolved between two of the periods
             found[(bucket, severity)] = tuple(int(v or 0) for v in counts)
     severities = list(TICKET_SEVERITIES) + sorted(
         {severity for _, severity in found} - set(TICKET_SEVERITIES)
@@ -399,7 +399,7 @@ def service_levels(
 def _service_level_statement(periods: int, scope: Scope) -> CompoundSelect:
     """Tickets resolved, met and missed, per period and severity, for `periods` consecutive
     periods bounded by the parameters start_0, end_0, start_1...; followed, in the same
-    round trip, by the ticket service-level targets (bucket NULL, the key for severity,
+    round trip, by the ticket service-level targets (bucket -1, the key for severity,
     the percentage last). Without a scope the statement is built once and kept."""
     if scope is None:
         return _unscoped_service_level_statement(periods)
@@ -444,20 +444,18 @@ def _build_service_level_statement(periods: int, scope: Scope) -> CompoundSelect
             scope,
         ).subquery()
         # Grouped outside: PostgreSQL cannot match a GROUP BY to a select-list expression
-        # with bound parameters (the period bounds).
-        counted = (
-            select(
-                flags.c.bucket,
-                flags.c.severity,
-                func.count(),
-                *[func.sum(flags.c[n]) for n in names],
-                no_percent,
-            )
-            .where(flags.c.bucket.is_not(None))
-            .group_by(flags.c.bucket, flags.c.severity)
-        )
+        # with bound parameters (the period bounds). The tickets resolved between two of
+        # the periods (bucket NULL) are left out by the caller, not by a WHERE here: the
+        # database would work out every ticket's bucket once more.
+        counted = select(
+            flags.c.bucket,
+            flags.c.severity,
+            func.count(),
+            *[func.sum(flags.c[n]) for n in names],
+            no_percent,
+        ).group_by(flags.c.bucket, flags.c.severity)
     targets = select(
-        null(),
+        literal_column("-1"),
         SlaTarget.key,
         *[null()] * 5,
         SlaTarget.service_level_percent,
@@ -1186,11 +1184,17 @@ def complaint_trends(
         ),
         scope,
     ).subquery()
-    counted = session.execute(
-        select(buckets.c.bucket, buckets.c.category, buckets.c.division, func.count())
-        .where(buckets.c.bucket.is_not(None))
-        .group_by(buckets.c.bucket, buckets.c.category, buckets.c.division)
-    ).all()
+    # The complaints received between two of the periods (bucket NULL) are left out here,
+    # not by a WHERE: the database would work out every complaint's bucket once more.
+    counted = [
+        row
+        for row in session.execute(
+            select(
+                buckets.c.bucket, buckets.c.category, buckets.c.division, func.count()
+            ).group_by(buckets.c.bucket, buckets.c.category, buckets.c.division)
+        )
+        if row[0] is not None
+    ]
     by = {}
     for name, model, position in (("category", Category, 1), ("division", Division, 2)):
         keys = {row[position] for row in counted} - {None}
