@@ -62,6 +62,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.expression import CompoundSelect
 
 from models import (
@@ -789,9 +790,9 @@ class TimelinessReport:
 
 
 def _dimension(by: str):
-    """The group key, its label and the outer join the label needs."""
+    """The group key, and the lookup table its labels are read from (None: a code)."""
     if by == "classification":
-        return Complaint.classification, null(), None
+        return Complaint.classification, None
     lookups = {
         "division": (Complaint.division_id, Division),
         "category": (Complaint.category_id, Category),
@@ -801,8 +802,7 @@ def _dimension(by: str):
         raise ValueError(
             f"Timeliness cannot be grouped by {by!r}: choose one of {', '.join(DIMENSIONS)}."
         )
-    key, model = lookups[by]
-    return key, model.name, (model, model.id == key)
+    return lookups[by]
 
 
 def complaint_timeliness(
@@ -826,7 +826,7 @@ def complaint_timeliness(
     the two nearest values, as PostgreSQL's percentile_cont does, the same way on every
     database.
     """
-    key, label, join = _dimension(by)
+    key, lookup = _dimension(by)
     bounds = period.utc_bounds(tz)
     received = _within(Complaint.received_at, bounds)
     acknowledged = _within(Complaint.acknowledged_at, bounds)
@@ -848,14 +848,20 @@ def complaint_timeliness(
         # Where the business-day counting below must start from.
         func.min(case((finalised, Complaint.received_at))),
     ).where(*complaints, or_(received, acknowledged, finalised))
-    grouped = counted.add_columns(key, label).select_from(Complaint).group_by(key)
-    if join is not None:
-        grouped = grouped.outerjoin(*join).group_by(label)
+    grouped = session.execute(counted.add_columns(key).group_by(key)).all()
+    # The groups' names in a second look-up of a few rows: joined to the register, the
+    # lookup table would be probed once per complaint counted.
+    keys = {row[-1] for row in grouped} - {None}
+    names = (
+        dict(session.execute(select(lookup.id, lookup.name).where(lookup.id.in_(keys))).all())
+        if lookup is not None and keys
+        else {}
+    )
     groups = {}
     first_received = None
-    for *values, first, group_key, group_label in session.execute(grouped):
+    for *values, first, group_key in grouped:
         groups[group_key] = dict(zip(_COUNT_FIELDS, map(int, values), strict=True))
-        groups[group_key]["label"] = _label(by, group_key, group_label)
+        groups[group_key]["label"] = _label(by, group_key, names.get(group_key))
         if first is not None and (first_received is None or first < first_received):
             first_received = first
     # The groups share out the complaints: the total is their sum, not another pass.
@@ -898,7 +904,13 @@ def _days_to_finalise(
     calendars = {
         calendar.id: business_calendar(calendar)
         for calendar in session.scalars(
-            select(Calendar).where(Calendar.id.in_(select(Division.calendar_id)))
+            select(Calendar)
+            .where(Calendar.id.in_(select(Division.calendar_id)))
+            .options(
+                selectinload(Calendar.windows),
+                selectinload(Calendar.closures),
+                selectinload(Calendar.worked_holidays),
+            )
         )
     }
     # A day either side: a local day can begin before or end after the UTC instant's day.
