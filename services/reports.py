@@ -1288,10 +1288,8 @@ def annual_publication(
     bounds = year.utc_bounds(tz)
     complaints = [Complaint.kind == "complaint"] + ([scope] if scope is not None else [])
 
-    def count(*conditions) -> int:
-        return int(
-            session.scalar(select(func.count(Complaint.id)).where(*complaints, *conditions))
-        )
+    def count(*conditions):
+        return select(func.count(Complaint.id)).where(*complaints, *conditions).scalar_subquery()
 
     # Finalised in the year, or closed in it without being finalised: two index ranges
     # (coalesce(finalised_at, closed_at) would read every complaint).
@@ -1309,12 +1307,22 @@ def annual_publication(
         select(InternalReview.complaint_id).where(_within(InternalReview.requested_at, bounds)),
         select(ExternalReview.complaint_id).where(_within(ExternalReview.notified_at, bounds)),
     )
+    # The four counts in one statement: one round trip, each planned on its own.
+    figures = session.execute(
+        select(
+            count(_within(Complaint.received_at, bounds)),
+            count(resolved),
+            count(Complaint.id.in_(taken_further)),
+            count(resolved, not_taken_further),
+        )
+    ).one()
+    received, resolved_count, further_action, not_taken_further_count = map(int, figures)
     return AnnualPublication(
         year,
-        received=count(_within(Complaint.received_at, bounds)),
-        resolved=count(resolved),
-        further_action=count(Complaint.id.in_(taken_further)),
-        not_taken_further=count(resolved, not_taken_further),
+        received=received,
+        resolved=resolved_count,
+        further_action=further_action,
+        not_taken_further=not_taken_further_count,
     )
 
 
