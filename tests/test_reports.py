@@ -694,6 +694,27 @@ def test_trends_over_periods_the_caller_chooses(make):
     assert report.rises_by_category == ()
 
 
+def test_periods_apart_leave_out_what_happened_between_them(make):
+    """Trends and service levels over May and July: June's complaint and ticket count in
+    neither period (each row's period is worked out once, the gap dropped after grouping)."""
+    division = make.division("North")
+    client = client_organisation(make)
+    for month_number in (5, 6, 7):
+        complaint(make, division, brisbane(2026, month_number, 14, 10, 0), category="fees")
+        ticket(client, "1", brisbane(2026, month_number, 14, 9, 0), resolved=ON_TIME)
+    db.session.commit()
+    may, july = month(2026, 5), month(2026, 7)
+    trends = reports.complaint_trends(db.session, [may, july])
+    assert trends.totals == (1, 1)
+    assert [(r.label, r.counts) for r in trends.by_division] == [("North", (1, 1))]
+    levels = reports.service_levels(db.session, [may, july], now=brisbane(2026, 9, 1, 9))
+    resolved = [
+        (levels.row(p, "1").closed, levels.row(p, "1").resolution_met) for p in (may, july)
+    ]
+    assert resolved == [(1, 1), (1, 1)]
+    assert levels.row(may, "1").resolution_target_percent is not None
+
+
 # --- the annual publication -------------------------------------------------------------
 
 
