@@ -130,10 +130,15 @@ def find_case(reference: str):
 
 
 def hides_recipient(message) -> bool:
-    """A letter to a confidential complainant the user may not see."""
-    if message.recipient_role != rules.COMPLAINANT or message.complaint is None:
+    """A letter to a confidential complainant the user may not see: on this complaint, or
+    a person who is one on any other (as the people screens hide them)."""
+    if message.recipient_role != rules.COMPLAINANT:
         return False
-    return not privacy.shows_complainant(message.complaint)
+    if message.complaint is not None and not privacy.shows_complainant(message.complaint):
+        return True
+    return message.participant_id is not None and (
+        message.participant_id in privacy.hidden_person_ids()
+    )
 
 
 def show_case(view, context, model, name):
