@@ -414,6 +414,15 @@ def test_the_registration_form_names_the_coordinator_registering_it(app, make, a
     assert f'id="coordinator" name="coordinator" type="hidden" value="{me.participant_id}"' in html
 
 
+def test_the_registration_form_starts_in_the_registering_officers_division(app, make, auth):
+    make.division(name="Another division")
+    me = make.user("coord", "coordinator")
+    db.session.commit()
+    auth.login("coord")
+    html = auth._client.get("/admin/complaint/new/").get_data(as_text=True)
+    assert f'<option selected value="{me.participant.division_id}">' in html
+
+
 def test_a_refusal_from_the_rules_is_shown_on_the_form_with_the_input(
     app, make, auth, monkeypatch
 ):

@@ -285,6 +285,10 @@ class ComplaintView(ComplaintAttachments, ComplaintSteps, CaseView):
         # The coordinator registering it is the complaint's coordinator unless they say otherwise.
         if request.method != "POST" and COORDINATOR in scope.capacity_codes():
             form.coordinator.data = current_user.participant
+        # A new complaint starts in the division of the officer registering it.
+        me = getattr(current_user, "participant", None)
+        if request.method != "POST" and me is not None and me.division is not None:
+            form.division.data = me.division
         return form
 
     def identity_search_condition(self):
