@@ -429,7 +429,6 @@ class ComplaintRows(RowChecker):
         for division in session.scalars(select(Division).options(joinedload(Division.calendar))):
             self.divisions.setdefault(division.code.lower(), division)
             self.divisions.setdefault(division.name.lower(), division)
-        self.zones = {}
         self.channels = Lookups(session, Channel)
         self.categories = Lookups(session, Category)
         self.outcomes = Lookups(session, Outcome)
@@ -443,9 +442,7 @@ class ComplaintRows(RowChecker):
 
     def zone(self, division) -> ZoneInfo:
         name = division.calendar.timezone if division is not None else FALLBACK_TIMEZONE
-        if name not in self.zones:
-            self.zones[name] = ZoneInfo(name)
-        return self.zones[name]
+        return ZoneInfo(name)  # ZoneInfo keeps one instance per name
 
     def check(self, row, values) -> tuple[Candidate | None, list[Problem]]:
         problems: list[Problem] = []
@@ -613,7 +610,6 @@ class TicketRows(RowChecker):
         code = _config("DEFAULT_TICKET_CALENDAR", "AU-VIC")
         desk = session.scalar(select(Calendar).where(Calendar.code == code))
         self.desk_zone = ZoneInfo(desk.timezone if desk is not None else FALLBACK_TIMEZONE)
-        self.zones = {}
         self.channels = Lookups(session, Channel)
         self.staff = Staff(session)
         emails = {v.get("contact_email", "").lower() for _, v in rows}
@@ -623,9 +619,7 @@ class TicketRows(RowChecker):
         if client is None or client.calendar is None:
             return self.desk_zone
         name = client.calendar.timezone
-        if name not in self.zones:
-            self.zones[name] = ZoneInfo(name)
-        return self.zones[name]
+        return ZoneInfo(name)
 
     def check(self, row, values) -> tuple[Candidate | None, list[Problem]]:
         problems: list[Problem] = []
