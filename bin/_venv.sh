@@ -60,6 +60,23 @@ ensure_venv() {
     export VIRTUAL_ENV="$VENV" PATH="$VENV/bin:$PATH"
 }
 
+# Under CI (CI=true), the suite runs on PostgreSQL too: default TEST_DATABASE_URL to the
+# server CI provides. Elsewhere say plainly that the PostgreSQL part is skipped.
+default_test_database() {
+    if [[ -n "${TEST_DATABASE_URL:-}" ]]; then
+        return 0
+    fi
+    case "${CI:-}" in
+    [Tt][Rr][Uu][Ee] | 1 | [Yy][Ee][Ss])
+        export TEST_DATABASE_URL="postgresql://postgres@127.0.0.1:5432/test"
+        ;;
+    *)
+        echo "PostgreSQL tests are skipped: set" \
+            "TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test (or run .ci/run)."
+        ;;
+    esac
+}
+
 _union() {
     local extra seen=","
     for extra in ${1//,/ } ${2//,/ }; do

@@ -2,6 +2,12 @@
 
 Every test that takes `app` runs once on SQLite and once on PostgreSQL when
 TEST_DATABASE_URL is set (CI sets it and fails if the server cannot be reached).
+
+The suite's "now" has one seam: PORTAL_TEST_NOW (an ISO instant with its offset, e.g.
+`2027-04-03T15:30:00+00:00`) moves the whole run to that instant, with the clock still
+ticking, through time-machine (every `datetime.now`, `date.today` and `time.time` of the
+app, the seeds and the tests). Without it the run keeps the real clock. `bin/test-dates`
+runs the date-sensitive tests (marked `dates`) at a list of awkward days.
 """
 
 import email
@@ -14,6 +20,7 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import pytest
+import time_machine
 from sqlalchemy import create_engine, make_url, text
 
 from app import create_app
@@ -31,6 +38,39 @@ from models import (
 PASSWORD = "correct horse battery staple"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+TEST_NOW = os.environ.get("PORTAL_TEST_NOW", "").strip()
+_traveller = pytest.StashKey()
+
+
+def suite_now() -> datetime | None:
+    """The instant PORTAL_TEST_NOW names, or None for the real clock."""
+    if not TEST_NOW:
+        return None
+    try:
+        instant = datetime.fromisoformat(TEST_NOW.replace("Z", "+00:00"))
+    except ValueError as error:
+        raise pytest.UsageError(f"PORTAL_TEST_NOW={TEST_NOW!r} is not an ISO instant") from error
+    if instant.tzinfo is None:
+        raise pytest.UsageError(
+            f"PORTAL_TEST_NOW={TEST_NOW!r} needs an offset (e.g. +00:00 or Z): "
+            "an instant without one means a different moment on every machine"
+        )
+    return instant
+
+
+def pytest_configure(config):
+    # Runs in every xdist worker too, so each process travels to the same instant.
+    instant = suite_now()
+    if instant is not None:
+        traveller = time_machine.travel(instant, tick=True)
+        traveller.start()
+        config.stash[_traveller] = traveller
+
+
+def pytest_unconfigure(config):
+    traveller = config.stash.get(_traveller, None)
+    if traveller is not None:
+        traveller.stop()
 
 
 def _backends():
@@ -41,12 +81,19 @@ def _backends():
 
 
 def pytest_report_header(config):
-    if POSTGRES_URL:
-        return f"database backends: SQLite and PostgreSQL ({POSTGRES_URL})"
-    return (
-        "database backends: SQLite only. PostgreSQL tests are SKIPPED: "
-        "set TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test to run them."
+    instant = suite_now()
+    today = (
+        f"now: {instant.isoformat()} (PORTAL_TEST_NOW), ticking"
+        if instant
+        else "now: the real clock (set PORTAL_TEST_NOW to run at another instant)"
     )
+    if POSTGRES_URL:
+        return [f"database backends: SQLite and PostgreSQL ({POSTGRES_URL})", today]
+    return [
+        "database backends: SQLite only. PostgreSQL tests are SKIPPED: "
+        "set TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test to run them.",
+        today,
+    ]
 
 
 @contextmanager
