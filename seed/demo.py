@@ -48,6 +48,7 @@ from rules.vocabulary import (
     SUPPORT_AGENT,
     TICKET_STATUSES,
 )
+from services import clocks
 
 # Every demo account, the six below and the other officers', signs in with this password.
 DEMO_PASSWORD = "demo-portal-2026"
@@ -396,6 +397,9 @@ TICKET_DETAILS = {
 TARGET_COMPLAINTS = 490
 TARGET_TICKETS = 296
 MINIMUM_PER_STATUS = 3
+# Whatever the day the demo is loaded, some open work is due soon and some is overdue by
+# at least this much: a reminder, an "overdue" filter and a "due soon" queue always show it.
+LIVE_MARGIN = timedelta(hours=1)
 HISTORY_DAYS = 548
 BATCH_SIZE = 100
 
@@ -468,6 +472,26 @@ class Office:
 
     def business_minutes_per_day(self) -> int:
         return self.minutes(self.closes) - self.minutes(self.opens)
+
+
+def live_start(target, now: datetime, overdue: bool) -> datetime | None:
+    """The latest start, in opening hours of the target's calendar, whose due instant lies
+    more than LIVE_MARGIN before `now` (overdue) or the earliest due more than LIVE_MARGIN
+    after it (due soon); None when none is found within a year."""
+    engine, step = target.calendar, timedelta(minutes=30)
+    start = now.replace(second=0, microsecond=0) - step
+    soon = None
+    while start > now - timedelta(days=366):
+        if engine.is_open(start):
+            due = engine.due(start, target.amount, target.unit)
+            if overdue and due < now - LIVE_MARGIN:
+                return start
+            if not overdue:
+                if due <= now + LIVE_MARGIN:
+                    return soon
+                soon = start
+        start -= step
+    return None
 
 
 def widened(ages: tuple, attempt: int) -> tuple:
@@ -1135,8 +1159,63 @@ class DemoBuilder:
             plan.ticket_key = ticket.key
             plans.append(plan)
         self.top_up(plans, COMPLAINT_STATUSES, self.complaint_for_status)
+        plans += self.live_complaints()
         plans.sort(key=lambda plan: plan.received_at)
         return plans
+
+    def live_complaints(self):
+        """In each division, complaints whose acknowledgement and whose response are due
+        soon and overdue, worked back from `now` with the division's own clock."""
+        plans = []
+        computer = clocks.Clocks(db.session)
+        for code, division in self.divisions.items():
+            targets = computer.targets(division.calendar_id)
+            office = self.office_of(division)
+            for overdue in (False, True):
+                registered = live_start(targets["complaint.acknowledgement"], self.now, overdue)
+                if registered is not None:
+                    plan = self.live_complaint(code, registered - timedelta(hours=2))
+                    plan.events = [("received", plan.received_at), ("registered", registered)]
+                    plan.changes = [(registered, {"registered_at": registered})]
+                    plans.append(plan)
+                received = live_start(targets["complaint.resolution.standard"], self.now, overdue)
+                if received is not None:
+                    plan = self.live_complaint(code, received)
+                    rng = self.rng
+                    registered = office.during_hours(rng, received, 0)
+                    acknowledged = office.during_hours(rng, registered, 1)
+                    assessed = office.during_hours(rng, acknowledged, 0)
+                    investigating = office.during_hours(rng, assessed, 1)
+                    plan.events = [
+                        ("received", received),
+                        ("registered", registered),
+                        ("acknowledged", acknowledged),
+                        ("under_assessment", assessed),
+                        ("investigation", investigating),
+                    ]
+                    plan.changes = [
+                        (registered, {"registered_at": registered}),
+                        (acknowledged, {"acknowledged_at": acknowledged}),
+                        (assessed, {"assigned": True}),
+                    ]
+                    plans.append(plan)
+        return plans
+
+    def live_complaint(self, division_code, received):
+        """A standard complaint received at `received`, its life to be written by the caller."""
+        plan = self.plan_complaint(
+            division_code,
+            force={
+                "kind": "complaint",
+                "channel": "email",
+                "received_at": received,
+                "referred": False,
+                "classification": "standard",
+            },
+        )
+        plan.outcome = plan.outcome_reason = None
+        plan.extension = plan.review = plan.external = None
+        return plan
 
     def complaint_for_status(self, status):
         """A complaint whose life is at `status` now, found by trying plausible ages."""
@@ -1311,7 +1390,7 @@ class DemoBuilder:
         rng = self.rng
         force = force or {}
         severity = force.get("severity") or rng.choices(["1", "2", "3a", "3b"], [4, 18, 38, 40])[0]
-        client = rng.choice(self.clients)
+        client = force.get("client") or rng.choice(self.clients)
         office = self.ticket_office(client)
         contact = rng.choice(self.contacts[id(client)]) if rng.random() < 0.92 else None
         channel = rng.choices(["email", "telephone", "online_form"], [50, 30, 20])[0]
@@ -1324,7 +1403,7 @@ class DemoBuilder:
             while not office.is_working_day(day):
                 day -= timedelta(days=1)
             minute = rng.randint(office.minutes(office.opens), office.minutes(office.closes) - 1)
-        reported = office.at_minute(day, minute)
+        reported = force.get("reported_at") or office.at_minute(day, minute)
         if reported > self.now:
             reported = self.now - timedelta(minutes=rng.randint(1, 120))
         summary = rng.choice(TICKET_SUMMARIES[severity])
@@ -1372,6 +1451,26 @@ class DemoBuilder:
         plan.events = events
         return plan
 
+    def live_tickets(self):
+        """Tickets in progress whose resolution is due soon and overdue, on the desk's clock."""
+        plans = []
+        computer = clocks.Clocks(db.session)
+        for severity, overdue in (("2", False), ("3b", True), ("3b", False), ("2", True)):
+            client = self.rng.choice(self.clients)
+            calendar_id = client.calendar_id or computer.default_ticket_calendar_id()
+            target = computer.targets(calendar_id)[f"ticket.resolution.{severity}"]
+            reported = live_start(target, self.now, overdue)
+            if reported is None:
+                continue
+            force = {"severity": severity, "client": client, "reported_at": reported}
+            plan = self.plan_ticket(None, age_days=0, force=force)
+            office = self.ticket_office(client)
+            responded = office.after_business_minutes(reported, 20)
+            working = office.after_business_minutes(responded, 10)
+            plan.events = [("new", reported), ("responded", responded), ("in_progress", working)]
+            plans.append(plan)
+        return plans
+
     def ticket_for_status(self, status):
         ages = {
             "new": (0, 0.2),
@@ -1395,6 +1494,7 @@ class DemoBuilder:
         self.agents = [p for p in self.staff if SA in self.capacities_of[id(p)]]
         plans = [self.plan_ticket(key) for key in range(TARGET_TICKETS)]
         self.top_up(plans, TICKET_STATUSES, self.ticket_for_status)
+        plans += self.live_tickets()
         for key, plan in enumerate(plans):
             plan.key = key
         plans.sort(key=lambda plan: plan.reported_at)
