@@ -12,6 +12,7 @@ runs the date-sensitive tests (marked `dates`) at a list of awkward days.
 
 import email
 import email.policy
+import inspect
 import os
 import re
 import socket
@@ -65,6 +66,26 @@ def pytest_configure(config):
         traveller = time_machine.travel(instant, tick=True)
         traveller.start()
         config.stash[_traveller] = traveller
+
+
+# A test that reads the real clock in its own body depends on the day it runs: it is
+# marked `dates` without being told, so bin/test-dates runs it at the awkward days too.
+READS_THE_CLOCK = re.compile(r"\b(utcnow|datetime\.now|date\.today)\(")
+
+
+def pytest_collection_modifyitems(config, items):
+    sources = {}
+    for item in items:
+        function = getattr(item, "function", None)
+        if function is None or item.get_closest_marker("dates"):
+            continue
+        if function not in sources:
+            try:
+                sources[function] = inspect.getsource(function)
+            except (OSError, TypeError):
+                sources[function] = ""
+        if READS_THE_CLOCK.search(sources[function]):
+            item.add_marker(pytest.mark.dates)
 
 
 def pytest_unconfigure(config):

@@ -25,9 +25,8 @@ MINUTE = timedelta(minutes=1)
 
 
 @pytest.fixture
-def stopped_clock(monkeypatch):
-    monkeypatch.setattr("views.admin.home.utcnow", lambda: NOW)
-    monkeypatch.setattr("views.admin.filters.utcnow", lambda: NOW)
+def stopped_clock(time_machine):
+    time_machine.move_to(NOW, tick=False)
 
 
 def set_case(model, row, *, due, status=None, paused=False):

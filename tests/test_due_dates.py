@@ -144,15 +144,15 @@ def test_internal_review_is_due_twenty_business_days_after_the_request(make):
     assert review.due_at == at(brisbane(2026, 3, 30, 17, 0))
 
 
-def test_waiting_on_the_complainant_pauses_and_resuming_moves_the_resolution(make, monkeypatch):
+def test_waiting_on_the_complainant_pauses_and_resuming_moves_the_resolution(make, time_machine):
     complaint = make.complaint(received_at=brisbane(2026, 3, 2, 9, 0), classification="standard")
-    monkeypatch.setattr(services.clocks, "utcnow", lambda: at(brisbane(2026, 3, 3, 9, 0)))
+    time_machine.move_to(brisbane(2026, 3, 3, 9, 0), tick=False)
     complaint.status = "awaiting_complainant"
     db.session.commit()
     assert complaint.paused_since == at(brisbane(2026, 3, 3, 9, 0))
     assert complaint.next_due_at is None  # nothing is overdue while we wait
 
-    monkeypatch.setattr(services.clocks, "utcnow", lambda: at(brisbane(2026, 3, 5, 9, 0)))
+    time_machine.move_to(brisbane(2026, 3, 5, 9, 0), tick=False)
     complaint.status = "investigation"
     db.session.commit()
     # Paused two business days (17 business hours): due moves from 30 March to 1 April.

@@ -65,9 +65,8 @@ def intake_division(app, make, folder):
 
 
 @pytest.fixture
-def at_wednesday_morning(monkeypatch):
-    monkeypatch.setattr(intake, "utcnow", lambda: WEDNESDAY_MORNING)
-    monkeypatch.setattr(correspondence, "utcnow", lambda: WEDNESDAY_MORNING)
+def at_wednesday_morning(time_machine):
+    time_machine.move_to(WEDNESDAY_MORNING, tick=False)
 
 
 def complete(**overrides):

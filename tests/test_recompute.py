@@ -6,6 +6,7 @@ import json
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
+import time_machine
 from sqlalchemy import bindparam, select, update
 
 import services.clocks
@@ -52,7 +53,7 @@ def dues_of(case):
     return values
 
 
-def test_a_closure_gives_each_open_case_the_due_instants_its_own_save_would(make, monkeypatch):
+def test_a_closure_gives_each_open_case_the_due_instants_its_own_save_would(make):
     qld = make.division()
     vic = make.division(calendar_code="AU-VIC")
     standard = make.complaint(
@@ -88,16 +89,15 @@ def test_a_closure_gives_each_open_case_the_due_instants_its_own_save_would(make
     resumed = make.complaint(
         division=qld, received_at=brisbane(2026, 3, 9, 9), classification="standard"
     )
-    monkeypatch.setattr(services.clocks, "utcnow", lambda: at(brisbane(2026, 3, 10, 9)))
-    resumed.status = "awaiting_complainant"
-    waiting = make.complaint(
-        division=qld, received_at=brisbane(2026, 3, 9, 9), status="awaiting_complainant"
-    )
-    db.session.commit()
-    monkeypatch.setattr(services.clocks, "utcnow", lambda: at(brisbane(2026, 3, 11, 9)))
-    resumed.status = "investigation"
-    db.session.commit()
-    monkeypatch.undo()
+    with time_machine.travel(brisbane(2026, 3, 10, 9), tick=False):
+        resumed.status = "awaiting_complainant"
+        waiting = make.complaint(
+            division=qld, received_at=brisbane(2026, 3, 9, 9), status="awaiting_complainant"
+        )
+        db.session.commit()
+    with time_machine.travel(brisbane(2026, 3, 11, 9), tick=False):
+        resumed.status = "investigation"
+        db.session.commit()
     client = Participant(
         kind="client_organisation",
         organisation_name="Sunshine RTO",

@@ -37,8 +37,9 @@ SEVERITY_1 = "1: major outage, service unusable"
 SEVERITY_2 = "2: a function or some users affected"
 
 
-def stop_clock(monkeypatch, instant):
-    monkeypatch.setattr("views.admin.reports.utcnow", lambda: instant)
+def stop_clock(time_machine, instant):
+    """Stop the suite's clock (the one seam, time-machine) at `instant` for this test."""
+    time_machine.move_to(instant, tick=False)
 
 
 def opened(client, url, status=200):
@@ -125,7 +126,7 @@ def boss(make, auth):
 
 
 @pytest.fixture
-def june_desk(make, monkeypatch):
+def june_desk(make, time_machine):
     """Service-desk tickets of the June quarter 2026, seen at noon on 15 June."""
     set_service_level("ticket.resolution.2", 75)
     client = client_organisation(make)
@@ -141,7 +142,7 @@ def june_desk(make, monkeypatch):
     for resolved in (ON_TIME, LATE):
         ticket(client, "1", june_first, responded=ON_TIME, resolved=resolved)
     db.session.commit()
-    stop_clock(monkeypatch, brisbane(2026, 6, 15, 12, 0))
+    stop_clock(time_machine, brisbane(2026, 6, 15, 12, 0))
     return {"overdue": overdue}
 
 
@@ -212,14 +213,18 @@ def test_the_service_level_downloads_hold_the_page_numbers(june_desk, boss, clie
     assert row_of(as_csv, f"Apr{DASH}Jun 2026", SEVERITY_2)[8] == "83.3"
 
 
-def test_service_levels_split_at_the_financial_year(make, monkeypatch, boss, client):
+@pytest.fixture
+def new_year_2027(time_machine):
+    stop_clock(time_machine, brisbane(2027, 1, 1, 9, 0))
+
+
+def test_service_levels_split_at_the_financial_year(make, new_year_2027, boss, client):
     desk = client_organisation(make)
     reported = brisbane(2026, 6, 22, 10, 0)
     ticket(desk, "3a", reported, responded=ON_TIME, resolved=brisbane(2026, 6, 30, 23, 59))
     ticket(desk, "3a", reported, responded=ON_TIME, resolved=brisbane(2026, 7, 1, 0, 0))
     ticket(desk, "3a", reported, responded=ON_TIME, resolved=brisbane(2026, 7, 1, 0, 1))
     db.session.commit()
-    stop_clock(monkeypatch, brisbane(2027, 1, 1, 9, 0))
     documentation = "3a: documentation or nuisance bug"
 
     page, as_csv, as_xlsx = downloads(client, SERVICE_LEVELS + "?kind=financial_year")
@@ -242,12 +247,17 @@ def test_the_service_level_report_defaults_to_the_month_under_way(june_desk, bos
     assert "Forecast for June 2026" in page
 
 
-def test_a_confidential_client_is_masked_in_the_tickets_at_risk(make, monkeypatch, boss, client):
+@pytest.fixture
+def mid_june(time_machine):
+    # Before signing in: a session signed later than "now" is not accepted.
+    stop_clock(time_machine, brisbane(2026, 6, 15, 12, 0))
+
+
+def test_a_confidential_client_is_masked_in_the_tickets_at_risk(make, mid_june, boss, client):
     person = make.complainant("Whistleblower")
     make.complaint(complainant=person, confidential=True)
     ticket(person, "2", brisbane(2026, 6, 1, 9, 0))
     db.session.commit()
-    stop_clock(monkeypatch, brisbane(2026, 6, 15, 12, 0))
     page = opened(client, SERVICE_LEVELS + "?period=2026-06")
     at_risk = table(page, "report-at-risk")
     assert at_risk[0][2] == "Confidential complainant"
@@ -381,7 +391,7 @@ def test_the_outcomes_page_counts_outcomes_reviews_and_referrals(
 
 
 @pytest.fixture
-def eight_quarters(make, monkeypatch):
+def eight_quarters(make, time_machine):
     north, south = make.division("North"), make.division("South")
     counts = [
         ("service_quality", north, brisbane(2026, 1, 20, 10), 1),
@@ -398,7 +408,7 @@ def eight_quarters(make, monkeypatch):
         for _ in range(how_many):
             complaint(make, division, received, category=category)
     db.session.commit()
-    stop_clock(monkeypatch, brisbane(2026, 8, 14, 9, 0))
+    stop_clock(time_machine, brisbane(2026, 8, 14, 9, 0))
 
 
 def test_the_trends_page_shows_eight_quarters_and_calls_out_the_rises(
@@ -436,7 +446,7 @@ def test_trends_without_a_rise_say_so(eight_quarters, boss, client):
 
 
 @pytest.fixture
-def two_years(make, monkeypatch):
+def two_years(make, time_machine):
     division = make.division("Operations")
 
     def lodged(received_at, **values):
@@ -471,7 +481,7 @@ def two_years(make, monkeypatch):
     db.session.flush()
     db.session.add(InternalReview(complaint=reviewed, requested_at=brisbane(2025, 11, 20, 9)))
     db.session.commit()
-    stop_clock(monkeypatch, brisbane(2026, 8, 1, 9, 0))
+    stop_clock(time_machine, brisbane(2026, 8, 1, 9, 0))
 
 
 def test_the_annual_publication_of_the_last_complete_financial_year(two_years, boss, client):

@@ -361,6 +361,7 @@ COUNT = re.compile(
 LISTED = re.compile(r'class="nav-link active">List(?:\s*\((\d+)\))?</a>')
 
 
+@pytest.mark.dates
 @pytest.mark.parametrize("username", DEMO_USERS)
 def test_each_home_count_is_the_number_of_rows_its_link_shows(portal, username):
     app, _ = portal
