@@ -58,10 +58,6 @@ from services.exports import export_response, neutralise
 from . import localtime, scope
 from .fields import LocalDateTimeField, VersionField
 
-# Typed instants record what has happened (received, reported, approved), so none may lie
-# ahead; these are the exceptions, due dates.
-INSTANTS_AHEAD = frozenset({"new_due_at"})
-
 log = logging.getLogger(__name__)
 
 PICKER_PLACEHOLDER = "Type to search"
@@ -233,6 +229,9 @@ class ScopedModelView(ModelView):
     # (its name) by prefix, through its index, and nothing else.
     reference_column: str | None = None
     reference_pattern = re.compile(r"(CTS|CMP|SUG|TKT)(-[0-9-]*)?", re.IGNORECASE)
+    # Typed instants record what has happened (received, reported, approved), so none may
+    # lie ahead; a screen names its exceptions, which look forward (a due date, an expiry).
+    instants_ahead: frozenset = frozenset()
 
     form_base_class = SecureForm
     list_template = "admin/scoped_list.html"
@@ -593,10 +592,18 @@ class ScopedModelView(ModelView):
                 instant = field.instant(timezone_name)
             except localtime.NonexistentLocalTime as error:
                 raise ValidationError(f"{field.label.text}: {error}") from error
+            stored = getattr(model, field.name, None)
+            # The form shows minutes: the stored instant posted back unchanged is kept whole.
             if (
                 instant is not None
-                and field.name not in INSTANTS_AHEAD
-                and instant != getattr(model, field.name, None)
+                and stored is not None
+                and instant == stored.replace(second=0, microsecond=0)
+            ):
+                continue
+            if (
+                instant is not None
+                and field.name not in self.instants_ahead
+                and instant != stored
                 and instant > utcnow()
             ):
                 raise ValidationError(

@@ -550,6 +550,7 @@ class ExternalReviewView(CaseView):
 
 class ExtensionView(CaseView):
     record_noun = "extension"
+    instants_ahead = frozenset({"new_due_at"})
     details_template = "admin/model/details.html"
 
     column_list = ("complaint", "new_due_at", "reason", "approved_by", "approved_at")
