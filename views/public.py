@@ -49,6 +49,7 @@ from rules.attachments import (
     describe_size,
 )
 from rules.errors import RuleViolation
+from rules.values import is_email_address
 from services import intake
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,6 @@ CONSENT = [
         "officers assigned to it may see them",
     ),
 ]
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
 PHONE = re.compile(r"^\+?[\d\s().-]+$")
 
 
@@ -199,7 +199,7 @@ class LodgementForm(SecureForm):
                 *self.family_name.errors,
                 "Enter your name, or tick “I want to stay anonymous”.",
             ]
-        if self.email.data and not EMAIL.match(self.email.data):
+        if self.email.data and not is_email_address(self.email.data):
             self.email.errors = [
                 *self.email.errors,
                 "Enter an email address like name@example.com.",

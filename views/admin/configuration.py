@@ -6,6 +6,7 @@ from wtforms.validators import ValidationError
 
 from models import Closure, OpeningWindow, WorkedHoliday
 from rules.clock import validate_spec
+from rules.values import sla_amount_problem
 from rules.vocabulary import (
     CASE_TYPES,
     COMPLAINT_STATUSES,
@@ -112,8 +113,9 @@ class SlaTargetView(AdministrationView):
     form_choices = {"key": list(SLA_KEYS.items()), "unit": list(UNITS.items())}
 
     def on_model_change(self, form, model, is_created):
-        if model.amount is None or model.amount < 0:
-            raise ValidationError("The amount cannot be negative.")
+        problem = sla_amount_problem(model.amount, model.name or model.key)
+        if problem:
+            raise ValidationError(problem)
         level = model.service_level_percent
         if level is not None and not 0 <= level <= 100:
             raise ValidationError("A service level is a percentage between 0 and 100.")
