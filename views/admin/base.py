@@ -61,6 +61,9 @@ from .fields import LocalDateTimeField, VersionField
 log = logging.getLogger(__name__)
 
 PICKER_PLACEHOLDER = "Type to search"
+# A typed % or _ is looked for as itself, never a wildcard that matches every row.
+LIKE_ESCAPE = "\\"
+LIKE_SPECIAL = frozenset({"%", "_", LIKE_ESCAPE})
 UNEXPECTED_FAILURE = (
     "The record could not be saved and nothing was changed. Please try again; if it "
     "happens again, tell an administrator the time it happened."
@@ -194,6 +197,19 @@ class CappedCountQuery(Query):
             return super().scalar()
         limited = self.with_entities(literal_column("1")).limit(self.count_cap + 1).subquery()
         return self.session.query(func.count()).select_from(limited).scalar()
+
+
+def like_pattern(term: str) -> str:
+    """A search term as a LIKE pattern in which %, _ and the escape match only themselves.
+
+    Flask-Admin's own marks keep their meaning: `^word` starts with, `=word` is exactly.
+    """
+    escaped = "".join(LIKE_ESCAPE + c if c in LIKE_SPECIAL else c for c in term)
+    if escaped.startswith("^"):
+        return escaped[1:] + "%"
+    if escaped.startswith("="):
+        return escaped[1:]
+    return f"%{escaped}%"
 
 
 def reference_prefix_range(column, term: str):
@@ -519,12 +535,12 @@ class ScopedModelView(ModelView):
                 if count_query is not None:
                     count_query = count_query.filter(match)
                 continue
-            pattern = sqla_tools.parse_like_term(term)
+            pattern = like_pattern(term)
             matches, count_matches = [], []
             for (field, path), name in zip(self._search_fields, self._search_names, strict=True):
                 query, joins, alias = self._apply_path_joins(query, joins, path, inner_join=False)
                 column = field if alias is None else getattr(alias, field.key)
-                match = cast(column, Unicode).ilike(pattern)
+                match = cast(column, Unicode).ilike(pattern, escape=LIKE_ESCAPE)
                 count_match = None
                 if count_query is not None:
                     count_query, count_joins, count_alias = self._apply_path_joins(
@@ -533,7 +549,7 @@ class ScopedModelView(ModelView):
                     count_column = (
                         field if count_alias is None else getattr(count_alias, field.key)
                     )
-                    count_match = cast(count_column, Unicode).ilike(pattern)
+                    count_match = cast(count_column, Unicode).ilike(pattern, escape=LIKE_ESCAPE)
                 if name in guarded and condition is not None:
                     match = and_(match, condition)
                     count_match = and_(count_match, condition) if count_match is not None else None
