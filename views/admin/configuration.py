@@ -19,6 +19,7 @@ from rules.vocabulary import (
 from services.clocks import spec_of
 
 from .base import ScopedModelView
+from .fields import DayField
 
 STATUSES_BY_CASE_TYPE = {
     "complaint": COMPLAINT_STATUSES,
@@ -44,6 +45,7 @@ class OpeningWindowInline(InlineFormAdmin):
 
 class ClosureInline(InlineFormAdmin):
     form_columns = ("id", "name", "starts_on", "ends_on", "from_time", "until_time")
+    form_overrides = {"starts_on": DayField, "ends_on": DayField}
     form_args = {
         "starts_on": {"label": "First day"},
         "ends_on": {"label": "Last day"},
@@ -54,6 +56,7 @@ class ClosureInline(InlineFormAdmin):
 
 class WorkedHolidayInline(InlineFormAdmin):
     form_columns = ("id", "day", "note")
+    form_overrides = {"day": DayField}
 
 
 class CalendarView(AdministrationView):
