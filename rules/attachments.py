@@ -12,6 +12,7 @@ import zipfile
 from dataclasses import dataclass
 
 from .errors import RuleViolation
+from .inflation import DEFAULT_LIMITS, InflationLimits, inflation_problem
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,8 @@ XLSX = FileKind(
 TEXT = FileKind("plain text file", "text/plain", ("txt",))
 
 KINDS = (PDF, PNG, JPEG, GIF, DOCX, XLSX, TEXT)
+# Zips inside: what they open out to is checked too (rules.inflation).
+ZIP_KINDS = frozenset({DOCX, XLSX})
 BY_EXTENSION = {extension: kind for kind in KINDS for extension in kind.extensions}
 # What the form's `accept` attribute and its hint list.
 ACCEPT = ",".join(f".{extension}" for kind in KINDS for extension in kind.extensions)
@@ -143,7 +146,9 @@ def content_matches(kind: FileKind, data: bytes) -> bool:
     return False
 
 
-def check_file(filename: str, data: bytes, max_bytes: int) -> FileKind:
+def check_file(
+    filename: str, data: bytes, max_bytes: int, inflation: InflationLimits = DEFAULT_LIMITS
+) -> FileKind:
     """The kind of an acceptable file; AttachmentRefused, naming the file, otherwise."""
     name = safe_filename(filename)
     check_size(name, len(data), max_bytes)
@@ -157,4 +162,21 @@ def check_file(filename: str, data: bytes, max_bytes: int) -> FileKind:
             f"{name} is named like {_a(kind.name)} but its content is not one. "
             "Save it again in that format, or attach it as a PDF."
         )
+    if kind in ZIP_KINDS:
+        check_inflation(name, kind, data, inflation)
     return kind
+
+
+def check_inflation(name: str, kind: FileKind, data: bytes, limits: InflationLimits) -> None:
+    """AttachmentRefused for a zip bomb or a damaged zip; nothing is inflated past a cap."""
+    problem = inflation_problem(data, limits)
+    if problem == "too large":
+        raise AttachmentRefused(
+            f"{name} expands to far more than its size when opened, as harmful files do, so "
+            "it was not accepted. Save it again from Word or Excel, or attach it as a PDF."
+        )
+    if problem is not None:
+        raise AttachmentRefused(
+            f"{name} is damaged: it cannot be opened as {_a(kind.name)}. Save it again, or "
+            "attach it as a PDF."
+        )

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone, tzinfo
 
+from .values import is_email_address
 from .vocabulary import COMPLAINT_STATUSES, TICKET_STATUSES
 
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -382,8 +383,7 @@ def split_name(text: str) -> tuple[str | None, str]:
 
 
 def looks_like_email(text: str) -> bool:
-    local, _, domain = text.partition("@")
-    return bool(local) and "." in domain and " " not in text and not domain.startswith(".")
+    return is_email_address(text)
 
 
 # --- what a status needs --------------------------------------------------------------

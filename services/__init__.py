@@ -4,7 +4,7 @@
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from . import clocks, correspondence, duties, history
+from . import clocks, correspondence, duties, history, invariants
 
 
 def init_app(app):
@@ -20,6 +20,8 @@ def init_app(app):
 
 
 def _before_flush(session, flush_context, instances):
+    # Wrong values first: no rule or clock is worked out from them.
+    invariants.before_flush(session)
     # Separation of duties first: a refused assignment takes no reference number.
     duties.before_flush(session)
     clocks.before_flush(session)

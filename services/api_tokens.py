@@ -45,14 +45,22 @@ def issue(
         raise RuleViolation(
             f"The account {user.username} is switched off: it cannot be issued a token."
         )
-    if expires_at is not None and expires_at <= utcnow():
-        raise RuleViolation("A token's expiry must be in the future.")
+    check_expiry(expires_at)
     token = ApiToken(
         user=user, name=name, created_at=utcnow(), created_by=created_by, expires_at=expires_at
     )
     secret = mint(token)
     session.add(token)
     return Issued(token, secret)
+
+
+def check_expiry(expires_at: datetime | None, now: datetime | None = None) -> None:
+    """An expiry looks forward: RuleViolation when it has already passed (None: never)."""
+    if expires_at is not None and expires_at <= (now or utcnow()):
+        raise RuleViolation(
+            "A token's expiry must be in the future: choose a later date and time, or leave "
+            "it empty for a token that never expires."
+        )
 
 
 def mint(token: ApiToken) -> str:

@@ -432,6 +432,38 @@ def test_an_oversized_attachment_is_refused_with_the_limit_and_nothing_saved(app
     assert nothing_saved(app, folder)
 
 
+def office_of(main_part: bytes, method=zipfile.ZIP_DEFLATED) -> bytes:
+    """A .docx whose document part is `main_part`, built in memory."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", method) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", main_part)
+    return buffer.getvalue()
+
+
+def test_a_zip_bomb_docx_is_refused_and_nothing_saved(app, lodger, folder):
+    # 20 MB of zeros packed into about 20 KB: the default limits refuse it.
+    bomb = office_of(b"<document>" + bytes(20_000_000))
+    assert len(bomb) < 100_000
+    response = lodger.send(files=[("statement.docx", bomb)])
+    assert response.status_code == 400
+    page = text_of(response)
+    assert "statement.docx expands to far more than its size when opened" in page
+    assert 'value="Waited two hours at the counter"' in response.get_data(as_text=True)
+    assert nothing_saved(app, folder)
+
+
+def test_what_a_docx_may_open_out_to_is_a_setting(app, lodger, folder):
+    letter = office_of(b"<document>" + b"x" * 600_000, zipfile.ZIP_STORED)
+    app.config["ATTACHMENT_MAX_INFLATED_BYTES"] = 500_000
+    response = lodger.send(files=[("letter.docx", letter)])
+    assert response.status_code == 400
+    assert "letter.docx expands" in text_of(response)
+    assert nothing_saved(app, folder)
+    app.config["ATTACHMENT_MAX_INFLATED_BYTES"] = 1_000_000
+    assert lodger.send(files=[("letter.docx", letter)]).status_code == 302
+
+
 def test_too_many_attachments_are_refused(app, lodger, folder):
     app.config["ATTACHMENT_MAX_FILES"] = 2
     response = lodger.send(files=[(f"page{n}.pdf", PDF) for n in range(3)])

@@ -9,6 +9,7 @@ a per-address rate limit and a honeypot field. Settings (app.config):
 - ATTACHMENT_FOLDER: where attached files are kept (default instance/attachments), never
   under static/.
 - ATTACHMENT_MAX_BYTES, ATTACHMENT_MAX_FILES: per file, and files per submission.
+- ATTACHMENT_MAX_INFLATED_BYTES: what a .docx or .xlsx may open out to, all its parts together.
 - PUBLIC_ENQUIRIES: how to follow up, shown on the confirmation page (optional).
 """
 
@@ -49,6 +50,8 @@ from rules.attachments import (
     describe_size,
 )
 from rules.errors import RuleViolation
+from rules.inflation import InflationLimits
+from rules.values import is_email_address
 from services import intake
 
 log = logging.getLogger(__name__)
@@ -60,6 +63,7 @@ DEFAULTS = {
     "PUBLIC_LODGE_LIMIT": "10 per hour",
     "ATTACHMENT_MAX_BYTES": 10_000_000,
     "ATTACHMENT_MAX_FILES": 5,
+    "ATTACHMENT_MAX_INFLATED_BYTES": InflationLimits().max_bytes,
     "PUBLIC_ENQUIRIES": None,
 }
 NOT_SAVED = (
@@ -83,7 +87,6 @@ CONSENT = [
         "officers assigned to it may see them",
     ),
 ]
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")
 PHONE = re.compile(r"^\+?[\d\s().-]+$")
 
 
@@ -199,7 +202,7 @@ class LodgementForm(SecureForm):
                 *self.family_name.errors,
                 "Enter your name, or tick “I want to stay anonymous”.",
             ]
-        if self.email.data and not EMAIL.match(self.email.data):
+        if self.email.data and not is_email_address(self.email.data):
             self.email.errors = [
                 *self.email.errors,
                 "Enter an email address like name@example.com.",
@@ -276,6 +279,7 @@ def read_files(form) -> list[intake.SentFile]:
     uploads = [f for f in request.files.getlist(form.attachments.name) if f and f.filename]
     max_files = setting("ATTACHMENT_MAX_FILES")
     max_bytes = setting("ATTACHMENT_MAX_BYTES")
+    inflation = InflationLimits(max_bytes=setting("ATTACHMENT_MAX_INFLATED_BYTES"))
     if len(uploads) > max_files:
         form.attachments.errors = [
             f"You chose {len(uploads)} files; attach at most {max_files}. "
@@ -290,7 +294,7 @@ def read_files(form) -> list[intake.SentFile]:
             upload.stream.seek(0)
             check_size(upload.filename, size, max_bytes)
             data = upload.stream.read(max_bytes + 1)
-            kind = check_file(upload.filename, data, max_bytes)
+            kind = check_file(upload.filename, data, max_bytes, inflation)
         except AttachmentRefused as refusal:
             refusals.append(str(refusal))
             continue

@@ -58,13 +58,12 @@ from services.exports import export_response, neutralise
 from . import localtime, scope
 from .fields import LocalDateTimeField, VersionField
 
-# Typed instants record what has happened (received, reported, approved), so none may lie
-# ahead; these are the exceptions, due dates.
-INSTANTS_AHEAD = frozenset({"new_due_at"})
-
 log = logging.getLogger(__name__)
 
 PICKER_PLACEHOLDER = "Type to search"
+# A typed % or _ is looked for as itself, never a wildcard that matches every row.
+LIKE_ESCAPE = "\\"
+LIKE_SPECIAL = frozenset({"%", "_", LIKE_ESCAPE})
 UNEXPECTED_FAILURE = (
     "The record could not be saved and nothing was changed. Please try again; if it "
     "happens again, tell an administrator the time it happened."
@@ -200,6 +199,19 @@ class CappedCountQuery(Query):
         return self.session.query(func.count()).select_from(limited).scalar()
 
 
+def like_pattern(term: str) -> str:
+    """A search term as a LIKE pattern in which %, _ and the escape match only themselves.
+
+    Flask-Admin's own marks keep their meaning: `^word` starts with, `=word` is exactly.
+    """
+    escaped = "".join(LIKE_ESCAPE + c if c in LIKE_SPECIAL else c for c in term)
+    if escaped.startswith("^"):
+        return escaped[1:] + "%"
+    if escaped.startswith("="):
+        return escaped[1:]
+    return f"%{escaped}%"
+
+
 def reference_prefix_range(column, term: str):
     """Rows whose reference starts with `term`, as an index range the database can seek."""
     bound = term.rstrip("-")
@@ -233,6 +245,9 @@ class ScopedModelView(ModelView):
     # (its name) by prefix, through its index, and nothing else.
     reference_column: str | None = None
     reference_pattern = re.compile(r"(CTS|CMP|SUG|TKT)(-[0-9-]*)?", re.IGNORECASE)
+    # Typed instants record what has happened (received, reported, approved), so none may
+    # lie ahead; a screen names its exceptions, which look forward (a due date, an expiry).
+    instants_ahead: frozenset = frozenset()
 
     form_base_class = SecureForm
     list_template = "admin/scoped_list.html"
@@ -520,12 +535,12 @@ class ScopedModelView(ModelView):
                 if count_query is not None:
                     count_query = count_query.filter(match)
                 continue
-            pattern = sqla_tools.parse_like_term(term)
+            pattern = like_pattern(term)
             matches, count_matches = [], []
             for (field, path), name in zip(self._search_fields, self._search_names, strict=True):
                 query, joins, alias = self._apply_path_joins(query, joins, path, inner_join=False)
                 column = field if alias is None else getattr(alias, field.key)
-                match = cast(column, Unicode).ilike(pattern)
+                match = cast(column, Unicode).ilike(pattern, escape=LIKE_ESCAPE)
                 count_match = None
                 if count_query is not None:
                     count_query, count_joins, count_alias = self._apply_path_joins(
@@ -534,7 +549,7 @@ class ScopedModelView(ModelView):
                     count_column = (
                         field if count_alias is None else getattr(count_alias, field.key)
                     )
-                    count_match = cast(count_column, Unicode).ilike(pattern)
+                    count_match = cast(count_column, Unicode).ilike(pattern, escape=LIKE_ESCAPE)
                 if name in guarded and condition is not None:
                     match = and_(match, condition)
                     count_match = and_(count_match, condition) if count_match is not None else None
@@ -593,10 +608,18 @@ class ScopedModelView(ModelView):
                 instant = field.instant(timezone_name)
             except localtime.NonexistentLocalTime as error:
                 raise ValidationError(f"{field.label.text}: {error}") from error
+            stored = getattr(model, field.name, None)
+            # The form shows minutes: the stored instant posted back unchanged is kept whole.
             if (
                 instant is not None
-                and field.name not in INSTANTS_AHEAD
-                and instant != getattr(model, field.name, None)
+                and stored is not None
+                and instant == stored.replace(second=0, microsecond=0)
+            ):
+                continue
+            if (
+                instant is not None
+                and field.name not in self.instants_ahead
+                and instant != stored
                 and instant > utcnow()
             ):
                 raise ValidationError(

@@ -2,8 +2,10 @@
 
 from flask import current_app, flash, redirect, request, url_for
 from flask_admin import expose
+from flask_admin.form import Select2Field
 from flask_login import current_user
 from sqlalchemy.orm import joinedload
+from wtforms.validators import DataRequired
 
 from models import (
     Category,
@@ -49,6 +51,8 @@ from .filters import (
 from .loaders import ComplaintLoader, anyone, clients, staff
 from .options import division_options, lookup_options, lookup_query
 from .workflow import ComplaintSteps, ReviewSteps, TicketSteps
+
+CHOOSE_SEVERITY = "Choose the severity: it sets the ticket's response and resolution targets."
 
 
 def show_consent(view, context, model, name):
@@ -400,8 +404,16 @@ class TicketView(TicketSteps, CaseView):
         "complaint",
         # Status and the times it records change only through the workflow's steps.
     )
-    form_choices = {"severity": choices(TICKET_SEVERITIES)}
+    # No severity is chosen for the agent: a default of 1 (major outage) timed every
+    # ticket left at it as an outage.
+    form_overrides = {"severity": Select2Field}
     form_args = {
+        "severity": {
+            "choices": choices(TICKET_SEVERITIES),
+            "allow_blank": True,
+            "blank_text": "Choose the severity",
+            "validators": [DataRequired(CHOOSE_SEVERITY)],
+        },
         "reported_at": {"default": utcnow},
         "channel": {"query_factory": lookup_query(Channel)},
     }
@@ -550,6 +562,7 @@ class ExternalReviewView(CaseView):
 
 class ExtensionView(CaseView):
     record_noun = "extension"
+    instants_ahead = frozenset({"new_due_at"})
     details_template = "admin/model/details.html"
 
     column_list = ("complaint", "new_due_at", "reason", "approved_by", "approved_at")

@@ -6,6 +6,7 @@ from wtforms.validators import ValidationError
 
 from models import Closure, OpeningWindow, WorkedHoliday
 from rules.clock import validate_spec
+from rules.values import sla_amount_problem
 from rules.vocabulary import (
     CASE_TYPES,
     COMPLAINT_STATUSES,
@@ -18,6 +19,7 @@ from rules.vocabulary import (
 from services.clocks import spec_of
 
 from .base import ScopedModelView
+from .fields import DayField
 
 STATUSES_BY_CASE_TYPE = {
     "complaint": COMPLAINT_STATUSES,
@@ -43,6 +45,7 @@ class OpeningWindowInline(InlineFormAdmin):
 
 class ClosureInline(InlineFormAdmin):
     form_columns = ("id", "name", "starts_on", "ends_on", "from_time", "until_time")
+    form_overrides = {"starts_on": DayField, "ends_on": DayField}
     form_args = {
         "starts_on": {"label": "First day"},
         "ends_on": {"label": "Last day"},
@@ -53,6 +56,7 @@ class ClosureInline(InlineFormAdmin):
 
 class WorkedHolidayInline(InlineFormAdmin):
     form_columns = ("id", "day", "note")
+    form_overrides = {"day": DayField}
 
 
 class CalendarView(AdministrationView):
@@ -112,8 +116,9 @@ class SlaTargetView(AdministrationView):
     form_choices = {"key": list(SLA_KEYS.items()), "unit": list(UNITS.items())}
 
     def on_model_change(self, form, model, is_created):
-        if model.amount is None or model.amount < 0:
-            raise ValidationError("The amount cannot be negative.")
+        problem = sla_amount_problem(model.amount, model.name or model.key)
+        if problem:
+            raise ValidationError(problem)
         level = model.service_level_percent
         if level is not None and not 0 <= level <= 100:
             raise ValidationError("A service level is a percentage between 0 and 100.")

@@ -2,8 +2,8 @@
 
 from datetime import datetime
 
-from wtforms import Field, HiddenField
-from wtforms.widgets import DateTimeLocalInput
+from wtforms import DateField, Field, HiddenField
+from wtforms.widgets import DateTimeLocalInput, TextInput
 
 from . import localtime
 
@@ -16,6 +16,46 @@ INPUT_FORMATS = (
     "%Y-%m-%d %H:%M",
     "%Y-%m-%d %H:%M:%S",
 )
+
+
+# A day as the portal shows it (11/12/2026), or in ISO (2026-12-11); the first is shown.
+DAY_INPUT_FORMATS = ("%d/%m/%Y", "%Y-%m-%d")
+DAY_HINT = "dd/mm/yyyy, e.g. 11/12/2026"
+
+
+def parse_day(text: str):
+    """A typed day as a date; ValueError saying the expected form otherwise."""
+    text = (text or "").strip()
+    for pattern in DAY_INPUT_FORMATS:
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise ValueError(f"“{text}” is not a date: enter it as {DAY_HINT}.")
+
+
+class DayField(DateField):
+    """A calendar day typed the Australian way (dd/mm/yyyy) or as ISO, shown dd/mm/yyyy."""
+
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        kwargs.pop("format", None)
+        super().__init__(label, validators, format=list(DAY_INPUT_FORMATS), **kwargs)
+        self.render_kw = {"placeholder": "dd/mm/yyyy", **(self.render_kw or {})}
+        if not self.description:
+            self.description = f"As {DAY_HINT}."
+
+    def process_formdata(self, valuelist):
+        text = " ".join(valuelist or ()).strip()
+        if not text:
+            self.data = None
+            return
+        try:
+            self.data = parse_day(text)
+        except ValueError as error:
+            self.data = None
+            raise ValueError(str(error)) from None
 
 
 class LocalDateTimeField(Field):

@@ -1,8 +1,6 @@
 """List filters in the coordinator's words: assigned to me, overdue, due today, open, due
 within two business days, waiting on the complainant, in my division."""
 
-from datetime import date, datetime
-
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_login import current_user
 from sqlalchemy import false, or_
@@ -11,6 +9,7 @@ from models import db, utcnow
 from services import dashboard
 
 from . import localtime
+from .fields import parse_day
 
 YES = (("1", "Yes"),)
 
@@ -117,16 +116,6 @@ class OpenFilter(BaseSQLAFilter):
 
     def operation(self):
         return "is"
-
-
-def parse_day(value: str) -> date:
-    value = (value or "").strip()
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return datetime.strptime(value, pattern).date()
-        except ValueError:
-            continue
-    raise ValueError(value)
 
 
 class LocalDayFilter(BaseSQLAFilter):

@@ -6,6 +6,7 @@ from wtforms import PasswordField
 from wtforms.validators import Length, Optional, ValidationError
 
 from models import Participant, User
+from rules.values import email_problem
 from rules.vocabulary import ADMINISTRATOR, PARTICIPANT_KINDS
 
 from . import privacy
@@ -17,6 +18,13 @@ from .options import division_options
 MINIMUM_PASSWORD_LENGTH = 10
 # What names or reaches a person: masked for a confidential complainant hidden from the user.
 IDENTITY_COLUMNS = ("given_name", "family_name", "organisation_name", "email", "phone", "address")
+
+
+def email_address(form, field):
+    """The message beside the field; the save itself refuses the same (services.invariants)."""
+    problem = email_problem(field.data)
+    if problem:
+        raise ValidationError(problem)
 
 
 class ParticipantView(ScopedModelView):
@@ -72,6 +80,7 @@ class ParticipantView(ScopedModelView):
         "organisation",
     )
     form_choices = {"kind": list(PARTICIPANT_KINDS.items())}
+    form_args = {"email": {"validators": [email_address]}}
     form_ajax_refs = {"organisation": clients("organisation")}
     form_widget_args = {"address": {"rows": 3}}
 

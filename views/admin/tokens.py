@@ -5,6 +5,7 @@ from flask import flash, request
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_login import current_user
+from sqlalchemy import inspect
 from wtforms.validators import ValidationError
 
 from models import ApiToken, User, db, utcnow
@@ -33,6 +34,7 @@ def active_accounts():
 
 class ApiTokenView(ScopedModelView):
     record_noun = "API token"
+    instants_ahead = frozenset({"expires_at"})  # the one instant here that looks forward
     can_delete = False  # revoke instead: the record of who could call the API stays
     can_view_details = True
     can_export = False
@@ -86,7 +88,11 @@ class ApiTokenView(ScopedModelView):
             "issue it to an account made for the integration.",
         },
         "name": {"label": "What it is for", "description": "e.g. Online complaint form"},
-        "expires_at": {"label": "Expires", "description": "Optional; it never expires if empty."},
+        "expires_at": {
+            "label": "Expires",
+            "description": "Optional, in the future: when it stops working "
+            "(local time, e.g. 31/12/2026 17:00). It never expires if empty.",
+        },
     }
 
     def edit_form(self, obj=None):
@@ -95,8 +101,9 @@ class ApiTokenView(ScopedModelView):
         return form
 
     def on_model_change(self, form, model, is_created):
-        if model.expires_at is not None and model.expires_at <= utcnow():
-            raise ValidationError("The expiry must be in the future.")
+        # An unchanged expiry that has since passed does not stop renaming the token.
+        if is_created or inspect(model).attrs.expires_at.history.has_changes():
+            api_tokens.check_expiry(model.expires_at)
         if not (model.name or "").strip():
             raise ValidationError("Say what the token is for.")
         if not is_created:

@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
+from rules.values import is_email_address
+
 # PostgreSQL integer columns: an id or a version past this is refused, never sent.
 MAX_INT = 2_147_483_647
 # Instants the register accepts: anything else is a typing slip.
@@ -148,7 +150,7 @@ class Email(Text):
 
     def convert(self, value):
         value = super().convert(value)
-        if value is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+        if value is not None and not is_email_address(value):
             raise Invalid("is not an email address (name@example.com).")
         return value
 

@@ -1,0 +1,42 @@
+"""Values that are wrong whatever door they come through: an address that is not one, a
+target that times nothing, a review closed before it began. Pure: values in, the problem in
+the user's words out (None when there is none)."""
+
+import re
+from datetime import datetime
+
+# name@example.com: no spaces, one @, a dotted domain whose labels are not empty.
+EMAIL_ADDRESS = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)*\.[^@\s.]{2,}")
+
+
+def is_email_address(text: str) -> bool:
+    return EMAIL_ADDRESS.fullmatch(text.strip()) is not None
+
+
+def email_problem(text: str | None) -> str | None:
+    """An email address that cannot be written to; blank is no address, not a wrong one."""
+    if text is None or not text.strip() or is_email_address(text):
+        return None
+    return f"“{text.strip()}” is not an email address: enter it like name@example.com."
+
+
+def sla_amount_problem(amount: int | None, target: str) -> str | None:
+    """A target times something: 0 or less would make every case it times due at once."""
+    if amount is None:
+        return f"Give the SLA target “{target}” an amount of 1 or more."
+    if amount < 1:
+        return (
+            f"The SLA target “{target}” needs an amount of 1 or more: {amount} would make every "
+            "case it times due the moment its clock starts."
+        )
+    return None
+
+
+def review_closed_problem(notified_at: datetime | None, closed_at: datetime | None) -> str | None:
+    """An external review closes on or after the day the external body was notified."""
+    if notified_at is None or closed_at is None or closed_at >= notified_at:
+        return None
+    return (
+        "An external review cannot be closed before the external body was notified of it: "
+        "make the closing date the notification date or later."
+    )
