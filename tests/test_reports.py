@@ -845,8 +845,9 @@ def test_a_review_requested_after_year_end_counts_in_the_year_of_receipt(publica
 
 def test_a_change_recorded_later_counts_once_recorded_in_the_year_of_receipt(publication_year):
     year = financial_year(2025)
-    before = reports.annual_publication(db.session, year, as_at=brisbane(2026, 9, 15, 8, 59))
-    after = reports.annual_publication(db.session, year, as_at=brisbane(2026, 9, 15, 9, 0))
+    # Recorded at 09:00 on 15 September: a cut-off at that instant is before it.
+    before = reports.annual_publication(db.session, year, as_at=brisbane(2026, 9, 15, 9, 0))
+    after = reports.annual_publication(db.session, year, as_at=brisbane(2026, 9, 15, 9, 1))
     assert (figures(before), before.change_made) == ((9, 4, 4), 1)
     assert (figures(after), after.change_made) == ((9, 5, 3), 2)
     # Without a cut-off: everything recorded.
