@@ -101,7 +101,6 @@ __all__ = [
     "AtRiskTicket",
     "Count",
     "DIMENSIONS",
-    "NOT_TAKEN_FURTHER_OUTCOMES",
     "OutcomesReport",
     "ServiceLevelForecast",
     "ServiceLevelReport",
@@ -1246,8 +1245,6 @@ def _largest_rises(rows: Sequence[TrendRow], how_many: int) -> tuple[TrendRow, .
 PUBLIC_SECTOR_ACT = "Public Sector Act 2022 (Qld) s 264"
 HUMAN_RIGHTS_ACT = "Human Rights Act 2019 (Qld) s 97"
 BREAKDOWN = "Breakdown (not a figure of the Act)"
-# Outcomes after which a complaint that went no further is "not taken further".
-NOT_TAKEN_FURTHER_OUTCOMES = ("withdrawn", "declined")
 # Where a complaint stood at the cut-off, beside its outcome code (codes are lower case).
 REFERRED = "(referred)"
 CLOSED_WITHOUT_OUTCOME = "(closed)"
@@ -1296,17 +1293,16 @@ class AnnualPublication:
 
     @property
     def as_at_text(self) -> str:
+        """The cut-off in local time, e.g. 1 August 2026 09:00 (Australia/Brisbane)."""
         if self.as_at is None:
-            return "everything recorded"
+            return ""
         local = self.as_at.astimezone(_zone(self.time_zone))
         return f"{local.day} {local:%B %Y} {local:%H:%M} ({self.time_zone})"
 
     @property
     def heading(self) -> str:
-        return (
-            f"Customer complaints, financial year {self.period.label} ({self.span}), "
-            f"as at {self.as_at_text}"
-        )
+        cut_off = f"as at {self.as_at_text}" if self.as_at else "everything recorded so far"
+        return f"Customer complaints, financial year {self.period.label} ({self.span}), {cut_off}"
 
     def definitions(self) -> dict[str, str]:
         """How each figure is counted, in the words the page and the files print."""

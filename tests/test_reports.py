@@ -853,6 +853,7 @@ def test_a_change_recorded_later_counts_once_recorded_in_the_year_of_receipt(pub
     # Without a cut-off: everything recorded.
     everything = reports.annual_publication(db.session, year)
     assert figures(everything) == (9, 5, 3) and everything.as_at is None
+    assert everything.as_table().headers[1].endswith("30 June 2026), everything recorded so far")
 
 
 def test_the_annual_publication_counts_human_rights_complaints_and_their_outcomes(
