@@ -282,19 +282,16 @@ SELECT 'referral', t.code, count(*) FROM complaint c
   JOIN referral_target t ON t.id = c.referral_target_id
  WHERE c.kind = 'complaint' AND {within("c.closed_at")} GROUP BY t.code"""
 
-RESOLVED = (
-    f"(({within('c.finalised_at')}) OR (c.finalised_at IS NULL AND {within('c.closed_at')}))"
-)
+FURTHER_ACTION = """(
+   EXISTS (SELECT 1 FROM internal_review r WHERE r.complaint_id = c.id)
+   OR EXISTS (SELECT 1 FROM external_review e WHERE e.complaint_id = c.id)
+   OR c.change_made_at IS NOT NULL)"""
 ANNUAL_SQL = f"""
-SELECT
- (SELECT count(*) FROM complaint c WHERE c.kind = 'complaint' AND {within("c.received_at")}),
- (SELECT count(*) FROM complaint c WHERE c.kind = 'complaint' AND {RESOLVED}),
- (SELECT count(*) FROM complaint c WHERE c.kind = 'complaint' AND c.id IN (
-     SELECT complaint_id FROM internal_review WHERE {within("requested_at")}
-     UNION SELECT complaint_id FROM external_review WHERE {within("notified_at")})),
- (SELECT count(*) FROM complaint c LEFT JOIN outcome o ON o.id = c.outcome_id
-   WHERE c.kind = 'complaint' AND {RESOLVED}
-     AND (o.code IN ('withdrawn', 'declined') OR c.referral_target_id IS NOT NULL))"""
+SELECT count(*),
+ coalesce(sum(CASE WHEN {FURTHER_ACTION} THEN 1 ELSE 0 END), 0),
+ coalesce(sum(CASE WHEN NOT {FURTHER_ACTION}
+   AND (c.finalised_at IS NOT NULL OR c.closed_at IS NOT NULL) THEN 1 ELSE 0 END), 0)
+FROM complaint c WHERE c.kind = 'complaint' AND {within("c.received_at")}"""
 
 
 def trends_sql(quarters: int) -> str:
@@ -385,9 +382,8 @@ def report_cases(today: date):
     def annual_agrees(report, rows):
         return (
             report.received,
-            report.resolved,
             report.further_action,
-            report.not_taken_further,
+            report.no_further_action,
         ) == tuple(int(v) for v in rows[0])
 
     return [

@@ -59,6 +59,11 @@ class Complaint(Versioned, db.Model):
     outcome_id: Mapped[int | None] = mapped_column(ForeignKey("outcome.id"), index=True)
     outcome = relationship("Outcome")
     outcome_reason: Mapped[str | None] = mapped_column(Text)
+    # A change to the department's policies, procedures or practices the complaint led to,
+    # and when it was made: "further action" in the annual publication (Public Sector Act
+    # 2022 s 264; docs/queensland-rules.md).
+    change_made: Mapped[str | None] = mapped_column(Text)
+    change_made_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     division_id: Mapped[int] = mapped_column(ForeignKey("division.id"))
     division = relationship("Division")

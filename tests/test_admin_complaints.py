@@ -444,3 +444,54 @@ def test_a_refusal_from_the_rules_is_shown_on_the_form_with_the_input(
     assert "The decision maker must rank above the complaint manager." in html
     assert 'value="Kept waiting"' in html
     assert db.session.execute(db.select(Complaint)).first() is None
+
+
+def test_the_human_rights_filter_finds_complaints_with_or_without_the_aspect(app, make, auth):
+    make.user("coord", "coordinator")
+    with_aspect = make.complaint(summary="Refused an interpreter", human_rights=True)
+    without = make.complaint(summary="Late letter")
+    auth.login("coord")
+    grid = auth._client.get("/admin/complaint/").get_data(as_text=True)
+    assert "Human rights" in grid
+    yes = auth._client.get("/admin/complaint/?flt0_human_rights_equals=1")
+    assert yes.status_code == 200
+    html = yes.get_data(as_text=True)
+    assert with_aspect.reference in html and without.reference not in html
+    html = auth._client.get("/admin/complaint/?flt0_human_rights_equals=0").get_data(as_text=True)
+    assert without.reference in html and with_aspect.reference not in html
+    # A value the filter does not know is left out, not an error page.
+    odd = auth._client.get("/admin/complaint/?flt0_human_rights_equals=maybe")
+    assert odd.status_code == 200
+    html = odd.get_data(as_text=True)
+    assert with_aspect.reference in html and without.reference in html
+    # The grid's export follows the filter.
+    exported = auth._client.get("/admin/complaint/export/csv/?flt0_human_rights_equals=1")
+    assert exported.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
+    assert [row["Reference"] for row in rows] == [with_aspect.reference]
+
+
+def test_a_change_made_is_recorded_with_its_date_from_the_form(app, make, auth):
+    make.user("coord", "coordinator")
+    complaint = make.complaint(summary="Fee notice unclear")
+    auth.login("coord")
+    url = f"/admin/complaint/edit/?id={complaint.id}"
+    form = form_values(auth._client.get(url).get_data(as_text=True))
+    assert "change_made" in form and "change_made_at" in form
+    form["change_made"] = "The fee notice now lists every payment option."
+    html = auth._client.post(url, data=form).get_data(as_text=True)
+    assert "say when the change to policies, procedures or practices was made" in html
+    db.session.expire_all()
+    assert db.session.get(Complaint, complaint.id).change_made is None
+
+    form = form_values(auth._client.get(url).get_data(as_text=True))
+    form["change_made"] = "The fee notice now lists every payment option."
+    form["change_made_at"] = "10/03/2026 09:00"
+    assert auth._client.post(url, data=form).status_code == 302
+    db.session.expire_all()
+    saved = db.session.get(Complaint, complaint.id)
+    assert saved.change_made == "The fee notice now lists every payment option."
+    # Typed in the division's Brisbane time.
+    assert saved.change_made_at == datetime(2026, 3, 9, 23, 0, tzinfo=timezone.utc)
+    details = auth._client.get(f"/admin/complaint/details/?id={complaint.id}")
+    assert "Change made to policies, procedures or practices" in details.get_data(as_text=True)

@@ -368,8 +368,28 @@ def test_the_list_filters_and_pages_with_links(client, team, make):
     assert client.get("/api/v1/complaints?overdue=false", headers=headers).get_json()["total"] == 0
 
 
+def test_the_list_filters_on_the_human_rights_aspect(client, team, make):
+    with_aspect = make.complaint(human_rights=True, summary="Refused an interpreter")
+    without = make.complaint(summary="Late letter")
+    headers = token_for(team.admin)
+    yes = client.get("/api/v1/complaints?human_rights=true", headers=headers).get_json()
+    assert [item["reference"] for item in yes["items"]] == [with_aspect.reference]
+    assert yes["items"][0]["human_rights"] is True
+    no = client.get("/api/v1/complaints?human_rights=false", headers=headers).get_json()
+    assert [item["reference"] for item in no["items"]] == [without.reference]
+    # The change a complaint led to is part of its record.
+    assert yes["items"][0]["change_made"] is None and yes["items"][0]["change_made_at"] is None
+    without.change_made = "Letters now name the officer."
+    without.change_made_at = datetime(2026, 3, 9, 23, 0, tzinfo=timezone.utc)
+    db.session.commit()
+    shown = client.get(f"/api/v1/complaints/{without.reference}", headers=headers).get_json()
+    assert shown["change_made"] == "Letters now name the officer."
+    assert shown["change_made_at"].startswith("2026-03-10T09:00")
+
+
 BAD_LIST_PARAMETERS = (
     ("per_page=500", "per_page"),
+    ("human_rights=maybe", "human_rights"),
     ("page=0", "page"),
     ("status=lost", "status"),
     ("overdue=maybe", "overdue"),

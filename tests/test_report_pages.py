@@ -21,6 +21,7 @@ from tests.test_reports import (
     brisbane,
     client_organisation,
     complaint,
+    publication_year,  # noqa: F401 - the fixture year the publication's pages share
     quarter_register,  # noqa: F401 - a fixture the timeliness pages share
     set_service_level,
     ticket,
@@ -484,23 +485,126 @@ def two_years(make, time_machine):
     stop_clock(time_machine, brisbane(2026, 8, 1, 9, 0))
 
 
+PUBLIC_SECTOR_ACT = "Public Sector Act 2022 (Qld) s 264"
+HUMAN_RIGHTS_ACT = "Human Rights Act 2019 (Qld) s 97"
+
+
 def test_the_annual_publication_of_the_last_complete_financial_year(two_years, boss, client):
     page, as_csv, as_xlsx = downloads(client, ANNUAL)
     assert f"Annual publication, 2025{DASH}26" in page
     assert "1 July 2025 to 30 June 2026" in page
     rows = table(page, "annual-publication")
-    assert rows == [
-        ["Complaints received", "4"],
-        ["Complaints resolved", "4"],
-        ["Complaints taken to further action (internal or external review)", "1"],
-        ["Complaints not taken further (withdrawn, declined or referred)", "2"],
+    # Received in the year: withdrawn, referred, reviewed, and one still open at 23:59 on
+    # 30 June 2026; the review takes one further, withdrawn and referred go no further.
+    assert [row[:3] for row in rows[:4]] == [
+        [PUBLIC_SECTOR_ACT, "Customer complaints received", "4"],
+        [PUBLIC_SECTOR_ACT, "Resulting in further action", "1"],
+        [PUBLIC_SECTOR_ACT, "Resulting in no further action", "2"],
+        ["Breakdown (not a figure of the Act)", "Still open, not yet counted either way", "1"],
     ]
-    assert as_csv[0] == [f"Customer complaints, 2025{DASH}26", "Number"]
+    assert as_csv[0] == [
+        "Reported under",
+        f"Customer complaints, financial year 2025{DASH}26 (1 July 2025 to 30 June 2026), "
+        "as at 1 August 2026 09:00 (Australia/Brisbane)",
+        "Number",
+        "How it is counted",
+    ]
     assert_files_match_page(rows, as_csv, as_xlsx)
-    assert "Complaints received: 4." in chart(page)
+    assert "Received: 4." in chart(page)
     # The year before: the complaint lodged a minute before midnight on 30 June 2025.
     before = table(opened(client, ANNUAL + "?period=FY2024-25"), "annual-publication")
-    assert [row[1] for row in before] == ["1", "0", "0", "0"]
+    assert [row[2] for row in before[:3]] == ["1", "0", "1"]
+
+
+def figure(rows, measure):
+    """The number on the line of this measure."""
+    return next(row[2] for row in rows if row[1] == measure)
+
+
+def test_the_published_figures_and_their_definitions_on_the_page_and_in_the_files(
+    publication_year,  # noqa: F811
+    boss,
+    client,
+    monkeypatch,
+):
+    """The fixture year of tests/test_reports.py, counted by hand there, as at 1 August."""
+    stop_clock(monkeypatch, brisbane(2026, 8, 1, 9, 0))
+    page, as_csv, as_xlsx = downloads(client, ANNUAL + "?period=FY2025-26")
+    text = html_lib.unescape(page)
+    assert "Public Sector Act 2022 (Qld) s 264" in text
+    assert "Human Rights Act 2019 (Qld) s 97" in text
+    assert 'data-figure="as-at">1 August 2026 09:00 (Australia/Brisbane)<' in page
+    rows = table(page, "annual-publication")
+    assert [row[1:3] for row in rows[:3]] == [
+        ["Customer complaints received", "9"],
+        ["Resulting in further action", "4"],
+        ["Resulting in no further action", "4"],
+    ]
+    assert all(row[0] == PUBLIC_SECTOR_ACT for row in rows[:3])
+    assert "internal review was requested" in rows[1][3]
+    assert "finalised or closed" in rows[2][3]
+    for measure, number in (
+        ("Still open, not yet counted either way", "1"),
+        ("Further action: internal review", "2"),
+        ("Further action: external review", "1"),
+        ("Further action: change to policies, procedures or practices", "1"),
+        ("Not taken further: withdrawn", "1"),
+        ("Not taken further: declined", "1"),
+        ("Not taken further: referred", "1"),
+        ("Human-rights complaints received", "3"),
+        ("Outcome: Not upheld", "1"),
+        ("Outcome: Declined to investigate", "1"),
+        ("Outcome: Not yet finalised", "1"),
+        ("Outcome: Upheld", "0"),
+        ("Taken to the Human Rights Commissioner", "1"),
+    ):
+        assert figure(rows, measure) == number, measure
+    human_rights = [row for row in rows if row[0] == HUMAN_RIGHTS_ACT]
+    assert human_rights[0][1:3] == ["Human-rights complaints received", "3"]
+    # The files: the same rows, definitions included, the Act in every row, the period and
+    # the cut-off in the heading.
+    assert_files_match_page(rows, as_csv, as_xlsx)
+    assert f"financial year 2025{DASH}26 (1 July 2025 to 30 June 2026)" in as_csv[0][1]
+    assert as_xlsx[1][0] == PUBLIC_SECTOR_ACT and as_xlsx[1][2] == 9
+    assert "internal review was requested" in as_xlsx[2][3]
+
+
+def test_the_publication_as_at_a_chosen_day_reproduces_the_figures_then(
+    publication_year,  # noqa: F811
+    boss,
+    client,
+    monkeypatch,
+):
+    stop_clock(monkeypatch, brisbane(2026, 10, 1, 9, 0))
+    # At the end of 30 June the review asked for on 8 July was not there yet.
+    url = ANNUAL + "?period=FY2025-26&as_at=2026-06-30"
+    page, as_csv, _ = downloads(client, url)
+    rows = table(page, "annual-publication")
+    assert [row[2] for row in rows[:3]] == ["9", "3", "5"]
+    assert 'data-figure="as-at">1 July 2026 00:00 (Australia/Brisbane)<' in page
+    assert 'name="as_at"' in page and 'value="2026-06-30"' in page
+    assert [row[2] for row in as_csv[1:4]] == ["9", "3", "5"]
+    # By 1 October both the review and the change of 15 September are recorded.
+    now = table(opened(client, ANNUAL + "?period=FY2025-26"), "annual-publication")
+    assert [row[2] for row in now[:3]] == ["9", "5", "3"]
+
+
+@pytest.mark.parametrize(
+    "as_at, message",
+    [
+        ("30/06/2026", "is not a date: write the cut-off as year-month-day"),
+        ("2025-06-30", "the financial year 2025\u201326 begins on 01 July 2025"),
+        ("2026-08-02", "that day has not come yet"),
+    ],
+)
+def test_a_cut_off_the_publication_cannot_use_gets_a_message(
+    boss, client, monkeypatch, as_at, message
+):
+    stop_clock(monkeypatch, brisbane(2026, 8, 1, 9, 0))
+    for url in (ANNUAL, ANNUAL + "export/csv/"):
+        response = client.get(f"{url}?period=FY2025-26&as_at={as_at}")
+        assert response.status_code == 400
+        assert message in html_lib.unescape(response.get_data(as_text=True))
 
 
 def test_the_annual_publication_prints_without_the_menu(two_years, boss, client):
@@ -545,7 +649,7 @@ def test_an_officer_sees_the_figures_of_their_own_division_only(
     outcomes = opened(client, OUTCOMES + "?period=2026-Q1")
     assert 'data-figure="finalised">2<' in outcomes
     annual = table(opened(client, ANNUAL + "?period=FY2025-26"), "annual-publication")
-    assert annual[0] == ["Complaints received", "2"]
+    assert annual[0][1:3] == ["Customer complaints received", "2"]
     trends = table(opened(client, TRENDS + "?period=2026-Q1"))
     assert "Licensing" not in {row[1] for row in trends}
     assert row_of(trends, "All", "All complaints")[-2] == "2"

@@ -718,106 +718,188 @@ def test_periods_apart_leave_out_what_happened_between_them(make):
 # --- the annual publication -------------------------------------------------------------
 
 
-def test_the_annual_publication_of_a_financial_year(make):
+@pytest.fixture
+def publication_year(make):
+    """The financial year 2025-26, with its boundary cases, worked out by hand below.
+
+    Received in 2025-26 (9): withdrawn, referred, reviewed (human rights), reviewed after
+    year end, changed after the cut-off, taken to the Commissioner (human rights), still
+    open (human rights, 23:30 on 30 June), changed during the year, and one declined in
+    another division. Outside it: 23:30 on 30 June 2025, 00:10 on 1 July 2026, a compliment.
+    """
     division = make.division("Operations")
     other = make.division("Elsewhere")
 
     def lodged(received_at, where=division, **values):
         return complaint(make, where, received_at, **values)
 
-    # Received the last minute of the previous year, resolved in this one.
-    lodged(
-        brisbane(2025, 6, 30, 23, 59),
-        status="finalised",
-        finalised_at=brisbane(2025, 7, 10, 9),
-        outcome="upheld",
-    )
-    lodged(
-        brisbane(2025, 7, 1, 0, 0),
-        status="finalised",
-        finalised_at=brisbane(2025, 8, 1, 9),
-        outcome="withdrawn",
-    )
-    lodged(
-        brisbane(2025, 9, 1, 9),
-        status="referred",
-        referral_target="other_department",
-        closed_at=brisbane(2025, 9, 3, 9),
-    )
-    reviewed = lodged(
-        brisbane(2025, 10, 1, 9),
-        status="external_review",
-        finalised_at=brisbane(2025, 11, 3, 9),
-        outcome="not_upheld",
-    )
-    lodged(brisbane(2026, 6, 30, 23, 59))  # still open
-    lodged(brisbane(2026, 7, 1, 0, 0))  # next year
-    previous_year = lodged(
-        brisbane(2025, 3, 3, 9),
-        where=other,
-        status="external_review",
-        finalised_at=brisbane(2025, 4, 1, 9),
-        outcome="declined",
-    )
-    lodged(
-        brisbane(2025, 12, 1, 9),
-        where=other,
-        status="finalised",
-        finalised_at=brisbane(2026, 6, 30, 23, 59),
-        outcome="declined",
-    )
-    lodged(
-        brisbane(2025, 12, 2, 9),
-        status="finalised",
-        finalised_at=brisbane(2026, 7, 1, 0, 0),
-        outcome="withdrawn",
-    )
-    lodged(brisbane(2025, 12, 3, 9), kind="compliment", classification=None)
+    def finalised(received_at, on, outcome, **values):
+        return lodged(received_at, status="finalised", finalised_at=on, outcome=outcome, **values)
+
+    made = {
+        "last_year": finalised(brisbane(2025, 6, 30, 23, 30), brisbane(2025, 7, 10, 9), "upheld"),
+        "withdrawn": finalised(brisbane(2025, 7, 1, 0, 10), brisbane(2025, 8, 1, 9), "withdrawn"),
+        "referred": lodged(
+            brisbane(2025, 9, 1, 9),
+            status="referred",
+            referral_target="other_department",
+            closed_at=brisbane(2025, 9, 3, 9),
+        ),
+        "reviewed": finalised(
+            brisbane(2025, 10, 1, 9),
+            brisbane(2025, 11, 3, 9),
+            "not_upheld",
+            human_rights=True,
+        ),
+        "reviewed_after_year_end": finalised(
+            brisbane(2026, 5, 20, 9), brisbane(2026, 6, 10, 9), "upheld"
+        ),
+        "changed_later": finalised(
+            brisbane(2026, 1, 15, 9),
+            brisbane(2026, 2, 1, 9),
+            "resolved",
+            change_made="The fee notice now lists every payment option.",
+            change_made_at=brisbane(2026, 9, 15, 9),
+        ),
+        "to_commissioner": finalised(
+            brisbane(2026, 3, 1, 9),
+            brisbane(2026, 4, 1, 9),
+            "declined",
+            human_rights=True,
+        ),
+        "still_open": lodged(brisbane(2026, 6, 30, 23, 30), human_rights=True),
+        "next_year": lodged(brisbane(2026, 7, 1, 0, 10), human_rights=True),
+        "changed": finalised(
+            brisbane(2025, 8, 10, 9),
+            brisbane(2025, 9, 1, 9),
+            "upheld",
+            change_made="Counter letters now name the officer.",
+            change_made_at=brisbane(2025, 10, 1, 9),
+        ),
+        "elsewhere": finalised(
+            brisbane(2025, 12, 1, 9), brisbane(2026, 3, 1, 9), "declined", where=other
+        ),
+        "compliment": lodged(brisbane(2025, 12, 3, 9), kind="compliment", classification=None),
+    }
     db.session.flush()
     db.session.add_all(
         [
-            InternalReview(complaint=reviewed, requested_at=brisbane(2025, 11, 20, 9)),
-            ExternalReview(
-                complaint=reviewed, body="ombudsman", notified_at=brisbane(2026, 2, 2, 9)
-            ),
+            InternalReview(complaint=made["reviewed"], requested_at=brisbane(2025, 11, 20, 9)),
             InternalReview(
-                complaint=previous_year,
-                requested_at=brisbane(2025, 6, 30, 23, 59),
-                status="completed",
-                outcome="original_confirmed",
-                completed_at=brisbane(2025, 7, 1, 0, 0),
+                complaint=made["reviewed_after_year_end"],
+                requested_at=brisbane(2026, 7, 8, 9),
             ),
             ExternalReview(
-                complaint=previous_year, body="ombudsman", notified_at=brisbane(2025, 7, 1, 0, 0)
+                complaint=made["to_commissioner"],
+                body="human_rights_commissioner",
+                notified_at=brisbane(2026, 6, 1, 9),
             ),
         ]
     )
     db.session.commit()
+    made["other_division"] = other
+    return made
 
+
+def figures(published):
+    return (published.received, published.further_action, published.no_further_action)
+
+
+def test_the_annual_publication_counts_the_act_s_three_figures(publication_year):
     year = financial_year(2025)
-    published = reports.annual_publication(db.session, year)
+    published = reports.annual_publication(db.session, year, as_at=brisbane(2026, 8, 1, 9))
     assert published.period.label == "2025\u201326"
-    assert published.received == 6
-    assert published.resolved == 5
-    assert published.further_action == 2
-    assert published.not_taken_further == 3
-    assert published.as_table().rows == (
-        ("Complaints received", 6),
-        ("Complaints resolved", 5),
-        ("Complaints taken to further action (internal or external review)", 2),
-        ("Complaints not taken further (withdrawn, declined or referred)", 3),
+    # Received: 00:10 on 1 July 2025 counts, 23:30 on 30 June 2025 does not; 23:30 on
+    # 30 June 2026 does, 00:10 on 1 July 2026 does not; the compliment never.
+    assert published.received == 9
+    # Further: reviewed, reviewed after year end (8 July, before the cut-off), taken to the
+    # Commissioner, changed during the year.
+    assert published.further_action == 4
+    # No further: withdrawn, referred, changed later (after the cut-off), declined elsewhere.
+    assert published.no_further_action == 4
+    assert published.still_open == 1
+    assert published.received == (
+        published.further_action + published.no_further_action + published.still_open
     )
+    assert (published.internal_review, published.external_review, published.change_made) == (
+        2,
+        1,
+        1,
+    )
+    assert (published.withdrawn, published.declined, published.referred) == (1, 1, 1)
 
-    before = reports.annual_publication(db.session, financial_year(2024))
-    # The review asked for at the last minute of 2024-25 took it further then.
-    assert (before.received, before.resolved, before.further_action) == (2, 1, 1)
-    assert before.not_taken_further == 1
 
+def test_a_review_requested_after_year_end_counts_in_the_year_of_receipt(publication_year):
+    year = financial_year(2025)
+    at_year_end = reports.annual_publication(db.session, year, as_at=brisbane(2026, 7, 1, 0, 0))
+    # Published on 1 July, the review of 8 July was not yet asked for: no further action.
+    assert figures(at_year_end) == (9, 3, 5)
+    later = reports.annual_publication(db.session, year, as_at=brisbane(2026, 8, 1, 9))
+    assert figures(later) == (9, 4, 4)
+    # Never in the year the review was asked for: nothing of 2026-27 was received then.
+    next_year = reports.annual_publication(
+        db.session, financial_year(2026), as_at=brisbane(2026, 8, 1, 9)
+    )
+    assert figures(next_year) == (1, 0, 0) and next_year.still_open == 1
+
+
+def test_a_change_recorded_later_counts_once_recorded_in_the_year_of_receipt(publication_year):
+    year = financial_year(2025)
+    # Recorded at 09:00 on 15 September: a cut-off at that instant is before it.
+    before = reports.annual_publication(db.session, year, as_at=brisbane(2026, 9, 15, 9, 0))
+    after = reports.annual_publication(db.session, year, as_at=brisbane(2026, 9, 15, 9, 1))
+    assert (figures(before), before.change_made) == ((9, 4, 4), 1)
+    assert (figures(after), after.change_made) == ((9, 5, 3), 2)
+    # Without a cut-off: everything recorded.
+    everything = reports.annual_publication(db.session, year)
+    assert figures(everything) == (9, 5, 3) and everything.as_at is None
+    assert everything.as_table().headers[1].endswith("30 June 2026), everything recorded so far")
+
+
+def test_the_annual_publication_counts_human_rights_complaints_and_their_outcomes(
+    publication_year,
+):
+    published = reports.annual_publication(
+        db.session, financial_year(2025), as_at=brisbane(2026, 8, 1, 9)
+    )
+    assert published.human_rights_received == 3
+    outcomes = {c.label: c.count for c in published.human_rights_outcomes if c.count}
+    assert outcomes == {"Not upheld": 1, "Declined to investigate": 1, "Not yet finalised": 1}
+    assert sum(c.count for c in published.human_rights_outcomes) == 3
+    assert published.human_rights_commissioner == 1
+
+
+def test_the_annual_publication_table_names_the_acts_and_the_period(publication_year):
+    published = reports.annual_publication(
+        db.session, financial_year(2025), as_at=brisbane(2026, 8, 1, 9)
+    )
+    table = published.as_table()
+    assert table.headers[0] == "Reported under"
+    assert table.headers[1] == (
+        "Customer complaints, financial year 2025\u201326 (1 July 2025 to 30 June 2026), "
+        "as at 1 August 2026 09:00 (Australia/Brisbane)"
+    )
+    act = "Public Sector Act 2022 (Qld) s 264"
+    assert [row[:3] for row in table.rows[:3]] == [
+        (act, "Customer complaints received", 9),
+        (act, "Resulting in further action", 4),
+        (act, "Resulting in no further action", 4),
+    ]
+    assert "internal review was requested" in table.rows[1][3]
+    human_rights = [row for row in table.rows if row[0] == "Human Rights Act 2019 (Qld) s 97"]
+    assert human_rights[0][1:3] == ("Human-rights complaints received", 3)
+    assert ("Taken to the Human Rights Commissioner", 1) in {row[1:3] for row in human_rights}
+
+
+def test_the_annual_publication_keeps_to_its_scope_and_reads_the_year_before(publication_year):
+    other = publication_year["other_division"]
     elsewhere = reports.annual_publication(
-        db.session, year, scope=Complaint.division_id == other.id
+        db.session, financial_year(2025), scope=Complaint.division_id == other.id
     )
-    assert (elsewhere.received, elsewhere.resolved, elsewhere.further_action) == (1, 1, 1)
-    assert elsewhere.not_taken_further == 1
+    assert figures(elsewhere) == (1, 0, 1) and elsewhere.declined == 1
+    before = reports.annual_publication(db.session, financial_year(2024))
+    # 23:30 on 30 June 2025 is the previous year's, finalised upheld without review.
+    assert figures(before) == (1, 0, 1)
 
 
 def test_reports_read_instants_as_utc_on_every_database(make):

@@ -158,6 +158,11 @@ COMPLAINT_FILTERS = (
     ),
     Choice("kind", "Only this kind.", choices=COMPLAINT_KINDS, nullable=False),
     Boolean(
+        "human_rights",
+        "true: only complaints with a human-rights aspect; false: only those without.",
+        nullable=False,
+    ),
+    Boolean(
         "overdue",
         "true: only open ones past their next due instant; false: the others.",
         nullable=False,
@@ -508,7 +513,7 @@ def complaints():
         joinedload(Complaint.outcome),
         joinedload(Complaint.referral_target),
     )
-    for name in ("status", "classification", "kind"):
+    for name in ("status", "classification", "kind", "human_rights"):
         if name in values:
             query = query.where(getattr(Complaint, name) == values[name])
     if "division" in values:

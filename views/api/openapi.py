@@ -147,6 +147,12 @@ def complaint_properties() -> dict:
         "outcome": STRING_OR_NULL,
         "outcome_reason": STRING_OR_NULL,
         "referral_target": STRING_OR_NULL,
+        "change_made": {
+            "type": ["string", "null"],
+            "description": "The change to the department's policies, procedures or practices "
+            "the complaint led to: further action in the annual publication.",
+        },
+        "change_made_at": INSTANT_OR_NULL,
         "received_at": {"type": "string", "format": "date-time"},
         **{
             name: INSTANT_OR_NULL

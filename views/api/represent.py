@@ -139,6 +139,8 @@ def complaint_json(complaint: Complaint, actor=None, full: bool = True) -> dict:
         "outcome": code_of(complaint.outcome),
         "outcome_reason": complaint.outcome_reason,
         "referral_target": code_of(complaint.referral_target),
+        "change_made": complaint.change_made,
+        "change_made_at": iso(complaint.change_made_at, tz),
         **{name: iso(getattr(complaint, name), tz) for name in COMPLAINT_INSTANTS},
         "overdue": overdue(complaint, COMPLAINT_CLOSED_STATUSES),
         "time_zone": tz,
