@@ -42,6 +42,7 @@ from email.utils import format_datetime, formataddr, parseaddr
 from sqlalchemy import func, inspect, or_, select, update
 from sqlalchemy.orm import object_session
 
+import settings
 from models import (
     Calendar,
     Complaint,
@@ -69,17 +70,6 @@ from . import history, intake, localtime
 
 log = logging.getLogger(__name__)
 
-DEFAULTS = {
-    "MAIL_PORT": 25,
-    "MAIL_SENDER_NAME": "Customer Complaints",
-    "MAIL_MAX_ATTEMPTS": 6,
-    "MAIL_RETRY_MINUTES": 5,
-    "MAIL_SENDING_TIMEOUT_MINUTES": 15,
-    "MAIL_LETTER_MAX_AGE_DAYS": 7,
-    "MAIL_TIMEOUT_SECONDS": 30,
-    "REMINDER_LEAD_BUSINESS_HOURS": 8,
-    "REMINDER_PASSED_WITHIN_DAYS": 7,
-}
 # How many messages a sender claims at a time: small, so that several senders share.
 CLAIM_BATCH = 10
 SIMPLE_ADDRESS = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
@@ -94,8 +84,10 @@ NO_NAME = "Sir or Madam"
 
 
 def config(name, default=None):
-    """A setting from the application (instance/config.py or the environment)."""
-    default = DEFAULTS.get(name, default)
+    """A setting of the running application (settings.py's default outside one, or where
+    it is set empty)."""
+    if settings.DEFAULTS.get(name) is not None:
+        default = settings.DEFAULTS[name]
     try:
         from flask import current_app, has_app_context
     except ImportError:  # pragma: no cover - flask is always installed with the app

@@ -17,12 +17,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
+import settings
 from models import Calendar, Complaint, Ticket
 
 # Where no case calendar applies (audit log, accounts): the department's own time.
-FALLBACK_TIMEZONE = "Australia/Brisbane"
-# The service desk runs on Melbourne time unless a client's contract says otherwise.
-DESK_CALENDAR = "AU-VIC"
+FALLBACK_TIMEZONE = settings.DISPLAY_TIMEZONE
+DESK_CALENDAR = settings.DEFAULT_TICKET_CALENDAR
 DISPLAY_FORMAT = "%d/%m/%Y %H:%M"
 
 
