@@ -6,12 +6,9 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
-from flask_migrate import Migrate
 
 import settings
-from models import db
-
-migrate = Migrate()
+from extensions import db, migrate
 
 
 def create_app(config=None):
