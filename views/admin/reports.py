@@ -3,7 +3,7 @@ the annual publication, each a table and a chart of the same numbers, downloadab
 and XLSX.
 
 Thin: the figures come from services.reports, counted over the rows the user's report
-scope reaches (rules.permissions.REPORT_GRANTS through views.admin.scope); this module
+scope reaches (rules.permissions.REPORT_GRANTS through services.access); this module
 reads the period the user picked, and draws. Every picker is a plain GET form; a period
 or grouping the page does not know gets a message on the page, never an error page.
 """
