@@ -1,15 +1,14 @@
 """The complaints and service-desk portal: `create_app` reads as the table of contents."""
 
+import copy
 import os
 import secrets
 from pathlib import Path
 
 from flask import Flask
-from flask_migrate import Migrate
 
-from models import db
-
-migrate = Migrate()
+import settings
+from extensions import db, migrate
 
 
 def create_app(config=None):
@@ -24,66 +23,25 @@ def create_app(config=None):
 
 
 def configure(app, config):
+    """settings.py's defaults, then the environment, instance/config.py, then `config`."""
+    app.config.from_mapping(copy.deepcopy(settings.FIXED))
     app.config.from_mapping(
-        SQLALCHEMY_DATABASE_URI=database_url(
-            os.environ.get("DATABASE_URL")
-            or f"sqlite:///{Path(app.instance_path) / 'portal.sqlite3'}"
-        ),
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
-        # The service desk runs on Melbourne time unless a client's contract says otherwise.
-        DEFAULT_TICKET_CALENDAR="AU-VIC",
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        # Secure on every HTTPS request anyway (views/security.py); 1 forces it always.
-        SESSION_COOKIE_SECURE=os.environ.get("SESSION_COOKIE_SECURE", "").lower()
-        in ("1", "true", "yes"),
-        PREFERRED_URL_SCHEME=os.environ.get("PREFERRED_URL_SCHEME", "http"),
-        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed.
-        TRUSTED_PROXY_COUNT=int(os.environ.get("TRUSTED_PROXY_COUNT", "0")),
-        # Failed sign-ins only; memory counts per process, so several servers share a Redis.
-        SIGN_IN_LIMIT_PER_ACCOUNT="5 per 15 minutes",
-        SIGN_IN_LIMIT_PER_ADDRESS="20 per 15 minutes",
-        RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI")
-        or os.environ.get("REDIS_URL")
-        or "memory://",
-        RATELIMIT_STRATEGY="moving-window",
-        RATELIMIT_KEY_PREFIX="complaints-portal",
-        # If Redis goes away, sign-in keeps working with per-process counts until it is back.
-        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
-        FLASK_ADMIN_SWATCH="default",
-        # Letters and reminders (services/correspondence.py); unset, nothing is sent.
-        **mail_settings(os.environ),
+        {name: value for name, value in settings.DEFAULTS.items() if name != "DATABASE_URL"}
     )
+    environment = settings.from_environment(os.environ)
+    app.config["SQLALCHEMY_DATABASE_URI"] = database_url(
+        environment.pop("DATABASE_URL", None)
+        or f"sqlite:///{Path(app.instance_path) / 'portal.sqlite3'}"
+    )
+    app.config.from_mapping(environment)
     app.config.from_pyfile("config.py", silent=True)
     if config:
         app.config.update(config)
         if "DATABASE_URL" in config:
             app.config["SQLALCHEMY_DATABASE_URI"] = database_url(config["DATABASE_URL"])
-    app.config["SECRET_KEY"] = (
-        app.config.get("SECRET_KEY")
-        or os.environ.get("SECRET_KEY")
-        or persisted_secret_key(Path(app.instance_path))
+    app.config["SECRET_KEY"] = app.config.get("SECRET_KEY") or persisted_secret_key(
+        Path(app.instance_path)
     )
-
-
-MAIL_SETTINGS = (
-    "MAIL_SERVER",
-    "MAIL_PORT",
-    "MAIL_USERNAME",
-    "MAIL_PASSWORD",
-    "MAIL_USE_TLS",
-    "MAIL_USE_SSL",
-    "MAIL_FROM",
-    "MAIL_SENDER_NAME",
-    "PORTAL_URL",
-    "REMINDER_LEAD_BUSINESS_HOURS",
-    "REMINDER_PASSED_WITHIN_DAYS",
-)
-
-
-def mail_settings(environ) -> dict:
-    """The mail settings the environment gives (instance/config.py may set them too)."""
-    return {name: environ[name] for name in MAIL_SETTINGS if environ.get(name)}
 
 
 def database_url(url: str) -> str:

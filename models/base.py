@@ -1,28 +1,14 @@
-"""The SQLAlchemy handle, the declarative base and the column types every model shares."""
+"""The column types every model shares; the SQLAlchemy handle and the declarative base are
+made in extensions.py and imported from here by the models."""
 
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 
-from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, Integer, MetaData, String, type_coerce
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy import DateTime, Integer, String, type_coerce
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-# Named constraints so that migrations can alter them on SQLite and PostgreSQL alike.
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-db = SQLAlchemy(model_class=Base)
+from extensions import Base, db  # noqa: F401  (models import them from here)
 
 
 def utcnow() -> datetime:

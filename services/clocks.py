@@ -54,7 +54,7 @@ from rules.vocabulary import (
     TICKET_CLOSED_STATUSES,
 )
 
-from . import history, references
+from . import history, localtime, references
 
 CASE_TYPES = {Complaint: "complaint", Ticket: "ticket", InternalReview: "internal_review"}
 CASE_CLOCKS = {
@@ -186,7 +186,7 @@ class Clocks:
 
     def default_ticket_calendar_id(self) -> int:
         if self._default_ticket_calendar_id is None:
-            code = _config("DEFAULT_TICKET_CALENDAR", "AU-VIC")
+            code = localtime.settings_in_force().desk_calendar
             with self.session.no_autoflush:
                 found = self.session.scalar(select(Calendar.id).where(Calendar.code == code))
             if found is None:
@@ -219,14 +219,6 @@ class Clocks:
         if complaint is None:
             raise RuleViolation("An internal review must be of a complaint.")
         return self.calendar_id_of(complaint)
-
-
-def _config(name, default):
-    try:
-        from flask import current_app, has_app_context
-    except ImportError:  # pragma: no cover
-        return default
-    return current_app.config.get(name, default) if has_app_context() else default
 
 
 # --- facts ----------------------------------------------------------------------------

@@ -42,6 +42,7 @@ from email.utils import format_datetime, formataddr, parseaddr
 from sqlalchemy import func, inspect, or_, select, update
 from sqlalchemy.orm import object_session
 
+import settings
 from models import (
     Calendar,
     Complaint,
@@ -65,21 +66,10 @@ from rules.vocabulary import (
     TICKET_CLOSED_STATUSES,
 )
 
-from . import history, intake
+from . import history, intake, localtime
 
 log = logging.getLogger(__name__)
 
-DEFAULTS = {
-    "MAIL_PORT": 25,
-    "MAIL_SENDER_NAME": "Customer Complaints",
-    "MAIL_MAX_ATTEMPTS": 6,
-    "MAIL_RETRY_MINUTES": 5,
-    "MAIL_SENDING_TIMEOUT_MINUTES": 15,
-    "MAIL_LETTER_MAX_AGE_DAYS": 7,
-    "MAIL_TIMEOUT_SECONDS": 30,
-    "REMINDER_LEAD_BUSINESS_HOURS": 8,
-    "REMINDER_PASSED_WITHIN_DAYS": 7,
-}
 # How many messages a sender claims at a time: small, so that several senders share.
 CLAIM_BATCH = 10
 SIMPLE_ADDRESS = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
@@ -94,8 +84,10 @@ NO_NAME = "Sir or Madam"
 
 
 def config(name, default=None):
-    """A setting from the application (instance/config.py or the environment)."""
-    default = DEFAULTS.get(name, default)
+    """A setting of the running application (settings.py's default outside one, or where
+    it is set empty)."""
+    if settings.DEFAULTS.get(name) is not None:
+        default = settings.DEFAULTS[name]
     try:
         from flask import current_app, has_app_context
     except ImportError:  # pragma: no cover - flask is always installed with the app
@@ -129,7 +121,7 @@ def complainant_name(complaint: Complaint) -> str:
 
 
 def complaint_values(complaint: Complaint, *, hide_complainant: bool = False) -> dict:
-    tz = history.timezone_of(complaint)
+    tz = localtime.case_timezone(complaint, localtime.settings_in_force())
     division = _by_id(complaint, Division, complaint.division_id)
     outcome = _by_id(complaint, Outcome, complaint.outcome_id)
     awaiting = intake.awaits_a_coordinator(complaint, utcnow())
@@ -184,7 +176,7 @@ def case_values(case) -> dict:
         values = complaint_values(case)
         case_type = "complaint"
     elif isinstance(case, Ticket):
-        tz = history.timezone_of(case)
+        tz = localtime.case_timezone(case, localtime.settings_in_force())
         values = {
             "reference": case.reference or "",
             "kind": "ticket",
@@ -198,7 +190,9 @@ def case_values(case) -> dict:
         complaint = case.complaint
         values = complaint_values(complaint)
         values["kind"] = "internal review"
-        values["received_on"] = rules.day_in_words(case.requested_at, history.timezone_of(case))
+        values["received_on"] = rules.day_in_words(
+            case.requested_at, localtime.case_timezone(case, localtime.settings_in_force())
+        )
         case_type = "internal_review"
     values["portal_link"] = portal_link(case_type, case.id)
     return values
@@ -493,7 +487,7 @@ def review_letters_for(review: InternalReview, now: datetime) -> list[tuple]:
 
 def review_values(review: InternalReview) -> dict:
     complaint = _by_id(review, Complaint, review.complaint_id)
-    tz = history.timezone_of(complaint)
+    tz = localtime.case_timezone(complaint, localtime.settings_in_force())
     return {
         **complaint_values(complaint),
         "requested_on": rules.day_in_words(review.requested_at, tz),
@@ -655,7 +649,7 @@ def queue_reminders(session, now: datetime | None = None) -> ReminderReport:
 
 
 def _remind(session, report, case, case_type, key, due_field, label, due, time_left):
-    tz = history.timezone_of(case)
+    tz = localtime.case_timezone(case, localtime.settings_in_force())
     for role, person in officers_of(case):
         if person is None:
             continue
@@ -1072,7 +1066,7 @@ def _reminder_values(case) -> dict:
     if officer is not None:
         values["officer_name"] = officer[1].display_name
         values["officer_role"] = rules.ROLES[officer[0]]
-    tz = history.timezone_of(case)
+    tz = localtime.case_timezone(case, localtime.settings_in_force())
     dues = [
         (getattr(case, due_field), label)
         for model, _, due_field, done_field, label in REMINDED_DUES

@@ -23,20 +23,20 @@ from sqlalchemy.orm import MANYTOONE, joinedload, object_session
 from sqlalchemy.orm.attributes import NO_VALUE
 
 from models import (
-    Calendar,
     Complaint,
     Extension,
     ExternalReview,
     HistoryEntry,
     InternalReview,
     Participant,
-    Ticket,
     User,
     UTCDateTime,
     db,
     utcnow,
 )
 from rules import vocabulary
+
+from . import localtime
 
 AUDITED_TYPES = (
     "Complaint",
@@ -77,9 +77,6 @@ RECORD_NOUNS = {
     "ApiToken": "API token",
     "MailTemplate": "Letter template",
 }
-
-# Where no case calendar applies: the department's own time.
-FALLBACK_TIMEZONE = "Australia/Brisbane"
 
 
 def current_user_id():
@@ -506,33 +503,6 @@ def _python_type(column):
         return None
 
 
-def timezone_of(record) -> str:
-    """The time zone of the calendar the record's case runs on."""
-    session = object_session(record)
-    complaint = record if isinstance(record, Complaint) else getattr(record, "complaint", None)
-    calendar = None
-    if isinstance(complaint, Complaint) and complaint.division is not None:
-        calendar = complaint.division.calendar
-    elif isinstance(record, Ticket):
-        if record.client is not None and record.client.calendar is not None:
-            calendar = record.client.calendar
-        elif session is not None:
-            calendar = session.scalar(
-                select(Calendar).where(Calendar.code == _config("DEFAULT_TICKET_CALENDAR"))
-            )
-    if calendar is not None and calendar.timezone:
-        return calendar.timezone
-    return _config("DISPLAY_TIMEZONE") or FALLBACK_TIMEZONE
-
-
-def _config(name):
-    try:
-        from flask import current_app, has_app_context
-    except ImportError:  # pragma: no cover
-        return None
-    return current_app.config.get(name) if has_app_context() else None
-
-
 def _records_of(record) -> dict[str, set]:
     """The record, and for a complaint its extensions and reviews: record type -> ids."""
     session = object_session(record)
@@ -588,7 +558,9 @@ def explain_history(record, limit: int = 500, person_visible=None) -> list[dict]
         .order_by(HistoryEntry.at.desc(), HistoryEntry.id.desc())
         .limit(limit)
     ).all()
-    reader = _Reader(session, timezone_of(record), hidden)
+    reader = _Reader(
+        session, localtime.case_timezone(record, localtime.settings_in_force()), hidden
+    )
     own_type = type(record).__name__
     return [
         {

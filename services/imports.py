@@ -21,7 +21,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from models import (
-    Calendar,
     Category,
     Channel,
     Complaint,
@@ -48,13 +47,11 @@ from rules.vocabulary import (
     TICKET_STATUSES,
 )
 
-from . import correspondence, history, references
+from . import correspondence, history, localtime, references
 from .duties import officer
 
 BATCH_SIZE = 500
 IMPORT_ACTION = "import"
-# Where no division's calendar is known, dates are still read to report their format.
-FALLBACK_TIMEZONE = "Australia/Brisbane"
 
 
 class ImportRefused(Exception):
@@ -441,8 +438,9 @@ class ComplaintRows(RowChecker):
         )
 
     def zone(self, division) -> ZoneInfo:
-        name = division.calendar.timezone if division is not None else FALLBACK_TIMEZONE
-        return ZoneInfo(name)  # ZoneInfo keeps one instance per name
+        # Where no division's calendar is known, dates are still read to report their format.
+        settings = localtime.settings_in_force()
+        return localtime.zone(localtime.complaint_timezone(division, settings))
 
     def check(self, row, values) -> tuple[Candidate | None, list[Problem]]:
         problems: list[Problem] = []
@@ -607,19 +605,17 @@ class TicketRows(RowChecker):
         ):
             if client.organisation_name:
                 self.clients.setdefault(client.organisation_name.strip().lower(), client)
-        code = _config("DEFAULT_TICKET_CALENDAR", "AU-VIC")
-        desk = session.scalar(select(Calendar).where(Calendar.code == code))
-        self.desk_zone = ZoneInfo(desk.timezone if desk is not None else FALLBACK_TIMEZONE)
+        self.zone_settings = localtime.settings_in_force()
+        self.calendars = localtime.CalendarZones.load(session)
         self.channels = Lookups(session, Channel)
         self.staff = Staff(session)
         emails = {v.get("contact_email", "").lower() for _, v in rows}
         self.people = people_by_email(session, emails - {""})
 
     def zone(self, client) -> ZoneInfo:
-        if client is None or client.calendar is None:
-            return self.desk_zone
-        name = client.calendar.timezone
-        return ZoneInfo(name)
+        return localtime.zone(
+            localtime.ticket_timezone(client, self.zone_settings, self.calendars)
+        )
 
     def check(self, row, values) -> tuple[Candidate | None, list[Problem]]:
         problems: list[Problem] = []
@@ -690,14 +686,6 @@ class TicketRows(RowChecker):
         self.session.add(ticket)
         self.note(ticket, candidate)
         return ticket
-
-
-def _config(name, default):
-    try:
-        from flask import current_app, has_app_context
-    except ImportError:  # pragma: no cover
-        return default
-    return current_app.config.get(name, default) if has_app_context() else default
 
 
 # --- the whole file ---------------------------------------------------------------------

@@ -10,8 +10,8 @@ from datetime import datetime, timezone
 import pytest
 
 from models import Complaint, InternalReview, db
+from rules.confidentiality import MASK, may_see_complainant
 from tests.admin_forms import form_values
-from views.admin.privacy import MASK, may_see_complainant
 
 # The decision itself: plain values in, yes or no out.
 

@@ -15,10 +15,10 @@ from sqlalchemy import event
 
 from models import Channel, Complaint, Participant, Ticket, db, utcnow
 from rules import permissions
+from rules.confidentiality import MASK
 from tests import scoped_world
 from tests.scoped_world import account
 from views.admin.base import ScopedModelView
-from views.admin.privacy import MASK
 
 FORMATS = ("csv", "xlsx")
 DANGEROUS = ["=1+1", "+61 7 3000 0000", "-2+3", "@SUM(A1)", "\t=cmd", "\r=cmd"]

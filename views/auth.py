@@ -4,23 +4,19 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_admin.form import SecureForm
-from flask_login import LoginManager, current_user, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import update
 from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired
 
+from extensions import login_manager
 from models import User, db, utcnow
 
 from .security import record_failed_sign_in
 
 WRONG_CREDENTIALS = "The username or password is not right."
 SWITCHED_OFF = "This account is switched off. Ask an administrator if you need it again."
-
-login_manager = LoginManager()
-login_manager.login_view = "auth.login"
-login_manager.login_message = "Please sign in to continue."
-login_manager.login_message_category = "info"
 
 bp = Blueprint("auth", __name__)
 

@@ -58,14 +58,6 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("public", __name__, url_prefix="/lodge")
 
-DEFAULTS = {
-    "PUBLIC_INTAKE_DIVISION": "CS",
-    "PUBLIC_LODGE_LIMIT": "10 per hour",
-    "ATTACHMENT_MAX_BYTES": 10_000_000,
-    "ATTACHMENT_MAX_FILES": 5,
-    "ATTACHMENT_MAX_INFLATED_BYTES": InflationLimits().max_bytes,
-    "PUBLIC_ENQUIRIES": None,
-}
 NOT_SAVED = (
     "We could not save what you sent just now, so nothing was kept. Your words are still "
     "below: please press “Send” again in a few minutes."
@@ -265,21 +257,18 @@ def aria(field, hint=False, required=False) -> dict:
     return attributes
 
 
-def setting(name):
-    return current_app.config.get(name, DEFAULTS.get(name))
-
-
 def max_request_bytes() -> int:
     """The whole submission: every file at its largest, and room for the text."""
-    return setting("ATTACHMENT_MAX_FILES") * setting("ATTACHMENT_MAX_BYTES") + 1_000_000
+    config = current_app.config
+    return config["ATTACHMENT_MAX_FILES"] * config["ATTACHMENT_MAX_BYTES"] + 1_000_000
 
 
 def read_files(form) -> list[intake.SentFile]:
     """The chosen files, checked; refusals go on the attachments field."""
     uploads = [f for f in request.files.getlist(form.attachments.name) if f and f.filename]
-    max_files = setting("ATTACHMENT_MAX_FILES")
-    max_bytes = setting("ATTACHMENT_MAX_BYTES")
-    inflation = InflationLimits(max_bytes=setting("ATTACHMENT_MAX_INFLATED_BYTES"))
+    max_files = current_app.config["ATTACHMENT_MAX_FILES"]
+    max_bytes = current_app.config["ATTACHMENT_MAX_BYTES"]
+    inflation = InflationLimits(max_bytes=current_app.config["ATTACHMENT_MAX_INFLATED_BYTES"])
     if len(uploads) > max_files:
         form.attachments.errors = [
             f"You chose {len(uploads)} files; attach at most {max_files}. "
@@ -338,8 +327,8 @@ def _render_form(form, status=200, problem=None):
             files_lost=bool(errors or problem) and files_chosen,
             accept=ACCEPT,
             allowed=allowed_names(),
-            max_file=describe_size(setting("ATTACHMENT_MAX_BYTES")),
-            max_files=setting("ATTACHMENT_MAX_FILES"),
+            max_file=describe_size(current_app.config["ATTACHMENT_MAX_BYTES"]),
+            max_files=current_app.config["ATTACHMENT_MAX_FILES"],
             field_anchor=field_anchor,
             aria=aria,
         ),
@@ -351,7 +340,7 @@ def _render_form(form, status=200, problem=None):
 def lodge():
     if request.method == "GET":
         try:
-            intake.intake_division(db.session, setting("PUBLIC_INTAKE_DIVISION"))
+            intake.intake_division(db.session, current_app.config["PUBLIC_INTAKE_DIVISION"])
         except intake.IntakeUnavailable as error:
             log.error("%s", error)
             return render_template("public/unavailable.html"), 503
@@ -384,7 +373,7 @@ def lodge():
             submission_of(form),
             files,
             intake.attachment_folder(current_app),
-            setting("PUBLIC_INTAKE_DIVISION"),
+            current_app.config["PUBLIC_INTAKE_DIVISION"],
         )
     except intake.IntakeUnavailable as error:
         log.error("%s", error)
@@ -415,7 +404,7 @@ def received():
     if not lodged:
         return redirect(url_for("public.lodge"))
     return render_template(
-        "public/received.html", lodged=lodged, enquiries=setting("PUBLIC_ENQUIRIES")
+        "public/received.html", lodged=lodged, enquiries=current_app.config["PUBLIC_ENQUIRIES"]
     )
 
 
@@ -424,8 +413,8 @@ def too_large(error):
     return (
         render_template(
             "public/too_large.html",
-            max_file=describe_size(setting("ATTACHMENT_MAX_BYTES")),
-            max_files=setting("ATTACHMENT_MAX_FILES"),
+            max_file=describe_size(current_app.config["ATTACHMENT_MAX_BYTES"]),
+            max_files=current_app.config["ATTACHMENT_MAX_FILES"],
         ),
         413,
     )
@@ -438,8 +427,6 @@ def too_many(seconds: int):
 
 
 def init_app(app):
-    for name, value in DEFAULTS.items():
-        app.config.setdefault(name, value)
     app.register_blueprint(bp)
     app.register_error_handler(RequestEntityTooLarge, too_large)
 

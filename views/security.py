@@ -24,10 +24,12 @@ from html import unescape
 
 from flask import Request, has_request_context, render_template, request
 from flask.sessions import SecureCookieSessionInterface
-from flask_limiter import Limiter, RateLimitExceeded
+from flask_limiter import RateLimitExceeded
 from flask_limiter.util import get_remote_address
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from extensions import make_limiter
 
 TOO_MANY_SIGN_INS = (
     "Too many sign-in attempts for this account or from this address. "
@@ -81,8 +83,7 @@ def init_sign_in_limits(app):
     Flask-Limiter keeps its storage and on/off switch on the Limiter object, so one made per
     application keeps apps (the tests make many) from sharing counts or settings.
     """
-    limiter = Limiter(key_func=get_remote_address, app=app)
-    app.extensions["sign_in_limiter"] = limiter
+    limiter = make_limiter(app)
     login = app.view_functions["auth.login"]
     for setting, key in (
         ("SIGN_IN_LIMIT_PER_ACCOUNT", _account_key),

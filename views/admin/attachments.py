@@ -1,8 +1,8 @@
 """A complaint's attachments on its details page, and their download, for whoever may view it.
 
-A download goes through the complaints the user may view (views/admin/scope.py): anything
+A download goes through the complaints the user may view (services/access.py): anything
 else is a 404, as for the complaint itself. The files of a confidential complainant are
-withheld from whoever may not see who they are (views/admin/privacy.py), since what they
+withheld from whoever may not see who they are (services/confidentiality.py), since what they
 sent may name them.
 """
 
@@ -12,9 +12,10 @@ from sqlalchemy import select
 
 from models import Attachment, Complaint, db
 from rules.attachments import describe_size
+from services import access
 from services.intake import attachment_folder
 
-from . import privacy, scope
+from ..context import current_actor, visibility
 
 
 class ComplaintAttachments:
@@ -22,7 +23,7 @@ class ComplaintAttachments:
 
     def details_context(self, model):
         context = super().details_context(model)
-        withheld = not privacy.shows_complainant(model)
+        withheld = not visibility().shows_complainant(model)
         context["attachments"] = {
             "withheld": withheld,
             "files": [
@@ -42,13 +43,13 @@ class ComplaintAttachments:
     @expose("/attachment/<int:attachment_id>/")
     def download_attachment(self, attachment_id):
         # The view's own check has run: the user may view complaints. Now: this one?
-        viewable = select(Complaint.id).where(scope.rows(self.screen, "view"))
+        viewable = select(Complaint.id).where(access.rows(current_actor(), self.screen, "view"))
         attachment = db.session.scalar(
             select(Attachment).where(
                 Attachment.id == attachment_id, Attachment.complaint_id.in_(viewable)
             )
         )
-        if attachment is None or not privacy.shows_complainant(attachment.complaint):
+        if attachment is None or not visibility().shows_complainant(attachment.complaint):
             abort(404)
         path = attachment_folder(current_app) / attachment.stored_name
         if not path.is_file():

@@ -5,10 +5,12 @@ import json
 from sqlalchemy import and_, not_
 
 from models import ClockPause, HistoryEntry, ReferenceCounter, db
+from rules.confidentiality import MASK
 from rules.vocabulary import CASE_TYPES
+from services import confidentiality
 from services.history import AUDITED_TYPES
 
-from . import privacy
+from ..context import current_actor, visibility
 from .base import ReadOnlyModelView
 from .filters import ChoiceFilter, LazyOptions, LocalDayFilter
 from .options import user_options
@@ -20,19 +22,21 @@ def show_username(view, context, model, name):
 
 def names_hidden_person(entry) -> bool:
     """An entry of a participant the signed-in user may not see (a confidential complainant)."""
-    return entry.record_type == "Participant" and entry.record_id in privacy.hidden_person_ids()
+    return (
+        entry.record_type == "Participant" and entry.record_id in visibility().hidden_person_ids()
+    )
 
 
 def show_summary(view, context, model, name):
     if names_hidden_person(model):
-        return f"Participant {model.record_id}: {privacy.MASK}"
+        return f"Participant {model.record_id}: {MASK}"
     return model.summary
 
 
 def show_changes(view, context, model, name):
     """The JSON of changed fields as "field: old -> new" lines."""
     if names_hidden_person(model):
-        return privacy.MASK
+        return MASK
     if not model.changes:
         return ""
     try:
@@ -79,7 +83,7 @@ class HistoryEntryView(ReadOnlyModelView):
         return not_(
             and_(
                 HistoryEntry.record_type == "Participant",
-                HistoryEntry.record_id.in_(privacy.hidden_people()),
+                HistoryEntry.record_id.in_(confidentiality.hidden_people(current_actor())),
             )
         )
 

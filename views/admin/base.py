@@ -7,7 +7,7 @@
   sign-in page; not allowed, 403. A screen's `can_delete = False` (or any `can_*` flag) is
   the ceiling of what the screen offers at all; the table decides per user below it;
 - every query goes through `get_query`, narrowed to the rows the user may take the
-  request's action on (scope.rows), so unknown or out-of-scope ids are a 404 on edit,
+  request's action on (services.access.rows), so unknown or out-of-scope ids are a 404 on edit,
   details, delete, inline update and bulk actions, and absent from lists and exports;
   a record saved outside the user's scope (another division's) is refused;
 - search on identity columns (`identity_search_columns`) matches only rows whose identity
@@ -52,10 +52,12 @@ from wtforms.validators import ValidationError
 
 from models import HistoryEntry, UTCDateTime, db, utcnow
 from rules import permissions
+from services import access
 from services.exports import FORMATS as EXPORT_FORMATS
 from services.exports import export_response, neutralise
 
-from . import localtime, scope
+from ..context import current_actor
+from . import localtime
 from .fields import LocalDateTimeField, VersionField
 
 log = logging.getLogger(__name__)
@@ -336,7 +338,7 @@ class ScopedModelView(ModelView):
             return False
         if not has_request_context():
             return True
-        return permissions.allowed(scope.capacity_codes(), self.screen, action)
+        return permissions.allowed(access.capacity_codes(current_actor()), self.screen, action)
 
     @property
     def can_view_details(self):
@@ -362,7 +364,7 @@ class ScopedModelView(ModelView):
         """Signed in with a capacity that reaches this screen at all."""
         if not current_user.is_authenticated:
             return False
-        return permissions.scope(scope.capacity_codes(), self.screen) != "none"
+        return permissions.scope(access.capacity_codes(current_actor()), self.screen) != "none"
 
     def is_visible(self):
         # The menu shows the screens the user may list.
@@ -438,8 +440,8 @@ class ScopedModelView(ModelView):
     # Which rows
     def scope_query(self, query):
         """Narrow a query to the rows the user may take the current action on."""
-        condition = scope.rows(self.screen, self.current_action())
-        if scope.is_everything(condition):
+        condition = access.rows(current_actor(), self.screen, self.current_action())
+        if access.is_everything(condition):
             return query
         return query.filter(condition)
 
@@ -492,8 +494,8 @@ class ScopedModelView(ModelView):
 
     def ensure_within_scope(self, model, is_created):
         """Refuse a save that would put the record outside the rows the user may save."""
-        condition = scope.rows(self.screen, "create" if is_created else "edit")
-        if scope.is_everything(condition):
+        condition = access.rows(current_actor(), self.screen, "create" if is_created else "edit")
+        if access.is_everything(condition):
             return
         primary_key = sa_inspect(self.model).primary_key
         if len(primary_key) != 1:

@@ -1,6 +1,6 @@
 """The register: complaints, tickets, internal and external reviews, extensions."""
 
-from flask import current_app, flash, redirect, request, url_for
+from flask import flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import BooleanEqualFilter
 from flask_admin.form import Select2Field
@@ -34,8 +34,10 @@ from rules.vocabulary import (
     TICKET_SEVERITIES,
     TICKET_STATUSES,
 )
+from services import access, confidentiality
 
-from . import localtime, privacy, scope
+from ..context import case_timezone, current_actor, visibility
+from . import privacy
 from .attachments import ComplaintAttachments
 from .base import ScopedModelView, show_due, show_person
 from .filters import (
@@ -73,12 +75,6 @@ def show_complaint_reference(view, context, model, name):
     return complaint.reference if complaint is not None else ""
 
 
-def complaint_timezone(complaint):
-    if complaint is None or complaint.division is None:
-        return None
-    return localtime.timezone_of_calendar(complaint.division.calendar_id)
-
-
 class CaseView(ScopedModelView):
     """A case with clocks: details page with its due dates, never deleted by hand."""
 
@@ -93,7 +89,7 @@ class CaseView(ScopedModelView):
             "case_timezone": self.timezone_for(model),
             "local_time": lambda instant: self.local_text(instant, model),
             # Whom admin/_history.html may name: no confidential complainant hidden from me.
-            "history_person_visible": privacy.person_visible_on(model),
+            "history_person_visible": visibility().person_visible_on(model),
         }
 
     def render(self, template, **kwargs):
@@ -299,7 +295,7 @@ class ComplaintView(ComplaintAttachments, ComplaintSteps, CaseView):
     def create_form(self, obj=None):
         form = super().create_form(obj)
         # The coordinator registering it is the complaint's coordinator unless they say otherwise.
-        if request.method != "POST" and COORDINATOR in scope.capacity_codes():
+        if request.method != "POST" and COORDINATOR in access.capacity_codes(current_actor()):
             form.coordinator.data = current_user.participant
         # A new complaint starts in the division of the officer registering it.
         me = getattr(current_user, "participant", None)
@@ -308,18 +304,18 @@ class ComplaintView(ComplaintAttachments, ComplaintSteps, CaseView):
         return form
 
     def identity_search_condition(self):
-        return privacy.identity_visible()
+        return confidentiality.identity_visible(current_actor())
 
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
         # Whoever may not see a confidential complainant may neither change nor unmask them.
-        if obj is not None and not privacy.shows_complainant(obj):
+        if obj is not None and not visibility().shows_complainant(obj):
             del form.complainant
             del form.confidential
         return form
 
     def timezone_for(self, model):
-        return complaint_timezone(model) or super().timezone_for(model)
+        return case_timezone(model)
 
     def on_model_change(self, form, model, is_created):
         # The annual publication counts a change by its date: both halves, or neither.
@@ -450,17 +446,7 @@ class TicketView(TicketSteps, CaseView):
     }
 
     def timezone_for(self, model):
-        client = model.client
-        timezone_name = None
-        if client is not None:
-            timezone_name = localtime.timezone_of_calendar(client.calendar_id)
-        return (
-            timezone_name
-            or localtime.timezone_of_calendar_code(
-                current_app.config.get("DEFAULT_TICKET_CALENDAR")
-            )
-            or super().timezone_for(model)
-        )
+        return case_timezone(model)
 
     def after_model_change(self, form, model, is_created):
         if is_created:
@@ -532,12 +518,14 @@ class InternalReviewView(ReviewSteps, CaseView):
     @expose("/")
     def index_view(self):
         # An internal reviewer's list opens on the reviews assigned to them.
-        if not request.args and scope.only_assigned_as(INTERNAL_REVIEWER, self.screen):
+        if not request.args and access.only_assigned_as(
+            current_actor(), INTERNAL_REVIEWER, self.screen
+        ):
             return redirect(url_for(".index_view", flt0_assigned_to_me_is=1))
         return super().index_view()
 
     def timezone_for(self, model):
-        return complaint_timezone(model.complaint) or super().timezone_for(model)
+        return case_timezone(model)
 
 
 class ExternalReviewView(CaseView):
@@ -582,7 +570,7 @@ class ExternalReviewView(CaseView):
     form_ajax_refs = {"complaint": ComplaintLoader("complaint")}
 
     def timezone_for(self, model):
-        return complaint_timezone(model.complaint) or super().timezone_for(model)
+        return case_timezone(model)
 
 
 class ExtensionView(CaseView):
@@ -623,4 +611,4 @@ class ExtensionView(CaseView):
     form_widget_args = {"reason": {"rows": 3}}
 
     def timezone_for(self, model):
-        return complaint_timezone(model.complaint) or super().timezone_for(model)
+        return case_timezone(model)

@@ -10,10 +10,10 @@ from wtforms.validators import DataRequired, ValidationError
 
 from models import Complaint, OutboundMessage, Ticket, db
 from rules import correspondence as rules
-from services import correspondence
-from services.history import timezone_of
+from rules.confidentiality import MASK
+from services import access, confidentiality, correspondence
 
-from . import privacy, scope
+from ..context import case_timezone, current_actor, visibility
 from .base import ReadOnlyModelView, ScopedModelView
 from .filters import ChoiceFilter, LocalDayFilter
 
@@ -81,7 +81,7 @@ class MailTemplateView(ScopedModelView):
                 result["error"] = f"{model.name} is written about complaints, not tickets."
                 return result
             if isinstance(case, Complaint):
-                hidden = not privacy.shows_complainant(case)
+                hidden = not visibility().shows_complainant(case)
             result["case"] = case.reference
             result["note"] = self.preview_note(model.key, case)
         try:
@@ -119,7 +119,7 @@ class MailTemplateView(ScopedModelView):
 def find_case(reference: str):
     """A complaint or ticket by reference, among those the user may open."""
     for model, screen in ((Complaint, "complaint"), (Ticket, "ticket")):
-        condition = scope.rows(screen, "view")
+        condition = access.rows(current_actor(), screen, "view")
         case = db.session.scalar(select(model).where(model.reference == reference, condition))
         if case is not None:
             return case
@@ -134,10 +134,10 @@ def hides_recipient(message) -> bool:
     a person who is one on any other (as the people screens hide them)."""
     if message.recipient_role != rules.COMPLAINANT:
         return False
-    if message.complaint is not None and not privacy.shows_complainant(message.complaint):
+    if message.complaint is not None and not visibility().shows_complainant(message.complaint):
         return True
     return message.participant_id is not None and (
-        message.participant_id in privacy.hidden_person_ids()
+        message.participant_id in visibility().hidden_person_ids()
     )
 
 
@@ -152,7 +152,7 @@ def show_case(view, context, model, name):
 
 def show_recipient(view, context, model, name):
     if hides_recipient(model):
-        return privacy.MASK
+        return MASK
     role = rules.ROLES.get(model.recipient_role, model.recipient_role)
     who = model.recipient_name or ""
     address = f" <{model.recipient_address}>" if model.recipient_address else " (no address)"
@@ -161,7 +161,7 @@ def show_recipient(view, context, model, name):
 
 def show_subject(view, context, model, name):
     if hides_recipient(model):
-        return f"{rules.TEMPLATE_NOUNS.get(model.template_key, 'Letter')} ({privacy.MASK})"
+        return f"{rules.TEMPLATE_NOUNS.get(model.template_key, 'Letter')} ({MASK})"
     return model.subject
 
 
@@ -245,11 +245,11 @@ class OutboundMessageView(ReadOnlyModelView):
     action_permissions = {"retry": "retry"}
 
     def identity_search_condition(self):
-        return privacy.person_visible(OutboundMessage.participant_id)
+        return confidentiality.person_visible(current_actor(), OutboundMessage.participant_id)
 
     def timezone_for(self, model):
         case = model.ticket if model.ticket_id is not None else model.complaint
-        return timezone_of(case) if case is not None else super().timezone_for(model)
+        return case_timezone(case) if case is not None else super().timezone_for(model)
 
     @action(
         "retry",

@@ -23,9 +23,9 @@ from rules.vocabulary import (
     REVIEW_CLOSED_STATUSES,
     TICKET_CLOSED_STATUSES,
 )
-from services import dashboard
+from services import access, dashboard
 
-from . import scope
+from ..context import current_actor
 
 DUE_SOON_DAYS = 2
 # The grid filters' URL arguments (Flask-Admin's named filter URLs).
@@ -119,7 +119,7 @@ class HomeView(AdminIndexView):
 
     @expose("/")
     def index(self):
-        codes = scope.capacity_codes()
+        codes = access.capacity_codes(current_actor())
         panels = [
             self._panel(register)
             for register in REGISTERS
@@ -130,8 +130,8 @@ class HomeView(AdminIndexView):
     def _panel(self, register: Register):
         endpoint = f"{register.screen}.index_view"
         count = select(func.count()).select_from(register.model)
-        reachable = scope.rows(register.screen, "list")
-        if not scope.is_everything(reachable):
+        reachable = access.rows(current_actor(), register.screen, "list")
+        if not access.is_everything(reachable):
             count = count.where(reachable)
         now = utcnow()
         work = (
@@ -176,7 +176,7 @@ class HomeView(AdminIndexView):
                 )
             return {"title": title, "key": key, "rows": rows}
 
-        me = scope.my_participant_id()
+        me = access.participant_id(current_actor())
         sections = [
             section(
                 "Assigned to me",
@@ -185,8 +185,8 @@ class HomeView(AdminIndexView):
                 ASSIGNED,
             )
         ]
-        division = scope.my_division_id()
-        codes = scope.capacity_codes()
+        division = access.division_id(current_actor())
+        codes = access.capacity_codes(current_actor())
         if register.has_division and division is not None and codes & {COORDINATOR, ADMINISTRATOR}:
             sections.append(
                 section(

@@ -9,8 +9,9 @@ from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from sqlalchemy import String, cast, or_
 
 from models import Complaint, Participant, db
+from services import access, confidentiality
 
-from . import privacy, scope
+from ..context import current_actor
 
 
 def _like(word: str) -> str:
@@ -84,10 +85,10 @@ class ParticipantLoader(WordsLoader):
     def restrict(self, query):
         if self.kinds:
             query = query.filter(Participant.kind.in_(self.kinds))
-        condition = scope.rows("participant", "view")
-        if not scope.is_everything(condition):
+        condition = access.rows(current_actor(), "participant", "view")
+        if not access.is_everything(condition):
             query = query.filter(condition)
-        return query.filter(privacy.person_visible(Participant.id))
+        return query.filter(confidentiality.person_visible(current_actor(), Participant.id))
 
 
 class ComplaintLoader(WordsLoader):
@@ -102,8 +103,8 @@ class ComplaintLoader(WordsLoader):
         )
 
     def restrict(self, query):
-        condition = scope.rows("complaint", "view")
-        if scope.is_everything(condition):
+        condition = access.rows(current_actor(), "complaint", "view")
+        if access.is_everything(condition):
             return query
         return query.filter(condition)
 

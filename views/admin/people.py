@@ -8,7 +8,9 @@ from wtforms.validators import Length, Optional, ValidationError
 from models import Participant, User
 from rules.values import email_problem
 from rules.vocabulary import ADMINISTRATOR, PARTICIPANT_KINDS
+from services import confidentiality
 
+from ..context import current_actor, visibility
 from . import privacy
 from .base import ScopedModelView, show_person
 from .filters import ChoiceFilter
@@ -85,12 +87,12 @@ class ParticipantView(ScopedModelView):
     form_widget_args = {"address": {"rows": 3}}
 
     def identity_search_condition(self):
-        return privacy.person_visible(Participant.id)
+        return confidentiality.person_visible(current_actor(), Participant.id)
 
     def get_one(self, id):
         record = super().get_one(id)
         # The edit form would show what the mask hides.
-        if request.endpoint.endswith(".edit_view") and not privacy.shows_person(record):
+        if request.endpoint.endswith(".edit_view") and not visibility().shows_person(record):
             abort(403)
         return record
 

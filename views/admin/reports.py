@@ -3,7 +3,7 @@ the annual publication, each a table and a chart of the same numbers, downloadab
 and XLSX.
 
 Thin: the figures come from services.reports, counted over the rows the user's report
-scope reaches (rules.permissions.REPORT_GRANTS through views.admin.scope); this module
+scope reaches (rules.permissions.REPORT_GRANTS through services.access); this module
 reads the period the user picked, and draws. Every picker is a plain GET form; a period
 or grouping the page does not know gets a message on the page, never an error page.
 """
@@ -15,19 +15,22 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from flask import abort, current_app, redirect, request, url_for
+from flask import abort, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_login import current_user
 from sqlalchemy import select
 
-from models import Calendar, Participant, Ticket, db, utcnow
+from models import Participant, Ticket, db, utcnow
 from rules import periods as period_rules
 from rules import permissions
+from rules.confidentiality import MASK
 from rules.vocabulary import TICKET_SEVERITIES
-from services import reports
+from services import access, reports
 from services.exports import FORMATS, export_response
+from services.localtime import ticket_timezone
 
-from . import charts, localtime, privacy, scope
+from ..context import calendar_zones, current_actor, visibility, zone_settings
+from . import charts, localtime
 
 # How far back each picker reaches, in periods of its kind (the current one included).
 PICKER_LENGTH = {period_rules.MONTH: 24, period_rules.QUARTER: 12, period_rules.FINANCIAL_YEAR: 6}
@@ -88,7 +91,7 @@ class ReportView(BaseView):
     # --- who may open it ----------------------------------------------------------------
 
     def may(self, action: str) -> bool:
-        return permissions.allowed(scope.capacity_codes(), self.screen, action)
+        return permissions.allowed(access.capacity_codes(current_actor()), self.screen, action)
 
     def is_accessible(self):
         return current_user.is_authenticated and self.may("list")
@@ -100,8 +103,8 @@ class ReportView(BaseView):
 
     def report_scope(self):
         """The where-clause that keeps the figures to the cases the user's scope reaches."""
-        condition = scope.rows(self.screen, "list")
-        return None if scope.is_everything(condition) else condition
+        condition = access.rows(current_actor(), self.screen, "list")
+        return None if access.is_everything(condition) else condition
 
     @property
     def zone(self) -> str:
@@ -293,30 +296,28 @@ class ServiceLevelReportView(ReportView):
                     Participant.organisation_name,
                     Participant.given_name,
                     Participant.family_name,
-                    Calendar.timezone,
+                    Participant.calendar_id,
                 )
                 .outerjoin(Participant, Participant.id == Ticket.client_id)
-                .outerjoin(Calendar, Calendar.id == Participant.calendar_id)
                 .where(Ticket.id.in_([t.id for t in at_risk]))
             )
         }
-        hidden = privacy.hidden_person_ids()
-        default_zone = localtime.timezone_of_calendar_code(
-            current_app.config.get("DEFAULT_TICKET_CALENDAR", "AU-VIC")
-        )
-        may_open = permissions.allowed(scope.capacity_codes(), "ticket", "view")
+        hidden = visibility().hidden_person_ids()
+        settings, calendars = zone_settings(), calendar_zones()
+        may_open = permissions.allowed(access.capacity_codes(current_actor()), "ticket", "view")
         rows = []
         for ticket in at_risk:
             fact = facts.get(ticket.id)
             client = ""
             if fact is not None and fact.client_id is not None:
                 if fact.client_id in hidden:
-                    client = privacy.MASK
+                    client = MASK
                 else:
                     client = fact.organisation_name or " ".join(
                         part for part in (fact.given_name, fact.family_name) if part
                     )
-            zone = (fact.timezone if fact is not None else None) or default_zone
+            # The row carries the client's calendar_id: the ticket's zone without loading it.
+            zone = ticket_timezone(fact, settings, calendars)
             rows.append(
                 {
                     "ticket": ticket,

@@ -47,7 +47,7 @@ from rules.vocabulary import (
     INTERNAL_REVIEWER,
     REVIEW_OUTCOMES,
 )
-from services import steps
+from services import access, steps
 from services.steps import (
     STALE_CHOICE,
     blank_to_none,
@@ -58,7 +58,7 @@ from services.steps import (
     staff_member,
 )
 
-from . import scope
+from .. import context
 
 EXPIRED_FORM = "This form has expired or was not sent from the portal. Please try again."
 WORKING = rules.WORKING_STATUSES
@@ -448,7 +448,7 @@ class ComplaintSteps(WorkflowSteps):
     def is_action_allowed(self, name):
         if not super().is_action_allowed(name):
             return False
-        codes = scope.capacity_codes()
+        codes = access.capacity_codes(context.current_actor())
         if ADMINISTRATOR in codes:
             return True
         if name == "acknowledge":

@@ -3,8 +3,8 @@
 Authenticated by API tokens only (`Authorization: Bearer cpt_…`), never by the session
 cookie, so the screens' CSRF protection has nothing to guard here. The token's account
 becomes `current_user` for the request: the permission table, the row scopes and the
-confidentiality masking are the screens' own (rules/permissions.py, views/admin/scope.py,
-views/admin/privacy.py), and every save runs the same flush hooks.
+confidentiality masking are the screens' own (rules/permissions.py, services/access.py,
+services/confidentiality.py), and every save runs the same flush hooks.
 
 Errors are `application/problem+json` (views/api/problems.py).
 """

@@ -1,7 +1,7 @@
 """Complaints and tickets through the API: lodge, read, list, and take workflow steps.
 
 Each endpoint asks what the screens ask: the permission table for the action
-(rules.permissions.allowed), the row scope for the record (views.admin.scope.rows: a
+(rules.permissions.allowed), the row scope for the record (services.access.rows: a
 record out of scope is a 404, as on the screens), the workflow rules for a step
 (services.steps, shared with the screens). Saves go through the ORM, so the flush hooks
 give references and due dates, enforce separation of duties and write the history.
@@ -43,9 +43,9 @@ from rules.vocabulary import (
     TICKET_SEVERITIES,
     TICKET_STATUSES,
 )
-from services import steps
+from services import access, confidentiality, steps
 
-from ..admin import privacy, scope
+from ..context import current_actor
 from . import bp, idempotency
 from .fields import (
     Boolean,
@@ -310,13 +310,13 @@ TICKETS = Resource(
 
 
 def account_words() -> str:
-    codes = sorted(scope.capacity_codes())
+    codes = sorted(access.capacity_codes(current_actor()))
     held = ", ".join(code.replace("_", " ") for code in codes) or "no capacity"
     return f"Your account ({current_user.username}: {held})"
 
 
 def require(resource: Resource, action: str, words: str) -> None:
-    if not permissions.allowed(scope.capacity_codes(), resource.screen, action):
+    if not permissions.allowed(access.capacity_codes(current_actor()), resource.screen, action):
         raise Problem(403, f"{account_words()} may not {words}.")
 
 
@@ -369,7 +369,8 @@ def scoped_one(resource: Resource, reference: str, action: str):
     if REFERENCE.fullmatch(reference):
         record = db.session.execute(
             select(resource.model).where(
-                resource.model.reference == reference, scope.rows(resource.screen, action)
+                resource.model.reference == reference,
+                access.rows(current_actor(), resource.screen, action),
             )
         ).scalar_one_or_none()
     if record is None:
@@ -412,8 +413,8 @@ def participant(
     person = db.session.execute(
         select(Participant).where(
             Participant.id == record_id,
-            scope.rows("participant", "view"),
-            privacy.person_visible(Participant.id),
+            access.rows(current_actor(), "participant", "view"),
+            confidentiality.person_visible(current_actor(), Participant.id),
         )
     ).scalar_one_or_none()
     if person is None or person.kind not in kinds:
@@ -501,7 +502,7 @@ def complaints():
     if errors:
         raise invalid(errors)
     check_filter_range(values, "received_from", "received_to")
-    query = select(Complaint).where(scope.rows("complaint", "list"))
+    query = select(Complaint).where(access.rows(current_actor(), "complaint", "list"))
     query = query.options(
         joinedload(Complaint.division),
         joinedload(Complaint.category),
@@ -548,7 +549,7 @@ def lodge_complaint():
     body = json_body()
     values = parsed(COMPLAINT_FIELDS, body)
     if values.get("complainant") and not permissions.allowed(
-        scope.capacity_codes(), "participant", "create"
+        access.capacity_codes(current_actor()), "participant", "create"
     ):
         raise Problem(
             403,
@@ -600,7 +601,7 @@ def lodge_complaint():
             subjects=subjects,
             involved=involved,
         )
-        if COORDINATOR in scope.capacity_codes():
+        if COORDINATOR in access.capacity_codes(current_actor()):
             # The coordinator lodging it coordinates it, as on the screens.
             record.coordinator = current_user.participant
         db.session.add(record)
@@ -617,7 +618,7 @@ def lodge_complaint():
 
 
 def ensure_in_scope(resource: Resource, record, field_name: str, words: str) -> None:
-    condition = scope.rows(resource.screen, "create")
+    condition = access.rows(current_actor(), resource.screen, "create")
     found = db.session.execute(
         select(resource.model.id).where(resource.model.id == record.id, condition)
     ).first()
@@ -648,7 +649,7 @@ def tickets():
     if errors:
         raise invalid(errors)
     check_filter_range(values, "reported_from", "reported_to")
-    query = select(Ticket).where(scope.rows("ticket", "list"))
+    query = select(Ticket).where(access.rows(current_actor(), "ticket", "list"))
     query = query.options(
         joinedload(Ticket.client),
         joinedload(Ticket.contact),

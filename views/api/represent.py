@@ -2,10 +2,11 @@
 by id and name (a confidential complainant masked as on the screens), instants in ISO 8601
 with the offset of the case's calendar, and each due instant with its state."""
 
-from flask import current_app, url_for
+from flask import url_for
 
 from models import Complaint, Ticket, db, utcnow
 from rules import deadlines
+from rules.confidentiality import MASK
 from rules.vocabulary import (
     CLASSIFICATIONS,
     COMPLAINT_CLOSED_STATUSES,
@@ -13,9 +14,9 @@ from rules.vocabulary import (
     TICKET_CLOSED_STATUSES,
     TICKET_STATUSES,
 )
-from services import clocks, steps
+from services import clocks, localtime, steps
 
-from ..admin import localtime, privacy
+from ..context import case_timezone, visibility
 
 COMPLAINT_INSTANTS = (
     "received_at",
@@ -33,22 +34,6 @@ TICKET_INSTANTS = (
     "closed_at",
     "next_due_at",
 )
-
-
-def complaint_timezone(complaint: Complaint) -> str:
-    division = complaint.division
-    found = localtime.timezone_of_calendar(division.calendar_id) if division else None
-    return found or localtime.default_timezone()
-
-
-def ticket_timezone(ticket: Ticket) -> str:
-    client = ticket.client
-    found = localtime.timezone_of_calendar(client.calendar_id) if client is not None else None
-    return (
-        found
-        or localtime.timezone_of_calendar_code(current_app.config.get("DEFAULT_TICKET_CALENDAR"))
-        or localtime.default_timezone()
-    )
 
 
 def iso(instant, timezone_name: str) -> str | None:
@@ -70,8 +55,8 @@ def code_of(row) -> str | None:
 def complainant(complaint: Complaint) -> dict | None:
     if complaint.complainant is None:
         return None
-    if not privacy.shows_complainant(complaint):
-        return {"id": None, "name": privacy.MASK, "masked": True}
+    if not visibility().shows_complainant(complaint):
+        return {"id": None, "name": MASK, "masked": True}
     who = complaint.complainant
     return {
         "id": who.id,
@@ -116,7 +101,7 @@ def overdue(case, closed_statuses) -> bool:
 
 
 def complaint_json(complaint: Complaint, actor=None, full: bool = True) -> dict:
-    tz = complaint_timezone(complaint)
+    tz = case_timezone(complaint)
     body = {
         "reference": complaint.reference,
         "kind": complaint.kind,
@@ -154,7 +139,7 @@ def complaint_json(complaint: Complaint, actor=None, full: bool = True) -> dict:
 
 
 def ticket_json(ticket: Ticket, actor=None, full: bool = True) -> dict:
-    tz = ticket_timezone(ticket)
+    tz = case_timezone(ticket)
     body = {
         "reference": ticket.reference,
         "severity": ticket.severity,

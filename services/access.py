@@ -1,4 +1,4 @@
-"""Which rows the signed-in user may reach, screen by screen, from rules.permissions.
+"""Which rows an officer may reach, screen by screen, from rules.permissions.
 
 The permission table says which scope each capacity has on a screen ("all", "division",
 "assigned", "none"); this module turns a scope into a SQL condition on the screen's model:
@@ -12,9 +12,11 @@ The permission table says which scope each capacity has on a screen ("all", "div
 
 A user holding several capacities reaches the union of what each capacity that grants the
 action reaches, so a capacity that may only read never lends its rows to an edit.
+
+Every door asks the same questions here, handing in the acting officer (the signed-in
+account, an API token's account, the officer running a command; None for nobody).
 """
 
-from flask_login import current_user
 from sqlalchemy import exists, false, or_, select, true
 from sqlalchemy.sql.elements import True_
 
@@ -32,18 +34,21 @@ from rules import permissions
 from rules.vocabulary import INTERNAL_REVIEWER
 
 
-def capacity_codes() -> frozenset:
-    if not getattr(current_user, "is_authenticated", False):
+def capacity_codes(actor) -> frozenset:
+    """The capacities the officer holds (none for nobody, or an account not signed in)."""
+    if not getattr(actor, "is_authenticated", False):
         return frozenset()
-    return current_user.capacity_codes
+    return actor.capacity_codes
 
 
-def my_participant_id():
-    return getattr(current_user, "participant_id", None)
+def participant_id(actor):
+    """The officer's own person record, if the account has one."""
+    return getattr(actor, "participant_id", None)
 
 
-def my_division_id():
-    person = getattr(current_user, "participant", None)
+def division_id(actor):
+    """The division the officer works in, if known."""
+    person = getattr(actor, "participant", None)
     return person.division_id if person is not None else None
 
 
@@ -52,17 +57,18 @@ def is_everything(condition) -> bool:
     return isinstance(condition, True_)
 
 
-# One rule per screen whose rows can be narrower than "all": (capacity, scope) -> condition.
+# One rule per screen whose rows can be narrower than "all":
+# (actor, capacity, scope) -> condition.
 
 
-def complaints_in(capacity: str, scope_name: str):
-    """The complaints a capacity reaches in a scope."""
+def complaints_in(actor, capacity: str, scope_name: str):
+    """The complaints the officer reaches through a capacity in a scope."""
     if scope_name == "all":
         return true()
     if scope_name == "division":
-        division = my_division_id()
+        division = division_id(actor)
         return Complaint.division_id == division if division is not None else false()
-    me = my_participant_id()
+    me = participant_id(actor)
     if scope_name != "assigned" or me is None:
         return false()
     if capacity == INTERNAL_REVIEWER:
@@ -72,33 +78,33 @@ def complaints_in(capacity: str, scope_name: str):
     return or_(Complaint.manager_id == me, Complaint.decision_maker_id == me)
 
 
-def _complaint_ids(capacity, scope_name):
-    return select(Complaint.id).where(complaints_in(capacity, scope_name))
+def _complaint_ids(actor, capacity, scope_name):
+    return select(Complaint.id).where(complaints_in(actor, capacity, scope_name))
 
 
 def _hanging_off(complaint_id_column):
     """Records of a complaint (extensions, external reviews) follow the complaint."""
 
-    def rule(capacity, scope_name):
+    def rule(actor, capacity, scope_name):
         if scope_name == "all":
             return true()
-        return complaint_id_column.in_(_complaint_ids(capacity, scope_name))
+        return complaint_id_column.in_(_complaint_ids(actor, capacity, scope_name))
 
     return rule
 
 
-def _internal_reviews(capacity, scope_name):
+def _internal_reviews(actor, capacity, scope_name):
     if scope_name == "assigned" and capacity == INTERNAL_REVIEWER:
-        me = my_participant_id()
+        me = participant_id(actor)
         return InternalReview.reviewer_id == me if me is not None else false()
-    return _hanging_off(InternalReview.complaint_id)(capacity, scope_name)
+    return _hanging_off(InternalReview.complaint_id)(actor, capacity, scope_name)
 
 
-def _participants(capacity, scope_name):
+def _participants(actor, capacity, scope_name):
     """The people the reachable complaints name, and the officer themselves."""
     if scope_name == "all":
         return true()
-    reachable = complaints_in(capacity, scope_name)
+    reachable = complaints_in(actor, capacity, scope_name)
     named = exists().where(
         reachable,
         or_(
@@ -113,35 +119,35 @@ def _participants(capacity, scope_name):
         conditions.append(
             Participant.id.in_(
                 select(link.c.participant_id).where(
-                    link.c.complaint_id.in_(_complaint_ids(capacity, scope_name))
+                    link.c.complaint_id.in_(_complaint_ids(actor, capacity, scope_name))
                 )
             )
         )
-    me = my_participant_id()
+    me = participant_id(actor)
     if me is not None:
         conditions.append(Participant.id == me)
     return or_(*conditions)
 
 
-def _tickets(capacity, scope_name):
+def _tickets(actor, capacity, scope_name):
     if scope_name == "all":
         return true()
-    me = my_participant_id()
+    me = participant_id(actor)
     if scope_name == "assigned" and me is not None:
         return Ticket.agent_id == me
     return false()
 
 
-def _outbox(capacity, scope_name):
+def _outbox(actor, capacity, scope_name):
     """Letters and reminders follow the complaint (or the ticket) they are about."""
     if scope_name == "all":
         return true()
-    conditions = [OutboundMessage.complaint_id.in_(_complaint_ids(capacity, scope_name))]
+    conditions = [OutboundMessage.complaint_id.in_(_complaint_ids(actor, capacity, scope_name))]
     ticket_scope = permissions.grant(capacity, "ticket").scope
     if ticket_scope == "all":
         conditions.append(OutboundMessage.ticket_id.is_not(None))
     elif ticket_scope != "none":
-        tickets = select(Ticket.id).where(_tickets(capacity, ticket_scope))
+        tickets = select(Ticket.id).where(_tickets(actor, capacity, ticket_scope))
         conditions.append(OutboundMessage.ticket_id.in_(tickets))
     return or_(*conditions)
 
@@ -160,29 +166,29 @@ ROW_RULES = {
 }
 
 
-def rows(screen: str, action: str | None = None):
-    """The rows of a screen the user may take the action on (None: any action).
+def rows(actor, screen: str, action: str | None = None):
+    """The rows of a screen the officer may take the action on (None: any action).
 
     The union over the capacities held whose grant includes the action; a screen without a
     rule of its own knows only "all" (anything narrower reaches nothing: fail closed).
     """
     conditions = []
-    for capacity in sorted(capacity_codes()):
+    for capacity in sorted(capacity_codes(actor)):
         grant = permissions.grant(capacity, screen)
         if grant.scope == "none" or (action is not None and action not in grant.actions):
             continue
         if grant.scope == "all":
             return true()
         rule = ROW_RULES.get(screen)
-        conditions.append(rule(capacity, grant.scope) if rule else false())
+        conditions.append(rule(actor, capacity, grant.scope) if rule else false())
     if not conditions:
         return false()
     return or_(*conditions)
 
 
-def only_assigned_as(capacity: str, screen: str) -> bool:
-    """Whether the user reaches the screen only through this capacity's assigned rows."""
-    codes = capacity_codes()
+def only_assigned_as(actor, capacity: str, screen: str) -> bool:
+    """Whether the officer reaches the screen only through this capacity's assigned rows."""
+    codes = capacity_codes(actor)
     if capacity not in codes or permissions.grant(capacity, screen).scope != "assigned":
         return False
     return permissions.scope(codes - {capacity}, screen) == "none"

@@ -1,0 +1,120 @@
+"""Confidential complainants, for one acting officer: as SQL conditions and per record.
+
+The rule is rules.confidentiality.may_see_complainant. The person behind a confidential
+complaint is masked wherever a door would name them to an officer who may not see them:
+the complaints grid, details and export, the search (their name does not find the
+complaint), the participant screens, the pickers, the API and the letters' outbox.
+"""
+
+from sqlalchemy import and_, or_, select
+
+from models import Complaint, InternalReview
+from rules.confidentiality import may_see_complainant
+from rules.vocabulary import COORDINATOR
+
+from . import access
+
+# The same decision as SQL, for searching and for the participant screens.
+
+
+def _reviewed_by(me):
+    return select(InternalReview.complaint_id).where(InternalReview.reviewer_id == me)
+
+
+def identity_visible(actor):
+    """A condition on Complaint: its complainant may be shown to the officer."""
+    conditions = [Complaint.confidential.is_(False)]
+    division = access.division_id(actor)
+    if COORDINATOR in access.capacity_codes(actor) and division is not None:
+        conditions.append(Complaint.division_id == division)
+    me = access.participant_id(actor)
+    if me is not None:
+        # Null-safe: the condition is negated for `hidden_people`, and NOT NULL is NULL.
+        conditions += [
+            and_(column.is_not(None), column == me)
+            for column in (
+                Complaint.coordinator_id,
+                Complaint.manager_id,
+                Complaint.decision_maker_id,
+            )
+        ]
+        conditions.append(Complaint.id.in_(_reviewed_by(me)))
+    return or_(*conditions)
+
+
+def hidden_people(actor):
+    """The participants the officer may not see: complainants of confidential complaints
+    whose identity is hidden from them."""
+    return select(Complaint.complainant_id).where(
+        Complaint.confidential.is_(True),
+        Complaint.complainant_id.is_not(None),
+        ~identity_visible(actor),
+    )
+
+
+def person_visible(actor, participant_id_column):
+    """A condition: the participant in this column may be named to the officer."""
+    return participant_id_column.not_in(hidden_people(actor))
+
+
+class Confidentiality:
+    """What one officer may see, record by record, for a page of rows: the people hidden
+    from them and the complaints they review are each read once, when first needed."""
+
+    def __init__(self, actor, session):
+        self.actor = actor
+        self.session = session
+        self._hidden = None
+        self._reviewed = None
+
+    def hidden_person_ids(self) -> frozenset:
+        if self._hidden is None:
+            self._hidden = frozenset(self.session.execute(hidden_people(self.actor)).scalars())
+        return self._hidden
+
+    def _reviewed_complaints(self) -> frozenset:
+        if self._reviewed is None:
+            me = access.participant_id(self.actor)
+            self._reviewed = (
+                frozenset()
+                if me is None
+                else frozenset(self.session.execute(_reviewed_by(me)).scalars())
+            )
+        return self._reviewed
+
+    def shows_complainant(self, complaint) -> bool:
+        """Whether the officer sees this complaint's complainant."""
+        if not complaint.confidential:
+            return True
+        me = access.participant_id(self.actor)
+        officers = {complaint.coordinator_id, complaint.manager_id, complaint.decision_maker_id}
+        if me is not None and me not in officers and complaint.id is not None:
+            if complaint.id in self._reviewed_complaints():
+                officers.add(me)
+        return may_see_complainant(
+            confidential=True,
+            capacities=access.capacity_codes(self.actor),
+            me=me,
+            my_division_id=access.division_id(self.actor),
+            division_id=complaint.division_id,
+            officer_ids=officers - {None},
+        )
+
+    def shows_person(self, participant) -> bool:
+        """Whether the officer may see this participant's identity and contact details."""
+        return participant is None or participant.id not in self.hidden_person_ids()
+
+    def person_visible_on(self, record):
+        """For a record's page (a complaint, or a record of one): whether a participant may
+        be named there. Its own complainant follows the complaint; anyone else, every
+        complaint they made."""
+        complaint = record if isinstance(record, Complaint) else getattr(record, "complaint", None)
+
+        def visible(participant) -> bool:
+            if participant is None:
+                return True
+            if complaint is not None and participant.id == complaint.complainant_id:
+                return self.shows_complainant(complaint)
+            return self.shows_person(participant)
+
+        return visible

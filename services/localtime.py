@@ -1,0 +1,171 @@
+"""Which time zone a case is in, and instants in and out of local time.
+
+Every instant is stored in UTC. A case runs on a calendar, and is shown and typed in that
+calendar's time zone: a complaint (and every record of one: reviews, extensions, letters)
+on its division's calendar; a ticket on its client's calendar, else the service desk's
+(`DEFAULT_TICKET_CALENDAR`). Where no case calendar applies (audit log, accounts, a case
+whose calendar is unknown) the portal's own time zone (`DISPLAY_TIMEZONE`) is used.
+
+Every door and service asks `case_timezone`; nothing here reads a request.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import object_session
+
+import settings
+from models import Calendar, Complaint, Ticket
+
+# Where no case calendar applies (audit log, accounts): the department's own time.
+FALLBACK_TIMEZONE = settings.DISPLAY_TIMEZONE
+DESK_CALENDAR = settings.DEFAULT_TICKET_CALENDAR
+DISPLAY_FORMAT = "%d/%m/%Y %H:%M"
+
+
+class NonexistentLocalTime(ValueError):
+    """A wall-clock time the clocks skipped (daylight saving starts)."""
+
+
+@dataclass(frozen=True)
+class ZoneSettings:
+    """The two settings the answer depends on."""
+
+    # The portal's own time zone, for instants of no case calendar.
+    display_timezone: str = FALLBACK_TIMEZONE
+    # The code of the service desk's calendar, for tickets of a client without one.
+    desk_calendar: str | None = DESK_CALENDAR
+
+    @classmethod
+    def of(cls, config: Mapping) -> "ZoneSettings":
+        """From an application's configuration (or any mapping of setting names)."""
+        return cls(
+            display_timezone=config.get("DISPLAY_TIMEZONE") or FALLBACK_TIMEZONE,
+            desk_calendar=config.get("DEFAULT_TICKET_CALENDAR", DESK_CALENDAR),
+        )
+
+
+def settings_in_force() -> ZoneSettings:
+    """The running application's settings, or the defaults outside one (a script)."""
+    from flask import current_app, has_app_context
+
+    return ZoneSettings.of(current_app.config) if has_app_context() else ZoneSettings()
+
+
+@dataclass(frozen=True)
+class CalendarZones:
+    """Each calendar's time zone by id and by code, read in one query (for a page of rows)."""
+
+    by_id: Mapping[int, str] = field(default_factory=dict)
+    by_code: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, session) -> "CalendarZones":
+        rows = session.execute(select(Calendar.id, Calendar.code, Calendar.timezone)).all()
+        return cls(
+            by_id={row.id: row.timezone for row in rows},
+            by_code={row.code: row.timezone for row in rows},
+        )
+
+
+def _zone_of(owner, calendars: CalendarZones | None) -> str | None:
+    """The time zone of the calendar a division or client runs on, if it has one."""
+    if owner is None:
+        return None
+    if calendars is not None:
+        return calendars.by_id.get(owner.calendar_id) if owner.calendar_id is not None else None
+    calendar = owner.calendar
+    return calendar.timezone if calendar is not None else None
+
+
+def _desk_zone(session, settings: ZoneSettings, calendars: CalendarZones | None):
+    code = settings.desk_calendar
+    if not code:
+        return None
+    if calendars is not None:
+        return calendars.by_code.get(code)
+    if session is None:
+        return None
+    calendar = session.scalar(select(Calendar).where(Calendar.code == code))
+    return calendar.timezone if calendar is not None else None
+
+
+def complaint_timezone(
+    division, settings: ZoneSettings, calendars: CalendarZones | None = None
+) -> str:
+    """The time zone of a complaint in this division (None: a complaint of no division)."""
+    return _zone_of(division, calendars) or settings.display_timezone
+
+
+def ticket_timezone(
+    client, settings: ZoneSettings, calendars: CalendarZones | None = None, *, session=None
+) -> str:
+    """The time zone of a ticket for this client (None: a ticket of no client).
+
+    With `calendars`, `client` needs only a `calendar_id` (a row of a query will do).
+    """
+    if calendars is None and session is None and client is not None:
+        session = object_session(client)
+    return (
+        _zone_of(client, calendars)
+        or _desk_zone(session, settings, calendars)
+        or settings.display_timezone
+    )
+
+
+def case_timezone(record, settings: ZoneSettings, calendars: CalendarZones | None = None) -> str:
+    """The time zone of the calendar the record's case runs on.
+
+    `record` is a complaint, a ticket, or a record of a complaint (a review, an extension);
+    anything else is in the portal's own time zone. Without `calendars` the calendar is
+    read through the record's relationships.
+    """
+    complaint = record if isinstance(record, Complaint) else getattr(record, "complaint", None)
+    if isinstance(complaint, Complaint):
+        return complaint_timezone(complaint.division, settings, calendars)
+    if isinstance(record, Ticket):
+        return ticket_timezone(record.client, settings, calendars, session=object_session(record))
+    return settings.display_timezone
+
+
+# --- instants ----------------------------------------------------------------------------
+
+
+def zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)  # ZoneInfo keeps one instance per name
+
+
+def local_text(instant: datetime | None, timezone_name: str) -> str:
+    """dd/mm/yyyy HH:MM in the zone, the Australian way ("" for no instant)."""
+    if instant is None:
+        return ""
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=timezone.utc)
+    return instant.astimezone(zone(timezone_name)).strftime(DISPLAY_FORMAT)
+
+
+def to_instant(local: datetime, timezone_name: str) -> datetime:
+    """A wall-clock time in the calendar's zone -> an aware UTC instant."""
+    tz = zone(timezone_name)
+    aware = local.replace(tzinfo=tz)
+    instant = aware.astimezone(timezone.utc)
+    if instant.astimezone(tz).replace(tzinfo=None) != local.replace(tzinfo=None):
+        raise NonexistentLocalTime(
+            f"{local:%d/%m/%Y %H:%M} does not exist in {tz.key}: the clocks go forward then."
+        )
+    return instant
+
+
+def day_bounds(day: date, timezone_name: str) -> tuple[datetime, datetime]:
+    """The UTC instants a local calendar day starts and ends (end exclusive)."""
+    tz = zone(timezone_name)
+    start = datetime.combine(day, time(0), tzinfo=tz)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+    return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
+
+
+def today(timezone_name: str) -> date:
+    return datetime.now(zone(timezone_name)).date()

@@ -1,0 +1,183 @@
+"""Every setting of the portal: its name, its default and what it means, in one table.
+
+`create_app` applies them in this order, each overriding the one before:
+
+1. the defaults below;
+2. the environment: each setting under its own name (`MAIL_SERVER=smtp.example.gov.au`),
+   so a container needs no instance file; a value is read as the default's type
+   (`1`/`true`/`yes` for on, whole numbers for counts);
+3. `instance/config.py`, if there is one;
+4. the mapping handed to `create_app(config)` (the tests).
+
+Code reads `current_app.config[NAME]`, or is handed the values it needs. Plain Python: no
+Flask import, so anything may import it. README's *Configuration* lists the same table.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+# The portal's own time zone: report periods, and instants that belong to no calendar.
+DISPLAY_TIMEZONE = "Australia/Brisbane"
+# The service desk runs on Melbourne time unless a client's contract says otherwise.
+DEFAULT_TICKET_CALENDAR = "AU-VIC"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    meaning: str
+    # Other environment variables read when the setting's own is unset, in order.
+    also_from: tuple[str, ...] = ()
+
+
+SETTINGS = (
+    # Where things are kept
+    Setting(
+        "DATABASE_URL",
+        None,
+        "any SQLAlchemy URL (postgresql://… uses psycopg 3); unset, SQLite at "
+        "instance/portal.sqlite3",
+    ),
+    Setting(
+        "SECRET_KEY",
+        None,
+        "signs sessions and forms; unset, generated once and kept in instance/secret_key "
+        "(set the same value on every app server sharing a database)",
+    ),
+    Setting(
+        "ATTACHMENT_FOLDER",
+        None,
+        "where lodged files are kept (unset: instance/attachments); back it up with the database",
+    ),
+    # Time
+    Setting("DISPLAY_TIMEZONE", DISPLAY_TIMEZONE, "the portal's own time zone"),
+    Setting(
+        "DEFAULT_TICKET_CALENDAR",
+        DEFAULT_TICKET_CALENDAR,
+        "the service desk's calendar for clients without one",
+    ),
+    # Sign-in, cookies and proxies
+    Setting("SIGN_IN_LIMIT_PER_ACCOUNT", "5 per 15 minutes", "failed sign-ins per account"),
+    Setting("SIGN_IN_LIMIT_PER_ADDRESS", "20 per 15 minutes", "failed sign-ins per address"),
+    Setting(
+        "RATELIMIT_STORAGE_URI",
+        "memory://",
+        "where failed sign-ins and lodgements are counted; memory counts per process, so "
+        "several app servers share one Redis",
+        also_from=("REDIS_URL",),
+    ),
+    Setting("RATELIMIT_STRATEGY", "moving-window", "how Flask-Limiter counts its windows"),
+    Setting("RATELIMIT_KEY_PREFIX", "complaints-portal", "the prefix of the counters' keys"),
+    Setting(
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED",
+        True,
+        "if Redis goes away, keep counting per process until it is back",
+    ),
+    Setting("SESSION_COOKIE_HTTPONLY", True, "scripts in the page cannot read the session"),
+    Setting("SESSION_COOKIE_SAMESITE", "Lax", "the session cookie is not sent cross-site"),
+    Setting(
+        "SESSION_COOKIE_SECURE",
+        False,
+        "on: Secure cookies always (they are Secure on every HTTPS request anyway)",
+    ),
+    Setting(
+        "PREFERRED_URL_SCHEME",
+        "http",
+        "https: the portal is served only over HTTPS, so session cookies are always Secure",
+    ),
+    Setting(
+        "TRUSTED_PROXY_COUNT",
+        0,
+        "reverse proxies in front whose X-Forwarded-For / -Proto are believed",
+    ),
+    Setting("FLASK_ADMIN_SWATCH", "default", "the screens' Bootstrap theme (bundled, offline)"),
+    # Mail and reminders (services/correspondence.py); without MAIL_SERVER nothing is sent.
+    Setting("MAIL_SERVER", None, "the SMTP server"),
+    Setting("MAIL_PORT", 25, "the SMTP server's port"),
+    Setting("MAIL_USERNAME", None, "the SMTP login, when the server asks for one"),
+    Setting("MAIL_PASSWORD", None, "the SMTP password"),
+    Setting("MAIL_USE_TLS", False, "on: STARTTLS on the plain port"),
+    Setting("MAIL_USE_SSL", False, "on: TLS from the start (port 465)"),
+    Setting(
+        "MAIL_FROM",
+        None,
+        "the From address; its domain also names the Message-IDs",
+    ),
+    Setting("MAIL_SENDER_NAME", "Customer Complaints", "who letters are signed by"),
+    Setting(
+        "PORTAL_URL",
+        None,
+        "the portal's address, for the links in officers' reminders",
+    ),
+    Setting(
+        "REMINDER_LEAD_BUSINESS_HOURS",
+        8,
+        "how far ahead of a due instant officers are reminded (0: once it has passed)",
+    ),
+    Setting(
+        "REMINDER_PASSED_WITHIN_DAYS",
+        7,
+        "due instants that passed longer ago are not reminded",
+    ),
+    Setting("MAIL_MAX_ATTEMPTS", 6, "tries before a message fails"),
+    Setting("MAIL_RETRY_MINUTES", 5, "the first wait before trying again, doubled each time"),
+    Setting(
+        "MAIL_SENDING_TIMEOUT_MINUTES",
+        15,
+        "when a message left Sending is reported as stuck",
+    ),
+    Setting(
+        "MAIL_LETTER_MAX_AGE_DAYS",
+        7,
+        "how old a step may be and still bring a letter",
+    ),
+    Setting("MAIL_TIMEOUT_SECONDS", 30, "how long to wait for an answer from the mail server"),
+    # Online lodgement (views/public.py)
+    Setting(
+        "PUBLIC_INTAKE_DIVISION",
+        "CS",
+        "code of the division that receives online lodgements",
+    ),
+    Setting("PUBLIC_LODGE_LIMIT", "10 per hour", "submissions per client address"),
+    Setting("ATTACHMENT_MAX_BYTES", 10_000_000, "the largest file a submission may attach"),
+    Setting("ATTACHMENT_MAX_FILES", 5, "the most files a submission may attach"),
+    Setting(
+        "ATTACHMENT_MAX_INFLATED_BYTES",
+        100_000_000,
+        "the most a Word or Excel attachment may open out to, all its parts together "
+        "(larger is refused as a zip bomb)",
+    ),
+    Setting(
+        "PUBLIC_ENQUIRIES",
+        None,
+        "how to follow up, shown on the confirmation page",
+    ),
+)
+
+# Set in code and not meant to be changed: the database engine's options.
+FIXED = {"SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True}}
+
+DEFAULTS = {setting.name: setting.default for setting in SETTINGS}
+
+
+def parse(text: str, default):
+    """An environment variable's text as the type of the setting's default."""
+    if isinstance(default, bool):
+        return text.lower() in ("1", "true", "yes")
+    if isinstance(default, int):
+        number = float(text)
+        return int(number) if number.is_integer() else number
+    return text
+
+
+def from_environment(environ: Mapping[str, str]) -> dict:
+    """The settings the environment gives (an empty value counts as unset)."""
+    found = {}
+    for setting in SETTINGS:
+        for name in (setting.name, *setting.also_from):
+            if environ.get(name):
+                found[setting.name] = parse(environ[name], setting.default)
+                break
+    return found
