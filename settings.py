@@ -93,6 +93,17 @@ SETTINGS = (
         "reverse proxies in front whose X-Forwarded-For / -Proto are believed",
     ),
     Setting("FLASK_ADMIN_SWATCH", "default", "the screens' Bootstrap theme (bundled, offline)"),
+    # Operating (views/observability.py, views/operations.py)
+    Setting(
+        "LOG_FORMAT",
+        "json",
+        "json: one JSON object a line (request log included); text: plain lines for a terminal",
+    ),
+    Setting(
+        "METRICS_TOKEN",
+        None,
+        "the bearer token /metrics asks for; unset, /metrics does not exist (404)",
+    ),
     # Mail and reminders (services/correspondence.py); without MAIL_SERVER nothing is sent.
     Setting("MAIL_SERVER", None, "the SMTP server"),
     Setting("MAIL_PORT", 25, "the SMTP server's port"),

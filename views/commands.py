@@ -1,4 +1,4 @@
-"""Command-line doors: `flask seed`, `flask users ...`, `flask due-date`."""
+"""Command-line doors: `flask seed`, `flask users ...`, `flask due-date`, `flask ready`."""
 
 import re
 
@@ -11,6 +11,7 @@ from seed.commands import Refused, seed_command
 from views.clock_commands import due_date_command
 from views.import_commands import import_group
 from views.mail_commands import mail
+from views.operations import ready_command
 from views.token_commands import token_commands
 
 MINIMUM_PASSWORD_LENGTH = 8
@@ -26,6 +27,7 @@ def init_app(app):
     app.cli.add_command(due_date_command)
     app.cli.add_command(import_group)
     app.cli.add_command(mail)
+    app.cli.add_command(ready_command)
 
 
 users = AppGroup("users", help="Create and manage login accounts.")

@@ -1,0 +1,368 @@
+"""What an operator relies on: /healthz, /readyz and `flask ready`, the request log with its
+request id, /metrics, and a real gunicorn started with gunicorn.conf.py."""
+
+import json
+import logging
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, text
+
+from app import create_app
+from models import OutboundMessage, db, utcnow
+from tests.conftest import free_port
+from views.observability import JsonFormatter
+
+ROOT = Path(__file__).resolve().parent.parent
+HEAD = ScriptDirectory(str(ROOT / "migrations")).get_heads()[0]
+TOKEN = "scrape-me-0123456789"
+
+
+def stamp_head(app):
+    """Mark the test schema (made by create_all) as migrated to the newest revision."""
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        connection.execute(
+            text("CREATE TABLE alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
+        )
+        connection.execute(text("INSERT INTO alembic_version VALUES (:head)"), {"head": HEAD})
+
+
+@pytest.fixture
+def migrated(app):
+    stamp_head(app)
+    yield app
+    # The PostgreSQL test database is shared by the whole run: leave it as it was.
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+def fresh_app(tmp_path, **config):
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "tests-only",
+            "RATELIMIT_ENABLED": False,
+            "ATTACHMENT_FOLDER": str(tmp_path / "attachments"),
+            **config,
+        }
+    )
+
+
+# Health and readiness
+
+
+def test_healthz_answers_without_a_sign_in_or_a_cookie(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok"}
+    assert "Set-Cookie" not in response.headers
+
+
+def test_readyz_is_ready_when_database_migrations_and_attachments_are(migrated):
+    response = migrated.test_client().get("/readyz")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["status"] == "ready" and body["failing"] == []
+    assert set(body["checks"]) == {"database", "migrations", "attachments"}
+    assert all(check["ok"] for check in body["checks"].values())
+
+
+def test_readyz_fails_naming_the_migrations_when_the_database_is_behind(client):
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["failing"] == ["migrations"]
+    assert "flask --app app db upgrade" in body["checks"]["migrations"]["detail"]
+
+
+@pytest.mark.parametrize("where", ["sqlite-in-a-removed-folder", "postgresql-on-a-closed-port"])
+def test_readyz_fails_with_503_naming_the_database_when_it_cannot_be_reached(tmp_path, where):
+    if where.startswith("sqlite"):
+        url = f"sqlite:///{tmp_path / 'removed' / 'portal.sqlite3'}"
+    else:
+        url = f"postgresql://portal:s3cret-password@127.0.0.1:{free_port()}/portal"
+    app = fresh_app(tmp_path, DATABASE_URL=url)
+    response = app.test_client().get("/readyz")
+    assert response.status_code == 503
+    body = response.get_json()
+    assert body["status"] == "not ready"
+    assert body["failing"] == ["database", "migrations"]
+    assert body["checks"]["database"]["detail"].startswith("cannot be reached")
+    assert body["checks"]["attachments"]["ok"] is True
+    # Nothing about where the database is, or how to sign in to it.
+    assert "s3cret" not in response.get_data(as_text=True)
+    assert "127.0.0.1" not in response.get_data(as_text=True)
+    assert "removed" not in response.get_data(as_text=True)
+
+
+def test_readyz_fails_naming_the_attachments_when_the_folder_cannot_be_written(migrated, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    migrated.config["ATTACHMENT_FOLDER"] = str(blocker / "attachments")
+    response = migrated.test_client().get("/readyz")
+    assert response.status_code == 503
+    assert response.get_json()["failing"] == ["attachments"]
+
+
+def test_probes_are_never_rate_limited(tmp_path):
+    app = fresh_app(
+        tmp_path,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'portal.sqlite3'}",
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_DEFAULT="2 per minute",
+    )
+    client = app.test_client()
+    assert [client.get("/healthz").status_code for _ in range(5)] == [200] * 5
+
+
+def test_flask_ready_prints_each_check_and_fails_until_migrated(app):
+    runner = app.test_cli_runner()
+    behind = runner.invoke(args=["ready"])
+    assert behind.exit_code == 1
+    assert "migrations: FAILING" in behind.output
+    assert "database: ok" in behind.output
+    stamp_head(app)
+    try:
+        ready = runner.invoke(args=["ready"])
+        assert ready.exit_code == 0, ready.output
+        assert "migrations: ok" in ready.output
+    finally:
+        with app.app_context(), db.engine.begin() as connection:
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+
+
+# The request log and its request id
+
+
+def request_lines(caplog):
+    return [r for r in caplog.records if r.name == "portal.requests"]
+
+
+def test_each_request_is_one_json_line_carrying_the_callers_request_id(client, caplog):
+    with caplog.at_level(logging.INFO, logger="portal.requests"):
+        response = client.get("/healthz", headers={"X-Request-ID": "lb-7f3a.42"})
+    assert response.headers["X-Request-ID"] == "lb-7f3a.42"
+    [record] = request_lines(caplog)
+    line = json.loads(JsonFormatter().format(record))
+    assert line["logger"] == "portal.requests" and line["level"] == "INFO"
+    assert line["request_id"] == "lb-7f3a.42"
+    assert line["user_id"] is None
+    assert line["method"] == "GET"
+    assert line["endpoint"] == "operations.healthz"
+    assert line["status"] == 200
+    assert isinstance(line["duration_ms"], float) and line["duration_ms"] >= 0
+    assert "\n" not in JsonFormatter().format(record)
+
+
+@pytest.mark.parametrize("offered", ["", "has space", "x" * 129, "<script>", "-starts-with-dash"])
+def test_an_odd_request_id_is_replaced_by_a_fresh_one(client, offered):
+    response = client.get("/healthz", headers={"X-Request-ID": offered})
+    assert re.fullmatch(r"[0-9a-f]{32}", response.headers["X-Request-ID"])
+
+
+def test_the_request_log_names_the_signed_in_user(client, auth, make, caplog):
+    user = make.user("coordinator", "coordinator")
+    user_id = str(user.id)
+    auth.login("coordinator")
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="portal.requests"):
+        client.get("/admin/")
+    [record] = request_lines(caplog)
+    assert record.fields["user_id"] == user_id
+    assert record.fields["endpoint"] == "admin.index"
+
+
+def test_an_error_page_shows_the_request_id(client):
+    response = client.get("/no-such-page", headers={"X-Request-ID": "ask-about-this-1"})
+    assert response.status_code == 404
+    assert "ask-about-this-1" in response.get_data(as_text=True)
+
+
+def test_a_server_error_page_shows_the_request_id_it_was_logged_under(app, caplog):
+    def broken():
+        raise RuntimeError("a fault")
+
+    app.add_url_rule("/broken", view_func=broken)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    with caplog.at_level(logging.INFO, logger="portal.requests"):
+        response = app.test_client().get("/broken")
+    assert response.status_code == 500
+    request_id = response.headers["X-Request-ID"]
+    assert request_id in response.get_data(as_text=True)
+    [record] = request_lines(caplog)
+    assert record.fields["request_id"] == request_id and record.fields["status"] == 500
+
+
+def test_log_format_text_writes_plain_lines(tmp_path, capsys):
+    app = fresh_app(
+        tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'portal.sqlite3'}", LOG_FORMAT="text"
+    )
+    try:
+        app.test_client().get("/healthz")
+        written = capsys.readouterr().err
+        assert "INFO portal.requests: GET operations.healthz 200" in written
+        assert "{" not in written
+    finally:
+        fresh_app(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path / 'portal.sqlite3'}")
+
+
+# Metrics
+
+
+def metrics(app, token=TOKEN):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return app.test_client().get("/metrics", headers=headers)
+
+
+def test_metrics_do_not_exist_without_a_token_setting(app):
+    assert metrics(app).status_code == 404
+
+
+@pytest.mark.parametrize("token", [None, "wrong", TOKEN + "x"])
+def test_metrics_refuse_a_missing_or_wrong_token(app, token):
+    app.config["METRICS_TOKEN"] = TOKEN
+    response = metrics(app, token)
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert "portal_" not in response.get_data(as_text=True)
+
+
+def test_metrics_count_request_latency_by_endpoint_and_status(app):
+    app.config["METRICS_TOKEN"] = TOKEN
+    client = app.test_client()
+    client.get("/healthz")
+    client.get("/no-such-page")
+    response = metrics(app)
+    assert response.status_code == 200
+    assert response.content_type.startswith("text/plain; version=0.0.4")
+    body = response.get_data(as_text=True)
+    assert re.search(
+        r'portal_request_duration_seconds_count\{endpoint="operations.healthz",status="200"\} '
+        r"[1-9]",
+        body,
+    )
+    # An unknown address is counted under no route, never under its path.
+    assert 'endpoint="none",status="404"' in body
+    assert "no-such-page" not in body
+
+
+def test_metrics_report_the_outbox_backlog(app):
+    app.config["METRICS_TOKEN"] = TOKEN
+    with app.app_context():
+        long_ago = utcnow() - timedelta(hours=2)
+        for n, status in enumerate(["queued", "queued", "sending", "sending", "failed", "sent"]):
+            db.session.add(
+                OutboundMessage(
+                    dedupe_key=f"test-{n}",
+                    template_key="due_reminder",
+                    recipient_role="complaint_manager",
+                    subject="Reminder",
+                    body="A due date",
+                    status=status,
+                    claimed_at=long_ago if n == 2 else None,
+                )
+            )
+        db.session.commit()
+    body = metrics(app).get_data(as_text=True)
+    assert 'portal_outbox_messages{status="queued"} 2.0' in body
+    assert 'portal_outbox_messages{status="sending"} 2.0' in body
+    assert 'portal_outbox_messages{status="failed"} 1.0' in body
+    assert "portal_outbox_stuck_messages 1.0" in body
+    assert "portal_database_up 1.0" in body
+
+
+def test_metrics_report_overdue_open_cases_by_kind(app, make):
+    app.config["METRICS_TOKEN"] = TOKEN
+    make.complaint(received_at=utcnow() - timedelta(days=120), kind="complaint")
+    make.complaint(received_at=utcnow() - timedelta(days=120), kind="suggestion", status="closed")
+    body = metrics(app).get_data(as_text=True)
+    assert 'portal_overdue_cases{kind="complaint"} 1.0' in body
+    assert 'portal_overdue_cases{kind="suggestion"} 0.0' in body
+    assert 'portal_overdue_cases{kind="ticket"} 0.0' in body
+    assert 'portal_overdue_cases{kind="internal_review"} 0.0' in body
+
+
+def test_metrics_still_answer_when_the_database_does_not(tmp_path):
+    app = fresh_app(
+        tmp_path,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'removed' / 'portal.sqlite3'}",
+        METRICS_TOKEN=TOKEN,
+    )
+    response = metrics(app)
+    assert response.status_code == 200
+    assert "portal_database_up 0.0" in response.get_data(as_text=True)
+
+
+# A real gunicorn
+
+
+def get(url, headers=None, timeout=5):
+    request = urllib.request.Request(url, headers=headers or {})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return response.status, dict(response.headers), response.read().decode()
+
+
+def test_gunicorn_serves_healthz_and_adds_up_every_workers_requests(tmp_path):
+    database = tmp_path / "portal.sqlite3"
+    engine = create_engine(f"sqlite:///{database}")
+    db.metadata.create_all(engine)
+    engine.dispose()
+    port = free_port()
+    environment = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{database}",
+        "SECRET_KEY": "tests-only",
+        "ATTACHMENT_FOLDER": str(tmp_path / "attachments"),
+        "METRICS_TOKEN": TOKEN,
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        "GUNICORN_WORKERS": "2",
+        "GUNICORN_THREADS": "2",
+    }
+    log = tmp_path / "gunicorn.log"
+    with log.open("wb") as written:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py"],
+            cwd=ROOT,
+            env=environment,
+            stdout=written,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                status, headers, body = get(f"{base}/healthz", timeout=10)
+                break
+            except OSError:  # refused, or accepted before a worker was up to answer
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("gunicorn did not serve /healthz within 60 s")
+                time.sleep(0.2)
+        assert status == 200 and json.loads(body) == {"status": "ok"}
+        assert re.fullmatch(r"[0-9a-f]{32}", headers["X-Request-ID"])
+        for _ in range(9):
+            get(f"{base}/healthz")
+        _, headers, scraped = get(f"{base}/metrics", {"Authorization": f"Bearer {TOKEN}"})
+        # Whichever worker answered, the scrape holds all ten requests (multiprocess mode).
+        assert (
+            'portal_request_duration_seconds_count{endpoint="operations.healthz",status="200"} '
+            "10.0" in scraped
+        )
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+    assert '"endpoint": "operations.healthz"' in log.read_text()
