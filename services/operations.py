@@ -9,6 +9,7 @@ import logging
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from pathlib import Path
 
 from alembic.migration import MigrationContext
@@ -49,9 +50,15 @@ def database_check(engine: Engine) -> Check:
     return Check("database", True, "answers")
 
 
+@cache
+def migration_heads(migrations_directory: str) -> frozenset[str]:
+    """The newest revisions the code knows (read once: probes come every few seconds)."""
+    return frozenset(ScriptDirectory(migrations_directory).get_heads())
+
+
 def migrations_check(engine: Engine, migrations_directory: str) -> Check:
     """The database's schema revision is the newest the code knows."""
-    expected = set(ScriptDirectory(migrations_directory).get_heads())
+    expected = migration_heads(migrations_directory)
     try:
         with engine.connect() as connection:
             current = set(MigrationContext.configure(connection).get_current_heads())

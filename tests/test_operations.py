@@ -211,6 +211,11 @@ def test_a_server_error_page_shows_the_request_id_it_was_logged_under(bare_app, 
     assert request_id in response.get_data(as_text=True)
     [record] = request_lines(caplog)
     assert record.fields["request_id"] == request_id and record.fields["status"] == 500
+    # Flask's report of the fault is a JSON line with the same request id and the traceback.
+    [fault] = [r for r in caplog.records if r.exc_info]
+    line = json.loads(JsonFormatter().format(fault))
+    assert line["level"] == "ERROR" and line["request_id"] == request_id
+    assert "RuntimeError: a fault" in line["exception"]
 
 
 def test_log_format_text_writes_plain_lines(tmp_path, capsys):

@@ -6,7 +6,9 @@
   operator finds the line in the log.
 - The line goes to the `portal.requests` logger: request id, user id (when the request
   signed someone in), method, endpoint (the route's name, never the raw path), status and
-  duration in milliseconds. LOG_FORMAT=json writes each log record as one JSON object.
+  duration in milliseconds. LOG_FORMAT=json writes each log record as one JSON object;
+  one written during a request (Flask's report of a 500 with its traceback, say) carries
+  that request's id too.
 - The duration also goes to the request latency histogram (views.operations) when
   prometheus_client is installed (the `serve` extra).
 """
@@ -19,7 +21,7 @@ import time
 import uuid
 from datetime import datetime, timezone
 
-from flask import g, request
+from flask import g, has_request_context, request
 
 from views import operations
 
@@ -83,9 +85,13 @@ def _finish(response):
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object a line: time, level, logger, message, and the record's `fields`."""
+    """One JSON object a line: time, level, logger, message, the record's `fields`, and the
+    request id of the request it was written in (a traceback included)."""
 
     def format(self, record):
+        fields = getattr(record, "fields", {})
+        if "request_id" not in fields and getattr(record, "request_id", None):
+            fields = {"request_id": record.request_id, **fields}
         line = {
             "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(
                 timespec="milliseconds"
@@ -93,11 +99,18 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
-            **getattr(record, "fields", {}),
+            **fields,
         }
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return json.dumps(line, default=str)
+
+
+def with_request_id(record):
+    """Note the request a record was written in, while it is still under way."""
+    if has_request_context() and not hasattr(record, "request_id"):
+        record.request_id = request_id()
+    return True
 
 
 class StderrHandler(logging.StreamHandler):
@@ -121,12 +134,13 @@ def formatter(log_format: str) -> logging.Formatter:
     return JsonFormatter()
 
 
-def configure_logging(log_format: str):
+def configure_logging(log_format: str, *more_loggers: str):
     """The portal's loggers write to stderr in LOG_FORMAT; the request log at INFO."""
     handler = StderrHandler()
     handler.set_name(HANDLER_NAME)
+    handler.addFilter(with_request_id)
     handler.setFormatter(formatter(log_format))
-    for name in PORTAL_LOGGERS:
+    for name in (*PORTAL_LOGGERS, *more_loggers):
         logger = logging.getLogger(name)
         for old in [h for h in logger.handlers if h.get_name() == HANDLER_NAME]:
             logger.removeHandler(old)
@@ -135,7 +149,8 @@ def configure_logging(log_format: str):
 
 
 def init_app(app):
-    configure_logging(app.config["LOG_FORMAT"])
+    # Flask's own logger too (named after the app), which writes the traceback of a 500.
+    configure_logging(app.config["LOG_FORMAT"], app.name)
     # First in, so that every other hook (and an abort in one) runs with a request id.
     app.before_request_funcs.setdefault(None, []).insert(0, _start)
     app.after_request(_finish)

@@ -17,7 +17,7 @@ import hmac
 import os
 
 import click
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, request
 from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -91,7 +91,7 @@ def _token_matches(expected: str) -> bool:
 def metrics():
     expected = current_app.config.get("METRICS_TOKEN")
     if not expected:
-        return _plain({"status": "not found"}, 404)
+        abort(404)  # the same page as any address that does not exist
     if not _token_matches(expected):
         response = _plain({"status": "a bearer token is needed (METRICS_TOKEN)"}, 401)
         response.headers["WWW-Authenticate"] = 'Bearer realm="metrics"'
