@@ -38,7 +38,7 @@ PORTAL_LOGGERS = ("portal", "views", "services", "seed")
 
 
 def request_id() -> str:
-    """This request's id (made on first use, so error pages outside a request get one too)."""
+    """This request's id (made on first use: an error page may come before any hook ran)."""
     environ = request.environ
     if REQUEST_ID not in environ:
         offered = request.headers.get(REQUEST_ID_HEADER, "")
