@@ -79,6 +79,43 @@ CLOCK_START_WORDS = {
 }
 
 
+# How a field left out of the edit form is changed instead (for the README's table).
+FIELD_PATHS = {
+    "received_at": "Correct received instant",
+    "reported_at": "Correct reported instant",
+    "requested_at": "Correct requested instant",
+    "manager": "the assign step",
+    "decision_maker": "the assign step",
+    "reviewer": "the assign reviewer step",
+    "level": "Change classification level",
+}
+PATH_EDITORS = {
+    "received_at": CORRECTORS,
+    "reported_at": CORRECTORS,
+    "requested_at": CORRECTORS,
+    "level": RANK_EDITORS,
+}
+
+
+def fields_cell(screen: str, names: dict) -> str:
+    """The permission table's column of fields: who may change the guarded ones, and how."""
+    fields = FIELD_EDITORS.get(screen)
+    if not fields:
+        return "every field of the edit form"
+    parts = []
+    for field, editors in fields.items():
+        who = ", ".join(names[c] for c in names if c in editors)
+        if editors:
+            parts.append(f"{field}: {who} only")
+        else:
+            path = FIELD_PATHS[field]
+            by = PATH_EDITORS.get(field)
+            if by:
+                path += f" ({', '.join(names[c] for c in names if c in by)}, with a reason)"
+            parts.append(f"{field}: nobody in the form; {path}")
+    return "every other field of the edit form; " + "; ".join(parts)
+
+
 def may_edit_field(capacities, screen: str, field: str) -> bool:
     """Whether an edit form shows the field to, and takes it from, these capacities."""
     editors = FIELD_EDITORS.get(screen, {}).get(field)
