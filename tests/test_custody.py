@@ -156,6 +156,9 @@ def test_a_coordinator_corrects_the_received_instant_with_a_reason_kept_in_the_h
     assert changes["received_at"][0].startswith("2026-03-02T09:00")
     assert changes["received_at"][1].startswith("2026-03-03T23:00")
     assert "Reason: Letter was date-stamped a day late" in entry.summary
+    history = page_text(client.get(f"/admin/complaint/details/?id={case.id}"))
+    history = history[history.index('id="history-heading"') :]
+    assert "Received instant corrected. Reason: Letter was date-stamped a day late" in history
 
 
 def test_a_correction_without_a_reason_is_refused_with_the_input_kept(case, auth, client):
