@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+from . import custody
 from .vocabulary import (
     ADMINISTRATOR,
     CAPACITIES,
@@ -246,10 +247,14 @@ def table_markdown() -> str:
     """The whole table for the README: a row per screen, a column per capacity."""
     capacities = list(CAPACITIES)
     lines = [
-        "| screen | " + " | ".join(CAPACITIES[c] for c in capacities) + " |",
-        "|---|" + "---|" * len(capacities),
+        "| screen | "
+        + " | ".join(CAPACITIES[c] for c in capacities)
+        + " | fields those who may edit may change |",
+        "|---|" + "---|" * (len(capacities) + 1),
     ]
     for screen in SCREENS:
         cells = [_cell(grant(c, screen), screen) for c in capacities]
-        lines.append(f"| {screen} | " + " | ".join(cells) + " |")
+        editable = any("edit" in grant(c, screen).actions for c in capacities)
+        fields = custody.fields_cell(screen, CAPACITIES) if editable else "—"
+        lines.append(f"| {screen} | " + " | ".join(cells) + f" | {fields} |")
     return "\n".join(lines) + "\n"

@@ -4,7 +4,7 @@
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from . import clocks, correspondence, duties, history, invariants
+from . import clocks, correspondence, custody, duties, history, invariants
 
 
 def init_app(app):
@@ -14,6 +14,8 @@ def init_app(app):
         event.listen(Session, "after_flush", _after_flush)
         event.listen(Session, "before_commit", history.before_commit)
         event.listen(Session, "after_rollback", history.after_rollback)
+        event.listen(Session, "after_commit", custody.forget)
+        event.listen(Session, "after_rollback", custody.forget)
     app.add_template_global(clocks.explain_case, "due_dates_of")
     app.add_template_global(clocks.holiday_preview, "holidays_of")
     app.add_template_global(history.explain_history, "history_of")
@@ -22,6 +24,8 @@ def init_app(app):
 def _before_flush(session, flush_context, instances):
     # Wrong values first: no rule or clock is worked out from them.
     invariants.before_flush(session)
+    # A clock's start, an assignment, a complaint's people, a rank: only through their paths.
+    custody.before_flush(session)
     # Separation of duties first: a refused assignment takes no reference number.
     duties.before_flush(session)
     clocks.before_flush(session)

@@ -25,10 +25,11 @@ from models import (
 )
 from rules import duties
 from rules import workflow as rules
+from rules.custody import ASSIGNMENT
 from rules.errors import RuleViolation
 from rules.vocabulary import EXTERNAL_BODIES, REVIEW_OUTCOMES
 
-from . import history
+from . import custody, history
 
 # Set by the flush hook in services/clocks.py from the status: a step never writes it, or
 # the hook would not see the pause start or end (and would not move the due instants).
@@ -287,6 +288,8 @@ class ComplaintStepper(Stepper):
         )
 
     def record(self, name, model, changes, inputs, actor, now):
+        if name == "assign":
+            custody.permit(db.session, model, ASSIGNMENT)
         set_columns(model, changes)
         if name == "assign":
             manager = db.session.get(Participant, model.manager_id)
@@ -374,6 +377,7 @@ class ReviewStepper(Stepper):
 
     def record(self, name, model, changes, inputs, actor, now):
         if name == "assign_reviewer":
+            custody.permit(db.session, model, ASSIGNMENT)
             set_columns(model, changes)
             model.reviewer = db.session.get(Participant, changes["reviewer_id"])
             return f"Reviewer: {model.reviewer.short_name}"

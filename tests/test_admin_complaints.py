@@ -71,8 +71,9 @@ def test_a_coordinator_registers_a_complaint_typed_in_the_divisions_local_time(a
     grid = auth._client.get("/admin/complaint/").get_data(as_text=True)
     assert "CTS-2026-000001" in grid
     assert "02/03/2026 09:00" in grid  # shown back in Brisbane time
-    edit = auth._client.get(f"/admin/complaint/edit/?id={complaint.id}").get_data(as_text=True)
-    assert 'value="2026-03-02T09:00"' in edit
+    # Corrected only with a reason, on its own form, which shows it in Brisbane time too.
+    url = f"/admin/complaint/correct-start/?id={complaint.id}"
+    assert 'value="2026-03-02T09:00"' in auth._client.get(url).get_data(as_text=True)
 
 
 def test_a_melbourne_division_reads_the_time_in_daylight_saving(app, make, auth):

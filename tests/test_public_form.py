@@ -26,8 +26,9 @@ from models import (
     db,
 )
 from rules import correspondence as rules
+from rules.custody import ASSIGNMENT, PEOPLE
 from seed import reference
-from services import correspondence, intake
+from services import correspondence, custody, intake
 from tests.conftest import csrf_token
 
 # Wednesday 25 November 2026, 10:00 in Brisbane.
@@ -683,6 +684,7 @@ def test_an_assigned_manager_may_download(app, client, staff, lodged):
     manager = staff("manager")
     with app.app_context():
         complaint = db.session.get(Complaint, lodged["complaint_id"])
+        custody.permit(db.session, complaint, ASSIGNMENT)  # as the assign step does
         complaint.manager_id = manager
         db.session.commit()
     assert client.get(lodged["url"]).data == PDF
@@ -823,6 +825,7 @@ def test_a_confidential_lodgements_mail_goes_to_the_complainant_alone(
         coordinator = Participant(
             kind="staff", given_name="Casey", family_name="Coord", email="casey@example.gov.au"
         )
+        custody.permit(db.session, complaint, PEOPLE)  # as a coordinator's edit does
         complaint.coordinator = coordinator
         db.session.commit()
         due = complaint.registration_due_at

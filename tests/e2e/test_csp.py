@@ -85,7 +85,7 @@ def test_the_complaint_screens_run_under_the_policy_with_working_pickers(watched
     # The edit form and the details page of the complaint just registered.
     edit = page.locator("a[href*='/admin/complaint/edit/']").first.get_attribute("href")
     page.goto(live_server.url + edit)
-    offered = open_picker(page, "manager", "deak")
+    offered = open_picker(page, "subjects", "deak")
     assert any("Dana Deakin" in option for option in offered.all_inner_texts())
     page.keyboard.press("Escape")
     details = page.url.replace("/edit/", "/details/")

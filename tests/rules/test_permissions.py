@@ -214,17 +214,27 @@ def test_the_screens_each_capacity_opens_in_menu_order():
     ]
 
 
-def test_the_markdown_table_has_a_row_per_screen_and_a_column_per_capacity():
+def test_the_markdown_table_has_a_row_per_screen_a_column_per_capacity_and_one_of_fields():
     lines = table_markdown().splitlines()
-    assert lines[0] == "| screen | " + " | ".join(CAPACITIES.values()) + " |"
-    assert len(lines) == 2 + len(SCREENS)
-    assert all(line.count("|") == len(CAPACITIES) + 2 for line in lines)
-    support_desk = next(line for line in lines if line.startswith("| ticket |"))
-    assert support_desk.endswith(
-        "| list, view, create, edit, export; steps: respond, start_work, wait_on_client, "
-        "resume, resolve, close, reopen (all) |"
+    assert lines[0] == (
+        "| screen | "
+        + " | ".join(CAPACITIES.values())
+        + " | fields those who may edit may change |"
     )
+    assert len(lines) == 2 + len(SCREENS)
+    assert all(line.count("|") == len(CAPACITIES) + 3 for line in lines)
+    support_desk = next(line for line in lines if line.startswith("| ticket |"))
+    assert (
+        "| list, view, create, edit, export; steps: respond, start_work, wait_on_client, "
+        "resume, resolve, close, reopen (all) | every other field of the edit form; "
+        "reported_at: nobody in the form; Correct reported instant"
+    ) in support_desk
     assert "| user | list, view, create, edit (all) | — |" in table_markdown()
+    complaint = next(line for line in lines if line.startswith("| complaint |"))
+    assert "subjects: Administrator, Divisional Complaint Coordinator only" in complaint
+    assert "manager: nobody in the form; the assign step" in complaint
+    history = next(line for line in lines if line.startswith("| historyentry |"))
+    assert history.endswith("| — |")
 
 
 # Report pages: capacity -> report -> scope of the cases its figures count.

@@ -51,8 +51,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from wtforms.validators import ValidationError
 
 from models import HistoryEntry, UTCDateTime, db, utcnow
+from rules import custody as custody_rules
 from rules import permissions
-from services import access
+from services import access, custody
 from services.exports import FORMATS as EXPORT_FORMATS
 from services.exports import export_response, neutralise
 
@@ -644,6 +645,11 @@ class ScopedModelView(ModelView):
 
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
+        # A field the user may not change here (a clock's start, an assignment) is not shown.
+        capacities = access.capacity_codes(current_actor())
+        for name in [field.name for field in form]:
+            if not custody_rules.may_edit_field(capacities, self.screen, name):
+                del form[name]
         if obj is not None:
             self._prepare_form(form, self.timezone_for(obj))
             if self._versioned and request.method != "POST":
@@ -723,6 +729,8 @@ class ScopedModelView(ModelView):
             self.apply_local_times(form, model)
             if is_created:
                 db.session.add(model)
+            else:
+                custody.allow_direct_edits(db.session, model, current_actor())
             self._on_model_change(form, model, is_created)
         db.session.flush()
         self.ensure_within_scope(model, is_created)

@@ -40,6 +40,7 @@ from ..context import case_timezone, current_actor, visibility
 from . import privacy
 from .attachments import ComplaintAttachments
 from .base import ScopedModelView, show_due, show_person
+from .corrections import ClockStartCorrection
 from .filters import (
     AssignedToMeFilter,
     ChoiceFilter,
@@ -98,7 +99,7 @@ class CaseView(ScopedModelView):
         return super().render(template, **kwargs)
 
 
-class ComplaintView(ComplaintAttachments, ComplaintSteps, CaseView):
+class ComplaintView(ClockStartCorrection, ComplaintAttachments, ComplaintSteps, CaseView):
     record_noun = "complaint"
     closed_statuses = COMPLAINT_CLOSED_STATUSES
 
@@ -335,7 +336,7 @@ class ComplaintView(ComplaintAttachments, ComplaintSteps, CaseView):
             flash(f"Registered {model.reference}", "success")
 
 
-class TicketView(TicketSteps, CaseView):
+class TicketView(ClockStartCorrection, TicketSteps, CaseView):
     record_noun = "ticket"
     closed_statuses = TICKET_CLOSED_STATUSES
 
@@ -453,7 +454,7 @@ class TicketView(TicketSteps, CaseView):
             flash(f"Registered {model.reference}", "success")
 
 
-class InternalReviewView(ReviewSteps, CaseView):
+class InternalReviewView(ClockStartCorrection, ReviewSteps, CaseView):
     screen = "internal_review"
     record_noun = "internal review"
     closed_statuses = REVIEW_CLOSED_STATUSES

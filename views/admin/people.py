@@ -13,6 +13,7 @@ from services import confidentiality
 from ..context import current_actor, visibility
 from . import privacy
 from .base import ScopedModelView, show_person
+from .corrections import LevelChange
 from .filters import ChoiceFilter
 from .loaders import clients, staff
 from .options import division_options
@@ -29,11 +30,12 @@ def email_address(form, field):
         raise ValidationError(problem)
 
 
-class ParticipantView(ScopedModelView):
+class ParticipantView(LevelChange, ScopedModelView):
     record_noun = "participant"
     can_delete = False  # the register keeps everyone it has named
     can_view_details = True
     can_export = True
+    details_template = "admin/participant_details.html"
 
     column_list = (
         "kind",
@@ -89,6 +91,11 @@ class ParticipantView(ScopedModelView):
     def identity_search_condition(self):
         return confidentiality.person_visible(current_actor(), Participant.id)
 
+    def render(self, template, **kwargs):
+        if template == self.details_template and "model" in kwargs:
+            kwargs["level_change"] = self.level_change_link(kwargs["model"])
+        return super().render(template, **kwargs)
+
     def get_one(self, id):
         record = super().get_one(id)
         # The edit form would show what the mask hides.
@@ -101,7 +108,10 @@ class ParticipantView(ScopedModelView):
             raise ValidationError("Give a name: a family name, a given name or an organisation.")
         if model.kind == "staff" and model.level is None:
             raise ValidationError(
-                "A staff member needs a classification level: seniority is compared on it."
+                "A staff member needs a classification level: seniority is compared on it. "
+                "An administrator sets it with Change classification level, on the person's page."
+                if not is_created
+                else "A staff member needs a classification level: seniority is compared on it."
             )
 
 
