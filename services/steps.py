@@ -181,6 +181,13 @@ def complaint_state(model) -> rules.CaseState:
         status_before_pause=status_before_pause(model),
         human_rights=bool(model.human_rights),
         internal_review_open=review is not None,
+        internal_review_done=any(
+            r.status == "completed"
+            and r.completed_at is not None
+            and model.finalised_at is not None
+            and r.completed_at >= model.finalised_at
+            for r in model.internal_reviews
+        ),
         external_review_open=any(r.status == "open" for r in model.external_reviews),
     )
 

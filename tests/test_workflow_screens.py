@@ -473,6 +473,7 @@ def test_the_reviewer_records_a_changed_decision_and_the_complaint_takes_it(app,
     assert review.completed_at is not None
     complaint = db.session.get(Complaint, complaint.id)
     assert complaint.outcome.code == "upheld"
+    assert complaint.status == "finalised"
     assert "record_review_outcome" in [e.action for e in history_of(complaint)]
 
 

@@ -584,17 +584,25 @@ def test_a_decision_maker_cannot_record_a_review_request():
 UNDER_REVIEW = replace(FINALISED, status="internal_review", internal_review_open=True)
 
 
-def test_the_reviewer_confirms_the_original_decision():
+def test_a_confirmed_decision_leaves_internal_review_finalised_again():
     inputs = {"review_outcome": "original_confirmed"}
     changes = apply("record_review_outcome", UNDER_REVIEW, REVIEWER, inputs, NOW)
-    assert changes == {"status": "internal_review", "review_outcome": "original_confirmed"}
+    assert changes == {"status": "finalised", "review_outcome": "original_confirmed"}
 
 
-def test_a_changed_decision_records_the_new_outcome():
+def test_a_changed_decision_records_the_new_outcome_and_leaves_internal_review():
     inputs = {"review_outcome": "decision_changed", "outcome": "partly_upheld"}
     changes = apply("record_review_outcome", UNDER_REVIEW, REVIEWER, inputs, NOW)
     assert changes["outcome_code"] == "partly_upheld"
-    assert changes["status"] == "internal_review"
+    assert changes["status"] == "finalised"
+
+
+def test_a_response_already_reviewed_cannot_be_put_to_internal_review_again():
+    reviewed = replace(FINALISED, internal_review_done=True)
+    assert refusals("request_internal_review", reviewed, COORDINATOR) == [
+        "This response has already been through an internal review: the complainant may "
+        "now ask for an external review."
+    ]
 
 
 def test_a_changed_decision_needs_the_new_outcome():
