@@ -664,7 +664,7 @@ def _complaint_transitions() -> list[Transition]:
             action="finalise it",
         ),
         Transition(
-            "request_internal_review", "Internal review requested",
+            "request_internal_review", "Request internal review",
             frozenset({"finalised", "closed"}), "internal_review", frozenset({CO}),
             requires=("was_finalised", "no_open_internal_review", "not_reviewed_yet",
                       "late_reason"),
@@ -685,7 +685,7 @@ def _complaint_transitions() -> list[Transition]:
             action="record the outcome of its internal review",
         ),
         Transition(
-            "request_external_review", "External review requested",
+            "request_external_review", "Request external review",
             frozenset({"finalised", "internal_review", "closed"}), "external_review",
             frozenset({CO}),
             requires=("external_body", "was_finalised", "no_open_internal_review"),
@@ -917,7 +917,7 @@ def _review_transitions() -> list[Transition]:
             gerund="Recording the outcome", action="record its outcome",
         ),
         Transition(
-            "withdraw", "Withdrawn", OPEN_REVIEW, "withdrawn", frozenset({CO, IR}),
+            "withdraw", "Withdraw", OPEN_REVIEW, "withdrawn", frozenset({CO, IR}),
             requires=("reason",), records=("completed_at",), clears=("paused_since",),
             saves=(("reason", "reason"),),
             done="withdrawn", when="while it is open", gerund="Withdrawing",

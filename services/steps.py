@@ -26,7 +26,7 @@ from models import (
 from rules import duties
 from rules import workflow as rules
 from rules.errors import RuleViolation
-from rules.vocabulary import EXTERNAL_BODIES, REVIEW_OUTCOMES
+from rules.vocabulary import COORDINATOR, EXTERNAL_BODIES, REVIEW_OUTCOMES
 
 from . import history
 
@@ -415,3 +415,17 @@ class ReviewStepper(Stepper):
 COMPLAINT_STEPS = ComplaintStepper()
 TICKET_STEPS = TicketStepper()
 REVIEW_STEPS = ReviewStepper()
+
+
+def register_on_creation(complaint, actor: rules.Actor, now: datetime) -> bool:
+    """A complaint a coordinator creates is registered there and then, through the register
+    step (who, when, the history); one lodged from outside (the public form, an integration,
+    an import) stays Received until a coordinator registers it. Returns whether it was."""
+    if COORDINATOR not in actor.capacities or (complaint.status or "received") != "received":
+        return False
+    complaint.status = "received"
+    if complaint.coordinator_id is None and complaint.coordinator is None:
+        # The coordinator registering it coordinates it unless the form named another.
+        complaint.coordinator = db.session.get(Participant, actor.participant_id)
+    COMPLAINT_STEPS.take("register", complaint, {}, actor, now)
+    return True

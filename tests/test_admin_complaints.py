@@ -11,6 +11,7 @@ from sqlalchemy import event, update
 from models import Category, Complaint, Extension, Participant, db, utcnow
 from tests.admin_forms import form_values
 from tests.conftest import PASSWORD, Factory, csrf_token
+from tests.test_workflow_screens import history_of
 
 
 def login(client, username):
@@ -41,7 +42,11 @@ def set_next_due(complaint, instant):
     db.session.commit()
 
 
-def test_a_coordinator_registers_a_complaint_typed_in_the_divisions_local_time(app, make, auth):
+def test_a_coordinator_registers_a_complaint_typed_in_the_divisions_local_time(
+    app, make, auth, time_machine
+):
+    # Tuesday 3 March 2026, 10:00 in Brisbane.
+    time_machine.move_to(datetime(2026, 3, 3, 0, 0, tzinfo=timezone.utc), tick=False)
     division = make.division("Customer Services", calendar_code="AU-QLD")
     make.user("coord", "coordinator", division=division)
     complainant = make.complainant("Nguyen")
@@ -65,7 +70,12 @@ def test_a_coordinator_registers_a_complaint_typed_in_the_divisions_local_time(a
         db.select(Complaint).filter_by(reference="CTS-2026-000001")
     ).scalar_one()
     assert complaint.received_at == datetime(2026, 3, 1, 23, 0, tzinfo=timezone.utc)
-    assert complaint.status == "received"
+    # "Registered" says what happened: the coordinator's save registered it.
+    assert complaint.status == "registered"
+    assert complaint.registered_at == datetime(2026, 3, 3, 0, 0, tzinfo=timezone.utc)
+    assert complaint.coordinator.family_name == "Coord"
+    register = [e for e in history_of(complaint) if e.action == "register"]
+    assert len(register) == 1
     assert complaint.complainant.family_name == "Nguyen"
     assert complaint.manager_id == manager.id
     grid = auth._client.get("/admin/complaint/").get_data(as_text=True)
@@ -73,6 +83,28 @@ def test_a_coordinator_registers_a_complaint_typed_in_the_divisions_local_time(a
     assert "02/03/2026 09:00" in grid  # shown back in Brisbane time
     edit = auth._client.get(f"/admin/complaint/edit/?id={complaint.id}").get_data(as_text=True)
     assert 'value="2026-03-02T09:00"' in edit
+
+
+def test_an_administrator_creating_a_complaint_leaves_it_received_and_says_so(
+    app, make, auth, time_machine
+):
+    time_machine.move_to(datetime(2026, 3, 3, 0, 0, tzinfo=timezone.utc), tick=False)
+    division = make.division("Customer Services", calendar_code="AU-QLD")
+    make.user("boss", "administrator")
+    db.session.commit()
+    auth.login("boss")
+    data = registration_form(
+        auth._client,
+        division=str(division.id),
+        summary="Letter never answered",
+        received_at="02/03/2026 09:00",
+    )
+    response = auth._client.post("/admin/complaint/new/", data=data, follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "Received CTS-2026-000001: it waits for a coordinator to register it." in html
+    assert "Registered CTS-2026-000001" not in html
+    complaint = db.session.execute(db.select(Complaint)).scalar_one()
+    assert complaint.status == "received" and complaint.registered_at is None
 
 
 def test_a_melbourne_division_reads_the_time_in_daylight_saving(app, make, auth):

@@ -97,7 +97,8 @@ def send(runner, *args):
 # --------------------------------------------------------------- queued once per door
 
 
-def test_registering_through_the_form_queues_one_registration_email(app, team, auth):
+def test_registering_through_the_form_queues_one_registration_email(app, team, auth, time_machine):
+    time_machine.move_to(MONDAY + timedelta(hours=1), tick=False)
     complainant = team.make.complainant("Nguyen")
     db.session.commit()
     auth.login("coord")
@@ -119,10 +120,16 @@ def test_registering_through_the_form_queues_one_registration_email(app, team, a
     assert letter.subject == "We have registered your complaint: CTS-2026-000001"
     assert "reference number CTS-2026-000001" in letter.body
     assert "Dear Sam Nguyen," in letter.body
-    # The register step that follows writes no second registration email.
-    press(client_for(app, "coord"), "complaint", complaint, "register")
+    # The coordinator's save registered it: no second click, no second registration email.
     assert fresh(Complaint, complaint.id).status == "registered"
-    assert [row.template_key for row in letters_of(complaint)] == [rules.REGISTERED]
+    coordinator = client_for(app, "coord")
+    page = coordinator.get(f"/admin/complaint/details/?id={complaint.id}").get_data(as_text=True)
+    assert "/transition/register/" not in page
+    press(coordinator, "complaint", complaint, "acknowledge")
+    assert [row.template_key for row in letters_of(complaint)] == [
+        rules.REGISTERED,
+        rules.ACKNOWLEDGED,
+    ]
 
 
 def test_a_complaint_made_through_the_orm_queues_its_registration_email_once(app, make):

@@ -28,6 +28,29 @@ from rules.workflow import (
 )
 
 NOW = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
+
+# The first word of every button: what pressing it does.
+VERBS = frozenset(
+    {
+        "Acknowledge", "Assign", "Close", "Decide", "Finalise", "Record", "Refer", "Register",
+        "Reopen", "Request", "Resolve", "Respond", "Resume", "Start", "Submit", "Wait",
+        "Withdraw",
+    }
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("machine", [COMPLAINTS, TICKETS, REVIEWS], ids=lambda m: m.noun)
+def test_every_step_button_is_a_verb(machine):
+    for transition in machine.transitions.values():
+        assert transition.label.split()[0] in VERBS, transition.label
+
+
+def test_the_review_steps_say_what_pressing_them_does():
+    assert COMPLAINTS.transition("request_internal_review").label == "Request internal review"
+    assert COMPLAINTS.transition("request_external_review").label == "Request external review"
+    assert REVIEWS.transition("withdraw").label == "Withdraw"
+
+
 EARLIER = NOW - timedelta(days=3)
 
 MANAGER_OFFICER = Officer(101, "L. O'Connor", "AO6", 6)

@@ -34,7 +34,7 @@ from rules.vocabulary import (
     TICKET_SEVERITIES,
     TICKET_STATUSES,
 )
-from services import access, confidentiality
+from services import access, confidentiality, steps
 
 from ..context import case_timezone, current_actor, visibility
 from . import privacy
@@ -330,8 +330,20 @@ class ComplaintView(ComplaintAttachments, ComplaintSteps, CaseView):
                 "clear the date."
             )
 
-    def after_model_change(self, form, model, is_created):
         if is_created:
+            # Saying "Registered" and being registered agree: a coordinator's new complaint
+            # is registered on save, in the same transaction.
+            steps.register_on_creation(model, steps.actor_of(current_user), utcnow())
+
+    def after_model_change(self, form, model, is_created):
+        if not is_created:
+            return
+        if model.status == "received":
+            flash(
+                f"Received {model.reference}: it waits for a coordinator to register it.",
+                "success",
+            )
+        else:
             flash(f"Registered {model.reference}", "success")
 
 
