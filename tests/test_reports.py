@@ -384,7 +384,7 @@ def quarter_register(make):
             complaint=made["extended"],
             new_due_at=brisbane(2026, 4, 30, 17, 0),
             reason="Three business areas involved",
-            approved_by=make.staff(level="AO8"),
+            approved_by=make.user("approver", "coordinator", level="AO8").participant,
         )
     )
     db.session.commit()

@@ -35,6 +35,7 @@ from rules.vocabulary import (
     TICKET_STATUSES,
 )
 from services import access, confidentiality, steps
+from services.localtime import local_text
 
 from ..context import case_timezone, current_actor, visibility
 from . import privacy
@@ -624,3 +625,14 @@ class ExtensionView(CaseView):
 
     def timezone_for(self, model):
         return case_timezone(model)
+
+    def after_model_change(self, form, model, is_created):
+        moved_from = getattr(model, "moved_from", None)
+        if moved_from is not None:
+            zone = case_timezone(model)
+            flash(
+                f"{local_text(moved_from, zone)} is not closing time of a business day of "
+                f"{model.complaint.reference}'s calendar: the new resolution due was moved to "
+                f"{local_text(model.new_due_at, zone)}.",
+                "warning",
+            )
