@@ -333,6 +333,21 @@ def test_a_review_completed_by_a_direct_save_writes_the_letter_once(app, team, t
     assert len(outbox(internal_review_id=review.id, template_key=rules.REVIEW_OUTCOME)) == 1
 
 
+def test_the_template_screen_previews_the_review_outcome_letter_for_a_complaint(
+    app, team, time_machine
+):
+    time_machine.move_to(REVIEW_DAY, tick=False)
+    complaint, review = review_in_progress(team, human_rights=True)
+    team.make.user("boss", "administrator")
+    admin = client_for(app, "boss")
+    url, data, _ = template_form(admin, rules.REVIEW_OUTCOME)
+    data.update(preview_reference=complaint.reference, _preview="Preview")
+    page = text(admin.post(url, data=data))
+    assert f"Preview for {complaint.reference} (not saved)" in page
+    assert "Queensland Human Rights Commission" in page
+    assert "has no completed internal review: the review's result, findings and dates" in page
+
+
 def test_mail_preview_prints_the_review_outcome_letter(app, team, runner, time_machine):
     time_machine.move_to(REVIEW_DAY, tick=False)
     complaint, review = review_in_progress(team, human_rights=True)
