@@ -24,6 +24,7 @@ REGISTERED = "complaint_registered"
 ACKNOWLEDGED = "complaint_acknowledged"
 OUTCOME = "complaint_outcome"
 REVIEW_REQUESTED = "review_requested"
+REVIEW_OUTCOME = "review_outcome"
 DUE_REMINDER = "due_reminder"
 DUE_PASSED = "due_passed"
 
@@ -32,6 +33,7 @@ TEMPLATE_NAMES = {
     ACKNOWLEDGED: "Acknowledgement email to the complainant",
     OUTCOME: "Outcome letter to the complainant",
     REVIEW_REQUESTED: "Internal review request registered: email to the complainant",
+    REVIEW_OUTCOME: "Internal review outcome letter to the complainant",
     DUE_REMINDER: "Reminder to the officer: a step is due soon",
     DUE_PASSED: "Reminder to the officer: a due date has passed",
 }
@@ -41,6 +43,7 @@ TEMPLATE_NOUNS = {
     ACKNOWLEDGED: "Acknowledgement email",
     OUTCOME: "Outcome letter",
     REVIEW_REQUESTED: "Review registration email",
+    REVIEW_OUTCOME: "Review outcome letter",
     DUE_REMINDER: "Due-date reminder",
     DUE_PASSED: "Overdue reminder",
 }
@@ -119,6 +122,12 @@ REVIEW_VARIABLES = {
     "requested_on": "The day the internal review was asked for, in words",
     "review_due": "When the internal review is due to be resolved, in words",
 }
+REVIEW_OUTCOME_VARIABLES = {
+    "review_outcome": "The review's result: Original decision confirmed, Decision changed, ...",
+    "review_findings": "The reviewer's findings",
+    "reviewed_on": "The day the review was completed, in words",
+    "referred_back": "Whether the complaint went back for a fresh decision (true or false)",
+}
 REMINDER_VARIABLES = {
     "officer_name": "The officer the reminder is for",
     "officer_role": "Their part in the case: complaint manager, support agent, ...",
@@ -132,6 +141,13 @@ VARIABLES = {
     ACKNOWLEDGED: {**COMMON_VARIABLES, **LETTER_VARIABLES},
     OUTCOME: {**COMMON_VARIABLES, **LETTER_VARIABLES, **OUTCOME_VARIABLES},
     REVIEW_REQUESTED: {**COMMON_VARIABLES, **LETTER_VARIABLES, **REVIEW_VARIABLES},
+    REVIEW_OUTCOME: {
+        **COMMON_VARIABLES,
+        **LETTER_VARIABLES,
+        **OUTCOME_VARIABLES,
+        **REVIEW_VARIABLES,
+        **REVIEW_OUTCOME_VARIABLES,
+    },
     DUE_REMINDER: {**COMMON_VARIABLES, **REMINDER_VARIABLES},
     DUE_PASSED: {**COMMON_VARIABLES, **REMINDER_VARIABLES},
 }
@@ -158,6 +174,10 @@ SAMPLE = {
     "human_rights_commissioner_from": "Friday 8 May 2026",
     "requested_on": "Tuesday 14 April 2026",
     "review_due": "5:00 pm on Wednesday 13 May 2026 (Brisbane time)",
+    "review_outcome": "Original decision confirmed",
+    "review_findings": "The complaint was handled fairly and the outcome was open to us.",
+    "reviewed_on": "Monday 11 May 2026",
+    "referred_back": False,
     "officer_name": "Alex Lee",
     "officer_role": "complaint manager",
     "due_label": "Complainant acknowledged",
@@ -256,6 +276,39 @@ We aim to tell you the result of the review by {{ review_due }}.
 {% endif %}
 Please quote {{ reference }} whenever you contact us about it.
 
+Yours sincerely,
+{{ sender_name }}
+""",
+    ),
+    REVIEW_OUTCOME: (
+        "The result of the internal review of your complaint {{ reference }}",
+        """Dear {{ complainant_name }},
+
+We have completed the internal review of your complaint {{ reference }} ({{ summary }}) \
+that you asked for on {{ requested_on }}.
+
+Result of the review: {{ review_outcome }}
+{% if review_findings %}
+Findings: {{ review_findings }}
+{% endif %}{% if referred_back %}
+Your complaint goes back to a decision maker for a fresh decision. We will write to you \
+with that decision and the options open to you then.
+{% else %}{% if outcome %}
+The outcome of your complaint is: {{ outcome }}
+{%- if outcome_reason %}
+Our reasons: {{ outcome_reason }}
+{%- endif %}
+{% endif %}
+This completes our internal complaints process. If you remain dissatisfied, you may ask \
+for an external review:
+
+- by the Queensland Ombudsman (telephone 07 3005 7000, toll free outside Brisbane \
+1800 068 908, email ombudsman@ombudsman.qld.gov.au);
+{%- if human_rights %}
+- because your complaint involves your human rights, by the Queensland Human Rights \
+Commission (telephone 1300 130 670, www.qhrc.qld.gov.au).
+{%- endif %}
+{% endif %}
 Yours sincerely,
 {{ sender_name }}
 """,

@@ -92,6 +92,8 @@ class CaseState:
     status_before_pause: str | None = None
     human_rights: bool = False
     internal_review_open: bool = False
+    # An internal review completed since its last response: the internal process is over.
+    internal_review_done: bool = False
     external_review_open: bool = False
 
 
@@ -443,6 +445,15 @@ def _no_open_external_review(ask: Ask) -> list[str]:
     return []
 
 
+def _not_reviewed_yet(ask: Ask) -> list[str]:
+    if ask.case.internal_review_done:
+        return [
+            "This response has already been through an internal review: the complainant may "
+            "now ask for an external review."
+        ]
+    return []
+
+
 def _late_reason(ask: Ask) -> list[str]:
     due = ask.case.review_request_due_at
     if due is not None and ask.now is not None and ask.now > due:
@@ -539,7 +550,9 @@ def _resume_route(case, inputs) -> str:
 
 def _review_route(case, inputs) -> str:
     # Referred back for a fresh decision: the draft goes back before the decision maker.
-    return "response_drafted" if inputs.get("review_outcome") == "referred_back" else case.status
+    # Otherwise the review is over and the complaint is finalised again, with its outcome
+    # (the new one when the decision changed).
+    return "response_drafted" if inputs.get("review_outcome") == "referred_back" else "finalised"
 
 
 def _review_effect(case, actor, inputs) -> dict[str, object]:
@@ -651,9 +664,10 @@ def _complaint_transitions() -> list[Transition]:
             action="finalise it",
         ),
         Transition(
-            "request_internal_review", "Internal review requested",
+            "request_internal_review", "Request internal review",
             frozenset({"finalised", "closed"}), "internal_review", frozenset({CO}),
-            requires=("was_finalised", "no_open_internal_review", "late_reason"),
+            requires=("was_finalised", "no_open_internal_review", "not_reviewed_yet",
+                      "late_reason"),
             clears=("closed_at",), saves=(("late_reason", "late_reason"),),
             kinds=COMPLAINTS_ONLY,
             done="put to internal review", when="once its response has been given",
@@ -671,7 +685,7 @@ def _complaint_transitions() -> list[Transition]:
             action="record the outcome of its internal review",
         ),
         Transition(
-            "request_external_review", "External review requested",
+            "request_external_review", "Request external review",
             frozenset({"finalised", "internal_review", "closed"}), "external_review",
             frozenset({CO}),
             requires=("external_body", "was_finalised", "no_open_internal_review"),
@@ -724,6 +738,7 @@ COMPLAINT_REQUIREMENTS: Mapping[str, Requirement] = MappingProxyType(
         "was_finalised": Requirement(_was_finalised),
         "no_open_internal_review": Requirement(_no_open_internal_review),
         "no_open_external_review": Requirement(_no_open_external_review),
+        "not_reviewed_yet": Requirement(_not_reviewed_yet),
         "late_reason": Requirement(_late_reason, ("late_reason",)),
         "review_outcome": _review_outcome("review_outcome", "the review's outcome"),
         "changed_outcome": Requirement(_changed_outcome, ("outcome",)),
@@ -902,7 +917,7 @@ def _review_transitions() -> list[Transition]:
             gerund="Recording the outcome", action="record its outcome",
         ),
         Transition(
-            "withdraw", "Withdrawn", OPEN_REVIEW, "withdrawn", frozenset({CO, IR}),
+            "withdraw", "Withdraw", OPEN_REVIEW, "withdrawn", frozenset({CO, IR}),
             requires=("reason",), records=("completed_at",), clears=("paused_since",),
             saves=(("reason", "reason"),),
             done="withdrawn", when="while it is open", gerund="Withdrawing",

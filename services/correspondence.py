@@ -63,6 +63,7 @@ from rules.errors import RuleViolation
 from rules.vocabulary import (
     COMPLAINT_CLOSED_STATUSES,
     REVIEW_CLOSED_STATUSES,
+    REVIEW_OUTCOMES,
     TICKET_CLOSED_STATUSES,
 )
 
@@ -474,15 +475,27 @@ def letters_for(
     return letters
 
 
-def review_letters_for(review: InternalReview, now: datetime) -> list[tuple]:
-    """A new internal review request: the complainant is told it is registered."""
-    return [
-        (
-            rules.REVIEW_REQUESTED,
-            f"{rules.REVIEW_REQUESTED}:internal_review:{review.id}",
-            review.requested_at or now,
+def review_letters_for(review: InternalReview, is_new: bool, now: datetime) -> list[tuple]:
+    """A new internal review request: the complainant is told it is registered; a completed
+    review: they are told its result and the external review open to them."""
+    letters = []
+    if is_new:
+        letters.append(
+            (
+                rules.REVIEW_REQUESTED,
+                f"{rules.REVIEW_REQUESTED}:internal_review:{review.id}",
+                review.requested_at or now,
+            )
         )
-    ]
+    if review.status == "completed" and _newly_set(inspect(review), "completed_at"):
+        letters.append(
+            (
+                rules.REVIEW_OUTCOME,
+                f"{rules.REVIEW_OUTCOME}:internal_review:{review.id}",
+                review.completed_at,
+            )
+        )
+    return letters
 
 
 def review_values(review: InternalReview) -> dict:
@@ -492,6 +505,10 @@ def review_values(review: InternalReview) -> dict:
         **complaint_values(complaint),
         "requested_on": rules.day_in_words(review.requested_at, tz),
         "review_due": rules.instant_in_words(review.due_at, tz),
+        "review_outcome": REVIEW_OUTCOMES.get(review.outcome or "", review.outcome or ""),
+        "review_findings": review.findings or "",
+        "reviewed_on": rules.day_in_words(review.completed_at, tz),
+        "referred_back": review.outcome == "referred_back",
     }
 
 
@@ -505,8 +522,11 @@ def after_flush(session) -> None:
     ]
     reviews = [
         obj
-        for obj in session.new
-        if isinstance(obj, InternalReview) and obj.id is not None and obj.complaint_id
+        for obj in list(session.new) + list(session.dirty)
+        if isinstance(obj, InternalReview)
+        and obj.id is not None
+        and obj.complaint_id
+        and obj not in session.deleted
     ]
     if not complaints and not reviews:
         return
@@ -534,8 +554,8 @@ def after_flush(session) -> None:
                     connection=connection,
                 )
         for review in reviews:
-            for key, dedupe_key, event_at in review_letters_for(review, now):
-                if event_at < oldest:
+            for key, dedupe_key, event_at in review_letters_for(review, id(review) in new, now):
+                if event_at is None or event_at < oldest:
                     continue
                 complaint = _by_id(review, Complaint, review.complaint_id)
                 queue(
@@ -1097,7 +1117,7 @@ def preview(session, key: str, subject: str, body: str, case=None, hide_complain
     values["sender_name"] = config("MAIL_SENDER_NAME")
     if case is not None:
         values.update(case_values(case))
-        if key == rules.REVIEW_REQUESTED and isinstance(case, Complaint):
+        if key in (rules.REVIEW_REQUESTED, rules.REVIEW_OUTCOME) and isinstance(case, Complaint):
             # The complaint's latest internal review, if it has one.
             review = max(case.internal_reviews, key=lambda r: r.id, default=None)
             if review is not None:

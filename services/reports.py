@@ -273,7 +273,8 @@ class ServiceLevelForecast:
 
 @dataclass(frozen=True, slots=True)
 class AtRiskTicket:
-    """An open ticket whose resolution falls due in the period: overdue, or at risk."""
+    """An open ticket with a deadline falling due in the period (its first response, or its
+    resolution), overdue or at risk."""
 
     id: int
     reference: str
@@ -282,6 +283,8 @@ class AtRiskTicket:
     reported_at: datetime
     resolution_due_at: datetime
     state: str  # "overdue" or "at risk", as rules.deadlines.deadline_state says
+    deadline: str = "Resolution"  # or "First response"
+    due_at: datetime | None = None  # that deadline's instant
 
 
 @dataclass(frozen=True, slots=True)
@@ -506,56 +509,73 @@ def _forecasts(session, period, end, rows, severities, now, scope):
     )
 
 
-def _at_risk_tickets(session, end, now, scope) -> tuple[AtRiskTicket, ...]:
-    """Open tickets due before the period ends, overdue or at risk.
+# The deadlines of an open ticket the at-risk list watches: (label, due column, target key,
+# the condition under which it is still outstanding).
+def _watched_deadlines():
+    return (
+        (
+            "First response",
+            Ticket.first_response_due_at,
+            "ticket.first_response",
+            # Not yet responded to: the respond step records the first response.
+            and_(Ticket.first_response_at.is_(None), Ticket.status == "new"),
+        ),
+        ("Resolution", Ticket.resolution_due_at, "ticket.resolution", _open_ticket()),
+    )
 
-    The database picks the candidates (open, not paused, due before the end); the share
-    of business time left is the calendar's arithmetic, worked in Python for those only.
+
+def _at_risk_tickets(session, end, now, scope) -> tuple[AtRiskTicket, ...]:
+    """Open tickets with a first response or a resolution due before the period ends,
+    overdue or at risk.
+
+    The database picks the candidates (outstanding, not paused, due before the end); the
+    share of business time left is the calendar's arithmetic, worked in Python for those.
     """
-    candidates = session.execute(
-        _scoped(
-            select(
-                Ticket.id,
-                Ticket.reference,
-                Ticket.severity,
-                Ticket.summary,
-                Ticket.reported_at,
-                Ticket.resolution_due_at,
-                Participant.calendar_id,
-            )
-            .outerjoin(Participant, Participant.id == Ticket.client_id)
-            .where(
-                _open_ticket(),
-                Ticket.paused_since.is_(None),
-                Ticket.resolution_due_at < end,
-            ),
-            scope,
-        ).order_by(Ticket.resolution_due_at, Ticket.id)
-    ).all()
-    if not candidates:
-        return ()
-    clocks = Clocks(session)
+    clocks = None
     found = []
-    for row in candidates:
-        calendar_id = row.calendar_id or clocks.default_ticket_calendar_id()
-        target = clocks.targets(calendar_id).get(f"ticket.resolution.{row.severity}")
-        deadline = deadline_rules.Deadline(
-            "resolution_due_at", "Resolution", target, row.reported_at, row.resolution_due_at
-        )
-        state = deadline_rules.deadline_state(deadline, now)
-        if state in ("overdue", "at risk"):
-            found.append(
-                AtRiskTicket(
-                    row.id,
-                    row.reference,
-                    row.severity,
-                    row.summary,
-                    row.reported_at,
-                    row.resolution_due_at,
-                    state,
+    for label, due_column, target_prefix, outstanding in _watched_deadlines():
+        candidates = session.execute(
+            _scoped(
+                select(
+                    Ticket.id,
+                    Ticket.reference,
+                    Ticket.severity,
+                    Ticket.summary,
+                    Ticket.reported_at,
+                    Ticket.resolution_due_at,
+                    due_column.label("due_at"),
+                    Participant.calendar_id,
                 )
+                .outerjoin(Participant, Participant.id == Ticket.client_id)
+                .where(outstanding, Ticket.paused_since.is_(None), due_column < end),
+                scope,
+            ).order_by(due_column, Ticket.id)
+        ).all()
+        if candidates and clocks is None:
+            clocks = Clocks(session)
+        for row in candidates:
+            calendar_id = row.calendar_id or clocks.default_ticket_calendar_id()
+            target = clocks.targets(calendar_id).get(f"{target_prefix}.{row.severity}")
+            deadline = deadline_rules.Deadline(
+                due_column.key, label, target, row.reported_at, row.due_at
             )
-    return tuple(found)
+            state = deadline_rules.deadline_state(deadline, now)
+            if state in ("overdue", "at risk"):
+                found.append(
+                    AtRiskTicket(
+                        row.id,
+                        row.reference,
+                        row.severity,
+                        row.summary,
+                        row.reported_at,
+                        row.resolution_due_at,
+                        state,
+                        label,
+                        row.due_at,
+                    )
+                )
+    # Soonest due first; a ticket late on both shows its first response first.
+    return tuple(sorted(found, key=lambda t: (t.due_at, t.id)))
 
 
 # --- business days in SQL ---------------------------------------------------------------

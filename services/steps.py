@@ -27,7 +27,7 @@ from rules import duties
 from rules import workflow as rules
 from rules.custody import ASSIGNMENT
 from rules.errors import RuleViolation
-from rules.vocabulary import EXTERNAL_BODIES, REVIEW_OUTCOMES
+from rules.vocabulary import COORDINATOR, EXTERNAL_BODIES, REVIEW_OUTCOMES
 
 from . import custody, history
 
@@ -182,6 +182,13 @@ def complaint_state(model) -> rules.CaseState:
         status_before_pause=status_before_pause(model),
         human_rights=bool(model.human_rights),
         internal_review_open=review is not None,
+        internal_review_done=any(
+            r.status == "completed"
+            and r.completed_at is not None
+            and model.finalised_at is not None
+            and r.completed_at >= model.finalised_at
+            for r in model.internal_reviews
+        ),
         external_review_open=any(r.status == "open" for r in model.external_reviews),
     )
 
@@ -412,3 +419,17 @@ class ReviewStepper(Stepper):
 COMPLAINT_STEPS = ComplaintStepper()
 TICKET_STEPS = TicketStepper()
 REVIEW_STEPS = ReviewStepper()
+
+
+def register_on_creation(complaint, actor: rules.Actor, now: datetime) -> bool:
+    """A complaint a coordinator creates is registered there and then, through the register
+    step (who, when, the history); one lodged from outside (the public form, an integration,
+    an import) stays Received until a coordinator registers it. Returns whether it was."""
+    if COORDINATOR not in actor.capacities or (complaint.status or "received") != "received":
+        return False
+    complaint.status = "received"
+    if complaint.coordinator_id is None and complaint.coordinator is None:
+        # The coordinator registering it coordinates it unless the form named another.
+        complaint.coordinator = db.session.get(Participant, actor.participant_id)
+    COMPLAINT_STEPS.take("register", complaint, {}, actor, now)
+    return True

@@ -131,7 +131,8 @@ def _side(division, complainant_name, manager, decision_maker, reviewer, coordin
         complaint=complaint,
         new_due_at=datetime(2026, 5, 1, 7, 0, tzinfo=timezone.utc),
         reason="Witnesses on leave",
-        approved_by=coordinator,
+        # The decision maker of the case: the authority the procedure gives.
+        approved_by=decision_maker,
         approved_at=RECEIVED,
     )
     db.session.add_all([review, external, extension])

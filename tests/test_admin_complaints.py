@@ -1,16 +1,20 @@
 """The complaint register as a coordinator works it: register, find, filter, export, edit."""
 
 import csv
+import html as html_lib
 import io
 import re
 from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event, update
 
 from models import Category, Complaint, Extension, Participant, db, utcnow
+from rules.errors import RuleViolation
 from tests.admin_forms import form_values
 from tests.conftest import PASSWORD, Factory, csrf_token
+from tests.test_workflow_screens import history_of
 
 
 def login(client, username):
@@ -41,7 +45,11 @@ def set_next_due(complaint, instant):
     db.session.commit()
 
 
-def test_a_coordinator_registers_a_complaint_typed_in_the_divisions_local_time(app, make, auth):
+def test_a_coordinator_registers_a_complaint_typed_in_the_divisions_local_time(
+    app, make, auth, time_machine
+):
+    # Tuesday 3 March 2026, 10:00 in Brisbane.
+    time_machine.move_to(datetime(2026, 3, 3, 0, 0, tzinfo=timezone.utc), tick=False)
     division = make.division("Customer Services", calendar_code="AU-QLD")
     make.user("coord", "coordinator", division=division)
     complainant = make.complainant("Nguyen")
@@ -65,7 +73,12 @@ def test_a_coordinator_registers_a_complaint_typed_in_the_divisions_local_time(a
         db.select(Complaint).filter_by(reference="CTS-2026-000001")
     ).scalar_one()
     assert complaint.received_at == datetime(2026, 3, 1, 23, 0, tzinfo=timezone.utc)
-    assert complaint.status == "received"
+    # "Registered" says what happened: the coordinator's save registered it.
+    assert complaint.status == "registered"
+    assert complaint.registered_at == datetime(2026, 3, 3, 0, 0, tzinfo=timezone.utc)
+    assert complaint.coordinator.family_name == "Coord"
+    register = [e for e in history_of(complaint) if e.action == "register"]
+    assert len(register) == 1
     assert complaint.complainant.family_name == "Nguyen"
     assert complaint.manager_id == manager.id
     grid = auth._client.get("/admin/complaint/").get_data(as_text=True)
@@ -74,6 +87,28 @@ def test_a_coordinator_registers_a_complaint_typed_in_the_divisions_local_time(a
     # Corrected only with a reason, on its own form, which shows it in Brisbane time too.
     url = f"/admin/complaint/correct-start/?id={complaint.id}"
     assert 'value="2026-03-02T09:00"' in auth._client.get(url).get_data(as_text=True)
+
+
+def test_an_administrator_creating_a_complaint_leaves_it_received_and_says_so(
+    app, make, auth, time_machine
+):
+    time_machine.move_to(datetime(2026, 3, 3, 0, 0, tzinfo=timezone.utc), tick=False)
+    division = make.division("Customer Services", calendar_code="AU-QLD")
+    make.user("boss", "administrator")
+    db.session.commit()
+    auth.login("boss")
+    data = registration_form(
+        auth._client,
+        division=str(division.id),
+        summary="Letter never answered",
+        received_at="02/03/2026 09:00",
+    )
+    response = auth._client.post("/admin/complaint/new/", data=data, follow_redirects=True)
+    html = response.get_data(as_text=True)
+    assert "Received CTS-2026-000001: it waits for a coordinator to register it." in html
+    assert "Registered CTS-2026-000001" not in html
+    complaint = db.session.execute(db.select(Complaint)).scalar_one()
+    assert complaint.status == "received" and complaint.registered_at is None
 
 
 def test_a_melbourne_division_reads_the_time_in_daylight_saving(app, make, auth):
@@ -171,6 +206,153 @@ def test_an_extension_may_set_a_due_date_ahead(app, make, auth):
     assert "is in the future" not in response.get_data(as_text=True)
     assert response.status_code == 302
     assert db.session.execute(db.select(Extension)).scalar_one().complaint_id == complaint.id
+
+
+BRISBANE = ZoneInfo("Australia/Brisbane")
+
+
+def extension_case(make, time_machine):
+    # Tuesday 10 March 2026, 10:00 in Brisbane: before signing in.
+    time_machine.move_to(datetime(2026, 3, 10, 0, 0, tzinfo=timezone.utc), tick=False)
+    division = make.division("Customer Services", calendar_code="AU-QLD")
+    make.user("coord", "coordinator", division=division)
+    manager = make.user("marsh", "complaint_manager", level="AO5").participant
+    decider = make.user("deakin", "decision_maker", level="AO7").participant
+    complaint = make.complaint(
+        division=division,
+        received_at=datetime(2026, 3, 2, 9, 0, tzinfo=BRISBANE),
+        classification="standard",
+        manager=manager,
+        decision_maker=decider,
+    )
+    return complaint, manager, decider
+
+
+def extension_form(client, complaint, **values):
+    page = client.get(f"/admin/extension/new/?complaint={complaint.id}")
+    data = form_values(page.get_data(as_text=True))
+    data.update(complaint=str(complaint.id), approved_at="09/03/2026 10:00", **values)
+    return data
+
+
+def test_an_extension_that_shortens_on_a_sunday_approved_by_the_manager_is_refused(
+    app, make, auth, time_machine
+):
+    complaint, manager, decider = extension_case(make, time_machine)
+    current = complaint.resolution_due_at
+    assert current == datetime(2026, 3, 30, 17, 0, tzinfo=BRISBANE)
+    auth.login("coord")
+    data = extension_form(
+        auth._client,
+        complaint,
+        new_due_at="22/03/2026 12:00",  # a Sunday, before the due it extends
+        reason="More witnesses",
+        approved_by=str(manager.id),
+    )
+    response = auth._client.post("/admin/extension/new/", data=data)
+    page = html_lib.unescape(response.get_data(as_text=True))
+    assert response.status_code == 200
+    assert "Marsh manages CTS-2026-000001: an extension is approved by its decision maker" in page
+    assert "must be later than the one it extends, 5:00 pm on Monday 30 March 2026" in page
+    assert "More witnesses" in page  # the input is kept
+    assert db.session.execute(db.select(Extension)).first() is None
+    assert db.session.get(Complaint, complaint.id).resolution_due_at == current
+
+
+def test_an_extension_on_a_sunday_is_moved_to_closing_time_and_says_so(
+    app, make, auth, time_machine
+):
+    complaint, manager, decider = extension_case(make, time_machine)
+    auth.login("coord")
+    data = extension_form(
+        auth._client,
+        complaint,
+        new_due_at="26/04/2026 12:00",  # a Sunday
+        reason="Independent advice sought",
+        approved_by=str(decider.id),
+    )
+    response = auth._client.post("/admin/extension/new/", data=data, follow_redirects=True)
+    page = html_lib.unescape(response.get_data(as_text=True))
+    assert (
+        "26/04/2026 12:00 is not closing time of a business day of CTS-2026-000001's calendar: "
+        "the new resolution due was moved to 27/04/2026 17:00." in page
+    )
+    monday = datetime(2026, 4, 27, 17, 0, tzinfo=BRISBANE)
+    assert db.session.execute(db.select(Extension)).scalar_one().new_due_at == monday
+    complaint = db.session.get(Complaint, complaint.id)
+    assert complaint.resolution_due_at == monday
+    assert "extension_moved" in [entry.action for entry in history_of(complaint)]
+
+
+def test_an_extensions_reason_may_be_corrected_but_not_its_due_on_the_edit_form(
+    app, make, auth, time_machine
+):
+    complaint, manager, decider = extension_case(make, time_machine)
+    extension = Extension(
+        complaint=complaint,
+        new_due_at=datetime(2026, 4, 30, 17, 0, tzinfo=BRISBANE),
+        reason="Independant advice",
+        approved_by=decider,
+        approved_at=datetime(2026, 3, 9, 10, 0, tzinfo=BRISBANE),
+    )
+    db.session.add(extension)
+    db.session.commit()
+    auth.login("coord")
+    url = f"/admin/extension/edit/?id={extension.id}"
+    data = form_values(auth._client.get(url).get_data(as_text=True))
+    data.update(reason="Independent advice sought")
+    assert auth._client.post(url, data=data).status_code == 302
+    data = form_values(auth._client.get(url).get_data(as_text=True))
+    data.update(new_due_at="01/04/2026 17:00")
+    page = html_lib.unescape(auth._client.post(url, data=data).get_data(as_text=True))
+    assert "An approved extension stands as approved" in page
+    db.session.expire_all()
+    saved = db.session.get(Extension, extension.id)
+    assert saved.reason == "Independent advice sought"
+    assert saved.new_due_at == datetime(2026, 4, 30, 17, 0, tzinfo=BRISBANE)
+
+
+def test_a_direct_save_cannot_shorten_or_self_approve_or_rewrite_an_extension(
+    app, make, time_machine
+):
+    complaint, manager, decider = extension_case(make, time_machine)
+    db.session.add(
+        Extension(
+            complaint=complaint,
+            new_due_at=datetime(2026, 4, 30, 17, 0, tzinfo=BRISBANE),
+            reason="Short of staff",
+            approved_by=manager,
+        )
+    )
+    with pytest.raises(RuleViolation, match="Marsh manages CTS-2026-000001"):
+        db.session.commit()
+    db.session.rollback()
+    db.session.add(
+        Extension(
+            complaint=complaint,
+            new_due_at=datetime(2026, 3, 20, 17, 0, tzinfo=BRISBANE),
+            reason="Sooner",
+            approved_by=decider,
+        )
+    )
+    with pytest.raises(RuleViolation, match="must be later than the one it extends"):
+        db.session.commit()
+    db.session.rollback()
+    extension = Extension(
+        complaint=complaint,
+        new_due_at=datetime(2026, 4, 30, 17, 0, tzinfo=BRISBANE),
+        reason="Independent advice sought",
+        approved_by=decider,
+    )
+    db.session.add(extension)
+    db.session.commit()
+    extension.new_due_at = datetime(2026, 4, 1, 17, 0, tzinfo=BRISBANE)
+    with pytest.raises(RuleViolation, match="An approved extension stands as approved"):
+        db.session.commit()
+    db.session.rollback()
+    assert db.session.execute(db.select(Extension)).scalar_one().reason == (
+        "Independent advice sought"
+    )
 
 
 def test_details_say_when_the_online_consent_question_was_never_asked(app, make, auth):

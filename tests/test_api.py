@@ -17,6 +17,7 @@ from models import (
     Complaint,
     HistoryEntry,
     IdempotencyKey,
+    Outcome,
     Participant,
     ReferralTarget,
     Ticket,
@@ -154,7 +155,9 @@ def test_a_token_is_kept_as_a_hash_and_its_use_is_noted(client, team):
 # ----------------------------------------------------------------------------- lodging
 
 
-def test_a_coordinator_lodges_a_complaint_with_a_new_complainant(client, team):
+def test_a_coordinator_lodges_a_complaint_with_a_new_complainant(client, team, time_machine):
+    # Monday 2 March 2026, 10:30 in Brisbane.
+    time_machine.move_to(datetime(2026, 3, 2, 0, 30, tzinfo=timezone.utc), tick=False)
     headers = token_for(team.coordinator)
     response = lodge(
         client,
@@ -171,31 +174,41 @@ def test_a_coordinator_lodges_a_complaint_with_a_new_complainant(client, team):
     assert body["reference"].startswith("CTS-2026-")
     assert response.headers["Location"].endswith(f"/api/v1/complaints/{body['reference']}")
     assert response.headers["ETag"] == '"1"'
-    assert body["status"] == "received" and body["channel"] == "email"
+    # A coordinator's complaint is registered as it is lodged: no second call.
+    assert body["status"] == "registered" and body["channel"] == "email"
+    assert body["registered_at"] == "2026-03-02T10:30:00+10:00"
     assert body["received_at"] == "2026-03-02T09:00:00+10:00"
     assert body["complainant"]["name"] == "Pat Nguyen"
     assert body["coordinator"]["name"] == "Alex Coord"
     due = {row["name"]: row for row in body["due"]}
     # Two business days from a Monday morning in Brisbane: Wednesday at closing time.
     assert due["registration"]["due_at"] == "2026-03-04T17:00:00+10:00"
-    assert due["registration"]["state"] in ("overdue", "open", "at risk")
-    assert {"register", "refer"} <= {s["step"] for s in body["steps"]}
+    assert "register" not in {s["step"] for s in body["steps"]}
+    labels = {s["step"]: s["label"] for s in body["steps"]}
+    assert labels["refer"] == "Refer to another process"
+    assert {"acknowledge", "refer"} <= {s["step"] for s in body["steps"]}
     complaint = db.session.execute(select(Complaint)).scalar_one()
     assert complaint.human_rights and complaint.complainant.email == "pat@example.com"
-    entry = db.session.execute(
-        select(HistoryEntry).filter_by(record_type="Complaint", record_id=complaint.id)
-    ).scalar_one()
-    assert entry.user_id == team.coordinator.id
+    entries = db.session.scalars(
+        select(HistoryEntry)
+        .filter_by(record_type="Complaint", record_id=complaint.id)
+        .order_by(HistoryEntry.id)
+    ).all()
+    assert "register" in [entry.action for entry in entries]
+    assert {entry.user_id for entry in entries} == {team.coordinator.id}
 
 
 def test_a_complaint_lodged_through_the_api_is_written_to_as_one_from_the_form(client, team):
     """One registration email at lodging, none more on registering; acknowledging writes."""
     from models import OutboundMessage
 
-    headers = token_for(team.coordinator)
+    headers = token_for(team.admin)
     complainant = {"given_name": "Pat", "family_name": "Nguyen", "email": "pat@example.com"}
     response = lodge(client, headers, division=team.division, complainant=complainant)
     reference = response.get_json()["reference"]
+    # Lodged by someone other than a coordinator: received, and registered by a coordinator.
+    assert response.get_json()["status"] == "received"
+    headers = token_for(team.coordinator)
     assert step(client, headers, reference, "register").status_code == 200
     assert step(client, headers, reference, "acknowledge").status_code == 200
     db.session.expire_all()
@@ -204,7 +217,8 @@ def test_a_complaint_lodged_through_the_api_is_written_to_as_one_from_the_form(c
         ("complaint_registered", "pat@example.com", "queued"),
         ("complaint_acknowledged", "pat@example.com", "queued"),
     ]
-    assert letters[0].subject == f"We have registered your complaint: {reference}"
+    # Written when it was lodged, before a coordinator took it up: received, not registered.
+    assert letters[0].subject == f"We have received your complaint: {reference}"
     assert "Dear Pat Nguyen," in letters[0].body
 
 
@@ -305,6 +319,20 @@ def test_who_may_not_lodge_is_refused_with_their_capacities(client, team):
 
 
 # ----------------------------------------------------------------------------- reading
+
+
+def test_the_steps_of_a_finalised_complaint_are_named_by_verbs(client, team, make):
+    upheld = db.session.scalar(select(Outcome).filter_by(code="upheld"))
+    complaint = make.complaint(
+        status="finalised",
+        outcome=upheld,
+        finalised_at=datetime(2026, 3, 2, 0, 0, tzinfo=timezone.utc),
+    )
+    headers = token_for(team.coordinator)
+    body = client.get(f"/api/v1/complaints/{complaint.reference}", headers=headers).get_json()
+    labels = {s["step"]: s["label"] for s in body["steps"]}
+    assert labels["request_internal_review"] == "Request internal review"
+    assert labels["request_external_review"] == "Request external review"
 
 
 def test_reading_a_complaint_follows_the_row_scope_of_the_screens(client, team, make):

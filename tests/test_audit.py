@@ -114,7 +114,8 @@ def test_deleting_a_record_records_what_it_held_and_who_deleted_it(app, make, au
 
 def test_a_record_deleted_after_a_commit_is_recorded_with_its_values(make):
     complaint = make.complaint()
-    approver = make.staff("Director", level="SES1")
+    # A coordinator approves it: the authority the procedure gives (with the decision maker).
+    approver = make.user("director", "coordinator", level="SES1").participant
     extension = Extension(
         complaint=complaint,
         new_due_at=datetime(2026, 5, 1, 7, 0, tzinfo=timezone.utc),

@@ -98,7 +98,8 @@ def send(runner, *args):
 # --------------------------------------------------------------- queued once per door
 
 
-def test_registering_through_the_form_queues_one_registration_email(app, team, auth):
+def test_registering_through_the_form_queues_one_registration_email(app, team, auth, time_machine):
+    time_machine.move_to(MONDAY + timedelta(hours=1), tick=False)
     complainant = team.make.complainant("Nguyen")
     db.session.commit()
     auth.login("coord")
@@ -120,10 +121,16 @@ def test_registering_through_the_form_queues_one_registration_email(app, team, a
     assert letter.subject == "We have registered your complaint: CTS-2026-000001"
     assert "reference number CTS-2026-000001" in letter.body
     assert "Dear Sam Nguyen," in letter.body
-    # The register step that follows writes no second registration email.
-    press(client_for(app, "coord"), "complaint", complaint, "register")
+    # The coordinator's save registered it: no second click, no second registration email.
     assert fresh(Complaint, complaint.id).status == "registered"
-    assert [row.template_key for row in letters_of(complaint)] == [rules.REGISTERED]
+    coordinator = client_for(app, "coord")
+    page = coordinator.get(f"/admin/complaint/details/?id={complaint.id}").get_data(as_text=True)
+    assert "/transition/register/" not in page
+    press(coordinator, "complaint", complaint, "acknowledge")
+    assert [row.template_key for row in letters_of(complaint)] == [
+        rules.REGISTERED,
+        rules.ACKNOWLEDGED,
+    ]
 
 
 def test_a_complaint_made_through_the_orm_queues_its_registration_email_once(app, make):
@@ -216,6 +223,141 @@ def test_a_request_for_internal_review_is_registered_with_the_complainant(app, t
     review.reviewer = team.reviewer.participant
     db.session.commit()
     assert len(outbox(internal_review_id=review.id)) == 1
+
+
+# Tuesday 14 April 2026, 10:00 in Brisbane: a review requested the week before is in hand.
+REVIEW_DAY = datetime(2026, 4, 14, 0, 0, tzinfo=timezone.utc)
+
+
+def review_in_progress(team, **complaint_values):
+    complaint = team.complaint(
+        "internal_review",
+        outcome=db.session.scalar(db.select(Outcome).filter_by(code="not_upheld")),
+        finalised_at=REVIEW_DAY - timedelta(days=10),
+        decided_at=REVIEW_DAY - timedelta(days=10),
+        decided_by=team.decision_maker,
+        **complaint_values,
+    )
+    review = InternalReview(
+        complaint=complaint,
+        requested_at=REVIEW_DAY - timedelta(days=5),
+        reviewer=team.reviewer.participant,
+        status="in_progress",
+    )
+    db.session.add(review)
+    db.session.commit()
+    return complaint, review
+
+
+def test_completing_a_review_finalises_the_complaint_and_writes_the_outcome(
+    app, team, time_machine
+):
+    time_machine.move_to(REVIEW_DAY, tick=False)
+    complaint, review = review_in_progress(team)
+    reviewer = client_for(app, "raman")
+    response = fill(
+        reviewer,
+        "internal_review",
+        review,
+        "complete",
+        outcome="original_confirmed",
+        findings="The complaint was handled fairly.",
+    )
+    assert "It is now Completed." in text(response)
+    assert fresh(Complaint, complaint.id).status == "finalised"
+    (letter,) = outbox(internal_review_id=review.id, template_key=rules.REVIEW_OUTCOME)
+    assert letter.subject == (
+        f"The result of the internal review of your complaint {complaint.reference}"
+    )
+    assert "Result of the review: Original decision confirmed" in letter.body
+    assert "Findings: The complaint was handled fairly." in letter.body
+    assert "The outcome of your complaint is: Not upheld" in letter.body
+    assert "Queensland Ombudsman" in letter.body
+    assert "Human Rights Commission" not in letter.body
+
+
+def test_a_review_recorded_from_the_complaint_page_writes_the_same_letter(app, team, time_machine):
+    time_machine.move_to(REVIEW_DAY, tick=False)
+    complaint, review = review_in_progress(team, human_rights=True)
+    reviewer = client_for(app, "raman")
+    fill(
+        reviewer,
+        "complaint",
+        complaint,
+        "record_review_outcome",
+        review_outcome="decision_changed",
+        outcome="upheld",
+        findings="The second letter was not considered.",
+    )
+    complaint = fresh(Complaint, complaint.id)
+    assert complaint.status == "finalised"
+    assert complaint.outcome.code == "upheld"
+    assert fresh(InternalReview, review.id).status == "completed"
+    (letter,) = outbox(internal_review_id=review.id, template_key=rules.REVIEW_OUTCOME)
+    assert "Result of the review: Decision changed" in letter.body
+    assert "The outcome of your complaint is: Upheld" in letter.body
+    assert "Queensland Ombudsman" in letter.body
+    assert "Queensland Human Rights Commission" in letter.body
+    # The internal process is over: no second internal review of the same response.
+    coordinator = client_for(app, "coord")
+    page = coordinator.get(f"/admin/complaint/details/?id={complaint.id}").get_data(as_text=True)
+    assert "/transition/request_internal_review/" not in page
+    assert "/transition/request_external_review/" in page
+
+
+def test_a_review_referred_back_goes_to_the_decision_maker_and_says_so(app, team, time_machine):
+    time_machine.move_to(REVIEW_DAY, tick=False)
+    complaint, review = review_in_progress(team)
+    reviewer = client_for(app, "raman")
+    fill(
+        reviewer,
+        "internal_review",
+        review,
+        "complete",
+        outcome="referred_back",
+        findings="The decision did not weigh the evidence.",
+    )
+    assert fresh(Complaint, complaint.id).status == "response_drafted"
+    (letter,) = outbox(internal_review_id=review.id, template_key=rules.REVIEW_OUTCOME)
+    assert "goes back to a decision maker for a fresh decision" in letter.body
+    assert "Ombudsman" not in letter.body
+
+
+def test_a_review_completed_by_a_direct_save_writes_the_letter_once(app, team, time_machine):
+    time_machine.move_to(REVIEW_DAY, tick=False)
+    complaint, review = review_in_progress(team)
+    review.status, review.outcome = "completed", "original_confirmed"
+    review.completed_at = utcnow()
+    db.session.commit()
+    review = fresh(InternalReview, review.id)
+    review.findings = "Corrected later."
+    db.session.commit()
+    assert len(outbox(internal_review_id=review.id, template_key=rules.REVIEW_OUTCOME)) == 1
+
+
+def test_the_template_screen_previews_the_review_outcome_letter_for_a_complaint(
+    app, team, time_machine
+):
+    time_machine.move_to(REVIEW_DAY, tick=False)
+    complaint, review = review_in_progress(team, human_rights=True)
+    team.make.user("boss", "administrator")
+    admin = client_for(app, "boss")
+    url, data, _ = template_form(admin, rules.REVIEW_OUTCOME)
+    data.update(preview_reference=complaint.reference, _preview="Preview")
+    page = text(admin.post(url, data=data))
+    assert f"Preview for {complaint.reference} (not saved)" in page
+    assert "Queensland Human Rights Commission" in page
+    assert "has no completed internal review: the review's result, findings and dates" in page
+
+
+def test_mail_preview_prints_the_review_outcome_letter(app, team, runner, time_machine):
+    time_machine.move_to(REVIEW_DAY, tick=False)
+    complaint, review = review_in_progress(team, human_rights=True)
+    args = ["mail", "preview", rules.REVIEW_OUTCOME, complaint.reference]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    assert f"internal review of your complaint {complaint.reference}" in result.output
+    assert "Queensland Human Rights Commission" in result.output
 
 
 def test_an_old_event_recorded_now_writes_to_nobody(app, make):

@@ -169,7 +169,8 @@ def test_extension_sets_the_resolution_due_instant_with_its_reason(make):
     complaint = make.complaint(received_at=brisbane(2026, 3, 2, 9, 0), classification="complex")
     rows = {row["label"]: row for row in services.clocks.explain_case(complaint)}
     assert any("needs an extension" in line for line in rows["Resolved (response given)"]["lines"])
-    director = make.staff(family_name="Director", level="SES1")
+    # A coordinator approves it: the authority the procedure gives (with the decision maker).
+    director = make.user("director", "coordinator", level="SES1").participant
     db.session.add(
         Extension(
             complaint=complaint,

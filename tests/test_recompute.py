@@ -81,7 +81,7 @@ def test_a_closure_gives_each_open_case_the_due_instants_its_own_save_would(make
             complaint=extended,
             new_due_at=at(brisbane(2026, 5, 29, 17)),
             reason="Three business areas involved",
-            approved_by=make.staff(family_name="Director", level="SES1"),
+            approved_by=make.user("director", "coordinator", level="SES1").participant,
             approved_at=at(brisbane(2026, 3, 6, 10)),
         )
     )

@@ -254,6 +254,19 @@ def mid_june(time_machine):
     stop_clock(time_machine, brisbane(2026, 6, 15, 12, 0))
 
 
+def test_an_unanswered_severity_1_is_listed_with_its_overdue_first_response(
+    make, mid_june, boss, client
+):
+    acme = client_organisation(make)
+    late = ticket(acme, "1", brisbane(2026, 6, 15, 11, 0), status="new")
+    db.session.commit()
+    page = opened(client, SERVICE_LEVELS + "?period=2026-06")
+    (row,) = table(page, "report-at-risk")
+    assert row[0] == late.reference
+    assert row[1] == SEVERITY_1
+    assert row[4:] == ["First response", "15/06/2026 11:30", "Overdue"]
+
+
 def test_a_confidential_client_is_masked_in_the_tickets_at_risk(make, mid_june, boss, client):
     person = make.complainant("Whistleblower")
     make.complaint(complainant=person, confidential=True)

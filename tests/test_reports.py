@@ -243,6 +243,26 @@ def test_open_tickets_with_a_quarter_of_their_time_left_are_at_risk(make):
     assert mine.row(month(2026, 6), "1").closed == 1
 
 
+def test_an_overdue_or_close_first_response_is_at_risk_too(make):
+    client = client_organisation(make)
+    # Severity 1: first response in 30 business minutes, resolution in six hours.
+    not_answered = ticket(client, "1", brisbane(2026, 6, 15, 9, 0), status="new")
+    nearly_late = ticket(client, "1", brisbane(2026, 6, 15, 9, 35), status="new")
+    answered = ticket(
+        client, "1", brisbane(2026, 6, 15, 9, 0), status="responded", responded=ON_TIME
+    )
+    db.session.commit()
+    now = brisbane(2026, 6, 15, 9, 58)
+
+    report = reports.service_levels(db.session, month(2026, 6), now=now)
+    assert [(t.reference, t.deadline, t.state) for t in report.at_risk] == [
+        (not_answered.reference, "First response", "overdue"),
+        (nearly_late.reference, "First response", "at risk"),
+    ]
+    assert report.at_risk[0].due_at == brisbane(2026, 6, 15, 9, 30)
+    assert answered.reference not in [t.reference for t in report.at_risk]
+
+
 def test_overlapping_periods_are_refused(make):
     with pytest.raises(ValueError, match="overlap"):
         reports.service_levels(db.session, [quarter(2026, 2), month(2026, 5)])
@@ -364,7 +384,7 @@ def quarter_register(make):
             complaint=made["extended"],
             new_due_at=brisbane(2026, 4, 30, 17, 0),
             reason="Three business areas involved",
-            approved_by=make.staff(level="AO8"),
+            approved_by=make.user("approver", "coordinator", level="AO8").participant,
         )
     )
     db.session.commit()

@@ -376,8 +376,10 @@ def test_a_request_for_internal_review_in_time_opens_the_review(coordinator, tea
     complaint = team.complaint("finalised", outcome=outcome("not_upheld"), finalised_at=utcnow())
     assert fresh(Complaint, complaint.id).review_request_due_at > utcnow()
     before = utcnow()
+    page = text(coordinator.get(f"/admin/complaint/details/?id={complaint.id}"))
+    assert "Request internal review" in page and "Internal review requested" not in page
     response = press(coordinator, "complaint", complaint, "request_internal_review")
-    assert "It is now Internal review." in text(response)
+    assert "Request internal review done. It is now Internal review." in text(response)
     (review,) = db.session.execute(db.select(InternalReview)).scalars().all()
     assert review.complaint_id == complaint.id
     assert review.status == "requested"
@@ -473,6 +475,7 @@ def test_the_reviewer_records_a_changed_decision_and_the_complaint_takes_it(app,
     assert review.completed_at is not None
     complaint = db.session.get(Complaint, complaint.id)
     assert complaint.outcome.code == "upheld"
+    assert complaint.status == "finalised"
     assert "record_review_outcome" in [e.action for e in history_of(complaint)]
 
 

@@ -28,6 +28,29 @@ from rules.workflow import (
 )
 
 NOW = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
+
+# The first word of every button: what pressing it does.
+VERBS = frozenset(
+    {
+        "Acknowledge", "Assign", "Close", "Decide", "Finalise", "Record", "Refer", "Register",
+        "Reopen", "Request", "Resolve", "Respond", "Resume", "Start", "Submit", "Wait",
+        "Withdraw",
+    }
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("machine", [COMPLAINTS, TICKETS, REVIEWS], ids=lambda m: m.noun)
+def test_every_step_button_is_a_verb(machine):
+    for transition in machine.transitions.values():
+        assert transition.label.split()[0] in VERBS, transition.label
+
+
+def test_the_review_steps_say_what_pressing_them_does():
+    assert COMPLAINTS.transition("request_internal_review").label == "Request internal review"
+    assert COMPLAINTS.transition("request_external_review").label == "Request external review"
+    assert REVIEWS.transition("withdraw").label == "Withdraw"
+
+
 EARLIER = NOW - timedelta(days=3)
 
 MANAGER_OFFICER = Officer(101, "L. O'Connor", "AO6", 6)
@@ -584,17 +607,25 @@ def test_a_decision_maker_cannot_record_a_review_request():
 UNDER_REVIEW = replace(FINALISED, status="internal_review", internal_review_open=True)
 
 
-def test_the_reviewer_confirms_the_original_decision():
+def test_a_confirmed_decision_leaves_internal_review_finalised_again():
     inputs = {"review_outcome": "original_confirmed"}
     changes = apply("record_review_outcome", UNDER_REVIEW, REVIEWER, inputs, NOW)
-    assert changes == {"status": "internal_review", "review_outcome": "original_confirmed"}
+    assert changes == {"status": "finalised", "review_outcome": "original_confirmed"}
 
 
-def test_a_changed_decision_records_the_new_outcome():
+def test_a_changed_decision_records_the_new_outcome_and_leaves_internal_review():
     inputs = {"review_outcome": "decision_changed", "outcome": "partly_upheld"}
     changes = apply("record_review_outcome", UNDER_REVIEW, REVIEWER, inputs, NOW)
     assert changes["outcome_code"] == "partly_upheld"
-    assert changes["status"] == "internal_review"
+    assert changes["status"] == "finalised"
+
+
+def test_a_response_already_reviewed_cannot_be_put_to_internal_review_again():
+    reviewed = replace(FINALISED, internal_review_done=True)
+    assert refusals("request_internal_review", reviewed, COORDINATOR) == [
+        "This response has already been through an internal review: the complainant may "
+        "now ask for an external review."
+    ]
 
 
 def test_a_changed_decision_needs_the_new_outcome():

@@ -34,7 +34,8 @@ from rules.vocabulary import (
     TICKET_SEVERITIES,
     TICKET_STATUSES,
 )
-from services import access, confidentiality
+from services import access, confidentiality, steps
+from services.localtime import local_text
 
 from ..context import case_timezone, current_actor, visibility
 from . import privacy
@@ -331,8 +332,20 @@ class ComplaintView(ClockStartCorrection, ComplaintAttachments, ComplaintSteps, 
                 "clear the date."
             )
 
-    def after_model_change(self, form, model, is_created):
         if is_created:
+            # Saying "Registered" and being registered agree: a coordinator's new complaint
+            # is registered on save, in the same transaction.
+            steps.register_on_creation(model, steps.actor_of(current_user), utcnow())
+
+    def after_model_change(self, form, model, is_created):
+        if not is_created:
+            return
+        if model.status == "received":
+            flash(
+                f"Received {model.reference}: it waits for a coordinator to register it.",
+                "success",
+            )
+        else:
             flash(f"Registered {model.reference}", "success")
 
 
@@ -613,3 +626,14 @@ class ExtensionView(CaseView):
 
     def timezone_for(self, model):
         return case_timezone(model)
+
+    def after_model_change(self, form, model, is_created):
+        moved_from = getattr(model, "moved_from", None)
+        if moved_from is not None:
+            zone = case_timezone(model)
+            flash(
+                f"{local_text(moved_from, zone)} is not closing time of a business day of "
+                f"{model.complaint.reference}'s calendar: the new resolution due was moved to "
+                f"{local_text(model.new_due_at, zone)}.",
+                "warning",
+            )

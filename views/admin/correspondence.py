@@ -102,6 +102,13 @@ class MailTemplateView(ScopedModelView):
         """What the preview of a real case borrows from the sample, or leaves blank."""
         if key in (rules.DUE_REMINDER, rules.DUE_PASSED):
             return "The officer, the step and its due date are the sample's."
+        if key == rules.REVIEW_OUTCOME and not any(
+            review.completed_at is not None for review in getattr(case, "internal_reviews", ())
+        ):
+            return (
+                f"{case.reference} has no completed internal review: the review's result, "
+                "findings and dates are the sample's."
+            )
         if key == rules.OUTCOME and case.finalised_at is None:
             return (
                 f"{case.reference} has not been finalised: its outcome and review dates are "

@@ -323,7 +323,8 @@ class ServiceLevelReportView(ReportView):
                     "ticket": ticket,
                     "severity": TICKET_SEVERITIES.get(ticket.severity, ticket.severity),
                     "client": client,
-                    "due": localtime.local_text(ticket.resolution_due_at, zone),
+                    "deadline": ticket.deadline,
+                    "due": localtime.local_text(ticket.due_at or ticket.resolution_due_at, zone),
                     "url": url_for("ticket.details_view", id=ticket.id) if may_open else None,
                 }
             )

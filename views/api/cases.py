@@ -602,9 +602,10 @@ def lodge_complaint():
             involved=involved,
         )
         if COORDINATOR in access.capacity_codes(current_actor()):
-            # The coordinator lodging it coordinates it, as on the screens.
+            # The coordinator lodging it coordinates it and registers it, as on the screens.
             record.coordinator = current_user.participant
         db.session.add(record)
+        steps.register_on_creation(record, steps.actor_of(current_user), utcnow())
         flush()
         ensure_in_scope(COMPLAINTS, record, "division", f"division {division.code}")
         location = url_for("api.complaint", reference=record.reference, _external=True)

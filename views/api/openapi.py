@@ -342,8 +342,9 @@ def resource_paths(resource: Resource, codes: dict, item: str) -> dict:
                 "operationId": f"create_{noun}",
                 "tags": [tag],
                 "summary": f"Lodge a {noun}",
-                "description": "Registered with its reference number and due dates, as "
-                "through the screens.",
+                "description": "Given its reference number and due dates, as through the "
+                "screens: a coordinator's complaint is registered at once; anyone else's "
+                "stays Received until a coordinator registers it.",
                 "parameters": [IDEMPOTENCY],
                 "requestBody": {
                     "required": True,
@@ -351,7 +352,7 @@ def resource_paths(resource: Resource, codes: dict, item: str) -> dict:
                 },
                 "responses": responses(
                     "201",
-                    f"The {noun}, registered.",
+                    f"The {noun}, with its reference number.",
                     {"$ref": f"#/components/schemas/{item}"},
                     ("400", "401", "403", "409", "413", "415", "422", "503"),
                     CREATED_HEADERS,
