@@ -30,8 +30,16 @@ class Refused(click.ClickException):
     help="Also add N complaints and N/10 tickets over ten years to the demo department "
     "(loading it first if needed), to try the portal at scale. Adds more each time.",
 )
+@click.option(
+    "--seed",
+    "random_seed",
+    type=int,
+    metavar="S",
+    help="With --volume: plan the added cases from this random seed, so the same "
+    "command on the same day adds the same register (random when not given).",
+)
 @with_appcontext
-def seed_command(with_demo, volume):
+def seed_command(with_demo, volume, random_seed):
     """Load the reference data (safe to run again); with --demo, a demo department too."""
     if not inspect(db.engine).has_table("capacity"):
         raise Refused("The database has no tables yet: run `flask db upgrade` first.")
@@ -46,17 +54,19 @@ def seed_command(with_demo, volume):
         for line in demo.demo_login_lines():
             click.echo(line)
     if volume:
-        add_volume(volume)
+        add_volume(volume, random_seed)
+    elif random_seed is not None:
+        raise Refused("--seed chooses how --volume plans its cases: give --volume N too.")
 
 
-def add_volume(count: int) -> None:
+def add_volume(count: int, random_seed: int | None = None) -> None:
     started = time.perf_counter()
     tickets = int(round(count * volume.TICKETS_PER_COMPLAINT))
     try:
         with click.progressbar(
             length=count + tickets, label=f"Adding {count:,} complaints and {tickets:,} tickets"
         ) as bar:
-            added = volume.load(count, progress=bar.update)
+            added = volume.load(count, seed=random_seed, progress=bar.update)
     except volume.Refused as refusal:
         raise Refused(str(refusal)) from None
     elapsed = time.perf_counter() - started
