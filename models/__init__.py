@@ -16,6 +16,7 @@ from .cases import (
 )
 from .correspondence import MailTemplate, OutboundMessage
 from .lookups import Category, Channel, Outcome, ReferralTarget
+from .notes import CaseNote
 from .org import Capacity, ClassificationLevel, Division, Participant, User
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "IdempotencyKey",
     "Calendar",
     "Capacity",
+    "CaseNote",
     "Category",
     "Channel",
     "ClassificationLevel",

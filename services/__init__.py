@@ -4,7 +4,7 @@
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from . import clocks, correspondence, custody, duties, extensions, history, invariants
+from . import clocks, correspondence, custody, duties, extensions, history, invariants, notes
 
 
 def init_app(app):
@@ -24,6 +24,8 @@ def init_app(app):
 def _before_flush(session, flush_context, instances):
     # Wrong values first: no rule or clock is worked out from them.
     invariants.before_flush(session)
+    # A case's notes: complete when added, never changed or deleted afterwards.
+    notes.before_flush(session)
     # A clock's start, an assignment, a complaint's people, a rank: only through their paths.
     custody.before_flush(session)
     # Separation of duties first: a refused assignment takes no reference number.

@@ -54,6 +54,7 @@ from .filters import (
     WaitingFilter,
 )
 from .loaders import ComplaintLoader, anyone, clients, staff
+from .notes import CaseNotes
 from .options import division_options, lookup_options, lookup_query
 from .workflow import ComplaintSteps, ReviewSteps, TicketSteps
 
@@ -100,7 +101,9 @@ class CaseView(ScopedModelView):
         return super().render(template, **kwargs)
 
 
-class ComplaintView(ClockStartCorrection, ComplaintAttachments, ComplaintSteps, CaseView):
+class ComplaintView(
+    CaseNotes, ClockStartCorrection, ComplaintAttachments, ComplaintSteps, CaseView
+):
     record_noun = "complaint"
     closed_statuses = COMPLAINT_CLOSED_STATUSES
 
@@ -349,7 +352,9 @@ class ComplaintView(ClockStartCorrection, ComplaintAttachments, ComplaintSteps, 
             flash(f"Registered {model.reference}", "success")
 
 
-class TicketView(ClockStartCorrection, TicketSteps, CaseView):
+class TicketView(CaseNotes, ClockStartCorrection, TicketSteps, CaseView):
+    shared_with = "the client"
+
     record_noun = "ticket"
     closed_statuses = TICKET_CLOSED_STATUSES
 
@@ -467,7 +472,7 @@ class TicketView(ClockStartCorrection, TicketSteps, CaseView):
             flash(f"Registered {model.reference}", "success")
 
 
-class InternalReviewView(ClockStartCorrection, ReviewSteps, CaseView):
+class InternalReviewView(CaseNotes, ClockStartCorrection, ReviewSteps, CaseView):
     screen = "internal_review"
     record_noun = "internal review"
     closed_statuses = REVIEW_CLOSED_STATUSES

@@ -1,0 +1,145 @@
+"""A case's notes and contact log, whatever the door: the case page, the API, a script.
+
+Every save is judged in the flush (rules/notes.py): a new entry must say what it must, a
+recorded one is never changed or deleted (a correction is a new entry pointing at it). The
+case page and the API read the entries through `entries_of`.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import delete, inspect, select
+from sqlalchemy.orm import joinedload
+
+from models import CaseNote, Complaint, InternalReview, Ticket, User, utcnow
+from rules import notes as rules
+from rules.errors import RuleViolation
+
+from . import localtime
+
+# The case column each kind of case is filed under.
+CASE_COLUMNS = {
+    Complaint: "complaint_id",
+    Ticket: "ticket_id",
+    InternalReview: "internal_review_id",
+}
+
+
+def case_key(note: CaseNote) -> tuple[str, int | None]:
+    for column in CASE_COLUMNS.values():
+        value = getattr(note, column)
+        if value is None:
+            relation = getattr(note, column.removesuffix("_id"))
+            value = relation.id if relation is not None else None
+        if value is not None:
+            return column, value
+    return "", None
+
+
+def add(
+    session,
+    case,
+    user: User | None,
+    *,
+    kind: str,
+    summary: str,
+    happened_at: datetime | None = None,
+    with_whom: str | None = None,
+    shared: bool = False,
+    corrects: CaseNote | None = None,
+) -> CaseNote:
+    """A new entry on the case, judged before it is added (and again in the flush)."""
+    column = CASE_COLUMNS.get(type(case))
+    if column is None:
+        raise RuleViolation("Notes are kept on complaints, tickets and internal reviews.")
+    note = CaseNote(
+        kind=kind,
+        summary=(summary or "").strip(),
+        happened_at=happened_at if kind in rules.CONTACTS else None,
+        with_whom=(with_whom or "").strip() or None if kind in rules.CONTACTS else None,
+        shared=bool(shared),
+        corrects=corrects,
+        user=user,
+        recorded_at=utcnow(),
+    )
+    setattr(note, column.removesuffix("_id"), case)
+    _judge(note)
+    session.add(note)
+    return note
+
+
+def before_flush(session) -> None:
+    gone = {}
+    for obj in session.deleted:
+        column = CASE_COLUMNS.get(type(obj))
+        if column is not None and obj.id is not None:
+            gone.setdefault(column, []).append(obj.id)
+    for obj in session.deleted:
+        if isinstance(obj, CaseNote) and case_key(obj) not in {
+            (column, case_id) for column, ids in gone.items() for case_id in ids
+        }:
+            raise RuleViolation(rules.NEVER_DELETED)
+    # A case deleted (an administrator's) takes its file with it, on every database.
+    for column, ids in gone.items():
+        session.execute(delete(CaseNote).where(getattr(CaseNote, column).in_(ids)))
+    for obj in session.dirty:
+        if isinstance(obj, CaseNote) and session.is_modified(obj, include_collections=False):
+            raise RuleViolation(rules.NEVER_EDITED)
+    for obj in session.new:
+        if isinstance(obj, CaseNote):
+            _judge(obj)
+
+
+def _judge(note: CaseNote) -> None:
+    same = True
+    if note.corrects is not None:
+        same = case_key(note.corrects) == case_key(note)
+    found = rules.problems(
+        note.kind,
+        note.summary,
+        note.happened_at,
+        note.with_whom,
+        utcnow(),
+        same_case_as_corrected=same,
+    )
+    if not case_key(note)[0]:
+        found.append("A note belongs to a complaint, a ticket or an internal review.")
+    if found:
+        raise RuleViolation("\n".join(found))
+
+
+def entries_of(case) -> list[dict]:
+    """The case's entries, newest first, as the case page and the API show them."""
+    session = inspect(case).session
+    column = CASE_COLUMNS.get(type(case))
+    if session is None or column is None or case.id is None:
+        return []
+    notes = session.scalars(
+        select(CaseNote)
+        .where(getattr(CaseNote, column) == case.id)
+        .options(joinedload(CaseNote.user).joinedload(User.participant))
+        .order_by(CaseNote.recorded_at.desc(), CaseNote.id.desc())
+    ).all()
+    zone = localtime.case_timezone(case, localtime.settings_in_force())
+    corrected_by: dict[int, list[int]] = {}
+    for note in notes:
+        if note.corrects_id is not None:
+            corrected_by.setdefault(note.corrects_id, []).append(note.id)
+    return [
+        {
+            "id": note.id,
+            "kind": note.kind,
+            "kind_label": rules.KINDS.get(note.kind, note.kind),
+            "contact": note.kind in rules.CONTACTS,
+            "happened_at": note.happened_at,
+            "happened": localtime.local_text(note.happened_at, zone),
+            "with_whom": note.with_whom or "",
+            "summary": note.summary,
+            "shared": note.shared,
+            "corrects_id": note.corrects_id,
+            "corrected_by": sorted(corrected_by.get(note.id, [])),
+            "by": str(note.user) if note.user is not None else "The system",
+            "recorded_at": note.recorded_at,
+            "recorded": localtime.local_text(note.recorded_at, zone),
+        }
+        for note in notes
+    ]
