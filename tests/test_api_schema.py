@@ -82,6 +82,27 @@ def explicit_cases(operation, world) -> list:
                 media_type=json,
             ),
         ],
+        "GET /complaints/{reference}/notes": [operation.Case(path_parameters=complaint)],
+        "POST /complaints/{reference}/notes": [
+            operation.Case(
+                path_parameters=complaint,
+                body={"kind": "note", "summary": "Rang the counter."},
+                media_type=json,
+            ),
+            operation.Case(
+                path_parameters=complaint,
+                body={"kind": "phone", "summary": "No date.", "with_whom": "Ms C"},
+                media_type=json,
+            ),
+        ],
+        "GET /tickets/{reference}/notes": [operation.Case(path_parameters=ticket)],
+        "POST /tickets/{reference}/notes": [
+            operation.Case(
+                path_parameters=ticket,
+                body={"kind": "note", "summary": "Index rebuilt.", "shared": True},
+                media_type=json,
+            )
+        ],
         "GET /tickets/{reference}": [operation.Case(path_parameters=ticket)],
         "POST /tickets/{reference}/transitions": [
             operation.Case(path_parameters=ticket, body={"step": "respond"}, media_type=json)
@@ -134,7 +155,8 @@ def test_no_request_built_from_the_document_gets_a_server_error(api_schema, api_
     # schemathesis's own pytest plugin (from_fixture) does not run on pytest 9: one
     # Hypothesis test per operation instead, with the same strategies and checks.
     operations = [result.ok() for result in api_schema.get_all_operations()]
-    assert len(operations) == 8  # list, lodge, read, step: of complaints and tickets
+    # list, lodge, read, step, read notes, add a note: of complaints and tickets
+    assert len(operations) == 12
 
     for operation in operations:
         strategy = operation.as_strategy(generation_mode=mode)

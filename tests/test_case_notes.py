@@ -9,9 +9,9 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import func, select
 
-from models import CaseNote, Complaint, InternalReview, Participant, Ticket, db
+from models import CaseNote, Complaint, InternalReview, Participant, Ticket, User, db
 from rules.errors import RuleViolation
-from services import notes
+from services import api_tokens, notes
 from tests.admin_forms import form_values
 
 RECEIVED = datetime(2026, 3, 2, 0, 0, tzinfo=timezone.utc)  # Monday 2 March, 10:00 Brisbane
@@ -225,4 +225,67 @@ def test_a_deleted_case_takes_its_file_with_it(case):
     db.session.commit()
     db.session.delete(db.session.get(Complaint, case.id))
     db.session.commit()
+    assert count_notes() == 0
+
+
+# The API: the same entries and refusals --------------------------------------------------
+
+
+def bearer(user) -> dict:
+    issued = api_tokens.issue(db.session, user, "Notes")
+    db.session.commit()
+    return {"Authorization": f"Bearer {issued.secret}"}
+
+
+def test_the_api_adds_a_contact_and_lists_it_with_the_page_entries(case, client):
+    manager = db.session.scalar(select(User).where(User.username == "marsh"))
+    headers = bearer(manager)
+    notes.add(db.session, case, manager, kind="note", summary="From the page.")
+    db.session.commit()
+    url = f"/api/v1/complaints/{case.reference}/notes"
+    response = client.post(
+        url,
+        json={
+            "kind": "phone",
+            "summary": "Called back about the receipt.",
+            "happened_at": "2026-03-09T14:30:00+10:00",
+            "with_whom": "Ms Citizen",
+        },
+        headers=headers,
+    )
+    assert response.status_code == 201, response.get_data(as_text=True)
+    body = response.get_json()
+    assert body["happened_at"] == "2026-03-09T14:30:00+10:00"
+    assert body["recorded_by"] == str(manager) and body["shared"] is False
+    listed = client.get(url, headers=headers).get_json()["items"]
+    assert [item["summary"] for item in listed] == [
+        "Called back about the receipt.",
+        "From the page.",
+    ]
+
+
+def test_the_api_refuses_what_the_page_refuses_and_saves_nothing(case, client):
+    manager = db.session.scalar(select(User).where(User.username == "marsh"))
+    headers = bearer(manager)
+    url = f"/api/v1/complaints/{case.reference}/notes"
+    response = client.post(url, json={"kind": "meeting", "summary": "Met."}, headers=headers)
+    assert response.status_code == 422
+    detail = response.get_json()["detail"]
+    assert "Say when the meeting happened." in detail and "Say who the meeting was with." in detail
+    response = client.post(
+        url,
+        json={"kind": "note", "summary": "Corrects nothing here.", "corrects": 999},
+        headers=headers,
+    )
+    assert response.status_code == 422
+    assert count_notes() == 0
+
+
+def test_the_api_hides_a_case_outside_the_officer_s_reach(case, client):
+    other = db.session.scalar(select(User).where(User.username == "other"))
+    headers = bearer(other)
+    url = f"/api/v1/complaints/{case.reference}/notes"
+    assert client.get(url, headers=headers).status_code == 404
+    response = client.post(url, json={"kind": "note", "summary": "Not mine."}, headers=headers)
+    assert response.status_code == 404
     assert count_notes() == 0

@@ -25,6 +25,7 @@ from . import bp
 from .cases import COMPLAINTS, LOOKUPS, TICKETS, Resource
 from .fields import Code, Field, Nested, object_schema
 from .idempotency import HEADER as IDEMPOTENCY_HEADER
+from .notes import NOTE_FIELDS
 
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
 PROBLEM_STATUSES = {
@@ -398,6 +399,75 @@ def resource_paths(resource: Resource, codes: dict, item: str) -> dict:
     }
 
 
+NOTE = {
+    "type": "object",
+    "required": [
+        "id",
+        "kind",
+        "happened_at",
+        "with_whom",
+        "summary",
+        "shared",
+        "corrects",
+        "corrected_by",
+        "recorded_by",
+        "recorded_at",
+    ],
+    "properties": {
+        "id": {"type": "integer"},
+        "kind": {"type": "string"},
+        "happened_at": INSTANT_OR_NULL,
+        "with_whom": STRING_OR_NULL,
+        "summary": {"type": "string"},
+        "shared": {"type": "boolean"},
+        "corrects": {"type": ["integer", "null"]},
+        "corrected_by": {"type": "array", "items": {"type": "integer"}},
+        "recorded_by": {"type": "string"},
+        "recorded_at": {"type": "string", "format": "date-time"},
+    },
+}
+
+
+def note_paths(resource: Resource) -> dict:
+    noun, plural = resource.noun, resource.plural
+    tag = plural.capitalize()
+    return {
+        f"/{plural}/{{reference}}/notes": {
+            "get": {
+                "operationId": f"list_{noun}_notes",
+                "tags": [tag],
+                "summary": f"Read a {noun}'s notes and contacts, newest first",
+                "parameters": [REFERENCE],
+                "responses": responses(
+                    "200",
+                    "The entries.",
+                    {"$ref": "#/components/schemas/NoteList"},
+                    ("401", "403", "404", "503"),
+                ),
+            },
+            "post": {
+                "operationId": f"add_{noun}_note",
+                "tags": [tag],
+                "summary": f"Add a note or contact to a {noun}'s file",
+                "description": "Entries are never edited: a correction is a new entry "
+                "naming the one it corrects in `corrects`. A contact needs `happened_at` "
+                "and `with_whom`.",
+                "parameters": [REFERENCE, IDEMPOTENCY],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": object_schema(NOTE_FIELDS)}},
+                },
+                "responses": responses(
+                    "201",
+                    "The entry as recorded.",
+                    {"$ref": "#/components/schemas/Note"},
+                    ("400", "401", "403", "404", "409", "413", "415", "422", "503"),
+                ),
+            },
+        },
+    }
+
+
 def document() -> dict:
     codes = live_codes()
     return {
@@ -416,6 +486,8 @@ def document() -> dict:
         "paths": {
             **resource_paths(COMPLAINTS, codes, "Complaint"),
             **resource_paths(TICKETS, codes, "Ticket"),
+            **note_paths(COMPLAINTS),
+            **note_paths(TICKETS),
             "/openapi.json": {
                 "get": {
                     "operationId": "openapi",
@@ -452,6 +524,14 @@ def document() -> dict:
                 "Ticket": record_schema(ticket_properties(), list(ticket_properties()), True),
                 "TicketItem": record_schema(ticket_properties(), list(ticket_properties()), False),
                 "TicketList": list_schema("TicketItem"),
+                "Note": NOTE,
+                "NoteList": {
+                    "type": "object",
+                    "required": ["items"],
+                    "properties": {
+                        "items": {"type": "array", "items": {"$ref": "#/components/schemas/Note"}}
+                    },
+                },
                 "Person": PERSON,
                 "DueDate": DUE,
                 "Step": STEP,
