@@ -1,22 +1,44 @@
-"""Files a complainant sends with a submission, kept outside the web root."""
+"""Files on a case: sent by a complainant with a submission, or added by staff to a
+complaint, a ticket or an internal review. The bytes are kept outside the web root."""
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import UTCDateTime, db, utcnow
 
 
 class Attachment(db.Model):
-    """One file sent with a complaint: the bytes live in ATTACHMENT_FOLDER as `stored_name`."""
+    """One file of a case: the bytes live in ATTACHMENT_FOLDER as `stored_name`."""
 
     __tablename__ = "attachment"
+    __table_args__ = (
+        CheckConstraint(
+            "(CASE WHEN complaint_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN ticket_id IS NULL THEN 0 ELSE 1 END)"
+            " + (CASE WHEN internal_review_id IS NULL THEN 0 ELSE 1 END) = 1",
+            name="one_case",
+        ),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
-    complaint_id: Mapped[int] = mapped_column(
+    complaint_id: Mapped[int | None] = mapped_column(
         ForeignKey("complaint.id", ondelete="CASCADE"), index=True
     )
     complaint = relationship("Complaint", back_populates="attachments")
+    ticket_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ticket.id", ondelete="CASCADE"), index=True
+    )
+    ticket = relationship("Ticket")
+    internal_review_id: Mapped[int | None] = mapped_column(
+        ForeignKey("internal_review.id", ondelete="CASCADE"), index=True
+    )
+    internal_review = relationship("InternalReview")
+    # Staff who added it; None: sent by the complainant with a submission.
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    uploaded_by = relationship("User")
+    # What the document is, in the officer's words ("Draft response", "Receipt").
+    note: Mapped[str | None] = mapped_column(String(200))
     # As the sender named it, for display and download only; never used as a path.
     original_filename: Mapped[str] = mapped_column(String(255))
     # The type the content was recognised as, not the one the browser claimed.

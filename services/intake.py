@@ -136,7 +136,7 @@ def lodge(
         for sent in files:
             stored_name = secrets.token_hex(16)
             path = folder / stored_name
-            _write_new(path, sent.data)
+            write_new(path, sent.data)
             written.append(path)
             complaint.attachments.append(
                 Attachment(
@@ -158,7 +158,7 @@ def lodge(
     return complaint
 
 
-def _write_new(path: Path, data: bytes) -> None:
+def write_new(path: Path, data: bytes) -> None:
     # O_EXCL: a name that exists (it never should) is an error, not an overwrite.
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:

@@ -39,7 +39,7 @@ from services.localtime import local_text
 
 from ..context import case_timezone, current_actor, visibility
 from . import privacy
-from .attachments import ComplaintAttachments
+from .attachments import CaseDocuments
 from .base import ScopedModelView, show_due, show_person
 from .corrections import ClockStartCorrection
 from .filters import (
@@ -101,9 +101,7 @@ class CaseView(ScopedModelView):
         return super().render(template, **kwargs)
 
 
-class ComplaintView(
-    CaseNotes, ClockStartCorrection, ComplaintAttachments, ComplaintSteps, CaseView
-):
+class ComplaintView(CaseNotes, CaseDocuments, ClockStartCorrection, ComplaintSteps, CaseView):
     record_noun = "complaint"
     closed_statuses = COMPLAINT_CLOSED_STATUSES
 
@@ -352,7 +350,7 @@ class ComplaintView(
             flash(f"Registered {model.reference}", "success")
 
 
-class TicketView(CaseNotes, ClockStartCorrection, TicketSteps, CaseView):
+class TicketView(CaseNotes, CaseDocuments, ClockStartCorrection, TicketSteps, CaseView):
     shared_with = "the client"
 
     record_noun = "ticket"
@@ -472,7 +470,7 @@ class TicketView(CaseNotes, ClockStartCorrection, TicketSteps, CaseView):
             flash(f"Registered {model.reference}", "success")
 
 
-class InternalReviewView(CaseNotes, ClockStartCorrection, ReviewSteps, CaseView):
+class InternalReviewView(CaseNotes, CaseDocuments, ClockStartCorrection, ReviewSteps, CaseView):
     screen = "internal_review"
     record_noun = "internal review"
     closed_statuses = REVIEW_CLOSED_STATUSES
