@@ -20,6 +20,16 @@ KINDS = MappingProxyType(
     }
 )
 CONTACTS = frozenset(KINDS) - {"note"}
+# What a workflow step writes into the file when given its content (services/steps.py).
+STEP_KINDS = MappingProxyType(
+    {
+        "draft": "Draft response",
+        "decision": "Decision and reasons",
+        "response": "Response to the client",
+        "resolution": "Resolution",
+    }
+)
+ALL_KINDS = MappingProxyType({**KINDS, **STEP_KINDS})
 SUMMARY_LIMIT = 20_000
 WITH_WHOM_LIMIT = 200
 
@@ -43,10 +53,10 @@ def problems(
 ) -> list[str]:
     """Everything wrong with a new entry, in the order of the form's fields."""
     found = []
-    if kind not in KINDS:
+    if kind not in ALL_KINDS:
         found.append("Choose what the entry records: " + ", ".join(KINDS.values()).lower() + ".")
         return found
-    words = KINDS[kind].lower()
+    words = ALL_KINDS[kind].lower()
     if kind in CONTACTS:
         if happened_at is None:
             found.append(f"Say when the {words} happened.")

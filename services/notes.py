@@ -128,7 +128,7 @@ def entries_of(case) -> list[dict]:
         {
             "id": note.id,
             "kind": note.kind,
-            "kind_label": rules.KINDS.get(note.kind, note.kind),
+            "kind_label": rules.ALL_KINDS.get(note.kind, note.kind),
             "contact": note.kind in rules.CONTACTS,
             "happened_at": note.happened_at,
             "happened": localtime.local_text(note.happened_at, zone),

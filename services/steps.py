@@ -21,6 +21,7 @@ from models import (
     Outcome,
     Participant,
     ReferralTarget,
+    User,
     db,
 )
 from rules import duties
@@ -29,7 +30,7 @@ from rules.custody import ASSIGNMENT
 from rules.errors import RuleViolation
 from rules.vocabulary import COORDINATOR, EXTERNAL_BODIES, REVIEW_OUTCOMES
 
-from . import custody, history
+from . import custody, history, notes
 
 # Set by the flush hook in services/clocks.py from the status: a step never writes it, or
 # the hook would not see the pause start or end (and would not move the due instants).
@@ -227,12 +228,16 @@ class Stepper:
     machine: rules.Machine
     # Inputs a step reads besides the rules' own (for a record it completes too).
     extra_inputs: Mapping[str, tuple[str, ...]] = {}
+    # Steps that carry what was written (a draft, a decision, what the client was told):
+    # step -> (the case-file entry's kind, shared with the complainant or client).
+    content_steps: Mapping[str, tuple[str, bool]] = {}
 
     def state(self, model):
         raise NotImplementedError
 
     def step_keys(self, name: str) -> tuple[str, ...]:
-        return (*self.machine.inputs(name), *self.extra_inputs.get(name, ()))
+        content = ("content",) if name in self.content_steps else ()
+        return (*self.machine.inputs(name), *self.extra_inputs.get(name, ()), *content)
 
     def linked_problems(self, name, model, inputs, actor, now) -> list[str]:
         """Refusals from another record the step changes too (a review, its complaint)."""
@@ -273,13 +278,24 @@ class Stepper:
             if key in rules.NOT_COLUMNS and key != "outcome_code" and value is not None
         }
         history.note(db.session, model, name, summary, told)
+        self.file_content(name, model, inputs, actor)
         status = self.machine.statuses.get(model.status, model.status)
         return f"{model}: {transition.label} done. It is now {status}."
+
+    def file_content(self, name, model, inputs, actor) -> None:
+        """What the step was given to say goes into the case file, by the officer taking it."""
+        content = (inputs.get("content") or "").strip()
+        if name not in self.content_steps or not content:
+            return
+        kind, shared = self.content_steps[name]
+        user = db.session.get(User, actor.user_id) if actor.user_id is not None else None
+        notes.add(db.session, model, user, kind=kind, summary=content, shared=shared)
 
 
 class ComplaintStepper(Stepper):
     machine = rules.COMPLAINTS
     extra_inputs = {"record_review_outcome": ("findings",)}
+    content_steps = {"submit_draft": ("draft", False), "decide": ("decision", False)}
 
     def state(self, model):
         return complaint_state(model)
@@ -342,6 +358,7 @@ class ComplaintStepper(Stepper):
 
 class TicketStepper(Stepper):
     machine = rules.TICKETS
+    content_steps = {"respond": ("response", True), "resolve": ("resolution", True)}
 
     def state(self, model):
         return rules.TicketState(

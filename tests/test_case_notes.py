@@ -289,3 +289,43 @@ def test_the_api_hides_a_case_outside_the_officer_s_reach(case, client):
     response = client.post(url, json={"kind": "note", "summary": "Not mine."}, headers=headers)
     assert response.status_code == 404
     assert count_notes() == 0
+
+
+# Steps that carry what was written ---------------------------------------------------------
+
+
+def test_a_ticket_response_through_the_api_is_filed_as_said_to_the_client(make, now, client):
+    agent = make.user("agent", "support_agent")
+    ticket = Ticket(
+        severity="2",
+        summary="Reports run slowly",
+        client=Participant(kind="client", organisation_name="Acme Pty Ltd"),
+        reported_at=datetime(2026, 3, 9, 23, 0, tzinfo=timezone.utc),
+    )
+    db.session.add(ticket)
+    db.session.commit()
+    response = client.post(
+        f"/api/v1/tickets/{ticket.reference}/transitions",
+        json={"step": "respond", "content": "We are looking at the slow reports now."},
+        headers=bearer(agent),
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    (entry,) = notes.entries_of(db.session.get(Ticket, ticket.id))
+    assert entry["kind"] == "response" and entry["shared"]
+    assert entry["summary"] == "We are looking at the slow reports now."
+    assert entry["by"] == str(agent)
+    listed = client.get(
+        f"/api/v1/tickets/{ticket.reference}/notes", headers=bearer(agent)
+    ).get_json()["items"]
+    assert listed[0]["kind"] == "response"
+
+
+def test_a_step_refused_files_nothing(case, client):
+    decider = db.session.scalar(select(User).where(User.username == "deakin"))
+    response = client.post(
+        f"/api/v1/complaints/{case.reference}/transitions",
+        json={"step": "decide", "content": "Upheld."},
+        headers=bearer(decider),
+    )
+    assert response.status_code in (409, 422)
+    assert count_notes() == 0

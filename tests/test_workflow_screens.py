@@ -19,6 +19,7 @@ from models import (
     db,
     utcnow,
 )
+from services import notes
 from tests.admin_forms import form_values
 from tests.conftest import PASSWORD, csrf_token
 
@@ -264,14 +265,24 @@ def test_a_complaint_is_investigated_drafted_decided_and_finalised_through_the_s
         press(manager, "complaint", complaint, "start_investigation")
     )
     complaint = fresh(Complaint, complaint.id)
+    draft = "Dear Ms Citizen,\nWe have spoken to the counter staff."
     assert "It is now Response drafted." in text(
-        press(manager, "complaint", complaint, "submit_draft")
+        fill(manager, "complaint", complaint, "submit_draft", content=draft)
     )
     complaint = fresh(Complaint, complaint.id)
     assert complaint.drafted_by_id == team.manager.id
-    assert "It is now Decided." in text(press(decider, "complaint", complaint, "decide"))
+    # The decision maker reads the draft beside the buttons that decide on it.
+    page = details(decider, "complaint", complaint)
+    assert "Draft response" in page and "We have spoken to the counter staff." in page
+    assert "It is now Decided." in text(
+        fill(decider, "complaint", complaint, "decide", content="Partly upheld: rude, not late.")
+    )
     complaint = fresh(Complaint, complaint.id)
     assert complaint.decided_by_id == team.decision_maker.id
+    filed = {entry["kind"]: entry for entry in notes.entries_of(complaint)}
+    assert filed["draft"]["summary"].replace("\r\n", "\n") == draft
+    assert filed["draft"]["by"] == str(team.manager) and not filed["draft"]["shared"]
+    assert filed["decision"]["summary"] == "Partly upheld: rude, not late."
     response = fill(decider, "complaint", complaint, "finalise", outcome="partly_upheld")
     assert "It is now Finalised." in text(response)
     finalised = fresh(Complaint, complaint.id)
@@ -518,6 +529,7 @@ def test_a_support_agent_works_a_ticket_from_new_to_closed(app, team):
     db.session.add(ticket)
     db.session.commit()
     agent = client_for(app, "tan")
+    said = {"respond": "Looking at it now.", "resolve": "The report index was rebuilt."}
     for step, status in [
         ("respond", "Responded"),
         ("start_work", "In progress"),
@@ -526,7 +538,14 @@ def test_a_support_agent_works_a_ticket_from_new_to_closed(app, team):
         ("resolve", "Resolved"),
     ]:
         ticket = fresh(Ticket, ticket.id)
-        assert f"It is now {status}." in text(press(agent, "ticket", ticket, step))
+        if step in said:
+            response = fill(agent, "ticket", ticket, step, content=said[step])
+        else:
+            response = press(agent, "ticket", ticket, step)
+        assert f"It is now {status}." in text(response)
+    filed = {e["kind"]: e for e in notes.entries_of(fresh(Ticket, ticket.id))}
+    assert filed["response"]["summary"] == "Looking at it now." and filed["response"]["shared"]
+    assert filed["resolution"]["summary"] == "The report index was rebuilt."
     ticket = fresh(Ticket, ticket.id)
     assert ticket.first_response_at is not None and ticket.resolved_at is not None
     page = text(fill(agent, "ticket", ticket, "reopen", reason=""))
@@ -534,7 +553,7 @@ def test_a_support_agent_works_a_ticket_from_new_to_closed(app, team):
     fill(agent, "ticket", ticket, "reopen", reason="The fix did not hold.")
     ticket = fresh(Ticket, ticket.id)
     assert ticket.status == "in_progress" and ticket.resolved_at is None
-    press(agent, "ticket", ticket, "resolve")
+    fill(agent, "ticket", ticket, "resolve", content="Rebuilt again, with the nightly job.")
     press(agent, "ticket", fresh(Ticket, ticket.id), "close")
     assert fresh(Ticket, ticket.id).status == "closed"
 

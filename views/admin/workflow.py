@@ -47,7 +47,7 @@ from rules.vocabulary import (
     INTERNAL_REVIEWER,
     REVIEW_OUTCOMES,
 )
-from services import access, steps
+from services import access, notes, steps
 from services.steps import (
     STALE_CHOICE,
     blank_to_none,
@@ -160,9 +160,35 @@ class WorkflowSteps:
         """The unbound form field asking for input `key`."""
         raise NotImplementedError
 
+    # What a step carrying content asks for (services/steps.py content_steps).
+    content_labels = {
+        "submit_draft": (
+            "Draft response",
+            "The response as drafted: the decision maker reads it here.",
+        ),
+        "decide": ("Decision and reasons", "What was decided and why."),
+        "respond": ("Response to the client", "What the client was told."),
+        "resolve": ("Resolution", "How it was resolved, as told to the client."),
+    }
+
     def fields_for(self, name: str, model, state, formdata) -> dict:
         """The unbound fields of the step's form, by input name."""
-        return {key: self.field_for(key, model, state, formdata) for key in self.step_keys(name)}
+        return {
+            key: (
+                self.content_field(name)
+                if key == "content"
+                else self.field_for(key, model, state, formdata)
+            )
+            for key in self.step_keys(name)
+        }
+
+    def content_field(self, name: str):
+        label, description = self.content_labels[name]
+        return TextAreaField(
+            label,
+            description=description + " Kept in the case file.",
+            render_kw={"rows": 10},
+        )
 
     def rule_inputs(self, name: str, form, model) -> dict:
         """The form's values as the rules read them (may raise RuleViolation)."""
@@ -371,6 +397,14 @@ class ComplaintSteps(WorkflowSteps):
         "resume": _resume_unknown,
         "request_internal_review": _late,
     }
+
+    def workflow_panel(self, model):
+        panel = super().workflow_panel(model)
+        # The decision maker reads the draft beside the buttons that decide on it.
+        if model.status == "response_drafted":
+            drafts = [e for e in notes.entries_of(model) if e["kind"] == "draft"]
+            panel["draft"] = drafts[0] if drafts else None
+        return panel
 
     def fields_for(self, name, model, state, formdata):
         if name == "assign":

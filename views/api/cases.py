@@ -228,6 +228,12 @@ STEP_INPUTS = {
         "findings", "record_review_outcome: the review's findings.", max_length=LONG_TEXT
     ),
     "body": Choice("body", "request_external_review: the external body.", choices=EXTERNAL_BODIES),
+    "content": Text(
+        "content",
+        "submit_draft, decide, respond, resolve: what was written (the draft, the decision "
+        "and its reasons, what the client was told); kept in the case file.",
+        max_length=LONG_TEXT,
+    ),
 }
 VERSION = Integer(
     "version",
