@@ -4,7 +4,16 @@
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from . import clocks, correspondence, custody, duties, extensions, history, invariants
+from . import (
+    clocks,
+    correspondence,
+    custody,
+    duties,
+    extension_requests,
+    extensions,
+    history,
+    invariants,
+)
 
 
 def init_app(app):
@@ -28,6 +37,8 @@ def _before_flush(session, flush_context, instances):
     custody.before_flush(session)
     # Separation of duties first: a refused assignment takes no reference number.
     duties.before_flush(session)
+    # A request approved adds its extension, judged next like any other.
+    extension_requests.before_flush(session)
     # Extensions before the clocks: the due they set is the one the clocks take.
     extensions.before_flush(session)
     clocks.before_flush(session)

@@ -42,11 +42,13 @@ from . import privacy
 from .attachments import ComplaintAttachments
 from .base import ScopedModelView, show_due, show_person
 from .corrections import ClockStartCorrection
+from .extension_requests import ComplaintExtensionRequests
 from .filters import (
     AssignedToMeFilter,
     ChoiceFilter,
     DueTodayFilter,
     DueWithinBusinessDaysFilter,
+    ExtensionRequestAwaitingMeFilter,
     InMyDivisionFilter,
     LocalDayFilter,
     OpenFilter,
@@ -100,7 +102,13 @@ class CaseView(ScopedModelView):
         return super().render(template, **kwargs)
 
 
-class ComplaintView(ClockStartCorrection, ComplaintAttachments, ComplaintSteps, CaseView):
+class ComplaintView(
+    ClockStartCorrection,
+    ComplaintAttachments,
+    ComplaintExtensionRequests,
+    ComplaintSteps,
+    CaseView,
+):
     record_noun = "complaint"
     closed_statuses = COMPLAINT_CLOSED_STATUSES
 
@@ -235,6 +243,7 @@ class ComplaintView(ClockStartCorrection, ComplaintAttachments, ComplaintSteps, 
         ),
         WaitingFilter(Complaint.status, "complaint"),
         InMyDivisionFilter(Complaint.division_id, "complaint"),
+        ExtensionRequestAwaitingMeFilter(Complaint.id),
     ]
     # Every column the grid shows comes in the one list query, whatever the page size.
     column_select_related_list = (
