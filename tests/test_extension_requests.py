@@ -99,9 +99,7 @@ def awaiting(client):
     return count, rows_shown(client, url)
 
 
-def test_the_manager_asks_and_the_decision_maker_approves_from_the_complaints_page(
-    case, auth
-):
+def test_the_manager_asks_and_the_decision_maker_approves_from_the_complaints_page(case, auth):
     auth.login("marsh")
     page = details(auth._client, case)
     assert "This complaint needs an extension" in page
