@@ -57,7 +57,7 @@ class ComplaintExtensionRequests:
         requests = list(model.extension_requests)
         is_manager = extension_requests.may_ask(model, me)
         may_decide = extension_requests.may_decide(session, model, me)
-        if not (requests or is_manager or may_decide):
+        if not (requests or is_manager):
             return None
         rows = []
         for item in reversed(requests):
