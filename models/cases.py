@@ -13,6 +13,7 @@ from sqlalchemy import (
     Table,
     Text,
     event,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -188,6 +189,17 @@ class ExtensionRequest(Versioned, db.Model):
         ForeignKey("extension.id", ondelete="SET NULL")
     )
     extension = relationship("Extension")
+
+    # One request waits for a decision per complaint, even when two are sent at once.
+    __table_args__ = (
+        Index(
+            "uq_extension_request_pending",
+            "complaint_id",
+            unique=True,
+            sqlite_where=text("decision IS NULL"),
+            postgresql_where=text("decision IS NULL"),
+        ),
+    )
 
     def __str__(self):
         return f"Extension request to {self.proposed_due_at:%d/%m/%Y}"

@@ -12,7 +12,8 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from models import Complaint, Extension, ExtensionRequest, db
 from rules.errors import RuleViolation
@@ -318,3 +319,26 @@ def test_a_direct_save_on_a_closed_complaint_is_refused(case):
         db.session.commit()
     db.session.rollback()
     assert db.session.execute(select(ExtensionRequest)).first() is None
+
+
+def test_the_database_keeps_one_pending_request_per_complaint_even_behind_the_hooks(case):
+    row = {
+        "complaint_id": case.id,
+        "requested_by_id": case.manager_id,
+        "requested_at": datetime(2026, 3, 10, 10, 0, tzinfo=BRISBANE),
+        "proposed_due_at": APRIL_30,
+        "reason": "More time",
+        "version": 1,
+    }
+    db.session.execute(insert(ExtensionRequest).values(**row))
+    db.session.commit()
+    # A statement, not an ORM save: no flush hook stops it, the unique index does.
+    with pytest.raises(IntegrityError):
+        db.session.execute(insert(ExtensionRequest).values(**row))
+        db.session.commit()
+    db.session.rollback()
+    # A decided request does not count.
+    db.session.execute(update(ExtensionRequest).values(decision="declined"))
+    db.session.execute(insert(ExtensionRequest).values(**row))
+    db.session.commit()
+    assert len(requests_of(case)) == 2

@@ -46,9 +46,18 @@ def upgrade():
         batch_op.create_index(
             batch_op.f("ix_extension_request_complaint_id"), ["complaint_id"], unique=False
         )
+        # One request waits for a decision per complaint, even when two are sent at once.
+        batch_op.create_index(
+            "uq_extension_request_pending",
+            ["complaint_id"],
+            unique=True,
+            sqlite_where=sa.text("decision IS NULL"),
+            postgresql_where=sa.text("decision IS NULL"),
+        )
 
 
 def downgrade():
     with op.batch_alter_table("extension_request", schema=None) as batch_op:
+        batch_op.drop_index("uq_extension_request_pending")
         batch_op.drop_index(batch_op.f("ix_extension_request_complaint_id"))
     op.drop_table("extension_request")

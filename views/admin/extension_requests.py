@@ -12,6 +12,7 @@ from flask_admin import expose
 from flask_admin.form import SecureForm
 from flask_admin.helpers import get_redirect_target
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 from wtforms import HiddenField, TextAreaField
 
 from models import ExtensionRequest, db, utcnow
@@ -154,6 +155,14 @@ class ComplaintExtensionRequests:
             for message in str(refusal).split("\n"):
                 flash(message, "error")
             return page()
+        except IntegrityError:
+            # Another request was saved meanwhile (a second tab, a double click).
+            db.session.rollback()
+            for message in extension_requests.asking_problems(db.session, model, me) or [
+                "This extension request could not be saved: open the complaint again."
+            ]:
+                flash(message, "error")
+            return redirect(details)
         except Exception as error:  # noqa: BLE001 - every failure becomes a message
             db.session.rollback()
             self.explain_failure(error, model)
