@@ -13,6 +13,7 @@ from sqlalchemy import (
     Table,
     Text,
     event,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -109,6 +110,12 @@ class Complaint(Versioned, db.Model):
         cascade="all, delete-orphan",
         order_by="Extension.approved_at",
     )
+    extension_requests = relationship(
+        "ExtensionRequest",
+        back_populates="complaint",
+        order_by="ExtensionRequest.requested_at",
+        passive_deletes=True,
+    )
     internal_reviews = relationship("InternalReview", back_populates="complaint")
     external_reviews = relationship("ExternalReview", back_populates="complaint")
     attachments = relationship(
@@ -155,6 +162,47 @@ class Extension(db.Model):
 
     def __str__(self):
         return f"Extension to {self.new_due_at:%d/%m/%Y}"
+
+
+class ExtensionRequest(Versioned, db.Model):
+    """A complaint manager asking for more time, and the approver's decision on it."""
+
+    __tablename__ = "extension_request"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(
+        ForeignKey("complaint.id", ondelete="CASCADE"), index=True
+    )
+    complaint = relationship("Complaint", back_populates="extension_requests")
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("participant.id"))
+    requested_by = relationship("Participant", foreign_keys=[requested_by_id])
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    proposed_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reason: Mapped[str] = mapped_column(Text)
+    # None while pending; "approved" or "declined" once decided.
+    decision: Mapped[str | None] = mapped_column(String(10))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id"))
+    decided_by = relationship("Participant", foreign_keys=[decided_by_id])
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    # The extension an approval created.
+    extension_id: Mapped[int | None] = mapped_column(
+        ForeignKey("extension.id", ondelete="SET NULL")
+    )
+    extension = relationship("Extension")
+
+    # One request waits for a decision per complaint, even when two are sent at once.
+    __table_args__ = (
+        Index(
+            "uq_extension_request_pending",
+            "complaint_id",
+            unique=True,
+            sqlite_where=text("decision IS NULL"),
+            postgresql_where=text("decision IS NULL"),
+        ),
+    )
+
+    def __str__(self):
+        return f"Extension request to {self.proposed_due_at:%d/%m/%Y}"
 
 
 class Ticket(Versioned, db.Model):

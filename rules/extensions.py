@@ -65,3 +65,84 @@ def due_problems(
             f"{instant_in_words(new_due, timezone)}."
         ]
     return []
+
+
+# --- a complaint manager's request for an extension, and the decision on it ------------
+
+DECISIONS = {"approved": "approved", "declined": "declined"}
+
+
+@dataclass(frozen=True, slots=True)
+class Asking:
+    """Who asks for an extension of a complaint, and where the complaint stands."""
+
+    requester_id: int | None
+    requester_name: str
+    manager_id: int | None
+    closed_status: str | None  # the status in words when the complaint is closed
+    pending: bool  # another request of the complaint waits for a decision
+
+
+def request_problems(reference: str, asking: Asking, reason: str | None) -> list[str]:
+    """Why a request for an extension may not be made (the due is judged by due_problems)."""
+    if asking.requester_id is None or asking.requester_id != asking.manager_id:
+        who = asking.requester_name or "Nobody"
+        return [
+            f"{who} does not manage {reference}: only its complaint manager asks for an "
+            "extension of it."
+        ]
+    problems = []
+    if asking.closed_status is not None:
+        problems.append(
+            f"{reference} is {asking.closed_status.lower()}: an extension is asked for only "
+            "while the complaint is open."
+        )
+    if asking.pending:
+        problems.append(
+            f"{reference} already has an extension request waiting for a decision: wait for "
+            "it to be approved or declined before asking again."
+        )
+    if not (reason or "").strip():
+        problems.append("Say why the complaint needs more time: the approver reads it.")
+    return problems
+
+
+def decision_problems(
+    reference: str,
+    approval: Approval,
+    decision: str | None,
+    note: str | None,
+    closed_status: str | None,
+) -> list[str]:
+    """Why this decision on a pending request may not be recorded."""
+    if decision not in DECISIONS:
+        return ["Choose whether the extension request is approved or declined."]
+    if approval.approver_id is None:
+        return ["A decision on an extension request needs the officer who made it."]
+    name = approval.approver_name
+    if approval.approver_id == approval.manager_id:
+        return [
+            f"{name} manages {reference}: an extension request is decided by its decision "
+            "maker or a coordinator, not by the complaint manager who asked for more time."
+        ]
+    if approval.approver_id != approval.decision_maker_id and not approval.approver_is_coordinator:
+        return [
+            f"{name} may not decide an extension request of {reference}: only its decision "
+            "maker or a coordinator may."
+        ]
+    if decision == "declined" and not (note or "").strip():
+        return ["Say why the extension is declined: the complaint manager reads it."]
+    if decision == "approved" and closed_status is not None:
+        return [
+            f"{reference} is {closed_status.lower()}: an extension is approved only while the "
+            "complaint is open. Decline the request instead."
+        ]
+    return []
+
+
+def already_decided(decision: str, decided_by: str, when: str) -> str:
+    return (
+        f"This extension request was already {DECISIONS.get(decision, decision)} by "
+        f"{decided_by} on {when}: a decision stands. If more time is still needed, the "
+        "complaint manager asks again."
+    )

@@ -4,7 +4,17 @@
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from . import clocks, correspondence, custody, duties, extensions, history, invariants, notes
+from . import (
+    clocks,
+    correspondence,
+    custody,
+    duties,
+    extension_requests,
+    extensions,
+    history,
+    invariants,
+    notes,
+)
 
 
 def init_app(app):
@@ -30,6 +40,8 @@ def _before_flush(session, flush_context, instances):
     custody.before_flush(session)
     # Separation of duties first: a refused assignment takes no reference number.
     duties.before_flush(session)
+    # A request approved adds its extension, judged next like any other.
+    extension_requests.before_flush(session)
     # Extensions before the clocks: the due they set is the one the clocks take.
     extensions.before_flush(session)
     clocks.before_flush(session)

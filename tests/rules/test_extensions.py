@@ -4,7 +4,15 @@ day, approved by the decision maker of the case or a coordinator, never its mana
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from rules.extensions import Approval, approval_problems, at_closing_time, due_problems
+from rules.extensions import (
+    Approval,
+    Asking,
+    approval_problems,
+    at_closing_time,
+    decision_problems,
+    due_problems,
+    request_problems,
+)
 from tests.rules.test_clock import QLD
 
 BRISBANE = ZoneInfo("Australia/Brisbane")
@@ -64,4 +72,48 @@ def test_the_decision_maker_or_a_coordinator_approves():
     assert approval_problems("CTS-2026-000001", approval(3)) == [
         "M. Marsh may not approve an extension of CTS-2026-000001: only its decision maker or a "
         "coordinator may."
+    ]
+
+
+# --- requests for an extension, and the decision on them
+
+
+def asking(requester_id=1, manager_id=1, closed_status=None, pending=False):
+    return Asking(requester_id, "A. Marsh", manager_id, closed_status, pending)
+
+
+def test_only_the_manager_asks_while_the_complaint_is_open_and_nothing_else_waits():
+    assert request_problems("CTS-1", asking(), "More witnesses") == []
+    assert request_problems("CTS-1", asking(manager_id=2), "More witnesses") == [
+        "A. Marsh does not manage CTS-1: only its complaint manager asks for an extension of it."
+    ]
+    problems = request_problems("CTS-1", asking(closed_status="Closed", pending=True), " ")
+    assert problems == [
+        "CTS-1 is closed: an extension is asked for only while the complaint is open.",
+        "CTS-1 already has an extension request waiting for a decision: wait for it to be "
+        "approved or declined before asking again.",
+        "Say why the complaint needs more time: the approver reads it.",
+    ]
+
+
+def test_a_request_is_decided_by_the_decision_maker_or_a_coordinator_and_a_decline_says_why():
+    assert decision_problems("CTS-1", approval(2), "approved", None, None) == []
+    assert decision_problems("CTS-1", approval(3, coordinator=True), "declined", "No", None) == []
+    assert (
+        "not by the complaint manager who asked"
+        in decision_problems("CTS-1", approval(1, coordinator=True), "approved", None, None)[0]
+    )
+    assert decision_problems("CTS-1", approval(3), "approved", None, None) == [
+        "M. Marsh may not decide an extension request of CTS-1: only its decision maker or a "
+        "coordinator may."
+    ]
+    assert decision_problems("CTS-1", approval(2), "declined", "  ", None) == [
+        "Say why the extension is declined: the complaint manager reads it."
+    ]
+    assert (
+        "approved only while the complaint is open"
+        in decision_problems("CTS-1", approval(2), "approved", None, "Closed")[0]
+    )
+    assert decision_problems("CTS-1", approval(2), "maybe", None, None) == [
+        "Choose whether the extension request is approved or declined."
     ]

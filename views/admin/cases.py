@@ -42,11 +42,13 @@ from . import privacy
 from .attachments import CaseDocuments
 from .base import ScopedModelView, show_due, show_person
 from .corrections import ClockStartCorrection
+from .extension_requests import ComplaintExtensionRequests
 from .filters import (
     AssignedToMeFilter,
     ChoiceFilter,
     DueTodayFilter,
     DueWithinBusinessDaysFilter,
+    ExtensionRequestAwaitingMeFilter,
     InMyDivisionFilter,
     LocalDayFilter,
     OpenFilter,
@@ -101,7 +103,14 @@ class CaseView(ScopedModelView):
         return super().render(template, **kwargs)
 
 
-class ComplaintView(CaseNotes, CaseDocuments, ClockStartCorrection, ComplaintSteps, CaseView):
+class ComplaintView(
+    CaseNotes,
+    CaseDocuments,
+    ClockStartCorrection,
+    ComplaintExtensionRequests,
+    ComplaintSteps,
+    CaseView,
+):
     record_noun = "complaint"
     closed_statuses = COMPLAINT_CLOSED_STATUSES
 
@@ -236,6 +245,7 @@ class ComplaintView(CaseNotes, CaseDocuments, ClockStartCorrection, ComplaintSte
         ),
         WaitingFilter(Complaint.status, "complaint"),
         InMyDivisionFilter(Complaint.division_id, "complaint"),
+        ExtensionRequestAwaitingMeFilter(Complaint.id),
     ]
     # Every column the grid shows comes in the one list query, whatever the page size.
     column_select_related_list = (

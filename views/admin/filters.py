@@ -6,7 +6,8 @@ from flask_login import current_user
 from sqlalchemy import false, or_
 
 from models import db, utcnow
-from services import dashboard
+from rules.vocabulary import COORDINATOR
+from services import access, dashboard, extension_requests
 
 from . import localtime
 from .fields import parse_day
@@ -193,3 +194,25 @@ class InMyDivisionFilter(BaseSQLAFilter):
 
     def operation(self):
         return "is"
+
+
+class ExtensionRequestAwaitingMeFilter(BaseSQLAFilter):
+    """Complaints with an extension request waiting for the signed-in officer's decision."""
+
+    def __init__(self, column, name="Extension request awaiting my decision"):
+        super().__init__(column, name, options=YES)
+
+    def apply(self, query, value, alias=None):
+        return query.filter(awaiting_my_decision())
+
+    def operation(self):
+        return "is"
+
+
+def awaiting_my_decision():
+    """The condition the filter and the home page's count share."""
+    person = getattr(current_user, "participant", None)
+    coordinates = None
+    if person is not None and COORDINATOR in access.capacity_codes(current_user):
+        coordinates = person.division_id
+    return extension_requests.awaiting_decision_of(getattr(person, "id", None), coordinates)

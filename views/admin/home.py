@@ -20,12 +20,14 @@ from rules.vocabulary import (
     ADMINISTRATOR,
     COMPLAINT_CLOSED_STATUSES,
     COORDINATOR,
+    DECISION_MAKER,
     REVIEW_CLOSED_STATUSES,
     TICKET_CLOSED_STATUSES,
 )
 from services import access, dashboard
 
 from ..context import current_actor
+from .filters import awaiting_my_decision
 
 DUE_SOON_DAYS = 2
 # The grid filters' URL arguments (Flask-Admin's named filter URLs).
@@ -34,6 +36,7 @@ DIVISION = "in_my_division_is"
 OPEN = "state_is"
 OVERDUE = "overdue_is"
 DUE_SOON = f"due_within_{DUE_SOON_DAYS}_business_days_is"
+AWAITING_MY_DECISION = "extension_request_awaiting_my_decision_is"
 
 
 def _count(statement) -> int:
@@ -195,6 +198,23 @@ class HomeView(AdminIndexView):
                     dashboard.in_division(register.case_type, division),
                     DIVISION,
                 )
+            )
+        if register.model is Complaint and codes & {DECISION_MAKER, COORDINATOR}:
+            # Whoever may approve an extension: the requests waiting for them to decide.
+            sections.append(
+                {
+                    "title": "Extension requests",
+                    "key": "extensions",
+                    "rows": [
+                        {
+                            "label": "Awaiting my decision",
+                            "key": "extensions:awaiting",
+                            "overdue": False,
+                            "count": _count(count.where(awaiting_my_decision())),
+                            "url": url_for(endpoint, **{f"flt0_{AWAITING_MY_DECISION}": 1}),
+                        }
+                    ],
+                }
             )
         all_open = {
             "label": "All open",
