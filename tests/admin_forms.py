@@ -73,7 +73,8 @@ def confirmation(response) -> dict:
         )
     ]
     confirm = re.search(r'name="_retiming_confirmed" value="(\d+)"', form.group(2))
-    table = re.search(r'<table[^>]*id="retimed-cases".*?</table>', page, re.S).group(0)
+    found = re.search(r'<table[^>]*id="retimed-cases".*?</table>', page, re.S)
+    table = found.group(0) if found else ""
     rows = [
         [html_text.unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in cells]
         for cells in (
