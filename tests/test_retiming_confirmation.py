@@ -287,3 +287,23 @@ def test_a_refused_change_is_refused_before_any_preview(app, make, client, auth,
 
     assert "retimed-cases" not in page
     assert db.session.scalar(select(func.count()).select_from(Closure)) == 0
+
+
+def test_flask_seed_says_how_many_cases_a_target_it_adds_back_re_times(
+    app, make, runner, time_machine
+):
+    time_machine.move_to(NOW, tick=False)
+    first, second, _informal, _closed = register(make)
+    db.session.delete(target("complaint.resolution.standard"))
+    db.session.commit()
+    assert dues(first, second) == [None, None]
+
+    result = runner.invoke(args=["seed"])
+
+    assert result.exit_code == 0, result.output
+    assert "A missing calendar or SLA target was added back: 2 open cases re-timed." in (
+        result.output
+    )
+    assert None not in dues(first, second)
+    again = runner.invoke(args=["seed"])
+    assert "re-timed" not in again.output
