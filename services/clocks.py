@@ -90,9 +90,23 @@ _business_calendars: dict[tuple, clock_rules.BusinessCalendar] = {}
 # --- calendars and targets ------------------------------------------------------------
 
 
+def _kept(parts):
+    """A calendar's hours or days off, without those deleted in the flush under way (a
+    form deletes them from the session, not from the calendar's collection)."""
+    kept = []
+    for part in parts:
+        state = inspect(part)
+        if state.deleted or state.was_deleted:
+            continue
+        if state.session is not None and part in state.session.deleted:
+            continue
+        kept.append(part)
+    return kept
+
+
 def spec_of(calendar: Calendar) -> clock_rules.CalendarSpec:
     windows = defaultdict(list)
-    for window in calendar.windows:
+    for window in _kept(calendar.windows):
         windows[window.weekday].append((window.opens_at, window.closes_at))
     return clock_rules.CalendarSpec(
         code=calendar.code,
@@ -109,9 +123,9 @@ def spec_of(calendar: Calendar) -> clock_rules.CalendarSpec:
                 from_time=c.from_time,
                 until_time=c.until_time,
             )
-            for c in calendar.closures
+            for c in _kept(calendar.closures)
         ),
-        worked_holidays=frozenset(w.day for w in calendar.worked_holidays),
+        worked_holidays=frozenset(w.day for w in _kept(calendar.worked_holidays)),
     )
 
 

@@ -3,10 +3,10 @@
 A flush that changes a clock's start, an assignment, the people a complaint is about, an
 officer's level or a level's rank on a saved record is refused (`RuleViolation`, nothing
 saved) unless the change came through its path (rules/custody.py): the assign steps,
-`correct_clock_start`, `regrade`, `rerank`, or an edit by a capacity allowed to make it directly (`allow_direct_edits`).
-Each path leaves a permit on the session for that record and kind of value; permits last
-until the transaction ends. A new record is never judged here: creation sets the values,
-and the separation-of-duties hook judges its people.
+`correct_clock_start`, `regrade`, `rerank`, or an edit by a capacity allowed to make it
+directly (`allow_direct_edits`). Each path leaves a permit on the session for that record
+and kind of value; permits last until the transaction ends. A new record is never judged
+here: creation sets the values, and the separation-of-duties hook judges its people.
 """
 
 from sqlalchemy import inspect, select

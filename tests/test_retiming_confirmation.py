@@ -307,3 +307,34 @@ def test_flask_seed_says_how_many_cases_a_target_it_adds_back_re_times(
     assert None not in dues(first, second)
     again = runner.invoke(args=["seed"])
     assert "re-timed" not in again.output
+
+
+def test_removing_a_closure_on_the_calendar_form_is_previewed_then_confirmed(
+    app, make, client, auth, time_machine
+):
+    time_machine.move_to(NOW, tick=False)
+    make.user("admin", "administrator")
+    calendar = calendar_of("AU-QLD")
+    calendar.closures.append(
+        Closure(
+            name="Relocation",
+            starts_on=datetime(2026, 3, 16).date(),
+            ends_on=datetime(2026, 3, 20).date(),
+        )
+    )
+    db.session.commit()
+    first, second, informal, _closed = register(make)
+    before = dues(first, second, informal)
+    auth.login("admin")
+
+    shown = confirmation(
+        post_form(client, f"/admin/calendar/edit/?id={calendar.id}", {"del-closures-0": "y"})
+    )
+
+    assert "moves the due dates of 2 open cases" in shown["page"]
+    assert [c.name for c in calendar_of("AU-QLD").closures] == ["Relocation"]
+    done = press(client, shown, "_retiming_confirmed", shown["confirmed"])
+    assert "Saved. 2 open cases re-timed." in done.get_data(as_text=True)
+    assert calendar_of("AU-QLD").closures == []
+    after = dues(first, second, informal)
+    assert after[0] < before[0] and after[1] < before[1] and after[2] == before[2]
