@@ -11,7 +11,9 @@ checked must not move them. Each is changed only through its own path:
 - the people a complaint is about (staff complained about, staff involved) and its
   coordinator: only by a coordinator or administrator;
 - an officer's classification level: only by an administrator, with a reason
-  (`regrade_problems`).
+  (`regrade_problems`);
+- a classification level's rank (the seniority of everyone on it): only by an
+  administrator, with a reason (`rerank_problems`).
 
 `FIELD_EDITORS` is the field-by-role table of the edit forms: a field named there is
 shown to, and changeable by, only the capacities named (none: a path above changes it);
@@ -52,6 +54,7 @@ GUARDED = {
         ("reviewer_id", ASSIGNMENT),
     ),
     "Participant": (("level", RANK), ("level_id", RANK)),
+    "ClassificationLevel": (("rank", RANK),),
 }
 
 # Who may change the kind of value directly (an edit form, inline edit); None: only a path.
@@ -151,6 +154,12 @@ def refusal(model_name: str, field: str, kind: str) -> str:
             "Only a coordinator or an administrator may change who a complaint is about (staff "
             "complained about, staff involved) or its coordinator. Nothing was saved."
         )
+    if model_name == "ClassificationLevel":
+        return (
+            "A classification level's rank changes only by an administrator, with a reason "
+            "(edit the level: the screen lists the open cases the new rank breaks and asks "
+            "why). Nothing was saved."
+        )
     return (
         "An officer's classification level changes only by an administrator, with a reason "
         "(Change classification level, on the person's page). Nothing was saved."
@@ -186,6 +195,20 @@ def regrade_problems(capacities, reason: str | None, old_level, new_level) -> li
         problems.append("Classification level: it is the officer's level already.")
     if not (reason or "").strip():
         problems.append("Reason: say why the level changes; it is kept in the history.")
+    return problems
+
+
+def rerank_problems(capacities, reason: str | None, old_rank, new_rank) -> list[str]:
+    """Why a classification level's rank may not be changed as asked (empty: it may)."""
+    problems = []
+    if not set(capacities) & RANK_EDITORS:
+        problems.append("Only an administrator may change a classification level's rank.")
+    if new_rank is None:
+        problems.append("Rank: give the level's new rank, a whole number.")
+    elif old_rank is not None and new_rank == old_rank:
+        problems.append("Rank: it is the level's rank already.")
+    if not (reason or "").strip():
+        problems.append("Reason: say why the rank changes; it is kept in the history.")
     return problems
 
 

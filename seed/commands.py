@@ -8,6 +8,7 @@ from sqlalchemy import inspect
 
 from models import db
 from seed import demo, reference, volume
+from services import clocks
 
 
 class Refused(click.ClickException):
@@ -44,8 +45,18 @@ def seed_command(with_demo, volume, random_seed):
     if not inspect(db.engine).has_table("capacity"):
         raise Refused("The database has no tables yet: run `flask db upgrade` first.")
     started = time.perf_counter()
-    reference.load()
+    # A calendar or SLA target added back (deleted by an administrator) re-times open cases.
+    counted = clocks.Retimed.start(db.session)
+    try:
+        reference.load()
+    finally:
+        clocks.Retimed.stop(db.session)
     click.echo("Reference data: capacities, levels, lookups, calendars and SLA targets loaded.")
+    if counted.count:
+        click.echo(
+            "A missing calendar or SLA target was added back: "
+            + clocks.retimed_words(counted.count)
+        )
     if with_demo or volume:
         loaded = demo.load(echo=click.echo)
         if loaded is not None:

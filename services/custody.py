@@ -1,18 +1,18 @@
 """The values the people being timed or checked must not move, held below every door.
 
-A flush that changes a clock's start, an assignment, the people a complaint is about or an
-officer's level on a saved record is refused (`RuleViolation`, nothing saved) unless the
-change came through its path (rules/custody.py): the assign steps, `correct_clock_start`,
-`regrade`, or an edit by a capacity allowed to make it directly (`allow_direct_edits`).
-Each path leaves a permit on the session for that record and kind of value; permits last
-until the transaction ends. A new record is never judged here: creation sets the values,
-and the separation-of-duties hook judges its people.
+A flush that changes a clock's start, an assignment, the people a complaint is about, an
+officer's level or a level's rank on a saved record is refused (`RuleViolation`, nothing
+saved) unless the change came through its path (rules/custody.py): the assign steps,
+`correct_clock_start`, `regrade`, `rerank`, or an edit by a capacity allowed to make it
+directly (`allow_direct_edits`). Each path leaves a permit on the session for that record
+and kind of value; permits last until the transaction ends. A new record is never judged
+here: creation sets the values, and the separation-of-duties hook judges its people.
 """
 
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import joinedload
 
-from models import Complaint, InternalReview, Participant
+from models import ClassificationLevel, Complaint, InternalReview, Participant
 from rules import custody as rules
 from rules import duties as duty_rules
 from rules.errors import RuleViolation
@@ -142,14 +142,56 @@ def regrade(session, person: Participant, level, reason, actor) -> list[str]:
     return broken_cases(session, person)
 
 
+# --- changing a classification level's rank ---------------------------------------------
+
+
+def rerank(session, level: ClassificationLevel, rank, reason, actor) -> list[str]:
+    """Give a classification level a new rank, for an administrator, with a reason kept in
+    the history: every officer on it becomes more or less senior. The change is made, as
+    `regrade` makes an officer's; it returns the open cases whose separation of duties it
+    now breaks (`broken_by_rank`, which the screen's preview calls too). No commit."""
+    problems = rules.rerank_problems(access.capacity_codes(actor), reason, level.rank, rank)
+    if problems:
+        raise RuleViolation("\n".join(problems))
+    reason = reason.strip()
+    old = level.rank
+    permit(session, level, rules.RANK)
+    broken = broken_by_rank(session, level, rank)
+    history.note(
+        session,
+        level,
+        "change_rank",
+        f"Rank of {level.code} changed from {old} to {rank}. Reason: {reason}",
+        {"reason": [None, reason]},
+    )
+    return broken
+
+
+def broken_by_rank(session, level: ClassificationLevel, rank) -> list[str]:
+    """Set the level's rank in the session (not flushed) and list the open cases of the
+    officers on it that the duty rules then refuse. A preview rolls the session back."""
+    level.rank = rank
+    with session.no_autoflush:
+        officers = session.scalars(
+            select(Participant.id).where(Participant.level_id == level.id)
+        ).all()
+    return _broken_cases(session, officers)
+
+
 def broken_cases(session, person: Participant) -> list[str]:
     """The open complaints and internal reviews of `person` the duty rules now refuse."""
+    return _broken_cases(session, [person.id])
+
+
+def _broken_cases(session, person_ids) -> list[str]:
     broken = []
+    if not person_ids:
+        return broken
     with session.no_autoflush:
         complaints = session.scalars(
             select(Complaint)
             .where(
-                (Complaint.manager_id == person.id) | (Complaint.decision_maker_id == person.id),
+                Complaint.manager_id.in_(person_ids) | Complaint.decision_maker_id.in_(person_ids),
                 Complaint.status.not_in(COMPLAINT_CLOSED_STATUSES),
             )
             .order_by(Complaint.id)
@@ -163,9 +205,9 @@ def broken_cases(session, person: Participant) -> list[str]:
             .join(InternalReview.complaint)
             .where(
                 InternalReview.status.not_in(REVIEW_CLOSED_STATUSES),
-                (InternalReview.reviewer_id == person.id)
-                | (Complaint.manager_id == person.id)
-                | (Complaint.decision_maker_id == person.id),
+                InternalReview.reviewer_id.in_(person_ids)
+                | Complaint.manager_id.in_(person_ids)
+                | Complaint.decision_maker_id.in_(person_ids),
             )
             .options(joinedload(InternalReview.complaint))
             .order_by(InternalReview.id)

@@ -1,5 +1,7 @@
 """Read an HTML form the way a browser would submit it, for view tests that post real forms."""
 
+import html as html_text
+import re
 from html.parser import HTMLParser
 
 
@@ -56,3 +58,43 @@ def form_values(html: str) -> dict:
     for name, value in reader.fields:
         values.setdefault(name, value)
     return values
+
+
+def confirmation(response) -> dict:
+    """The confirmation page's hidden fields, where it posts, and its case rows."""
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200, page
+    form = re.search(r'<form method="post" action="([^"]*)">(.*?)</form>', page, re.S)
+    assert form, "no confirmation form on the page"
+    fields = [
+        (html_text.unescape(name), html_text.unescape(value))
+        for name, value in re.findall(
+            r'<input type="hidden" name="([^"]*)" value="([^"]*)">', form.group(2)
+        )
+    ]
+    confirm = re.search(r'name="_retiming_confirmed" value="(\d+)"', form.group(2))
+    found = re.search(r'<table[^>]*id="retimed-cases".*?</table>', page, re.S)
+    table = found.group(0) if found else ""
+    rows = [
+        [html_text.unescape(re.sub(r"<[^>]+>", "", cell)).strip() for cell in cells]
+        for cells in (
+            re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+            for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)
+        )
+        if cells
+    ]
+    return {
+        "page": page,
+        "action": html_text.unescape(form.group(1)),
+        "fields": fields,
+        "confirmed": confirm.group(1),
+        "rows": rows,
+    }
+
+
+def press(client, shown, button, value):
+    data = {}
+    for name, field_value in shown["fields"]:
+        data.setdefault(name, []).append(field_value)
+    data[button] = value
+    return client.post(shown["action"], data=data, follow_redirects=True)

@@ -6,7 +6,7 @@ from datetime import date
 from sqlalchemy import select
 
 from models import Calendar, Closure, WorkedHoliday, db
-from tests.admin_forms import form_values
+from tests.admin_forms import confirmation, form_values, press
 from tests.conftest import csrf_token
 
 
@@ -91,16 +91,20 @@ def test_a_new_closure_through_the_form_moves_open_cases_due_dates(app, make, cl
     )
     before = complaint.resolution_due_at
     auth.login("admin")
-    page = save_calendar_form(
-        client,
-        "AU-QLD",
+    url = f"/admin/calendar/edit/?id={calendar_id('AU-QLD')}"
+    html = client.get(url).get_data(as_text=True)
+    data = {**form_values(html), "csrf_token": csrf_token(html)}
+    data.update(
         {
             "closures-0-name": "Relocation",
             "closures-0-starts_on": "2026-03-16",
             "closures-0-ends_on": "2026-03-20",
-        },
+        }
     )
+    shown = confirmation(client.post(url, data=data))
+    page = press(client, shown, "_retiming_confirmed", shown["confirmed"])
     assert page.status_code == 200
+    assert "Saved. 1 open case re-timed." in page.get_data(as_text=True)
     db.session.expire_all()
     after = db.session.get(type(complaint), complaint.id).resolution_due_at
     assert after > before

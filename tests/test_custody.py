@@ -27,7 +27,7 @@ from models import (
 )
 from rules.errors import RuleViolation
 from services import custody
-from tests.admin_forms import form_values
+from tests.admin_forms import confirmation, form_values, press
 
 RECEIVED = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)  # 19:00 Monday in Brisbane
 NOW = datetime(2026, 3, 10, 0, 0, tzinfo=timezone.utc)  # Tuesday 10 March, 10:00 Brisbane
@@ -429,3 +429,91 @@ def test_a_re_grade_without_a_reason_is_refused_and_nothing_changes(case, auth, 
     assert response.status_code == 200
     assert "Reason: say why the level changes" in page_text(response)
     assert fresh(Participant, manager.id).level.code == "AO5"
+
+
+# A classification level's rank ---------------------------------------------------------
+
+
+def test_a_rank_change_lists_the_cases_it_breaks_and_waits_for_a_reason(case, auth, client):
+    ao5 = level("AO5")
+    auth.login("boss")
+    url = f"/admin/classification_level/edit/?id={ao5.id}"
+    _, response = posted_edit(client, url, rank="20")
+
+    shown = confirmation(response)
+    text = html_lib.unescape(shown["page"])
+    assert "AO5 goes from rank 5 to rank 20" in text
+    assert "breaks the separation of duties on 1 open case" in text
+    assert f"{case.reference}: The decision maker must rank above the complaint manager" in text
+    assert fresh(ClassificationLevel, ao5.id).rank == 5
+
+    without_reason = press(client, shown, "_retiming_confirmed", "1")
+    assert "Reason: say why the rank changes" in page_text(without_reason)
+    assert fresh(ClassificationLevel, ao5.id).rank == 5
+
+    done = client.post(
+        shown["action"],
+        data={
+            **dict(shown["fields"]),
+            "_rank_reason": "Classification review 2026",
+            "_retiming_confirmed": "1",
+        },
+        follow_redirects=True,
+    )
+    text = page_text(done)
+    assert "AO5 now has rank 20" in text
+    assert f"reassign them: {case.reference}: The decision maker must rank above" in text
+    saved = fresh(ClassificationLevel, ao5.id)
+    assert saved.rank == 20
+    (entry,) = entries(saved, "change_rank")
+    assert entry.user.username == "boss"
+    assert json.loads(entry.changes)["reason"] == [None, "Classification review 2026"]
+    assert "changed from 5 to 20" in entry.summary
+
+
+def test_a_rank_change_that_breaks_nothing_still_asks_why(case, auth, client):
+    ao2 = level("AO2")
+    auth.login("boss")
+    _, response = posted_edit(client, f"/admin/classification_level/edit/?id={ao2.id}", rank="1")
+    shown = confirmation(response)
+    assert "No open case's separation of duties is broken by it." in html_lib.unescape(
+        shown["page"]
+    )
+    done = client.post(
+        shown["action"],
+        data={**dict(shown["fields"]), "_rank_reason": "Renumbered", "_retiming_confirmed": "1"},
+        follow_redirects=True,
+    )
+    assert "AO2 now has rank 1" in page_text(done)
+    assert fresh(ClassificationLevel, ao2.id).rank == 1
+
+
+def test_renaming_a_level_saves_without_asking(case, auth, client):
+    ao5 = level("AO5")
+    auth.login("boss")
+    _, response = posted_edit(
+        client, f"/admin/classification_level/edit/?id={ao5.id}", name="Admin Officer 5"
+    )
+    assert response.status_code == 302
+    saved = fresh(ClassificationLevel, ao5.id)
+    assert (saved.name, saved.rank) == ("Admin Officer 5", 5)
+
+
+def test_a_direct_save_of_a_rank_is_refused(case):
+    ao5 = level("AO5")
+    ao5.rank = 20
+    refused_on_commit("A classification level's rank changes only by an administrator")
+    assert fresh(ClassificationLevel, ao5.id).rank == 5
+
+
+def test_the_rank_path_lists_what_it_breaks_and_refuses_a_coordinator(case):
+    boss = db.session.scalars(select(User).filter_by(username="boss")).one()
+    coord = db.session.scalars(select(User).filter_by(username="coord")).one()
+    ao5 = level("AO5")
+    with pytest.raises(RuleViolation, match="Only an administrator may change"):
+        custody.rerank(db.session, ao5, 20, "Because", coord)
+    db.session.rollback()
+    broken = custody.rerank(db.session, level("AO5"), 20, "Because", boss)
+    db.session.commit()
+    assert [line.split(":")[0] for line in broken] == [case.reference]
+    assert fresh(ClassificationLevel, ao5.id).rank == 20

@@ -724,6 +724,11 @@ class ScopedModelView(ModelView):
             flash(UNEXPECTED_FAILURE, "error")
 
     def _save(self, form, model, is_created):
+        self._stage(form, model, is_created)
+        db.session.commit()
+
+    def _stage(self, form, model, is_created):
+        """The form's values on the record, flushed (every save hook run), not committed."""
         with db.session.no_autoflush:
             form.populate_obj(model)
             self.apply_local_times(form, model)
@@ -734,7 +739,6 @@ class ScopedModelView(ModelView):
             self._on_model_change(form, model, is_created)
         db.session.flush()
         self.ensure_within_scope(model, is_created)
-        db.session.commit()
 
     def create_model(self, form):
         model = None

@@ -20,6 +20,7 @@ from services.clocks import spec_of
 
 from .base import ScopedModelView
 from .fields import DayField
+from .retiming import RetimingConfirmation
 
 STATUSES_BY_CASE_TYPE = {
     "complaint": COMPLAINT_STATUSES,
@@ -59,7 +60,7 @@ class WorkedHolidayInline(InlineFormAdmin):
     form_overrides = {"day": DayField}
 
 
-class CalendarView(AdministrationView):
+class CalendarView(RetimingConfirmation, AdministrationView):
     record_noun = "calendar"
     column_list = ("code", "name", "timezone", "holiday_country", "holiday_subdivision")
     column_labels = {
@@ -101,7 +102,7 @@ class CalendarView(AdministrationView):
             raise ValidationError(" ".join(problems))
 
 
-class SlaTargetView(AdministrationView):
+class SlaTargetView(RetimingConfirmation, AdministrationView):
     record_noun = "SLA target"
     column_list = ("key", "name", "amount", "unit", "calendar", "service_level_percent", "active")
     column_labels = {

@@ -1,14 +1,17 @@
 """People: participants, login accounts, divisions and classification levels."""
 
-from flask import abort, request
+from flask import abort, flash, make_response, request
+from flask_admin.helpers import get_redirect_target
 from flask_login import current_user
+from sqlalchemy import func, select
 from wtforms import PasswordField
 from wtforms.validators import Length, Optional, ValidationError
 
-from models import Participant, User
+from models import Participant, User, db
+from rules.errors import RuleViolation
 from rules.values import email_problem
 from rules.vocabulary import ADMINISTRATOR, PARTICIPANT_KINDS
-from services import confidentiality
+from services import confidentiality, custody
 
 from ..context import current_actor, visibility
 from . import privacy
@@ -17,6 +20,10 @@ from .corrections import LevelChange
 from .filters import ChoiceFilter
 from .loaders import clients, staff
 from .options import division_options
+from .retiming import BACK, CONFIRMED
+
+# Posted by the rank change's confirmation page: why the rank changes.
+REASON = "_rank_reason"
 
 MINIMUM_PASSWORD_LENGTH = 10
 # What names or reaches a person: masked for a confidential complainant hidden from the user.
@@ -185,6 +192,11 @@ class DivisionView(ScopedModelView):
 
 
 class ClassificationLevelView(ScopedModelView):
+    """A new rank changes the seniority of every officer on the level: before it is saved
+    the screen lists the open cases whose separation of duties it would break and asks for
+    a reason; it is saved on Confirm (as a regrade is), and the broken cases are listed for
+    reassignment."""
+
     record_noun = "classification level"
     can_view_details = True
     can_export = True
@@ -192,3 +204,70 @@ class ClassificationLevelView(ScopedModelView):
     column_descriptions = {"rank": "Higher ranks are more senior (AO2 < AO5 < AO8 < SES1)."}
     column_default_sort = [("rank", False)]
     form_columns = ("code", "name", "rank")
+    # Ranks are changed one level at a time, through the edit form and its confirmation.
+    action_disallowed_list = ["delete"]
+
+    def update_model(self, form, model):
+        new_rank = form.rank.data
+        if BACK in request.form:
+            return False
+        if new_rank == model.rank:
+            return super().update_model(form, model)
+        if self.version_conflict(form, model):
+            flash(self.conflict_message(model), "error")
+            return False
+        reason = request.form.get(REASON, "")
+        if CONFIRMED not in request.form or not reason.strip():
+            if CONFIRMED in request.form:
+                flash("Reason: say why the rank changes; it is kept in the history.", "error")
+            old_rank = model.rank
+            try:
+                broken = custody.broken_by_rank(db.session, model, new_rank)
+            finally:
+                db.session.rollback()
+            abort(make_response(self._rank_confirmation(model, old_rank, new_rank, broken)))
+        try:
+            with db.session.no_autoflush:
+                broken = custody.rerank(db.session, model, new_rank, reason, current_actor())
+        except RuleViolation as refusal:
+            db.session.rollback()
+            for message in str(refusal).split("\n"):
+                flash(message, "error")
+            return False
+        saved = super().update_model(form, model)
+        if saved:
+            flash(f"{model.code} now has rank {new_rank}. Reason kept in its history.", "success")
+            if broken:
+                flash(
+                    "The new rank breaks the separation of duties on these open cases; "
+                    "reassign them: " + " | ".join(broken),
+                    "warning",
+                )
+            else:
+                flash("No open case's separation of duties is broken by it.", "success")
+        return saved
+
+    def _rank_confirmation(self, model, old_rank, new_rank, broken):
+        officers = db.session.scalar(
+            select(func.count()).select_from(Participant).where(Participant.level_id == model.id)
+        )
+        return self.render(
+            "admin/rank_change_confirm.html",
+            title=f"Confirm: change the rank of {model.code}",
+            intro=(
+                f"{model.code} goes from rank {old_rank} to rank {new_rank}: the "
+                f"{officers} officer{'s' if officers != 1 else ''} on it become "
+                f"{'more' if new_rank > old_rank else 'less'} senior. Nothing has been "
+                "saved yet."
+            ),
+            broken=broken,
+            carried=[
+                (name, value)
+                for name, values in request.form.lists()
+                if name not in (CONFIRMED, BACK, REASON)
+                for value in values
+            ],
+            reason=request.form.get(REASON, ""),
+            action_url=request.url,
+            cancel_url=get_redirect_target() or self.get_url(".index_view"),
+        )
