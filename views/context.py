@@ -7,7 +7,7 @@ actor as an argument. What a page asks row by row (the calendars' time zones, th
 hidden from the officer) is read once per request here.
 """
 
-from flask import current_app, g, has_request_context, request
+from flask import current_app, has_request_context, request
 from flask_login import current_user
 
 from models import db
@@ -23,15 +23,18 @@ def current_actor():
 
 
 def _per_request(key, load):
-    """load() once per request (the app context, and so `g`, may outlive a request)."""
+    """load() once per request, kept on the request itself.
+
+    Not on `g`: the app context (and so `g`) may outlive a request and serve the next one,
+    and a request object's id() can be reused by the next request's, so a cache keyed on it
+    could hand one account's answers to another."""
     if not has_request_context():
         return load()
-    marker = id(request._get_current_object())
-    cached = g.get(key)
-    if cached is None or cached[0] != marker:
-        cached = (marker, load())
-        setattr(g, key, cached)
-    return cached[1]
+    slot = f"portal.{key}"
+    environ = request.environ
+    if slot not in environ:
+        environ[slot] = load()
+    return environ[slot]
 
 
 def visibility() -> Confidentiality:
