@@ -58,6 +58,7 @@ from .filters import (
 from .loaders import ComplaintLoader, anyone, clients, staff
 from .notes import CaseNotes
 from .options import division_options, lookup_options, lookup_query
+from .related import ComplaintRelatedRecords, RelatedRecords
 from .workflow import ComplaintSteps, ReviewSteps, TicketSteps
 
 CHOOSE_SEVERITY = "Choose the severity: it sets the ticket's response and resolution targets."
@@ -104,6 +105,7 @@ class CaseView(ScopedModelView):
 
 
 class ComplaintView(
+    ComplaintRelatedRecords,
     CaseNotes,
     CaseDocuments,
     ClockStartCorrection,
@@ -360,7 +362,9 @@ class ComplaintView(
             flash(f"Registered {model.reference}", "success")
 
 
-class TicketView(CaseNotes, CaseDocuments, ClockStartCorrection, TicketSteps, CaseView):
+class TicketView(
+    RelatedRecords, CaseNotes, CaseDocuments, ClockStartCorrection, TicketSteps, CaseView
+):
     shared_with = "the client"
 
     record_noun = "ticket"
@@ -480,7 +484,9 @@ class TicketView(CaseNotes, CaseDocuments, ClockStartCorrection, TicketSteps, Ca
             flash(f"Registered {model.reference}", "success")
 
 
-class InternalReviewView(CaseNotes, CaseDocuments, ClockStartCorrection, ReviewSteps, CaseView):
+class InternalReviewView(
+    RelatedRecords, CaseNotes, CaseDocuments, ClockStartCorrection, ReviewSteps, CaseView
+):
     screen = "internal_review"
     record_noun = "internal review"
     closed_statuses = REVIEW_CLOSED_STATUSES
@@ -555,7 +561,7 @@ class InternalReviewView(CaseNotes, CaseDocuments, ClockStartCorrection, ReviewS
         return case_timezone(model)
 
 
-class ExternalReviewView(CaseView):
+class ExternalReviewView(RelatedRecords, CaseView):
     screen = "external_review"
     record_noun = "external review"
     closed_statuses = frozenset({"closed"})
@@ -600,10 +606,10 @@ class ExternalReviewView(CaseView):
         return case_timezone(model)
 
 
-class ExtensionView(CaseView):
+class ExtensionView(RelatedRecords, CaseView):
     record_noun = "extension"
     instants_ahead = frozenset({"new_due_at"})
-    details_template = "admin/model/details.html"
+    details_template = "admin/related_details.html"
 
     column_list = ("complaint", "new_due_at", "reason", "approved_by", "approved_at")
     column_details_list = (*column_list, "complainant_told_at")

@@ -1,0 +1,166 @@
+"""A case's related records on its details page, each a link both ways: a complaint's
+complainant, reviews, extensions, tickets and letters; a review's, extension's or ticket's
+complaint. Nobody retypes a reference into a search box.
+
+A record is a link only when the signed-in officer may open it (the permission table and
+the row scope of its screen); otherwise it is named without a link, and a confidential
+complainant is not named at all to whoever may not see them.
+"""
+
+from flask import url_for
+from sqlalchemy import select
+
+from models import (
+    Complaint,
+    Extension,
+    ExternalReview,
+    InternalReview,
+    OutboundMessage,
+    Participant,
+    Ticket,
+    db,
+)
+from rules import correspondence as letters
+from rules import permissions
+from rules.confidentiality import MASK
+from rules.vocabulary import (
+    COMPLAINT_STATUSES,
+    EXTERNAL_BODIES,
+    EXTERNAL_REVIEW_STATUSES,
+    REVIEW_STATUSES,
+    TICKET_STATUSES,
+)
+from services import access
+
+from ..context import current_actor, visibility
+
+SCREENS = {
+    Complaint: "complaint",
+    Ticket: "ticket",
+    InternalReview: "internal_review",
+    ExternalReview: "external_review",
+    Extension: "extension",
+    Participant: "participant",
+    OutboundMessage: "outboundmessage",
+}
+
+
+def opens(record) -> bool:
+    """Whether the signed-in officer may open the record's details page."""
+    actor = current_actor()
+    screen = SCREENS[type(record)]
+    if not permissions.allowed(access.capacity_codes(actor), screen, "view"):
+        return False
+    model = type(record)
+    return (
+        db.session.scalar(
+            select(model.id).where(model.id == record.id, access.rows(actor, screen, "view"))
+        )
+        is not None
+    )
+
+
+def link(record, text: str) -> dict:
+    url = None
+    if opens(record):
+        url = url_for(f"{SCREENS[type(record)]}.details_view", id=record.id)
+    return {"text": text, "url": url}
+
+
+def group(title: str, links: list[dict]) -> dict:
+    return {"title": title, "links": links}
+
+
+class RelatedRecords:
+    """Mixed into the case screens: `related` for admin/_related.html."""
+
+    def related_records(self, model) -> list[dict]:
+        complaint = model if isinstance(model, Complaint) else getattr(model, "complaint", None)
+        if complaint is None:
+            return []
+        status = COMPLAINT_STATUSES.get(complaint.status, complaint.status)
+        return [group("Complaint", [link(complaint, f"{complaint.reference}, {status}")])]
+
+    def details_context(self, model):
+        context = super().details_context(model)
+        context["related"] = [g for g in self.related_records(model) if g["links"]]
+        return context
+
+
+class ComplaintRelatedRecords(RelatedRecords):
+    def related_records(self, model) -> list[dict]:
+        local = lambda instant: self.local_text(instant, model)  # noqa: E731
+        groups = []
+        if model.complainant is not None:
+            if visibility().shows_complainant(model):
+                person = model.complainant
+                groups.append(group("Complainant", [link(person, person.display_name)]))
+            else:
+                groups.append(group("Complainant", [{"text": MASK, "url": None}]))
+        groups.append(
+            group(
+                "Internal reviews",
+                [
+                    link(
+                        review,
+                        f"{REVIEW_STATUSES.get(review.status, review.status)}, requested "
+                        f"{local(review.requested_at)}",
+                    )
+                    for review in model.internal_reviews
+                ],
+            )
+        )
+        groups.append(
+            group(
+                "External reviews",
+                [
+                    link(
+                        review,
+                        f"{EXTERNAL_BODIES.get(review.body, review.body)}, "
+                        f"{EXTERNAL_REVIEW_STATUSES.get(review.status, review.status)}",
+                    )
+                    for review in model.external_reviews
+                ],
+            )
+        )
+        groups.append(
+            group(
+                "Extensions",
+                [
+                    link(extension, f"To {local(extension.new_due_at)}: {extension.reason}")
+                    for extension in model.extensions
+                ],
+            )
+        )
+        tickets = db.session.scalars(
+            select(Ticket).where(Ticket.complaint_id == model.id).order_by(Ticket.id)
+        ).all()
+        groups.append(
+            group(
+                "Tickets",
+                [
+                    link(t, f"{t.reference}, {TICKET_STATUSES.get(t.status, t.status)}")
+                    for t in tickets
+                ],
+            )
+        )
+        messages = db.session.scalars(
+            select(OutboundMessage)
+            .where(OutboundMessage.complaint_id == model.id)
+            .order_by(OutboundMessage.created_at.desc(), OutboundMessage.id.desc())
+        ).all()
+        groups.append(
+            group(
+                "Letters and emails",
+                [
+                    link(
+                        message,
+                        f"{message.subject} "
+                        f"({letters.STATUSES.get(message.status, message.status)}, "
+                        f"{local(message.created_at)})",
+                    )
+                    for message in messages
+                ],
+            )
+        )
+        return groups
