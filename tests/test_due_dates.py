@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 import services.clocks
 from models import (
+    Calendar,
     ClockPause,
     Closure,
     Complaint,
@@ -355,10 +356,11 @@ def zone_of(case):
 
 def assert_each_explanation_ends_at_its_stored_due(case, now=None):
     """Every due instant stored is explained by exactly one "Due <that instant>:" line;
-    a step with no due stored has none."""
+    a step with no due stored has none. Returns the rows."""
     zone = zone_of(case)
-    for row in services.clocks.due_dates(case, now):
-        label = f"{case.reference} {row['deadline'].label}"
+    rows = services.clocks.due_dates(case, now)
+    for row in rows:
+        label = f"{type(case).__name__} {case.id} {row['deadline'].label}"
         stored = getattr(case, row["deadline"].field)
         assert row["due"] == stored, label
         due_lines = [line for line in row["lines"] if line.startswith("Due ")]
@@ -370,6 +372,7 @@ def assert_each_explanation_ends_at_its_stored_due(case, now=None):
                 label,
                 row["lines"],
             )
+    return rows
 
 
 class Doors:
@@ -545,3 +548,121 @@ def test_a_case_already_overdue_when_it_was_paused_says_so(doors, time_machine):
     assert not any(line.startswith("Was already overdue") for line in lines)
     assert_each_explanation_ends_at_its_stored_due(late)
     assert_each_explanation_ends_at_its_stored_due(on_time)
+
+
+def every_case():
+    for model in (Complaint, Ticket, InternalReview):
+        yield from db.session.scalars(select(model).order_by(model.id))
+
+
+def change_the_rules():
+    """An administrator shortens the acknowledgement and severity-2 first response targets
+    and closes the Queensland office for a week: open cases move, met steps and closed
+    cases keep what they had."""
+    for key, amount in (("complaint.acknowledgement", 3), ("ticket.first_response.2", 1)):
+        target = db.session.scalars(select(SlaTarget).where(SlaTarget.key == key)).one()
+        target.amount = amount
+    calendar = db.session.scalars(select(Calendar).where(Calendar.code == "AU-QLD")).one()
+    calendar.closures.append(
+        Closure(name="Office move", starts_on=date(2026, 3, 23), ends_on=date(2026, 3, 27))
+    )
+    db.session.commit()
+    db.session.expire_all()
+
+
+def test_every_explained_due_is_the_stored_due_whatever_happened_to_the_case(make, time_machine):
+    time_machine.move_to(brisbane(2026, 3, 2, 8, 0), tick=False)
+    received = brisbane(2026, 3, 2, 9, 0)
+    standard = make.complaint(received_at=received, classification="standard")
+    informal = make.complaint(received_at=received, classification="informal")
+    complex_case = make.complaint(received_at=received, classification="complex")
+    rights = make.complaint(received_at=received, human_rights=True)
+    make.complaint(kind="compliment", received_at=received)
+    finalised = make.complaint(received_at=received, classification="informal")
+    referred = make.complaint(received_at=received, human_rights=True)
+    client = Participant(kind="client_organisation", organisation_name="Acme Training")
+    tickets = [
+        Ticket(severity=severity, summary="Fault", client=client, reported_at=received)
+        for severity in ("1", "2", "3a", "3b")
+    ]
+    db.session.add_all(tickets)
+    db.session.commit()
+    director = make.user("director", "coordinator", level="SES1").participant
+    db.session.add(
+        Extension(
+            complaint=complex_case,
+            new_due_at=at(brisbane(2026, 4, 30, 17, 0)),
+            reason="Three business areas involved",
+            approved_by=director,
+            approved_at=at(brisbane(2026, 3, 20, 10, 0)),
+        )
+    )
+    for case in (standard, informal, rights, finalised):
+        case.registered_at = at(brisbane(2026, 3, 2, 10, 0))
+        case.status = "registered"
+    standard.acknowledged_at = at(brisbane(2026, 3, 4, 10, 0))
+    finalised.status = "finalised"
+    finalised.finalised_at = at(brisbane(2026, 3, 6, 15, 0))
+    referred.status = "referred"
+    referred.closed_at = at(brisbane(2026, 3, 3, 11, 0))
+    tickets[0].first_response_at = at(brisbane(2026, 3, 2, 9, 20))
+    db.session.commit()
+    db.session.add(InternalReview(complaint=finalised, requested_at=brisbane(2026, 3, 9, 9)))
+    db.session.commit()
+
+    # Waits: the standard complaint and the tickets wait and resume; the informal one is
+    # already overdue when it starts waiting, and still waits.
+    time_machine.move_to(brisbane(2026, 3, 3, 9, 0), tick=False)
+    standard.status = "awaiting_complainant"
+    for ticket in tickets:
+        ticket.status = "waiting_on_client"
+    db.session.commit()
+    time_machine.move_to(brisbane(2026, 3, 5, 14, 0), tick=False)
+    standard.status = "investigation"
+    for ticket in tickets:
+        ticket.status = "in_progress"
+    db.session.commit()
+    time_machine.move_to(brisbane(2026, 3, 12, 9, 0), tick=False)
+    informal.status = "awaiting_complainant"
+    db.session.commit()
+
+    change_the_rules()
+    time_machine.move_to(brisbane(2026, 3, 18, 12, 0), tick=False)
+    cases = list(every_case())
+    assert len(cases) == 12
+    for case in cases:
+        assert_each_explanation_ends_at_its_stored_due(case)
+    # The ticket timed in calendar days moved by elapsed time, and its history says so.
+    correction = tickets[2]
+    resumed = [e.summary for e in history_of(correction) if e.summary.startswith("Clock resumed")]
+    assert len(resumed) == 1
+    assert resumed[0].endswith(f"to {local_text(correction.resolution_due_at, MELBOURNE)}."), (
+        resumed
+    )
+    rows = {row["deadline"].label: row for row in services.clocks.due_dates(informal)}
+    assert rows["Resolved (response given)"]["state"] == "overdue, paused"
+    # Closed before the office move: its Commissioner date stands, and says why.
+    rows = {row["deadline"].label: row for row in services.clocks.due_dates(referred)}
+    lines = rows["May go to the Human Rights Commissioner from"]["lines"]
+    assert lines[-1].endswith(
+        "as recorded when it was last worked out; the case is closed, so its due instants "
+        "are no longer recomputed."
+    )
+    assert lines[-2].startswith("Under today's rules it would be due ")
+
+
+def test_every_explained_due_of_the_demo_department_is_its_stored_due(app, time_machine):
+    from seed import demo
+
+    now = datetime(2026, 3, 18, 2, 0, tzinfo=timezone.utc)
+    time_machine.move_to(now, tick=False)
+    with app.app_context():
+        demo.load(now=now, echo=lambda *args: None)
+        change_the_rules()
+        cases = list(every_case())
+        assert len(cases) > 700
+        states = set()
+        for case in cases:
+            rows = assert_each_explanation_ends_at_its_stored_due(case)
+            states.update(row["state"] for row in rows)
+        assert {"met", "missed", "overdue", "paused", "open"} <= states
