@@ -291,6 +291,9 @@ def _worked_out(
     """A clock's due instant, how it was reached, and (`explain`) the explanation of the
     target's arithmetic. The one computation behind every stored and explained due."""
     field_name, _, target, start, done_at, pauses, _, _, extension = clock
+    if done_at is not None and pauses:
+        # A met step's clock stopped when it was met: later waits are not its business.
+        pauses = tuple((a, min(b, done_at)) for a, b in pauses if a < done_at)
     worked = None
     if explain and target is not None and start is not None:
         worked = target.explain(start, pauses)

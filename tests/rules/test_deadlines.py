@@ -263,3 +263,27 @@ def test_an_open_deadline_already_passed_when_the_clock_paused_is_overdue_and_pa
     )
     lines = explain(registration, due, BRISBANE, paused_since=paused_early)
     assert not any(line.startswith("Was already overdue") for line in lines)
+
+
+def test_a_wait_after_a_step_was_met_does_not_move_or_muddle_its_due():
+    responded = RECEIVED + timedelta(minutes=10)  # within the 30 business minutes
+    waited = (RECEIVED + timedelta(minutes=15), RECEIVED + timedelta(days=3))
+    facts = TicketFacts(
+        severity="1",
+        status="in_progress",
+        reported_at=RECEIVED,
+        first_response_at=responded,
+        pauses=(waited,),
+    )
+    on_time = QLD.due(RECEIVED, 30, "business-minutes")
+    (first_response, _) = ticket_deadlines(facts, TARGETS, explain=True)
+    assert first_response.due == on_time
+    (first_response, _) = ticket_deadlines(
+        facts, TARGETS, {"first_response_due_at": on_time}, explain=True
+    )
+    assert (first_response.basis, first_response.due) == (KEPT, on_time)
+    lines = explain(first_response, on_time, BRISBANE)
+    assert due_lines(lines) == [
+        "Due Monday 30/03/2026 08:40: 30 business minutes after the clock started."
+    ]
+    assert not any("changed since" in line or line.startswith("Paused") for line in lines)
