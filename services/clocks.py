@@ -478,7 +478,7 @@ def _resumed_note(engine, span, deadlines, moves) -> str:
         d
         for d in deadlines
         if d.pauses and d.due is not None and d.done_at is None and d.obligation
-        if d.due <= span[0]
+        if d.due < span[0]
     ]
     if passed:
         names = " and ".join(f"{history.label(d.field).lower()} ({local(d.due)})" for d in passed)
@@ -487,7 +487,7 @@ def _resumed_note(engine, span, deadlines, moves) -> str:
             f"{waited}: no due instant moved, since the {names} {had} already passed "
             "when the clock paused."
         )
-    return f"{waited}: no due instant moved (no open due runs on the paused clock)."
+    return f"{waited}: no due instant moved."
 
 
 def _duration_words(span: timedelta) -> str:
