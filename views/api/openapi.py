@@ -80,7 +80,7 @@ DUE = {
             "type": "array",
             "items": {"type": "string"},
             "description": "How the due instant was worked out, in the calendar's local "
-            "time, as the case's page shows it; its \"Due …\" line names due_at.",
+            'time, as the case\'s page shows it; its "Due …" line names due_at.',
         },
     },
 }
