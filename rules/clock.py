@@ -40,6 +40,8 @@ __all__ = [
     "SkippedDay",
     "Unit",
     "UnreachableDueDate",
+    "duration_text",
+    "local_text",
     "parse_unit",
     "validate_spec",
 ]
@@ -165,11 +167,18 @@ class Explanation:
     # Why the clock started later than receipt, e.g. "received after closing time on
     # Friday 03/10/2025"; None when it started on receipt.
     clock_start_reason: str | None = None
+    # Per pause in `paused`, why it did not move the due (None where it did): "before the
+    # clock started", "the due had already passed: overdue by 2 h of business time when
+    # paused", or "no business time in the pause".
+    unmoved_reasons: tuple[str | None, ...] = ()
 
-    def lines(self, tz: tzinfo | str, event: StartEvent = RECEIPT) -> list[str]:
+    def lines(
+        self, tz: tzinfo | str, event: StartEvent = RECEIPT, due_label: str = "Due"
+    ) -> list[str]:
         """The explanation as sentences in local time, checkable against a wall calendar.
 
-        `event` names the step the clock runs from (receipt unless told otherwise)."""
+        `event` names the step the clock runs from (receipt unless told otherwise);
+        `due_label` opens the line with the due (another due may be the one in force)."""
         zone = ZoneInfo(tz) if isinstance(tz, str) else tz
         lines = [f"{event.done} {_local_text(self.start, zone)}."]
         if self.clock_start == self.start:
@@ -192,15 +201,16 @@ class Explanation:
             if last != first:
                 day += f" to {WEEKDAY_NAMES[last.weekday()]} {last:%d/%m/%Y}"
             lines.append(f"Skipped {day} ({phrase}).")
-        for paused_from, paused_until, added in self.paused:
+        reasons = self.unmoved_reasons or (None,) * len(self.paused)
+        for (paused_from, paused_until, added), reason in zip(self.paused, reasons, strict=True):
             span = f"{_local_text(paused_from, zone)} to {_local_text(paused_until, zone)}"
             if added:
                 kind = "business time" if self.unit.is_business else "elapsed time"
                 moved = f"the due moved {_duration_text(added)} later ({kind} paused)"
             else:
-                moved = "no effect on the due (no counted time in the pause)"
+                moved = f"no effect on the due ({reason or 'no counted time in the pause'})"
             lines.append(f"Paused from {span}: {moved}.")
-        lines.append(f"Due {_local_text(self.due, zone)}: {self._due_basis(zone, event)}.")
+        lines.append(f"{due_label} {_local_text(self.due, zone)}: {self._due_basis(zone, event)}.")
         start_offset = self.start.astimezone(zone).utcoffset()
         if start_offset != self.due.astimezone(zone).utcoffset():
             lines.append(
@@ -525,16 +535,20 @@ class BusinessCalendar:
         unit: Unit | str,
         pauses: Sequence[tuple[datetime, datetime]] = (),
     ) -> Explanation:
-        """The due instant with how it was reached: clock start, days skipped, pauses."""
+        """The due instant with how it was reached: clock start, days skipped, pauses.
+
+        Its due is `due`'s own answer for the same arguments, so an explanation never
+        describes an instant other than the one `due` gives (and a save stores)."""
         ts = _timestamp(start, "start")
         amount = _checked_amount(amount)
         unit = parse_unit(unit)
+        due = self.due(start, amount, unit, pauses)
         plan = self._plan(start, ts, amount, unit, pauses)
         skipped: list[SkippedDay] = []
         reason = None
         if unit.is_business:
             first = start.astimezone(self.tz).date()
-            last = _utc(plan.due_ts).astimezone(self.tz).date()
+            last = due.astimezone(self.tz).date()
             day = first
             while day <= last:
                 why = None if self.is_business_day(day) else self.day_off_reason(day)
@@ -546,13 +560,35 @@ class BusinessCalendar:
         return Explanation(
             start=start.astimezone(UTC),
             clock_start=_utc(plan.clock_start_ts),
-            due=_utc(plan.due_ts),
+            due=due,
             amount=amount,
             unit=unit,
             skipped_days=skipped,
             paused=[(a, b, timedelta(seconds=added)) for a, b, added in plan.paused],
             clock_start_reason=reason,
+            unmoved_reasons=tuple(
+                None if added else self._unmoved_reason(a, b, plan.clock_start_ts, due, unit)
+                for a, b, added in plan.paused
+            ),
         )
+
+    def overdue_by(self, due: datetime, instant: datetime, unit: Unit | str) -> timedelta:
+        """How far past `due` an instant is: business time for business units, elapsed
+        time otherwise (zero when it is not past)."""
+        if parse_unit(unit).is_business:
+            return self.business_time_between(due, instant)
+        return max(instant - due, timedelta())
+
+    def _unmoved_reason(self, paused_from, paused_until, clock_start_ts, due, unit) -> str:
+        """Why a pause added no counted time to a due."""
+        if paused_until.timestamp() <= clock_start_ts:
+            return "before the clock started"
+        if paused_from >= due:
+            late = self.overdue_by(due, paused_from, unit)
+            kind = " of business time" if unit.is_business else ""
+            by = f": overdue by {_duration_text(late)}{kind} when paused" if late else ""
+            return f"the due had already passed{by}"
+        return "no business time in the pause" if unit.is_business else "no time in the pause"
 
     # --- business time ------------------------------------------------------------------
 
@@ -949,6 +985,16 @@ def _subtract(windows, cuts) -> tuple[tuple[float, float], ...]:
 
 def _hhmm(t: time | None) -> str:
     return "--:--" if t is None else f"{t:%H:%M}"
+
+
+def local_text(instant: datetime, zone: tzinfo) -> str:
+    """An instant as the explanations write it: "Monday 02/03/2026 09:00", local time."""
+    return _local_text(instant, zone)
+
+
+def duration_text(span: timedelta) -> str:
+    """A duration as the explanations write it: "17 h 30 min"."""
+    return _duration_text(span)
 
 
 def _local_text(instant: datetime, zone: tzinfo) -> str:

@@ -4,11 +4,19 @@ Pure: facts and targets in, deadlines out. The calendar arithmetic is rules.cloc
 """
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from types import MappingProxyType
 
-from .clock import RECEIPT, BusinessCalendar, Explanation, StartEvent
+from .clock import (
+    RECEIPT,
+    BusinessCalendar,
+    Explanation,
+    StartEvent,
+    duration_text,
+    local_text,
+    parse_unit,
+)
 from .vocabulary import UNITS
 
 # The share of a clock's business time left under which an open deadline is at risk.
@@ -76,6 +84,16 @@ class Deadline:
     extension: ExtensionFacts | None = None
     notes: tuple[str, ...] = ()
     started_by: StartEvent = RECEIPT
+    # How `due` was reached (COMPUTED, KEPT or EXTENDED; None without a due), and, when
+    # asked for, the explanation of what the current rules give: the same computation.
+    basis: str | None = None
+    explanation: Explanation | None = None
+
+
+# How a deadline's due instant was reached.
+COMPUTED = "computed"  # the target's arithmetic from the clock start, pauses excluded
+KEPT = "kept"  # met: the due it was met against, kept whatever changed since
+EXTENDED = "extended"  # the latest extension's new due
 
 
 @dataclass(slots=True)
@@ -264,38 +282,57 @@ def review_clocks(
 
 
 def _due(clock: Clock, recorded: Recorded) -> datetime | None:
+    return _worked_out(clock, recorded)[0]
+
+
+def _worked_out(
+    clock: Clock, recorded: Recorded, explain: bool = False
+) -> tuple[datetime | None, str | None, Explanation | None]:
+    """A clock's due instant, how it was reached, and (`explain`) the explanation of the
+    target's arithmetic. The one computation behind every stored and explained due."""
     field_name, _, target, start, done_at, pauses, _, _, extension = clock
+    if done_at is not None and pauses:
+        # A met step's clock stopped when it was met: later waits are not its business.
+        pauses = tuple((a, min(b, done_at)) for a, b in pauses if a < done_at)
+    worked = None
+    if explain and target is not None and start is not None:
+        worked = target.explain(start, pauses)
     if extension is not None:
-        return extension.new_due_at
+        return extension.new_due_at, EXTENDED, worked
     if target is None or start is None:
-        return None
+        return None, None, None
     # A met deadline keeps the due instant it was met against, whatever changed since.
     if done_at is not None:
         kept = recorded.get(field_name)
         if kept is not None:
-            return kept
-    return target.calendar.due(start, target.amount, target.unit, pauses)
+            return kept, KEPT, worked
+    if worked is not None:
+        return worked.due, COMPUTED, worked
+    return target.calendar.due(start, target.amount, target.unit, pauses), COMPUTED, None
 
 
-def _deadlines(clocks: list[Clock], recorded: Recorded) -> list[Deadline]:
+def _deadlines(clocks: list[Clock], recorded: Recorded, explain: bool = False) -> list[Deadline]:
     deadlines = []
     for clock in clocks:
         field_name, label, target, start, done_at, pauses, obligation, notes, extension = clock
         if target is None or start is None:
             pauses = ()
+        due, basis, explanation = _worked_out(clock, recorded, explain)
         deadlines.append(
             Deadline(
                 field_name,
                 label,
                 target,
                 start,
-                _due(clock, recorded),
+                due,
                 done_at,
                 obligation,
                 pauses,
                 extension,
                 notes,
                 _STARTED_BY.get(label, RECEIPT),
+                basis,
+                explanation,
             )
         )
     return deadlines
@@ -326,24 +363,34 @@ def dues(
 
 
 def complaint_deadlines(
-    facts: ComplaintFacts, targets: Mapping[str, Target], recorded: Recorded = NOTHING_RECORDED
+    facts: ComplaintFacts,
+    targets: Mapping[str, Target],
+    recorded: Recorded = NOTHING_RECORDED,
+    explain: bool = False,
 ) -> list[Deadline]:
-    """`recorded`: the due instants stored so far; met ones are kept, not recomputed."""
+    """`recorded`: the due instants stored so far; met ones are kept, not recomputed.
+    `explain`: each deadline carries the explanation its due was computed with."""
     return _deadlines(
-        complaint_clocks(facts, targets, facts.extension, tuple(facts.pauses)), recorded
+        complaint_clocks(facts, targets, facts.extension, tuple(facts.pauses)), recorded, explain
     )
 
 
 def ticket_deadlines(
-    facts: TicketFacts, targets: Mapping[str, Target], recorded: Recorded = NOTHING_RECORDED
+    facts: TicketFacts,
+    targets: Mapping[str, Target],
+    recorded: Recorded = NOTHING_RECORDED,
+    explain: bool = False,
 ) -> list[Deadline]:
-    return _deadlines(ticket_clocks(facts, targets, None, tuple(facts.pauses)), recorded)
+    return _deadlines(ticket_clocks(facts, targets, None, tuple(facts.pauses)), recorded, explain)
 
 
 def review_deadlines(
-    facts: ReviewFacts, targets: Mapping[str, Target], recorded: Recorded = NOTHING_RECORDED
+    facts: ReviewFacts,
+    targets: Mapping[str, Target],
+    recorded: Recorded = NOTHING_RECORDED,
+    explain: bool = False,
 ) -> list[Deadline]:
-    return _deadlines(review_clocks(facts, targets, None, tuple(facts.pauses)), recorded)
+    return _deadlines(review_clocks(facts, targets, None, tuple(facts.pauses)), recorded, explain)
 
 
 def next_due(deadlines: Sequence[Deadline], *, paused: bool, closed: bool) -> datetime | None:
@@ -357,7 +404,9 @@ def next_due(deadlines: Sequence[Deadline], *, paused: bool, closed: bool) -> da
 def deadline_state(
     deadline: Deadline, now: datetime, *, paused_since: datetime | None = None, closed=False
 ) -> str:
-    """met, missed, overdue, at risk, open, paused, stopped, or not started."""
+    """met, missed, overdue, at risk, open, paused ("overdue, paused" when it had already
+    passed as the clock paused: waiting does not move a due that has passed), stopped,
+    passed, or not started."""
     if deadline.due is None:
         return "not started"
     if deadline.done_at is not None:
@@ -367,7 +416,7 @@ def deadline_state(
     if closed:
         return "stopped"
     if paused_since is not None:
-        return "paused"
+        return "overdue, paused" if paused_since > deadline.due else "paused"
     if now > deadline.due:
         return "overdue"
     if deadline.target is not None and deadline.start is not None:
@@ -380,3 +429,95 @@ def deadline_state(
         if whole > timedelta(0) and left <= whole * AT_RISK_SHARE:
             return "at risk"
     return "open"
+
+
+def overdue_when_paused(deadline: Deadline, paused_since: datetime | None) -> timedelta | None:
+    """How far past its due an open obligation already was when the clock paused (business
+    time on its target's calendar for business units, elapsed time otherwise), or None."""
+    due = deadline.due
+    if paused_since is None or due is None or not deadline.obligation:
+        return None
+    if deadline.done_at is not None or paused_since <= due:
+        return None
+    if deadline.target is None:
+        return paused_since - due
+    return deadline.target.calendar.overdue_by(due, paused_since, deadline.target.unit)
+
+
+def explain(
+    deadline: Deadline,
+    recorded_due: datetime | None,
+    zone,
+    *,
+    closed: bool = False,
+    paused_since: datetime | None = None,
+) -> list[str]:
+    """Why a deadline's recorded due instant is what it is, as sentences in local time.
+
+    `deadline` comes from `_deadlines(..., explain=True)`, the computation that stores due
+    instants on save; `recorded_due` is the one stored. Whenever there is a recorded due,
+    exactly one line starts "Due <that instant>:", and says why it is that instant, even
+    when today's rules would give another (a met step keeps its due, a closed case is no
+    longer recomputed)."""
+    target, worked = deadline.target, deadline.explanation
+    event = deadline.started_by
+    lines: list[str] = []
+    if recorded_due is None:
+        if deadline.due is not None:
+            lines.append(
+                f"No due instant is recorded for this step: "
+                f"{_not_recomputed(closed)}; today's rules would make it due "
+                f"{local_text(deadline.due, zone)}."
+            )
+        lines.extend(deadline.notes)
+        if target is None and deadline.start is not None:
+            lines.append("No SLA target is set for this step: an administrator can add one.")
+        return lines
+    due_text = local_text(recorded_due, zone)
+    if deadline.due != recorded_due:
+        # Stored before a change the case was not recomputed for.
+        if worked is not None:
+            lines += worked.lines(zone, event, due_label="Under today's rules it would be due")
+        lines.append(
+            f"Due {due_text}: as recorded when it was last worked out; {_not_recomputed(closed)}."
+        )
+    elif deadline.basis == EXTENDED:
+        if worked is not None:
+            lines += worked.lines(zone, event, due_label="Before the extension it was due")
+        ext = deadline.extension
+        lines.append(
+            f"Due {due_text}: extended by {ext.approved_by} on "
+            f"{local_text(ext.approved_at, zone)}: {ext.reason}"
+        )
+    elif deadline.basis == KEPT and (worked is None or worked.due != recorded_due):
+        done = local_text(deadline.done_at, zone)
+        lines.append(f"{event.done} {local_text(deadline.start, zone)}.")
+        lines.append(
+            f"Due {due_text}: the due in force when this step was met ({done}), kept since: "
+            "a met step keeps the due it was met against."
+        )
+        if worked is not None:
+            lines.append(
+                f"The SLA target or its calendar has changed since: today's target "
+                f"({target.describe()}) would make it due {local_text(worked.due, zone)}."
+            )
+    elif worked is not None:
+        lines += worked.lines(zone, event)
+    else:
+        lines.append(f"Due {due_text}.")
+    lines.extend(deadline.notes)
+    late = overdue_when_paused(replace(deadline, due=recorded_due), paused_since)
+    if late is not None:
+        business = target is not None and parse_unit(target.unit).is_business
+        by = f"{duration_text(late)}{' of business time' if business else ''}"
+        lines.append(
+            f"Was already overdue by {by} when paused on {local_text(paused_since, zone)}: "
+            "waiting does not move a due that has passed."
+        )
+    return lines
+
+
+def _not_recomputed(closed: bool) -> str:
+    if closed:
+        return "the case is closed, so its due instants are no longer recomputed"
+    return "the SLA target or its calendar has changed since"

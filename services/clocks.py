@@ -8,7 +8,9 @@ calendar or SLA target are recomputed in bulk, each change written to their hist
 import json
 from collections import defaultdict, namedtuple
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from sqlalchemy import (
     JSON,
@@ -267,8 +269,11 @@ def recorded_pauses(session, case_type: str, case_id: int | None) -> list[tuple]
     return [(start, end) for start, end in rows]
 
 
-def deadlines_of(case, clocks: Clocks, pauses=None, *, keep_met=True) -> list[rules.Deadline]:
-    """The deadlines of a case as it stands in the session.
+def deadlines_of(
+    case, clocks: Clocks, pauses=None, *, keep_met=True, explain=False
+) -> list[rules.Deadline]:
+    """The deadlines of a case as it stands in the session: what a save stores, and (with
+    `explain`) what the case's page explains, from the same computation.
 
     keep_met: met deadlines keep their recorded due instant (False when what they were
     timed from has changed).
@@ -279,7 +284,7 @@ def deadlines_of(case, clocks: Clocks, pauses=None, *, keep_met=True) -> list[ru
     extension = _latest_extension(case.extensions) if case_type == "complaint" else None
     targets = clocks.targets(clocks.calendar_id_of(case))
     recorded = recorded_dues(case, case_type) if keep_met else rules.NOTHING_RECORDED
-    return compute_deadlines(case_type, case, pauses, extension, targets, recorded)
+    return compute_deadlines(case_type, case, pauses, extension, targets, recorded, explain)
 
 
 DUE_FIELDS = {
@@ -300,7 +305,7 @@ def recorded_dues(case, case_type) -> dict:
 
 
 def compute_deadlines(
-    case_type, case, pauses, extension, targets, recorded=rules.NOTHING_RECORDED
+    case_type, case, pauses, extension, targets, recorded=rules.NOTHING_RECORDED, explain=False
 ) -> list[rules.Deadline]:
     """Deadlines from anything with the case's attributes: a model object or a result row."""
     if case_type == "complaint":
@@ -317,7 +322,7 @@ def compute_deadlines(
             extension=extension,
             pauses=tuple(pauses),
         )
-        return rules.complaint_deadlines(facts, targets, recorded)
+        return rules.complaint_deadlines(facts, targets, recorded, explain)
     if case_type == "ticket":
         facts = rules.TicketFacts(
             severity=case.severity,
@@ -327,14 +332,14 @@ def compute_deadlines(
             resolved_at=case.resolved_at,
             pauses=tuple(pauses),
         )
-        return rules.ticket_deadlines(facts, targets, recorded)
+        return rules.ticket_deadlines(facts, targets, recorded, explain)
     facts = rules.ReviewFacts(
         status=case.status or "requested",
         requested_at=case.requested_at,
         completed_at=case.completed_at,
         pauses=tuple(pauses),
     )
-    return rules.review_deadlines(facts, targets, recorded)
+    return rules.review_deadlines(facts, targets, recorded, explain)
 
 
 # --- on save --------------------------------------------------------------------------
@@ -427,6 +432,7 @@ def _refresh(session, case, clocks: Clocks, now: datetime) -> None:
     status_history = inspect(case).attrs.status.history
     old_status = status_history.deleted[0] if status_history.deleted else None
     paused_now = clocks.is_pause(case_type, case.status)
+    resumed = None
     if paused_now and case.paused_since is None:
         case.paused_since = now
         if not is_new:
@@ -446,27 +452,56 @@ def _refresh(session, case, clocks: Clocks, now: datetime) -> None:
                 )
             )
         pauses.append(span)
-        waited = engine.business_time_between(*span)
         case.paused_since = None
-        if not is_new:
-            history.note(
-                session,
-                case,
-                "clock",
-                f"Clock resumed after {_duration_words(waited)} of business time waiting; "
-                "open due instants moved by that much.",
-            )
+        resumed = None if is_new else span
 
     restart = is_new or _inputs_changed(case, case_type)
     deadlines = deadlines_of(case, clocks, pauses, keep_met=not restart)
+    moves = []
     for deadline in deadlines:
-        if getattr(case, deadline.field) != deadline.due:
+        before = getattr(case, deadline.field)
+        if before != deadline.due:
             setattr(case, deadline.field, deadline.due)
+            moves.append((deadline, before))
+    if resumed is not None:
+        history.note(session, case, "clock", _resumed_note(engine, resumed, deadlines, moves))
     closed = case.status in CLOSED[case_type]
     if hasattr(case, "next_due_at"):
         case.next_due_at = rules.next_due(
             deadlines, paused=case.paused_since is not None, closed=closed
         )
+
+
+def _resumed_note(engine, span, deadlines, moves) -> str:
+    """What resuming did to the due instants, as the case's explanation shows it: each due
+    that moved, from what to what, or why none did."""
+    waited = f"Clock resumed after {_duration_words(engine.business_time_between(*span))}"
+    waited += " of business time waiting"
+    local = partial(clock_rules.local_text, zone=engine.tz)
+    if moves:
+        moved = "; ".join(
+            f"{history.label(deadline.field)} moved from {local(before)} to {local(deadline.due)}"
+            if before is not None
+            else f"{history.label(deadline.field)} {local(deadline.due)}"
+            for deadline, before in moves
+            if deadline.due is not None
+        )
+        if moved:
+            return f"{waited}: {moved}."
+    passed = [
+        d
+        for d in deadlines
+        if d.pauses and d.due is not None and d.done_at is None and d.obligation
+        if d.due < span[0]
+    ]
+    if passed:
+        names = " and ".join(f"{history.label(d.field).lower()} ({local(d.due)})" for d in passed)
+        had = "had" if len(passed) == 1 else "had each"
+        return (
+            f"{waited}: no due instant moved, since the {names} {had} already passed "
+            "when the clock paused."
+        )
+    return f"{waited}: no due instant moved."
 
 
 def _duration_words(span: timedelta) -> str:
@@ -943,8 +978,14 @@ def _iso(value):
 # --- shown to people ------------------------------------------------------------------
 
 
-def explain_case(case, now: datetime | None = None) -> list[dict]:
-    """Per due instant: target, state and the explanation, in the calendar's local time."""
+def due_dates(case, now: datetime | None = None) -> list[dict]:
+    """Per due instant of a saved case: its deadline, the instant stored, its state and
+    why it is that instant (`rules.deadlines.explain`), in the calendar's local time.
+
+    The deadlines are the ones a save stores (`deadlines_of`), explained by the same
+    computation; a stored due that today's rules would not give says why it stands.
+    Every door that shows due instants (the case's page, the API) reads them here.
+    """
     from sqlalchemy.orm import object_session
 
     session = object_session(case)
@@ -957,35 +998,39 @@ def explain_case(case, now: datetime | None = None) -> list[dict]:
     engine = clocks.engine(clocks.calendar_id_of(case))
     closed = case.status in CLOSED[case_type]
     rows = []
-    for deadline in deadlines_of(case, clocks, pauses):
+    for deadline in deadlines_of(case, clocks, pauses, explain=True):
         stored = getattr(case, deadline.field)
-        lines = []
-        if deadline.target is not None and deadline.start is not None:
-            explanation = deadline.target.explain(deadline.start, deadline.pauses)
-            lines = explanation.lines(engine.tz, deadline.started_by)
-        if deadline.extension is not None:
-            ext = deadline.extension
-            lines.append(
-                f"Extended to {_local(ext.new_due_at, engine.tz)} by {ext.approved_by} on "
-                f"{_local(ext.approved_at, engine.tz)}: {ext.reason}"
-            )
-        lines.extend(deadline.notes)
-        if deadline.target is None and deadline.start is not None:
-            lines.append("No SLA target is set for this step: an administrator can add one.")
-        rows.append(
-            {
-                "label": deadline.label,
-                "target": deadline.target.describe() if deadline.target else "",
-                "due": _local(stored or deadline.due, engine.tz),
-                "done": _local(deadline.done_at, engine.tz),
-                "state": rules.deadline_state(
-                    deadline, now, paused_since=case.paused_since, closed=closed
-                ),
-                "lines": lines,
-            }
+        lines = rules.explain(
+            deadline, stored, engine.tz, closed=closed, paused_since=case.paused_since
         )
+        shown = replace(deadline, due=stored)
+        state = rules.deadline_state(shown, now, paused_since=case.paused_since, closed=closed)
+        rows.append({"deadline": shown, "due": stored, "state": state, "lines": lines})
+    return rows
+
+
+def explain_case(case, now: datetime | None = None) -> list[dict]:
+    """Per due instant: target, state and the explanation, in the calendar's local time."""
+    rows = due_dates(case, now)
+    if not rows:
+        return []
+    from sqlalchemy.orm import object_session
+
+    clocks = Clocks(object_session(case))
+    tz = clocks.engine(clocks.calendar_id_of(case)).tz
+    shown = [
+        {
+            "label": row["deadline"].label,
+            "target": row["deadline"].target.describe() if row["deadline"].target else "",
+            "due": _local(row["due"], tz),
+            "done": _local(row["deadline"].done_at, tz),
+            "state": row["state"],
+            "lines": row["lines"],
+        }
+        for row in rows
+    ]
     if case.paused_since is not None:
-        rows.append(
+        shown.append(
             {
                 "label": "Clock paused",
                 "target": "",
@@ -993,12 +1038,13 @@ def explain_case(case, now: datetime | None = None) -> list[dict]:
                 "done": "",
                 "state": "paused",
                 "lines": [
-                    f"Waiting since {_local(case.paused_since, engine.tz)}: open due instants "
-                    "move by the business time spent waiting when work resumes."
+                    f"Waiting since {_local(case.paused_since, tz)}: when work resumes, the "
+                    "open due instants still ahead then move later by the time spent "
+                    "waiting; one already passed stays overdue."
                 ],
             }
         )
-    return rows
+    return shown
 
 
 def holiday_preview(calendar: Calendar, year=None) -> dict:

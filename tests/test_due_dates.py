@@ -1,6 +1,8 @@
 """Due dates computed on save, paused, extended, explained, and recomputed on change."""
 
+import html
 import json
+import re
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
@@ -9,6 +11,7 @@ from sqlalchemy import select
 
 import services.clocks
 from models import (
+    Calendar,
     ClockPause,
     Closure,
     Complaint,
@@ -19,9 +22,13 @@ from models import (
     Participant,
     SlaTarget,
     Ticket,
+    User,
     db,
 )
+from rules.clock import local_text
 from rules.errors import RuleViolation
+from services import api_tokens
+from tests.scoped_world import CHEAP_HASH
 
 BRISBANE = ZoneInfo("Australia/Brisbane")
 MELBOURNE = ZoneInfo("Australia/Melbourne")
@@ -337,3 +344,325 @@ def test_a_change_to_a_calendars_closures_bumps_the_calendars_version(make):
     )
     db.session.commit()
     assert calendar.version == version + 1
+
+
+# --- each explanation is of the due instant stored ------------------------------------
+
+
+def zone_of(case):
+    clocks = services.clocks.Clocks(db.session)
+    return clocks.engine(clocks.calendar_id_of(case)).tz
+
+
+def assert_each_explanation_ends_at_its_stored_due(case, now=None):
+    """Every due instant stored is explained by exactly one "Due <that instant>:" line;
+    a step with no due stored has none. Returns the rows."""
+    zone = zone_of(case)
+    rows = services.clocks.due_dates(case, now)
+    for row in rows:
+        label = f"{type(case).__name__} {case.id} {row['deadline'].label}"
+        stored = getattr(case, row["deadline"].field)
+        assert row["due"] == stored, label
+        due_lines = [line for line in row["lines"] if line.startswith("Due ")]
+        if stored is None:
+            assert due_lines == [], label
+        else:
+            assert len(due_lines) == 1, (label, row["lines"])
+            assert due_lines[0].startswith(f"Due {local_text(stored, zone)}:"), (
+                label,
+                row["lines"],
+            )
+    return rows
+
+
+class Doors:
+    """The case's due dates as its details page and the API show them."""
+
+    def __init__(self, make, client, auth, monkeypatch):
+        monkeypatch.setattr(
+            User, "set_password", lambda user, password: setattr(user, "password_hash", CHEAP_HASH)
+        )
+        self.make, self.client, self.auth = make, client, auth
+        self.coordinator = None
+
+    def sign_in(self):
+        """After any time travel: a session or token from "the future" is refused."""
+        self.coordinator = self.make.user("coord", "coordinator", level="AO6")
+        self.auth.login("coord")
+        self.headers = {
+            "Authorization": "Bearer "
+            + api_tokens.issue(db.session, self.coordinator, "Tests").secret
+        }
+        db.session.commit()
+
+    def page_rows(self, complaint) -> dict:
+        """{label: (due, state, [lines])} from the details page's due-dates table."""
+        response = self.client.get(f"/admin/complaint/details/?id={complaint.id}")
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        table = page[page.index('id="due-dates-heading"') :]
+        table = table[: table.index("</table>")]
+        rows = {}
+        for row in re.findall(r"<tr class=\"due-state.*?</tr>", table, re.S):
+            cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+            lines = [html.unescape(line) for line in re.findall(r"<li>(.*?)</li>", cells[5], re.S)]
+            state = html.unescape(re.sub(r"<[^>]+>", "", cells[4]).strip())
+            rows[html.unescape(cells[0].strip())] = (cells[2].strip(), state, lines)
+        return rows
+
+    def api_rows(self, complaint) -> dict:
+        """{name: row} from the API's representation of the complaint."""
+        response = self.client.get(
+            f"/api/v1/complaints/{complaint.reference}", headers=self.headers
+        )
+        assert response.status_code == 200, response.get_data(as_text=True)
+        return {row["name"]: row for row in response.get_json()["due"]}
+
+
+@pytest.fixture
+def doors(make, client, auth, monkeypatch):
+    return Doors(make, client, auth, monkeypatch)
+
+
+def test_resuming_names_the_due_it_moved_and_the_explanation_shows_that_move(doors, time_machine):
+    make = doors.make
+    complaint = make.complaint(received_at=brisbane(2026, 3, 2, 9, 0), classification="standard")
+    complaint.registered_at = at(brisbane(2026, 3, 2, 10, 0))
+    db.session.commit()
+    time_machine.move_to(brisbane(2026, 3, 3, 9, 0), tick=False)
+    complaint.status = "awaiting_complainant"
+    db.session.commit()
+    time_machine.move_to(brisbane(2026, 3, 5, 9, 0), tick=False)
+    complaint.status = "investigation"
+    db.session.commit()
+    assert complaint.resolution_due_at == at(brisbane(2026, 4, 1, 17, 0))
+    # The history names the due that moved, and only it: the acknowledgement's clock runs on.
+    resumed = [e.summary for e in history_of(complaint) if e.summary.startswith("Clock resumed")]
+    assert resumed == [
+        "Clock resumed after 17 hours of business time waiting: Resolution due moved from "
+        "Monday 30/03/2026 17:00 to Wednesday 01/04/2026 17:00."
+    ]
+    moved = "the due moved 17 h later (business time paused)."
+    due = "Due Wednesday 01/04/2026 17:00: closing time 20 business days after day 0"
+
+    doors.sign_in()
+    shown, state, lines = doors.page_rows(complaint)["Resolved (response given)"]
+    assert shown == "01/04/2026 17:00" and state == "open"
+    assert any(line.endswith(moved) for line in lines)
+    assert [line for line in lines if line.startswith("Due ")][0].startswith(due)
+    resolution = doors.api_rows(complaint)["resolution"]
+    assert resolution["due_at"] == "2026-04-01T17:00:00+10:00"
+    assert resolution["explanation"] == lines
+    assert_each_explanation_ends_at_its_stored_due(complaint)
+
+
+def test_a_pause_after_the_due_moves_nothing_and_history_and_explanation_say_why(
+    doors, time_machine
+):
+    make = doors.make
+    complaint = make.complaint(received_at=brisbane(2026, 3, 2, 9, 0), classification="informal")
+    time_machine.move_to(brisbane(2026, 3, 12, 9, 0), tick=False)
+    complaint.status = "awaiting_complainant"
+    db.session.commit()
+    time_machine.move_to(brisbane(2026, 3, 16, 9, 0), tick=False)
+    complaint.status = "investigation"
+    db.session.commit()
+    assert complaint.resolution_due_at == at(brisbane(2026, 3, 9, 17, 0))
+    resumed = [e.summary for e in history_of(complaint) if e.summary.startswith("Clock resumed")]
+    assert resumed == [
+        "Clock resumed after 17 hours of business time waiting: no due instant moved, since "
+        "the resolution due (Monday 09/03/2026 17:00) had already passed when the clock paused."
+    ]
+
+    doors.sign_in()
+    shown, state, lines = doors.page_rows(complaint)["Resolved (response given)"]
+    assert (shown, state) == ("09/03/2026 17:00", "overdue")
+    assert (
+        "Paused from Thursday 12/03/2026 09:00 to Monday 16/03/2026 09:00: no effect on the "
+        "due (the due had already passed: overdue by 17 h 30 min of business time when "
+        "paused)."
+    ) in lines
+    assert not any("no counted time" in line for line in lines)
+    assert doors.api_rows(complaint)["resolution"]["explanation"] == lines
+    assert_each_explanation_ends_at_its_stored_due(complaint)
+
+
+def test_a_met_deadline_shows_and_explains_the_due_it_was_met_against_after_its_target_changes(
+    doors,
+):
+    make = doors.make
+    complaint = make.complaint(received_at=brisbane(2026, 3, 2, 9, 0), classification="standard")
+    complaint.registered_at = at(brisbane(2026, 3, 2, 10, 0))
+    complaint.acknowledged_at = at(brisbane(2026, 3, 5, 10, 0))
+    complaint.status = "acknowledged"
+    db.session.commit()
+    assert complaint.acknowledgement_due_at == at(brisbane(2026, 3, 9, 17, 0))
+    # An administrator shortens the acknowledgement target to one business day.
+    target = db.session.scalars(
+        select(SlaTarget).where(SlaTarget.key == "complaint.acknowledgement")
+    ).one()
+    target.amount = 1
+    db.session.commit()
+    db.session.refresh(complaint)
+    assert complaint.acknowledgement_due_at == at(brisbane(2026, 3, 9, 17, 0))
+
+    doors.sign_in()
+    shown, state, lines = doors.page_rows(complaint)["Complainant acknowledged"]
+    assert (shown, state) == ("09/03/2026 17:00", "met")
+    assert [line for line in lines if line.startswith("Due ")] == [
+        "Due Monday 09/03/2026 17:00: the due in force when this step was met (Thursday "
+        "05/03/2026 10:00), kept since: a met step keeps the due it was met against."
+    ]
+    assert any(
+        line.startswith("The SLA target or its calendar has changed since")
+        and line.endswith("would make it due Tuesday 03/03/2026 17:00.")
+        for line in lines
+    )
+    acknowledgement = doors.api_rows(complaint)["acknowledgement"]
+    assert acknowledgement["due_at"] == "2026-03-09T17:00:00+10:00"
+    assert (acknowledgement["state"], acknowledgement["explanation"]) == ("met", lines)
+    assert_each_explanation_ends_at_its_stored_due(complaint)
+
+
+def test_a_case_already_overdue_when_it_was_paused_says_so(doors, time_machine):
+    make = doors.make
+    late = make.complaint(received_at=brisbane(2026, 3, 2, 9, 0), classification="informal")
+    on_time = make.complaint(received_at=brisbane(2026, 3, 9, 9, 0), classification="informal")
+    time_machine.move_to(brisbane(2026, 3, 12, 9, 0), tick=False)
+    late.status = on_time.status = "awaiting_complainant"
+    db.session.commit()
+    time_machine.move_to(brisbane(2026, 3, 20, 9, 0), tick=False)
+
+    doors.sign_in()
+    shown, state, lines = doors.page_rows(late)["Resolved (response given)"]
+    assert (shown, state) == ("09/03/2026 17:00", "overdue, paused")
+    assert lines[-1] == (
+        "Was already overdue by 17 h 30 min of business time when paused on Thursday "
+        "12/03/2026 09:00: waiting does not move a due that has passed."
+    )
+    resolution = doors.api_rows(late)["resolution"]
+    assert (resolution["state"], resolution["explanation"]) == ("overdue, paused", lines)
+    # Paused before its due: the due will move when work resumes, so it is only paused.
+    shown, state, lines = doors.page_rows(on_time)["Resolved (response given)"]
+    assert state == "paused"
+    assert not any(line.startswith("Was already overdue") for line in lines)
+    assert_each_explanation_ends_at_its_stored_due(late)
+    assert_each_explanation_ends_at_its_stored_due(on_time)
+
+
+def every_case():
+    for model in (Complaint, Ticket, InternalReview):
+        yield from db.session.scalars(select(model).order_by(model.id))
+
+
+def change_the_rules():
+    """An administrator shortens the acknowledgement and severity-2 first response targets
+    and closes the Queensland office for a week: open cases move, met steps and closed
+    cases keep what they had."""
+    for key, amount in (("complaint.acknowledgement", 3), ("ticket.first_response.2", 1)):
+        target = db.session.scalars(select(SlaTarget).where(SlaTarget.key == key)).one()
+        target.amount = amount
+    calendar = db.session.scalars(select(Calendar).where(Calendar.code == "AU-QLD")).one()
+    calendar.closures.append(
+        Closure(name="Office move", starts_on=date(2026, 3, 23), ends_on=date(2026, 3, 27))
+    )
+    db.session.commit()
+    db.session.expire_all()
+
+
+def test_every_explained_due_is_the_stored_due_whatever_happened_to_the_case(make, time_machine):
+    time_machine.move_to(brisbane(2026, 3, 2, 8, 0), tick=False)
+    received = brisbane(2026, 3, 2, 9, 0)
+    standard = make.complaint(received_at=received, classification="standard")
+    informal = make.complaint(received_at=received, classification="informal")
+    complex_case = make.complaint(received_at=received, classification="complex")
+    rights = make.complaint(received_at=received, human_rights=True)
+    make.complaint(kind="compliment", received_at=received)
+    finalised = make.complaint(received_at=received, classification="informal")
+    referred = make.complaint(received_at=received, human_rights=True)
+    client = Participant(kind="client_organisation", organisation_name="Acme Training")
+    tickets = [
+        Ticket(severity=severity, summary="Fault", client=client, reported_at=received)
+        for severity in ("1", "2", "3a", "3b")
+    ]
+    db.session.add_all(tickets)
+    db.session.commit()
+    director = make.user("director", "coordinator", level="SES1").participant
+    db.session.add(
+        Extension(
+            complaint=complex_case,
+            new_due_at=at(brisbane(2026, 4, 30, 17, 0)),
+            reason="Three business areas involved",
+            approved_by=director,
+            approved_at=at(brisbane(2026, 3, 20, 10, 0)),
+        )
+    )
+    for case in (standard, informal, rights, finalised):
+        case.registered_at = at(brisbane(2026, 3, 2, 10, 0))
+        case.status = "registered"
+    standard.acknowledged_at = at(brisbane(2026, 3, 4, 10, 0))
+    finalised.status = "finalised"
+    finalised.finalised_at = at(brisbane(2026, 3, 6, 15, 0))
+    referred.status = "referred"
+    referred.closed_at = at(brisbane(2026, 3, 3, 11, 0))
+    tickets[0].first_response_at = at(brisbane(2026, 3, 2, 9, 20))
+    db.session.commit()
+    db.session.add(InternalReview(complaint=finalised, requested_at=brisbane(2026, 3, 9, 9)))
+    db.session.commit()
+
+    # Waits: the standard complaint and the tickets wait and resume; the informal one is
+    # already overdue when it starts waiting, and still waits.
+    time_machine.move_to(brisbane(2026, 3, 3, 9, 0), tick=False)
+    standard.status = "awaiting_complainant"
+    for ticket in tickets:
+        ticket.status = "waiting_on_client"
+    db.session.commit()
+    time_machine.move_to(brisbane(2026, 3, 5, 14, 0), tick=False)
+    standard.status = "investigation"
+    for ticket in tickets:
+        ticket.status = "in_progress"
+    db.session.commit()
+    time_machine.move_to(brisbane(2026, 3, 12, 9, 0), tick=False)
+    informal.status = "awaiting_complainant"
+    db.session.commit()
+
+    change_the_rules()
+    time_machine.move_to(brisbane(2026, 3, 18, 12, 0), tick=False)
+    cases = list(every_case())
+    assert len(cases) == 12
+    for case in cases:
+        assert_each_explanation_ends_at_its_stored_due(case)
+    # The ticket timed in calendar days moved by elapsed time, and its history says so.
+    correction = tickets[2]
+    resumed = [e.summary for e in history_of(correction) if e.summary.startswith("Clock resumed")]
+    assert len(resumed) == 1
+    assert resumed[0].endswith(f"to {local_text(correction.resolution_due_at, MELBOURNE)}."), (
+        resumed
+    )
+    rows = {row["deadline"].label: row for row in services.clocks.due_dates(informal)}
+    assert rows["Resolved (response given)"]["state"] == "overdue, paused"
+    # Closed before the office move: its Commissioner date stands, and says why.
+    rows = {row["deadline"].label: row for row in services.clocks.due_dates(referred)}
+    lines = rows["May go to the Human Rights Commissioner from"]["lines"]
+    assert lines[-1].endswith(
+        "as recorded when it was last worked out; the case is closed, so its due instants "
+        "are no longer recomputed."
+    )
+    assert lines[-2].startswith("Under today's rules it would be due ")
+
+
+def test_every_explained_due_of_the_demo_department_is_its_stored_due(app, time_machine):
+    from seed import demo
+
+    now = datetime(2026, 3, 18, 2, 0, tzinfo=timezone.utc)
+    time_machine.move_to(now, tick=False)
+    with app.app_context():
+        demo.load(now=now, echo=lambda *args: None)
+        change_the_rules()
+        cases = list(every_case())
+        assert len(cases) > 700
+        states = set()
+        for case in cases:
+            rows = assert_each_explanation_ends_at_its_stored_due(case)
+            states.update(row["state"] for row in rows)
+        assert {"met", "missed", "overdue", "paused", "open"} <= states

@@ -4,6 +4,7 @@ Expected instants are written in local time, as a coordinator would read them of
 calendar, and compared as instants.
 """
 
+import itertools
 import time as timer
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -19,6 +20,7 @@ from rules.clock import (
     SkippedDay,
     Unit,
     UnreachableDueDate,
+    local_text,
     parse_unit,
     validate_spec,
 )
@@ -783,3 +785,46 @@ def test_dates_before_and_after_the_first_ones_asked_about_are_counted_the_same_
     assert calendar.business_time_between(mel(2024, 3, 1, 16), mel(2027, 3, 1, 12)) == (
         VIC.business_time_between(mel(2024, 3, 1, 16), mel(2027, 3, 1, 12))
     )
+
+
+def test_an_explanation_says_why_a_pause_did_not_move_the_due():
+    # Due Tuesday 07/10/2025 13:00 (4 business hours from 09:00).
+    start = mel(2025, 10, 7, 9)
+    after_the_due = VIC.explain(
+        start, 4, Unit.BUSINESS_HOURS, [(mel(2025, 10, 8, 10), mel(2025, 10, 8, 11))]
+    )
+    assert after_the_due.due == mel(2025, 10, 7, 13)
+    # 13:00 to 17:30 on Tuesday and 08:30 to 10:00 on Wednesday: 6 h past the due.
+    assert (
+        "Paused from Wednesday 08/10/2025 10:00 to Wednesday 08/10/2025 11:00: no effect on "
+        "the due (the due had already passed: overdue by 6 h of business time when paused)."
+    ) in after_the_due.lines(MELBOURNE)
+    before_the_start = VIC.explain(
+        mel(2025, 10, 7, 18), 1, Unit.BUSINESS_HOURS, [(mel(2025, 10, 7, 18), mel(2025, 10, 8, 8))]
+    )
+    assert any(
+        line.endswith("no effect on the due (before the clock started).")
+        for line in before_the_start.lines(MELBOURNE)
+    )
+    over_a_weekend = VIC.explain(
+        mel(2025, 10, 10, 9), 2, Unit.BUSINESS_DAYS, [(mel(2025, 10, 11, 9), mel(2025, 10, 12, 9))]
+    )
+    assert any(
+        line.endswith("no effect on the due (no business time in the pause).")
+        for line in over_a_weekend.lines(MELBOURNE)
+    )
+
+
+def test_an_explanations_due_is_the_due_for_the_same_clock():
+    pauses = [(mel(2025, 11, 3, 10), mel(2025, 11, 3, 11, 30))]
+    for start, amount, unit in itertools.product(
+        (mel(2025, 10, 3, 18), mel(2025, 10, 31, 16), mel(2025, 12, 24, 12)),
+        (0, 1, 6, 30),
+        tuple(Unit),
+    ):
+        for paused in ((), pauses):
+            explained = VIC.explain(start, amount, unit, paused)
+            assert explained.due == VIC.due(start, amount, unit, paused)
+            assert f"Due {local_text(explained.due, MELBOURNE)}:" in " ".join(
+                explained.lines(MELBOURNE)
+            )

@@ -55,7 +55,7 @@ PERSON = {
 }
 DUE = {
     "type": "object",
-    "required": ["name", "label", "due_at", "met_at", "state"],
+    "required": ["name", "label", "due_at", "met_at", "state", "explanation"],
     "properties": {
         "name": {"type": "string", "description": "registration, acknowledgement, resolution…"},
         "label": {"type": "string"},
@@ -71,10 +71,17 @@ DUE = {
                 "at risk",
                 "open",
                 "paused",
+                "overdue, paused",
                 "stopped",
                 "passed",
                 "not started",
             ],
+        },
+        "explanation": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "How the due instant was worked out, in the calendar's local "
+            'time, as the case\'s page shows it; its "Due …" line names due_at.',
         },
     },
 }

@@ -4,8 +4,7 @@ with the offset of the case's calendar, and each due instant with its state."""
 
 from flask import url_for
 
-from models import Complaint, Ticket, db, utcnow
-from rules import deadlines
+from models import Complaint, Ticket, utcnow
 from rules.confidentiality import MASK
 from rules.vocabulary import (
     CLASSIFICATIONS,
@@ -68,31 +67,20 @@ def complainant(complaint: Complaint) -> dict | None:
 
 
 def due_dates(case, timezone_name: str) -> list[dict]:
-    """Each due instant of the case: what it is for, when, when met, and its state."""
-    session = db.session
-    now = utcnow()
-    case_type = clocks.CASE_TYPES[type(case)]
-    clock = clocks.Clocks(session)
-    pauses = clocks.recorded_pauses(session, case_type, case.id)
-    closed = case.status in clocks.CLOSED[case_type]
-    rows = []
-    for deadline in clocks.deadlines_of(case, clock, pauses):
-        stored = getattr(case, deadline.field)
-        if stored is not None:
-            deadline.due = stored
-        rows.append(
-            {
-                "name": deadline.field.removesuffix("_at").removesuffix("_due"),
-                "label": deadline.label,
-                "target": deadline.target.describe() if deadline.target else None,
-                "due_at": iso(deadline.due, timezone_name),
-                "met_at": iso(deadline.done_at, timezone_name),
-                "state": deadlines.deadline_state(
-                    deadline, now, paused_since=case.paused_since, closed=closed
-                ),
-            }
-        )
-    return rows
+    """Each due instant of the case: what it is for, when, when met, its state, and the
+    explanation the case's page shows (the same rows)."""
+    return [
+        {
+            "name": row["deadline"].field.removesuffix("_at").removesuffix("_due"),
+            "label": row["deadline"].label,
+            "target": row["deadline"].target.describe() if row["deadline"].target else None,
+            "due_at": iso(row["due"], timezone_name),
+            "met_at": iso(row["deadline"].done_at, timezone_name),
+            "state": row["state"],
+            "explanation": row["lines"],
+        }
+        for row in clocks.due_dates(case, utcnow())
+    ]
 
 
 def overdue(case, closed_statuses) -> bool:
