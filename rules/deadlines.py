@@ -48,9 +48,10 @@ class Target:
             if self.service_level_percent
             else ""
         )
-        return (
-            f"{self.amount} {UNITS.get(self.unit, self.unit)} on {self.calendar.spec.code}{level}"
-        )
+        unit = UNITS.get(self.unit, self.unit)
+        if self.amount == 1:
+            unit = unit.removesuffix("s")  # 1 business day, not 1 business days
+        return f"{self.amount} {unit} on {self.calendar.spec.code}{level}"
 
     def due(self, start: datetime, pauses: Sequence[Span] = ()) -> datetime:
         return self.calendar.due(start, self.amount, self.unit, pauses)

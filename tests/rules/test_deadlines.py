@@ -287,3 +287,9 @@ def test_a_wait_after_a_step_was_met_does_not_move_or_muddle_its_due():
         "Due Monday 30/03/2026 08:40: 30 business minutes after the clock started."
     ]
     assert not any("changed since" in line or line.startswith("Paused") for line in lines)
+
+
+def test_a_target_of_one_is_described_in_the_singular():
+    assert Target("k", "k", 1, "business-days", QLD).describe() == "1 business day on AU-QLD"
+    assert Target("k", "k", 1, "calendar-hours", QLD).describe() == "1 calendar hour on AU-QLD"
+    assert Target("k", "k", 20, "business-days", QLD).describe() == "20 business days on AU-QLD"
