@@ -6,8 +6,9 @@ checked must not move them. Each is changed only through its own path:
 
 - a clock's start (received, reported, requested): set at creation, corrected afterwards
   only by a coordinator or administrator, with a reason (`correction_problems`);
-- an assignment (complaint manager and decision maker, internal reviewer): only through
-  the assign step, which checks the separation of duties;
+- an assignment (complaint manager and decision maker, internal reviewer, a ticket's
+  support agent): only through its assign step, which checks the separation of duties
+  (for a ticket, who may hand it over and to whom) and records who assigned;
 - the people a complaint is about (staff complained about, staff involved) and its
   coordinator: only by a coordinator or administrator;
 - an officer's classification level: only by an administrator, with a reason
@@ -47,7 +48,11 @@ GUARDED = {
         ("subjects", PEOPLE),
         ("involved", PEOPLE),
     ),
-    "Ticket": (("reported_at", CLOCK_START),),
+    "Ticket": (
+        ("reported_at", CLOCK_START),
+        ("agent", ASSIGNMENT),
+        ("agent_id", ASSIGNMENT),
+    ),
     "InternalReview": (
         ("requested_at", CLOCK_START),
         ("reviewer", ASSIGNMENT),
@@ -70,7 +75,7 @@ FIELD_EDITORS = {
         "subjects": PEOPLE_EDITORS,
         "involved": PEOPLE_EDITORS,
     },
-    "ticket": {"reported_at": NOBODY},
+    "ticket": {"reported_at": NOBODY, "agent": NOBODY},
     "internal_review": {"requested_at": NOBODY, "reviewer": NOBODY},
     "participant": {"level": NOBODY},
 }
@@ -90,6 +95,7 @@ FIELD_PATHS = {
     "manager": "the assign step",
     "decision_maker": "the assign step",
     "reviewer": "the assign reviewer step",
+    "agent": "the assign agent step",
     "level": "Change classification level",
 }
 PATH_EDITORS = {
@@ -139,6 +145,12 @@ def refusal(model_name: str, field: str, kind: str) -> str:
             f"with a reason (Correct {word} instant, on the {noun}'s page). Nothing was saved."
         )
     if kind == ASSIGNMENT:
+        if model_name == "Ticket":
+            return (
+                "A ticket's support agent changes only through the Assign agent step (or "
+                "Assign agent… on the list), which checks who may hand the ticket over and "
+                "records who assigned. Nothing was saved."
+            )
         if model_name == "InternalReview":
             return (
                 "The internal reviewer changes only through the Assign reviewer step, which "

@@ -32,6 +32,7 @@ from .vocabulary import (
     REVIEW_OUTCOMES,
     REVIEW_STATUSES,
     SUPPORT_AGENT,
+    TICKET_CLOSED_STATUSES,
     TICKET_STATUSES,
 )
 
@@ -103,6 +104,18 @@ class TicketState:
     first_response_at: datetime | None = None
     resolved_at: datetime | None = None
     closed_at: datetime | None = None
+    agent_id: int | None = None  # the support agent working it
+    agent_name: str | None = None  # "G. Tan", to name them in a refusal
+
+
+@dataclass(frozen=True, slots=True)
+class Agent:
+    """Someone a ticket may be assigned to, as the rules see them."""
+
+    id: int
+    name: str
+    # Holds the support-agent capacity on an active account: only they work tickets.
+    support_agent: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -793,11 +806,54 @@ def apply(
 # ------------------------------------------------------------------------------ tickets
 
 DESK = frozenset({SA, CO})
+OPEN_TICKET = frozenset(TICKET_STATUSES) - TICKET_CLOSED_STATUSES
+
+
+def _ticket_agent(ask: Ask) -> list[str]:
+    """The agent chosen is an active support agent, and not the one working it already."""
+    agent = ask.inputs.get("agent")
+    if agent is None:
+        return ["Assigning needs the support agent who is to work the ticket."]
+    if not agent.support_agent:
+        return [
+            f"{agent.name} is not an active support agent: a ticket is worked by someone "
+            "whose account holds the support-agent capacity."
+        ]
+    if agent.id == ask.case.agent_id:
+        return [f"{agent.name} already works this ticket."]
+    return []
+
+
+def _may_hand_over(ask: Ask) -> list[str]:
+    """A support agent takes a ticket nobody works, or hands on one they work themselves;
+    a ticket another agent works is handed over by that agent, a coordinator or an
+    administrator."""
+    capacities = ask.actor.capacities
+    if capacities & {COORDINATOR, ADMINISTRATOR}:
+        return []
+    held_by = ask.case.agent_id
+    if held_by is None or held_by == ask.actor.participant_id:
+        return []
+    who = ask.case.agent_name or "another support agent"
+    return [
+        f"This ticket is worked by {who}: only they, a coordinator or an administrator may "
+        "assign it to someone else."
+    ]
+
+
+def _agent_effect(case, actor, inputs) -> dict[str, object]:
+    return {"agent_id": inputs["agent"].id}
 
 
 # fmt: off
 def _ticket_transitions() -> list[Transition]:
     return [
+        Transition(
+            "assign_agent", "Assign agent", OPEN_TICKET, None, DESK,
+            requires=("may_hand_over", "agent"), stays_in=OPEN_TICKET, effect=_agent_effect,
+            done="assigned", when="while it is open", gerund="Assigning",
+            action="assign its support agent",
+        ),
         Transition(
             "respond", "Respond", frozenset({"new"}), "responded", DESK,
             records=("first_response_at",),
@@ -846,7 +902,13 @@ TICKETS = Machine(
     noun="ticket",
     statuses=TICKET_STATUSES,
     transitions=MappingProxyType({t.name: t for t in _ticket_transitions()}),
-    requirements=MappingProxyType({"reason": _needs("reason", "a reason")}),
+    requirements=MappingProxyType(
+        {
+            "reason": _needs("reason", "a reason"),
+            "agent": Requirement(_ticket_agent, ("agent",)),
+            "may_hand_over": Requirement(_may_hand_over),
+        }
+    ),
     roles=MappingProxyType({SA: "a support agent", CO: "a coordinator"}),
 )
 

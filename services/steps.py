@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from models import (
+    Capacity,
     ExternalReview,
     HistoryEntry,
     InternalReview,
@@ -28,7 +29,7 @@ from rules import duties
 from rules import workflow as rules
 from rules.custody import ASSIGNMENT
 from rules.errors import RuleViolation
-from rules.vocabulary import COORDINATOR, EXTERNAL_BODIES, REVIEW_OUTCOMES
+from rules.vocabulary import COORDINATOR, EXTERNAL_BODIES, REVIEW_OUTCOMES, SUPPORT_AGENT
 
 from . import custody, history, notes
 
@@ -75,6 +76,30 @@ def staff_member(value, refusal: str = STALE_CHOICE) -> Participant | None:
     if person is None or person.kind != "staff":
         raise RuleViolation(refusal)
     return person
+
+
+def is_support_agent(person: Participant) -> bool:
+    """Whether the staff member has an active account holding the support-agent capacity."""
+    found = db.session.execute(
+        select(User.id)
+        .join(User.capacities)
+        .where(
+            User.participant_id == person.id,
+            User.active.is_(True),
+            Capacity.code == SUPPORT_AGENT,
+        )
+        .limit(1)
+    ).first()
+    return found is not None
+
+
+def support_agent(value, refusal: str = STALE_CHOICE) -> rules.Agent | None:
+    """The person an id names, as a ticket's agent for the rules (whether they may work
+    tickets is the rules' to say); RuleViolation(refusal) when it is not a staff member."""
+    person = staff_member(value, refusal)
+    if person is None:
+        return None
+    return rules.Agent(person.id, person.short_name, is_support_agent(person))
 
 
 def blank_to_none(value):
@@ -361,12 +386,27 @@ class TicketStepper(Stepper):
     content_steps = {"respond": ("response", True), "resolve": ("resolution", True)}
 
     def state(self, model):
+        agent = model.agent
         return rules.TicketState(
             status=model.status,
             first_response_at=model.first_response_at,
             resolved_at=model.resolved_at,
             closed_at=model.closed_at,
+            agent_id=model.agent_id,
+            agent_name=agent.short_name if agent is not None else None,
         )
+
+    def record(self, name, model, changes, inputs, actor, now):
+        if name != "assign_agent":
+            return super().record(name, model, changes, inputs, actor, now)
+        before = model.agent
+        custody.permit(db.session, model, ASSIGNMENT)
+        set_columns(model, changes)
+        model.agent = db.session.get(Participant, changes["agent_id"])
+        words = f"Assigned support agent {model.agent.short_name}"
+        if before is not None:
+            words += f" (instead of {before.short_name})"
+        return words
 
 
 class ReviewStepper(Stepper):

@@ -53,7 +53,6 @@ TICKET_FIELDS = {
     "channel",
     "summary",
     "description",
-    "agent",
     "complaint",
 }
 REVIEW_FIELDS = {"complaint", "late_reason"}
@@ -72,8 +71,9 @@ PARTICIPANT_FIELDS = {
 }
 
 # screen -> capacity -> the fields its edit form shows that capacity (and takes from it).
-# Absent everywhere: received/reported/requested (Correct ... instant), the officers (the
-# assign steps), a level (Change classification level), status and the steps' instants.
+# Absent everywhere: received/reported/requested (Correct ... instant), the officers and a
+# ticket's agent (the assign steps), a level (Change classification level), status and the
+# steps' instants.
 EXPECTED_FIELDS = {
     "complaint": {
         ADMINISTRATOR: COMPLAINT_FIELDS | COMPLAINT_PEOPLE,

@@ -30,7 +30,7 @@ COORDINATOR_COMPLAINT_STEPS = (
     "register acknowledge assign start_assessment wait_on_complainant resume "
     "request_internal_review request_external_review refer close reopen"
 )
-TICKET_STEPS = "respond start_work wait_on_client resume resolve close reopen"
+TICKET_STEPS = "assign_agent respond start_work wait_on_client resume resolve close reopen"
 REVIEW_STEPS = "assign_reviewer start wait_on_complainant resume complete withdraw"
 LOOKUPS = ("division", "classificationlevel", "channel", "category", "outcome", "referraltarget")
 
@@ -225,10 +225,11 @@ def test_the_markdown_table_has_a_row_per_screen_a_column_per_capacity_and_one_o
     assert all(line.count("|") == len(CAPACITIES) + 3 for line in lines)
     support_desk = next(line for line in lines if line.startswith("| ticket |"))
     assert (
-        "| list, view, create, edit, export; steps: respond, start_work, wait_on_client, "
-        "resume, resolve, close, reopen (all) | every other field of the edit form; "
-        "reported_at: nobody in the form; Correct reported instant"
+        "| list, view, create, edit, export; steps: assign_agent, respond, start_work, "
+        "wait_on_client, resume, resolve, close, reopen (all) | every other field of the edit "
+        "form; reported_at: nobody in the form; Correct reported instant"
     ) in support_desk
+    assert support_desk.endswith("; agent: nobody in the form; the assign agent step |")
     assert "| user | list, view, create, edit (all) | — |" in table_markdown()
     complaint = next(line for line in lines if line.startswith("| complaint |"))
     assert "subjects: Administrator, Divisional Complaint Coordinator only" in complaint

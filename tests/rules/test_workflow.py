@@ -13,6 +13,7 @@ from rules.workflow import (
     REVIEWS,
     TICKETS,
     Actor,
+    Agent,
     CaseState,
     ReviewState,
     TicketState,
@@ -105,6 +106,7 @@ def test_every_step_the_procedure_names_is_in_the_table():
         "reopen",
     }
     assert set(TICKETS.transitions) == {
+        "assign_agent",
         "respond",
         "start_work",
         "wait_on_client",
@@ -1009,7 +1011,75 @@ def test_responding_again_keeps_the_first_response_time():
 
 def test_an_agent_sees_the_steps_of_a_resolved_ticket():
     assert names(ticket_available(TicketState("resolved"), AGENT)) == ["close", "reopen"]
+    assert names(ticket_available(TicketState("new"), AGENT)) == ["assign_agent", "respond"]
     assert ticket_available(TicketState("resolved"), MANAGER) == []
+
+
+TAN = Agent(105, "G. Tan", True)
+LEE = Agent(106, "K. Lee", True)
+ANOTHER_AGENT = Actor(19, frozenset({"support_agent"}), 106, "K. Lee")
+
+
+@pytest.mark.parametrize("status", ["new", "responded", "in_progress", "waiting_on_client"])
+def test_a_support_agent_takes_an_open_ticket_nobody_works_and_its_status_stays(status):
+    changes = ticket_apply("assign_agent", TicketState(status), AGENT, {"agent": TAN}, NOW)
+    assert changes == {"status": status, "agent_id": 105}
+
+
+def test_a_support_agent_hands_a_ticket_they_work_to_another_agent():
+    state = TicketState("in_progress", agent_id=105, agent_name="G. Tan")
+    changes = ticket_apply("assign_agent", state, AGENT, {"agent": LEE}, NOW)
+    assert changes == {"status": "in_progress", "agent_id": 106}
+
+
+def test_a_support_agent_cannot_take_or_pass_on_a_ticket_another_agent_works():
+    state = TicketState("in_progress", agent_id=106, agent_name="K. Lee")
+    assert ticket_check("assign_agent", state, AGENT, {"agent": TAN}, NOW) == [
+        "This ticket is worked by K. Lee: only they, a coordinator or an administrator may "
+        "assign it to someone else."
+    ]
+    assert "assign_agent" not in names(ticket_available(state, AGENT))
+    assert "assign_agent" in names(ticket_available(state, ANOTHER_AGENT))
+
+
+@pytest.mark.parametrize("actor", [COORDINATOR, ADMINISTRATOR], ids=["coordinator", "admin"])
+def test_a_coordinator_or_administrator_reassigns_any_open_ticket(actor):
+    state = TicketState("waiting_on_client", agent_id=106, agent_name="K. Lee")
+    changes = ticket_apply("assign_agent", state, actor, {"agent": TAN}, NOW)
+    assert changes == {"status": "waiting_on_client", "agent_id": 105}
+
+
+def test_only_an_active_support_agent_works_a_ticket():
+    officer = Agent(101, "L. O'Connor", False)
+    assert ticket_check(
+        "assign_agent", TicketState("new"), COORDINATOR, {"agent": officer}, NOW
+    ) == [
+        "L. O'Connor is not an active support agent: a ticket is worked by someone whose "
+        "account holds the support-agent capacity."
+    ]
+
+
+def test_assigning_needs_an_agent_other_than_the_one_working_it():
+    assert ticket_check("assign_agent", TicketState("new"), COORDINATOR, {}, NOW) == [
+        "Assigning needs the support agent who is to work the ticket."
+    ]
+    state = TicketState("new", agent_id=105, agent_name="G. Tan")
+    assert ticket_check("assign_agent", state, COORDINATOR, {"agent": TAN}, NOW) == [
+        "G. Tan already works this ticket."
+    ]
+
+
+@pytest.mark.parametrize("status, label", [("resolved", "Resolved"), ("closed", "Closed")])
+def test_a_resolved_or_closed_ticket_keeps_its_agent(status, label):
+    assert ticket_check("assign_agent", TicketState(status), COORDINATOR, {"agent": TAN}, NOW) == [
+        f"A ticket can only be assigned while it is open (it is {label})."
+    ]
+
+
+def test_a_complaint_manager_cannot_assign_a_ticket():
+    assert ticket_check("assign_agent", TicketState("new"), MANAGER, {"agent": TAN}, NOW) == [
+        "Only a support agent, a coordinator, or an administrator, may assign its support agent."
+    ]
 
 
 # ----------------------------------------------------------------- internal reviews

@@ -26,7 +26,6 @@ from wtforms import HiddenField, SelectField, TextAreaField
 
 from models import (
     Capacity,
-    Complaint,
     Outcome,
     Participant,
     ReferralTarget,
@@ -46,13 +45,14 @@ from rules.vocabulary import (
     EXTERNAL_BODIES,
     INTERNAL_REVIEWER,
     REVIEW_OUTCOMES,
+    SUPPORT_AGENT,
+    TICKET_STATUSES,
 )
 from services import access, notes, steps
 from services.steps import (
     STALE_CHOICE,
     blank_to_none,
     complaint_assignment,
-    complaint_state,
     officer,
     outcome_inputs,
     staff_member,
@@ -86,6 +86,8 @@ class Offered:
     label: str
     url: str
     needs_form: bool
+    # Inputs the button posts with it ("Take it": the assign step with me as the agent).
+    hidden: tuple[tuple[str, str], ...] = ()
 
 
 # ------------------------------------------------------------------------ plain values
@@ -315,6 +317,74 @@ class WorkflowSteps:
         db.session.commit()
         return done
 
+    # -- bulk steps on the grid --------------------------------------------------------
+
+    def bulk_load(self, record_id):
+        """One record, scoped and read afresh from the database (or None)."""
+        try:
+            value = int(record_id)
+        except (TypeError, ValueError):
+            return None
+        return self.get_query().filter(self.model.id == value).populate_existing().one_or_none()
+
+    def bulk_step(self, name, ids, versions=None, inputs_for=None):
+        """Take the step on each record in its own transaction; flash what happened."""
+        transition = self.machine.transition(name)
+        done, refused = [], []
+        for record_id in ids:
+            model = self.bulk_load(record_id)
+            if model is None:
+                refused.append(
+                    f"{self.record_noun.capitalize()} {record_id}: not found, or not one of yours."
+                )
+                continue
+            reference = model.reference
+            if versions is not None and str(versions.get(str(model.id))) != str(model.version):
+                refused.append(f"{reference}: {self.conflict_message(model)}")
+                continue
+            try:
+                inputs = inputs_for(model) if inputs_for else {}
+                self.take_step(name, model, self.workflow_state(model), inputs)
+            except RuleViolation as refusal:
+                db.session.rollback()
+                refused.append(f"{reference}: {' '.join(str(refusal).splitlines())}")
+            except Exception as error:  # noqa: BLE001 - reported per record
+                db.session.rollback()
+                refused.append(f"{reference}: {self.bulk_failure(error, model)}")
+            else:
+                done.append(reference)
+        self.flash_bulk(transition, done, refused)
+
+    def bulk_failure(self, error, model) -> str:
+        if isinstance(error, StaleDataError):
+            return self.conflict_message(model)
+        if isinstance(error, ValueError):
+            return str(error)
+        self.explain_failure(error, model)
+        return "could not be saved."
+
+    def flash_bulk(self, transition, done, refused):
+        label, noun = transition.label, self.record_noun
+        if done:
+            flash(
+                f"{label}: done for {len(done)} {noun}{'s' if len(done) != 1 else ''} "
+                f"({', '.join(done)}).",
+                "success",
+            )
+        if refused:
+            flash(
+                f"{label}: {len(refused)} {noun}{'s were' if len(refused) != 1 else ' was'} "
+                "refused and left unchanged"
+                + (f" (each {noun} is saved on its own: the others went ahead)" if done else "")
+                + ".",
+                "error",
+            )
+            for line in refused:
+                flash(line, "error")
+
+    def _list_url(self):
+        return get_redirect_target() or self.get_url(".index_view")
+
 
 # ------------------------------------------------------------------------ complaints
 
@@ -491,68 +561,6 @@ class ComplaintSteps(WorkflowSteps):
             return COORDINATOR in codes
         return True
 
-    def bulk_load(self, record_id):
-        """One complaint, scoped and read afresh from the database (or None)."""
-        try:
-            value = int(record_id)
-        except (TypeError, ValueError):
-            return None
-        return self.get_query().filter(Complaint.id == value).populate_existing().one_or_none()
-
-    def bulk_step(self, name, ids, versions=None, inputs_for=None):
-        """Take the step on each complaint in its own transaction; flash what happened."""
-        transition = self.machine.transition(name)
-        done, refused = [], []
-        for record_id in ids:
-            model = self.bulk_load(record_id)
-            if model is None:
-                refused.append(f"Complaint {record_id}: not found, or not one of yours.")
-                continue
-            reference = model.reference
-            if versions is not None and str(versions.get(str(model.id))) != str(model.version):
-                refused.append(f"{reference}: {self.conflict_message(model)}")
-                continue
-            try:
-                inputs = inputs_for(model) if inputs_for else {}
-                self.take_step(name, model, complaint_state(model), inputs)
-            except RuleViolation as refusal:
-                db.session.rollback()
-                refused.append(f"{reference}: {' '.join(str(refusal).splitlines())}")
-            except Exception as error:  # noqa: BLE001 - reported per complaint
-                db.session.rollback()
-                refused.append(f"{reference}: {self.bulk_failure(error, model)}")
-            else:
-                done.append(reference)
-        self.flash_bulk(transition, done, refused)
-
-    def bulk_failure(self, error, model) -> str:
-        if isinstance(error, StaleDataError):
-            return self.conflict_message(model)
-        if isinstance(error, ValueError):
-            return str(error)
-        self.explain_failure(error, model)
-        return "could not be saved."
-
-    @staticmethod
-    def flash_bulk(transition, done, refused):
-        label = transition.label
-        if done:
-            flash(
-                f"{label}: done for {len(done)} complaint{'s' if len(done) != 1 else ''} "
-                f"({', '.join(done)}).",
-                "success",
-            )
-        if refused:
-            flash(
-                f"{label}: {len(refused)} complaint{'s were' if len(refused) != 1 else ' was'} "
-                "refused and left unchanged"
-                + (" (each complaint is saved on its own: the others went ahead)" if done else "")
-                + ".",
-                "error",
-            )
-            for line in refused:
-                flash(line, "error")
-
     @action("acknowledge", "Acknowledge", "Acknowledge the selected complaints?")
     def action_acknowledge(self, ids):
         self.bulk_step("acknowledge", ids)
@@ -560,9 +568,6 @@ class ComplaintSteps(WorkflowSteps):
     @action("assign", "Assign manager and decision maker…")
     def action_assign(self, ids):
         return redirect(self.get_url(".bulk_assign_view", ids=",".join(ids), url=self._list_url()))
-
-    def _list_url(self):
-        return get_redirect_target() or self.get_url(".index_view")
 
     @expose("/bulk-assign/", methods=("GET", "POST"))
     def bulk_assign_view(self):
@@ -626,13 +631,123 @@ class ComplaintSteps(WorkflowSteps):
 # ------------------------------------------------------------------------ tickets
 
 
+def agent_field(default: str = "", leave_out: int | None = None) -> Choice:
+    """The support agents a ticket may be assigned to: active accounts holding the capacity."""
+    agents = [person for person in officers_with(SUPPORT_AGENT) if person.id != leave_out]
+    return Choice(
+        "Support agent",
+        choices=person_choices(agents, "(choose)"),
+        default=default,
+        validate_choice=False,
+        description="Only staff whose active account holds the support-agent capacity are "
+        "offered.",
+    )
+
+
+def me_as_agent(actor: rules.Actor) -> str:
+    """The signed-in user preselected as the agent, when they are a support agent."""
+    if SUPPORT_AGENT in actor.capacities and actor.participant_id is not None:
+        return str(actor.participant_id)
+    return ""
+
+
 class TicketSteps(WorkflowSteps):
     stepper = steps.TICKET_STEPS
+    # The bulk-assign page takes the assign agent step (for a permission table keyed by endpoint).
+    endpoint_actions: ClassVar[dict] = {"bulk_assign_agent_view": "assign_agent"}
 
     def field_for(self, key, model, state, formdata):
+        if key == "agent":
+            me = me_as_agent(current_actor())
+            return agent_field(
+                default="" if me == str(model.agent_id) else me, leave_out=model.agent_id
+            )
         if key == "reason":
             return TextAreaField("Reason")
         raise KeyError(key)
+
+    def rule_inputs(self, name, form, model):
+        inputs = super().rule_inputs(name, form, model)
+        if name == "assign_agent":
+            inputs["agent"] = steps.support_agent(form.agent.data)
+        return inputs
+
+    def workflow_panel(self, model) -> dict:
+        panel = super().workflow_panel(model)
+        me = me_as_agent(current_actor())
+        offered = panel["steps"]
+        for index, step in enumerate(offered):
+            if step.name == "assign_agent" and me and me != str(model.agent_id or ""):
+                # Taking a ticket is the assign agent step with the signed-in agent chosen.
+                take = Offered(step.name, "Take it", step.url, False, (("agent", me),))
+                offered.insert(index, take)
+                break
+        return panel
+
+    # -- assigning several tickets at once ---------------------------------------------
+
+    @action("assign_agent", "Assign agent…")
+    def action_assign_agent(self, ids):
+        return redirect(
+            self.get_url(".bulk_assign_agent_view", ids=",".join(ids), url=self._list_url())
+        )
+
+    @expose("/bulk-assign-agent/", methods=("GET", "POST"))
+    def bulk_assign_agent_view(self):
+        source = request.form if request.method == "POST" else request.args
+        ids = [i for i in (source.get("ids") or "").split(",") if i.strip()]
+        records = [m for m in (self.bulk_load(i) for i in ids) if m is not None]
+        list_url = self._list_url()
+        if not records:
+            flash("Choose the tickets to assign in the list first.", "error")
+            return redirect(list_url)
+        formdata = request.form if request.method == "POST" else None
+        fields = {
+            "agent": agent_field(default=me_as_agent(current_actor())),
+            "ids": HiddenField(),
+            "versions": HiddenField(),
+        }
+        form = type("BulkAssignAgentForm", (SecureForm,), fields)(formdata)
+        if formdata is None:
+            form.ids.data = ",".join(str(m.id) for m in records)
+            form.versions.data = ",".join(f"{m.id}:{m.version}" for m in records)
+
+        def page():
+            return self.render(
+                "admin/transition.html",
+                step="Assign agent",
+                intro="The same support agent for each ticket below. Each ticket is checked "
+                "and saved on its own: one refused is reported and the others go ahead.",
+                records=[(m.reference, TICKET_STATUSES.get(m.status, m.status)) for m in records],
+                form=form,
+                submit="Assign",
+                cancel_url=list_url,
+                refresh=False,
+            )
+
+        if formdata is None:
+            return page()
+        if not form.validate():
+            flash(EXPIRED_FORM if "csrf_token" in form.errors else "Check the form.", "error")
+            return page()
+        try:
+            agent = steps.support_agent(form.agent.data)
+        except RuleViolation as refusal:
+            flash(str(refusal), "error")
+            return page()
+        if agent is None:
+            flash("Assigning needs the support agent who is to work the tickets.", "error")
+            return page()
+        versions = dict(
+            pair.split(":", 1) for pair in (form.versions.data or "").split(",") if ":" in pair
+        )
+        self.bulk_step(
+            "assign_agent",
+            [i for i in (form.ids.data or "").split(",") if i],
+            versions=versions,
+            inputs_for=lambda model: {"agent": agent},
+        )
+        return redirect(list_url)
 
 
 # ------------------------------------------------------------------------ internal reviews

@@ -124,7 +124,11 @@ TICKET_FIELDS = (
     ),
     Integer("client_id", "Id of the client organisation reporting it.", required=True),
     Integer("contact_id", "Id of the person reporting it."),
-    Integer("agent_id", "Id of the support agent (a staff member) working it."),
+    Integer(
+        "agent_id",
+        "Id of the support agent (a staff member) working it. Set when the ticket is "
+        "reported; afterwards only the step assign_agent changes it.",
+    ),
     Code("channel", "Code of the channel it came through.", lookup="channel"),
     Text("summary", "One line the desk will recognise.", required=True, max_length=200),
     Text("description", "The fault or the question.", max_length=LONG_TEXT),
@@ -214,6 +218,11 @@ STEP_INPUTS = {
         max_length=LONG_TEXT,
     ),
     "reason": Text("reason", "reopen: the reason.", max_length=LONG_TEXT),
+    "agent": Integer(
+        "agent",
+        "assign_agent: id of the support agent (a staff member whose active account holds "
+        "the support-agent capacity).",
+    ),
     "resume_to": Choice(
         "resume_to",
         "resume: the status it goes back to (the one it waited from).",
@@ -793,6 +802,10 @@ def step_inputs(resource: Resource, step: str, values: dict, record) -> dict:
             else:
                 chosen = record.decision_maker
             inputs["decision_maker"] = steps.officer(chosen)
+        if step == "assign_agent":
+            inputs["agent"] = steps.support_agent(
+                inputs.get("agent"), f"agent {inputs.get('agent')} is not a staff member."
+            )
     except RuleViolation as refusal:
         name = str(refusal).split(" ", 1)[0]
         errors.append({"field": name, "message": str(refusal)})
