@@ -4,7 +4,16 @@
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from . import clocks, correspondence, custody, duties, extensions, history, invariants
+from . import (
+    clocks,
+    correspondence,
+    custody,
+    duties,
+    extensions,
+    history,
+    invariants,
+    localtime,
+)
 
 
 def init_app(app):
@@ -19,6 +28,9 @@ def init_app(app):
     app.add_template_global(clocks.explain_case, "due_dates_of")
     app.add_template_global(clocks.holiday_preview, "holidays_of")
     app.add_template_global(history.explain_history, "history_of")
+    app.add_template_global(localtime.place, "zone_place")
+    app.add_template_global(localtime.abbreviations, "zone_abbreviations")
+    app.add_template_global(localtime.zone_label, "zone_label")
 
 
 def _before_flush(session, flush_context, instances):

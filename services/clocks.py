@@ -815,7 +815,9 @@ def explain_case(case, now: datetime | None = None) -> list[dict]:
                 "label": deadline.label,
                 "target": deadline.target.describe() if deadline.target else "",
                 "due": _local(stored or deadline.due, engine.tz),
+                "due_zone": _abbreviation(stored or deadline.due, engine.tz),
                 "done": _local(deadline.done_at, engine.tz),
+                "done_zone": _abbreviation(deadline.done_at, engine.tz),
                 "state": rules.deadline_state(
                     deadline, now, paused_since=case.paused_since, closed=closed
                 ),
@@ -828,7 +830,9 @@ def explain_case(case, now: datetime | None = None) -> list[dict]:
                 "label": "Clock paused",
                 "target": "",
                 "due": "",
+                "due_zone": "",
                 "done": "",
+                "done_zone": "",
                 "state": "paused",
                 "lines": [
                     f"Waiting since {_local(case.paused_since, engine.tz)}: open due instants "
@@ -858,3 +862,8 @@ def holiday_preview(calendar: Calendar, year=None) -> dict:
 
 def _local(instant: datetime | None, tz) -> str:
     return instant.astimezone(tz).strftime("%d/%m/%Y %H:%M") if instant else ""
+
+
+def _abbreviation(instant: datetime | None, tz) -> str:
+    """The zone's abbreviation at the instant ("AEDT"), for the text `_local` gives."""
+    return localtime.abbreviation(instant, tz.key) if instant else ""

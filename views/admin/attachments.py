@@ -31,7 +31,7 @@ class ComplaintAttachments:
                     "name": attachment.original_filename,
                     "size": describe_size(attachment.size),
                     "content_type": attachment.content_type,
-                    "uploaded": self.local_text(attachment.uploaded_at, model),
+                    "uploaded": self.zoned_text(attachment.uploaded_at, model),
                     "sha256": attachment.sha256,
                     "url": url_for(".download_attachment", attachment_id=attachment.id),
                 }
