@@ -13,6 +13,7 @@ from . import (
     extensions,
     history,
     invariants,
+    localtime,
     notes,
 )
 
@@ -29,6 +30,9 @@ def init_app(app):
     app.add_template_global(clocks.explain_case, "due_dates_of")
     app.add_template_global(clocks.holiday_preview, "holidays_of")
     app.add_template_global(history.explain_history, "history_of")
+    app.add_template_global(localtime.place, "zone_place")
+    app.add_template_global(localtime.abbreviations, "zone_abbreviations")
+    app.add_template_global(localtime.zone_label, "zone_label")
 
 
 def _before_flush(session, flush_context, instances):

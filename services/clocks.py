@@ -1023,7 +1023,9 @@ def explain_case(case, now: datetime | None = None) -> list[dict]:
             "label": row["deadline"].label,
             "target": row["deadline"].target.describe() if row["deadline"].target else "",
             "due": _local(row["due"], tz),
+            "due_zone": _abbreviation(row["due"], tz),
             "done": _local(row["deadline"].done_at, tz),
+            "done_zone": _abbreviation(row["deadline"].done_at, tz),
             "state": row["state"],
             "lines": row["lines"],
         }
@@ -1035,7 +1037,9 @@ def explain_case(case, now: datetime | None = None) -> list[dict]:
                 "label": "Clock paused",
                 "target": "",
                 "due": "",
+                "due_zone": "",
                 "done": "",
+                "done_zone": "",
                 "state": "paused",
                 "lines": [
                     f"Waiting since {_local(case.paused_since, tz)}: when work resumes, the "
@@ -1066,3 +1070,8 @@ def holiday_preview(calendar: Calendar, year=None) -> dict:
 
 def _local(instant: datetime | None, tz) -> str:
     return instant.astimezone(tz).strftime("%d/%m/%Y %H:%M") if instant else ""
+
+
+def _abbreviation(instant: datetime | None, tz) -> str:
+    """The zone's abbreviation at the instant ("AEDT"), for the text `_local` gives."""
+    return localtime.abbreviation(instant, tz.key) if instant else ""

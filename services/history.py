@@ -463,7 +463,7 @@ class _Reader:
             return str(value)
         if instant.tzinfo is None:
             instant = instant.replace(tzinfo=ZoneInfo("UTC"))
-        return instant.astimezone(self.tz).strftime("%d/%m/%Y %H:%M")
+        return localtime.zoned_text(instant, self.tz.key)
 
     def _name(self, model, key) -> str:
         if (model, key) not in self._names:

@@ -138,25 +138,99 @@ def zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)  # ZoneInfo keeps one instance per name
 
 
+def _aware(instant: datetime) -> datetime:
+    return instant.replace(tzinfo=timezone.utc) if instant.tzinfo is None else instant
+
+
+def place(timezone_name: str) -> str:
+    """The place a zone is named after: "Australia/Melbourne" -> "Melbourne"."""
+    if timezone_name in ("UTC", "Etc/UTC", "Etc/GMT", "GMT"):
+        return "UTC"
+    return timezone_name.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def abbreviation(instant: datetime | None, timezone_name: str) -> str:
+    """The zone's abbreviation at the instant ("AEDT" in a Melbourne summer, "AEST" in its
+    winter); "UTC+05:30" where the zone has no letters. Now, when there is no instant."""
+    local = _aware(instant or datetime.now(timezone.utc)).astimezone(zone(timezone_name))
+    name = local.tzname() or ""
+    if name and name[0] not in "+-":
+        return name
+    offset = local.utcoffset() or timedelta(0)
+    sign = "-" if offset < timedelta(0) else "+"
+    minutes = abs(int(offset.total_seconds())) // 60
+    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def zone_label(timezone_name: str, instant: datetime | None = None) -> str:
+    """The zone as a form labels a time typed in it: "Melbourne time (AEDT)"."""
+    where, letters = place(timezone_name), abbreviation(instant, timezone_name)
+    if where == "UTC" or where == letters:
+        return letters
+    return f"{where} time ({letters})"
+
+
+def abbreviations(timezone_name: str, year: int | None = None) -> str:
+    """The zone's abbreviations through a year, in words: "AEDT in daylight saving, AEST
+    otherwise", or "AEST all year"."""
+    year = year or datetime.now(timezone.utc).year
+    tz = zone(timezone_name)
+    seasons = [datetime(year, month, 1, 12, tzinfo=tz) for month in (1, 7)]
+    summer = [moment for moment in seasons if moment.dst()]
+    winter = [moment for moment in seasons if not moment.dst()]
+    if not summer or not winter:
+        return f"{abbreviation(seasons[0], timezone_name)} all year"
+    return (
+        f"{abbreviation(summer[0], timezone_name)} in daylight saving, "
+        f"{abbreviation(winter[0], timezone_name)} otherwise"
+    )
+
+
 def local_text(instant: datetime | None, timezone_name: str) -> str:
     """dd/mm/yyyy HH:MM in the zone, the Australian way ("" for no instant)."""
     if instant is None:
         return ""
-    if instant.tzinfo is None:
-        instant = instant.replace(tzinfo=timezone.utc)
-    return instant.astimezone(zone(timezone_name)).strftime(DISPLAY_FORMAT)
+    return _aware(instant).astimezone(zone(timezone_name)).strftime(DISPLAY_FORMAT)
+
+
+def zoned_text(instant: datetime | None, timezone_name: str) -> str:
+    """dd/mm/yyyy HH:MM and the zone's abbreviation then: "10/01/2027 10:00 AEDT"."""
+    if instant is None:
+        return ""
+    return f"{local_text(instant, timezone_name)} {abbreviation(instant, timezone_name)}"
+
+
+def candidates(local: datetime, timezone_name: str) -> list[datetime]:
+    """The UTC instants a wall-clock time can mean in the zone, earliest first: one, none (the
+    clocks skip it: daylight saving starts) or two (it happens twice: daylight saving ends)."""
+    tz = zone(timezone_name)
+    wall = local.replace(tzinfo=None)
+    found = []
+    for fold in (0, 1):
+        instant = wall.replace(tzinfo=tz, fold=fold).astimezone(timezone.utc)
+        if instant.astimezone(tz).replace(tzinfo=None) == wall and instant not in found:
+            found.append(instant)
+    return sorted(found)
 
 
 def to_instant(local: datetime, timezone_name: str) -> datetime:
-    """A wall-clock time in the calendar's zone -> an aware UTC instant."""
-    tz = zone(timezone_name)
-    aware = local.replace(tzinfo=tz)
-    instant = aware.astimezone(timezone.utc)
-    if instant.astimezone(tz).replace(tzinfo=None) != local.replace(tzinfo=None):
+    """A wall-clock time in the calendar's zone -> an aware UTC instant.
+
+    A time the clocks skip is refused (NonexistentLocalTime). A time that happens twice
+    (the hour daylight saving ends) is its first occurrence, still on daylight time.
+    """
+    found = candidates(local, timezone_name)
+    if not found:
+        tz = zone(timezone_name)
+        before = local.replace(tzinfo=None) - timedelta(hours=3)
+        after = local.replace(tzinfo=None) + timedelta(hours=3)
         raise NonexistentLocalTime(
-            f"{local:%d/%m/%Y %H:%M} does not exist in {tz.key}: the clocks go forward then."
+            f"{local:%d/%m/%Y %H:%M} does not exist in {tz.key}: the clocks go forward then "
+            f"(from {abbreviation(before.replace(tzinfo=tz), timezone_name)} to "
+            f"{abbreviation(after.replace(tzinfo=tz), timezone_name)}). Enter a time before "
+            "or after the change."
         )
-    return instant
+    return found[0]
 
 
 def day_bounds(day: date, timezone_name: str) -> tuple[datetime, datetime]:

@@ -131,7 +131,7 @@ def entries_of(case) -> list[dict]:
             "kind_label": rules.ALL_KINDS.get(note.kind, note.kind),
             "contact": note.kind in rules.CONTACTS,
             "happened_at": note.happened_at,
-            "happened": localtime.local_text(note.happened_at, zone),
+            "happened": localtime.zoned_text(note.happened_at, zone),
             "with_whom": note.with_whom or "",
             "summary": note.summary,
             "shared": note.shared,
@@ -139,7 +139,7 @@ def entries_of(case) -> list[dict]:
             "corrected_by": sorted(corrected_by.get(note.id, [])),
             "by": str(note.user) if note.user is not None else "The system",
             "recorded_at": note.recorded_at,
-            "recorded": localtime.local_text(note.recorded_at, zone),
+            "recorded": localtime.zoned_text(note.recorded_at, zone),
         }
         for note in notes
     ]

@@ -79,7 +79,7 @@ def test_the_complaint_links_to_everything_of_it_and_each_links_back(world, auth
     assert "Related records" in html
     assert f'href="/admin/internal_review/details/?id={world["review"].id}"' in html
     assert f'href="/admin/extension/details/?id={world["extension"].id}"' in html
-    assert "To 30/04/2026 17:00: Waiting on CCTV footage" in html
+    assert "To 30/04/2026 17:00 AEST: Waiting on CCTV footage" in html
     assert f'href="/admin/ticket/details/?id={world["ticket"].id}"' in html
     assert f'href="/admin/outboundmessage/details/?id={world["letter"].id}"' in html
     assert "We have received your complaint (Sent, " in html

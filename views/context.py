@@ -61,3 +61,13 @@ def calendar_zones() -> localtime.CalendarZones:
 def case_timezone(record) -> str:
     """The time zone of the calendar the record's case runs on (services.localtime)."""
     return localtime.case_timezone(record, zone_settings(), calendar_zones())
+
+
+def complaint_timezone(division) -> str:
+    """The time zone of a complaint in this division (None: of no division)."""
+    return localtime.complaint_timezone(division, zone_settings(), calendar_zones())
+
+
+def ticket_timezone(client) -> str:
+    """The time zone of a ticket for this client (None: of no client, the desk's)."""
+    return localtime.ticket_timezone(client, zone_settings(), calendar_zones())

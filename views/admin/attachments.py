@@ -66,7 +66,7 @@ class CaseDocuments:
                     "name": attachment.original_filename,
                     "size": describe_size(attachment.size),
                     "content_type": attachment.content_type,
-                    "uploaded": self.local_text(attachment.uploaded_at, model),
+                    "uploaded": self.zoned_text(attachment.uploaded_at, model),
                     "by": (
                         str(attachment.uploaded_by)
                         if attachment.uploaded_by is not None

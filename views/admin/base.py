@@ -31,10 +31,12 @@ from flask import (
     flash,
     g,
     has_request_context,
+    jsonify,
     redirect,
     request,
     url_for,
 )
+from flask_admin import expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla import tools as sqla_tools
 from flask_admin.contrib.sqla.typefmt import DEFAULT_FORMATTERS
@@ -57,9 +59,9 @@ from services import access, custody
 from services.exports import FORMATS as EXPORT_FORMATS
 from services.exports import export_response, neutralise
 
-from ..context import current_actor
+from ..context import calendar_zones, current_actor
 from . import localtime
-from .fields import LocalDateTimeField, VersionField
+from .fields import LocalDateTimeField, VersionField, parse_local
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +93,12 @@ def instant_columns(model) -> list[str]:
 
 
 def show_instant(view, context, model, name):
+    """dd/mm/yyyy HH:MM in the case calendar's local time, the zone's abbreviation after it."""
+    return view.zoned_markup(getattr(model, name), model)
+
+
+def export_instant(view, context, model, name):
+    """An instant as text for an export: dd/mm/yyyy HH:MM in the zone the grid shows."""
     return view.local_text(getattr(model, name), model)
 
 
@@ -107,7 +115,7 @@ def show_due(view, context, model, name):
     due = getattr(model, name)
     if due is None:
         return ""
-    text = view.local_text(due, model)
+    text = view.zoned_markup(due, model)
     if view.is_overdue(model, due):
         return Markup('<span class="badge badge-danger">Overdue</span> {}').format(text)
     return text
@@ -149,6 +157,8 @@ ENDPOINT_ACTIONS = {
     "export": "export",
     "ajax_update": "edit",
 }
+# Endpoints that serve the create and edit forms (pickers, the zone of a form's times).
+FORM_HELPERS = frozenset({"ajax_lookup", "local_zone_view"})
 # Flask-Admin's flags, read as what a screen offers at all.
 OFFER_FLAGS = {
     "can_view_details": "view",
@@ -183,6 +193,14 @@ def keep_unchanged_choices(form, obj):
                 field.data = [*kept.values(), *others]
         elif str(getattr(current, "id", "")) == str(posted):
             field.data = current
+
+
+def unchanged_wall_time(typed, stored, timezone_name) -> bool:
+    """Whether the typed wall time is the stored instant's, to the minute, in the zone."""
+    if typed is None or stored is None or typed.tzinfo is not None:
+        return False
+    shown = stored.astimezone(localtime.zone(timezone_name)).replace(tzinfo=None)
+    return typed.replace(second=0, microsecond=0) == shown.replace(second=0, microsecond=0)
 
 
 class CappedCountQuery(Query):
@@ -307,7 +325,7 @@ class ScopedModelView(ModelView):
         # the export unless the screen gives one of its own; instants and choices as text.
         self.column_formatters_export = {
             **self.column_formatters,
-            **{name: show_instant for name in instants},
+            **{name: export_instant for name in instants},
             **choice_formatters,
             **(self.column_formatters_export or {}),
         }
@@ -404,7 +422,7 @@ class ScopedModelView(ModelView):
         if not has_request_context() or not request.endpoint:
             return "list"
         function_name = request.endpoint.rpartition(".")[2]
-        if function_name == "ajax_lookup":
+        if function_name in FORM_HELPERS:
             return "edit"
         return self.action_for(function_name, request.view_args)
 
@@ -412,8 +430,8 @@ class ScopedModelView(ModelView):
         refused = super()._handle_view(name, **kwargs)
         if refused is not None:
             return refused
-        if name == "ajax_lookup":
-            # The pickers serve the create and edit forms.
+        if name in FORM_HELPERS:
+            # The pickers, and the zone a form's times are in, serve the create and edit forms.
             allowed = self.may("create") or self.may("edit")
         else:
             allowed = self.may(self.action_for(name, kwargs))
@@ -584,14 +602,109 @@ class ScopedModelView(ModelView):
             return ""
         return localtime.local_text(instant, self.timezone_for(model))
 
+    def zoned_text(self, instant, model) -> str:
+        """The local time and the zone it is in, as "10/01/2027 10:00 AEDT"."""
+        if instant is None:
+            return ""
+        return localtime.zoned_text(instant, self.timezone_for(model))
+
+    def zoned_markup(self, instant, model):
+        """The local time, and the zone's abbreviation, named in full on hover."""
+        if instant is None:
+            return ""
+        timezone_name = self.timezone_for(model)
+        return Markup('{} <abbr class="local-zone-abbr" title="{}">{}</abbr>').format(
+            localtime.local_text(instant, timezone_name),
+            localtime.zone_label(timezone_name, instant),
+            localtime.abbreviation(instant, timezone_name),
+        )
+
+    # The picker that chooses the calendar a new or edited record runs on ("division" on a
+    # complaint, "client" on a ticket, "complaint" on a review), for the page's script.
+    zone_source: str | None = None
+
+    def zone_of_choice(self, choice) -> str | None:
+        """The time zone a record takes with `choice` in the `zone_source` picker."""
+        return None
+
+    def new_record_timezone(self, form) -> str:
+        """The zone a new record's form shows its times in: the zone of what its picker
+        holds, else the zone the new case will most likely run on (`new_case_timezone`)."""
+        if self.zone_source and self.zone_source in form:
+            chosen = self.zone_of_choice(form[self.zone_source].data)
+            if chosen:
+                return chosen
+        return self.new_case_timezone()
+
+    def new_case_timezone(self) -> str:
+        return localtime.default_timezone()
+
+    def known_timezones(self) -> frozenset:
+        """The zones a form may be shown, and posted back, in: the calendars' and the
+        portal's own."""
+        zones = calendar_zones()
+        return frozenset({*zones.by_id.values(), localtime.default_timezone()})
+
+    @expose("/local-zone/")
+    def local_zone_view(self):
+        """For the page's script: the zone a form's times are shown in once `source` is
+        chosen, its label, and the typed `value` (read in `zone`) as written in it.
+
+        `source` is the chosen id in the `zone_source` picker (empty: none chosen).
+        """
+        from_zone = request.args.get("zone", "")
+        known = self.known_timezones()
+        if from_zone not in known:
+            from_zone = localtime.default_timezone()
+        target = from_zone
+        if "source" in request.args:
+            target = self.zone_for_source_id(request.args.get("source", ""))
+        text = (request.args.get("value") or "").strip()
+        value, instant = text, None
+        if text:
+            typed = parse_local(text)
+            found = localtime.candidates(typed, from_zone) if typed is not None else []
+            if found:
+                instant = found[0]
+                value = instant.astimezone(localtime.zone(target)).strftime("%Y-%m-%dT%H:%M")
+            else:
+                # Not a time (or one the clocks skip): left as typed, in the zone it was.
+                target = from_zone
+        return jsonify(
+            {
+                "zone": target,
+                "label": localtime.zone_label(target, instant),
+                "value": value,
+            }
+        )
+
+    def zone_for_source_id(self, value: str) -> str:
+        """The zone of the record the picker's id names, read as the picker would offer it
+        to this user (out of reach reads as nothing chosen)."""
+        choice = None
+        if self.zone_source and value:
+            choice = self.zone_source_record(value)
+        return self.zone_of_choice(choice) or self.new_case_timezone()
+
+    def zone_source_record(self, value: str):
+        loader = (self._form_ajax_refs or {}).get(self.zone_source)
+        if loader is not None:
+            return loader.get_one(value)
+        return None
+
     def is_overdue(self, model, due) -> bool:
         status = getattr(model, "status", None)
         return due < utcnow() and status not in self.closed_statuses
 
     def _prepare_form(self, form, timezone_name):
+        known = self.known_timezones()
         for field in form:
             if isinstance(field, LocalDateTimeField):
                 field.display_timezone = timezone_name
+                field.known_timezones = known
+                field.zone_url = self.get_url(".local_zone_view")
+                if self.zone_source and self.zone_source in form:
+                    field.zone_source = form[self.zone_source].id
             elif isinstance(field, AjaxSelectField | AjaxSelectMultipleField):
                 field.render_kw = {
                     "data-placeholder": PICKER_PLACEHOLDER,
@@ -601,18 +714,26 @@ class ScopedModelView(ModelView):
                 field.blank_text = "(none)"
 
     def apply_local_times(self, form, model):
-        """Turn the typed wall-clock times into UTC instants in the case's time zone."""
+        """Turn the typed wall-clock times into UTC instants.
+
+        Each is read in the zone the form showed it in (posted back beside it), else, for a
+        form posted without one, in the case's time zone.
+        """
         fields = [field for field in form if isinstance(field, LocalDateTimeField)]
         if not fields:
             return
-        timezone_name = self.timezone_for(model)
+        case_zone = self.timezone_for(model)
         for field in fields:
+            timezone_name = field.reading_timezone(case_zone)
+            stored = getattr(model, field.name, None)
+            # The form shows minutes: the stored instant posted back unchanged is kept whole
+            # (also the second of a time that happens twice, when the clocks go back).
+            if unchanged_wall_time(field.data, stored, timezone_name):
+                continue
             try:
-                instant = field.instant(timezone_name)
+                instant = field.instant(case_zone)
             except localtime.NonexistentLocalTime as error:
                 raise ValidationError(f"{field.label.text}: {error}") from error
-            stored = getattr(model, field.name, None)
-            # The form shows minutes: the stored instant posted back unchanged is kept whole.
             if (
                 instant is not None
                 and stored is not None
@@ -626,7 +747,7 @@ class ScopedModelView(ModelView):
                 and instant > utcnow()
             ):
                 raise ValidationError(
-                    f"{field.label.text}: {localtime.local_text(instant, timezone_name)} is in "
+                    f"{field.label.text}: {localtime.zoned_text(instant, timezone_name)} is in "
                     "the future. Enter when it happened."
                 )
             setattr(model, field.name, instant)
@@ -640,8 +761,13 @@ class ScopedModelView(ModelView):
 
     def create_form(self, obj=None):
         form = super().create_form(obj)
-        self._prepare_form(form, localtime.default_timezone())
+        if request.method != "POST":
+            self.fill_new_form(form)
+        self._prepare_form(form, self.new_record_timezone(form))
         return form
+
+    def fill_new_form(self, form):
+        """The defaults a new record's form opens with, beyond each field's own."""
 
     def edit_form(self, obj=None):
         form = super().edit_form(obj)
@@ -791,7 +917,7 @@ class ScopedModelView(ModelView):
         if export_type != "xlsx":
             return formatters, types
         typed = {
-            name: local_instant if formatter is show_instant else formatter
+            name: local_instant if formatter is export_instant else formatter
             for name, formatter in formatters.items()
         }
         # `datetime` is a `date` too: a local instant must not become dd/mm/yyyy text.

@@ -1,10 +1,11 @@
 """The register: complaints, tickets, internal and external reviews, extensions."""
 
-from flask import flash, redirect, request, url_for
+from flask import current_app, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.contrib.sqla.filters import BooleanEqualFilter
 from flask_admin.form import Select2Field
 from flask_login import current_user
+from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from wtforms.validators import DataRequired, ValidationError
 
@@ -12,10 +13,12 @@ from models import (
     Category,
     Channel,
     Complaint,
+    Division,
     Extension,
     ExternalReview,
     InternalReview,
     Ticket,
+    db,
     utcnow,
 )
 from rules.vocabulary import (
@@ -37,7 +40,13 @@ from rules.vocabulary import (
 from services import access, confidentiality, steps
 from services.localtime import local_text
 
-from ..context import case_timezone, current_actor, visibility
+from ..context import (
+    case_timezone,
+    complaint_timezone,
+    current_actor,
+    ticket_timezone,
+    visibility,
+)
 from . import privacy
 from .attachments import CaseDocuments
 from .base import ScopedModelView, show_due, show_person
@@ -74,6 +83,14 @@ def show_consent(view, context, model, name):
 
 def choices(mapping):
     return list(mapping.items())
+
+
+def officers_division_timezone() -> str | None:
+    """The zone of the signed-in officer's division: a record they open most likely runs
+    on it (None: an officer of no division)."""
+    me = getattr(current_user, "participant", None)
+    division = me.division if me is not None else None
+    return complaint_timezone(division) if division is not None else None
 
 
 def show_complaint_reference(view, context, model, name):
@@ -307,16 +324,33 @@ class ComplaintView(
         },
     }
 
-    def create_form(self, obj=None):
-        form = super().create_form(obj)
+    def fill_new_form(self, form):
         # The coordinator registering it is the complaint's coordinator unless they say otherwise.
-        if request.method != "POST" and COORDINATOR in access.capacity_codes(current_actor()):
+        if COORDINATOR in access.capacity_codes(current_actor()) and "coordinator" in form:
             form.coordinator.data = current_user.participant
         # A new complaint starts in the division of the officer registering it.
         me = getattr(current_user, "participant", None)
-        if request.method != "POST" and me is not None and me.division is not None:
+        if me is not None and me.division is not None and "division" in form:
             form.division.data = me.division
-        return form
+
+    # The division chooses the calendar, and so the zone, of the complaint's times.
+    zone_source = "division"
+
+    def zone_of_choice(self, division):
+        return complaint_timezone(division) if division is not None else None
+
+    def zone_source_record(self, value):
+        return db.session.get(Division, int(value)) if value.isdigit() else None
+
+    def new_case_timezone(self):
+        """No division chosen: the zone of the division that takes in online lodgements."""
+        code = current_app.config.get("PUBLIC_INTAKE_DIVISION")
+        intake = (
+            db.session.execute(select(Division).filter_by(code=code)).scalar_one_or_none()
+            if code
+            else None
+        )
+        return complaint_timezone(intake) if intake is not None else super().new_case_timezone()
 
     def identity_search_condition(self):
         return confidentiality.identity_visible(current_actor())
@@ -479,6 +513,16 @@ class TicketView(
     def timezone_for(self, model):
         return case_timezone(model)
 
+    # The client chooses the calendar: its own, else the service desk's.
+    zone_source = "client"
+
+    def zone_of_choice(self, client):
+        return ticket_timezone(client) if client is not None else None
+
+    def new_case_timezone(self):
+        """No client chosen yet: the service desk's calendar, as a ticket of no calendar."""
+        return ticket_timezone(None)
+
     def after_model_change(self, form, model, is_created):
         if is_created:
             flash(f"Registered {model.reference}", "success")
@@ -560,6 +604,15 @@ class InternalReviewView(
     def timezone_for(self, model):
         return case_timezone(model)
 
+    # The complaint chooses the calendar, and so the zone, of the record's times.
+    zone_source = "complaint"
+
+    def zone_of_choice(self, complaint):
+        return case_timezone(complaint) if complaint is not None else None
+
+    def new_case_timezone(self):
+        return officers_division_timezone() or super().new_case_timezone()
+
 
 class ExternalReviewView(RelatedRecords, CaseView):
     screen = "external_review"
@@ -605,6 +658,15 @@ class ExternalReviewView(RelatedRecords, CaseView):
     def timezone_for(self, model):
         return case_timezone(model)
 
+    # The complaint chooses the calendar, and so the zone, of the record's times.
+    zone_source = "complaint"
+
+    def zone_of_choice(self, complaint):
+        return case_timezone(complaint) if complaint is not None else None
+
+    def new_case_timezone(self):
+        return officers_division_timezone() or super().new_case_timezone()
+
 
 class ExtensionView(RelatedRecords, CaseView):
     record_noun = "extension"
@@ -645,6 +707,15 @@ class ExtensionView(RelatedRecords, CaseView):
 
     def timezone_for(self, model):
         return case_timezone(model)
+
+    # The complaint chooses the calendar, and so the zone, of the record's times.
+    zone_source = "complaint"
+
+    def zone_of_choice(self, complaint):
+        return case_timezone(complaint) if complaint is not None else None
+
+    def new_case_timezone(self):
+        return officers_division_timezone() or super().new_case_timezone()
 
     def after_model_change(self, form, model, is_created):
         moved_from = getattr(model, "moved_from", None)

@@ -105,7 +105,7 @@ class ClockStartCorrection(_Correction):
                     f"Corrected {word} instant",
                     description=(
                         f"Local time of the {noun}'s calendar ({timezone_name}), "
-                        "e.g. 02/03/2026 09:00."
+                        "as shown beside it, e.g. 02/03/2026 09:00."
                     ),
                 ),
                 "reason": TextAreaField(
@@ -116,13 +116,14 @@ class ClockStartCorrection(_Correction):
         )
         form = form_class(request.form if request.method == "POST" else None)
         form.instant.display_timezone = timezone_name
+        form.instant.known_timezones = self.known_timezones()
         if request.method != "POST":
             form.instant.data = getattr(model, field)
             form.row_version.data = model.version
         title = f"Correct {word} instant"
         intro = (
             f"{noun.capitalize()} {model}: {word} "
-            f"{localtime.local_text(getattr(model, field), timezone_name)}. The due dates are "
+            f"{localtime.zoned_text(getattr(model, field), timezone_name)}. The due dates are "
             "worked out again from the corrected instant."
         )
 

@@ -25,6 +25,24 @@ def local_text(instant: datetime | None, timezone_name: str | None = None) -> st
     return localtime.local_text(instant, timezone_name or display_timezone())
 
 
+def zoned_text(instant: datetime | None, timezone_name: str | None = None) -> str:
+    """dd/mm/yyyy HH:MM and the zone's abbreviation: "10/01/2027 10:00 AEDT"."""
+    return localtime.zoned_text(instant, timezone_name or display_timezone())
+
+
+def abbreviation(instant: datetime | None, timezone_name: str | None = None) -> str:
+    return localtime.abbreviation(instant, timezone_name or display_timezone())
+
+
+def zone_label(timezone_name: str | None, instant: datetime | None = None) -> str:
+    """The zone a form's time is written in, as "Melbourne time (AEDT)"."""
+    return localtime.zone_label(timezone_name or display_timezone(), instant)
+
+
+def candidates(local: datetime, timezone_name: str | None) -> list[datetime]:
+    return localtime.candidates(local, timezone_name or display_timezone())
+
+
 def to_instant(local: datetime, timezone_name: str | None) -> datetime:
     return localtime.to_instant(local, timezone_name or display_timezone())
 

@@ -107,7 +107,7 @@ class CaseNotes:
         if corrected is not None:
             intro += (
                 f" Correcting entry {corrected.id} ({rules.KINDS.get(corrected.kind)}, recorded "
-                f"{localtime.local_text(corrected.recorded_at, timezone_name)}): it stays in "
+                f"{localtime.zoned_text(corrected.recorded_at, timezone_name)}): it stays in "
                 "the file, marked as corrected by this one."
             )
 

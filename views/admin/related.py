@@ -89,7 +89,7 @@ class RelatedRecords:
 
 class ComplaintRelatedRecords(RelatedRecords):
     def related_records(self, model) -> list[dict]:
-        local = lambda instant: self.local_text(instant, model)  # noqa: E731
+        local = lambda instant: self.zoned_text(instant, model)  # noqa: E731
         groups = []
         if model.complainant is not None:
             if visibility().shows_complainant(model):

@@ -325,6 +325,8 @@ class ServiceLevelReportView(ReportView):
                     "client": client,
                     "deadline": ticket.deadline,
                     "due": localtime.local_text(ticket.due_at or ticket.resolution_due_at, zone),
+                    # The column says whose time it is; each cell names its zone on hover.
+                    "zone": localtime.zone_label(zone, ticket.due_at or ticket.resolution_due_at),
                     "url": url_for("ticket.details_view", id=ticket.id) if may_open else None,
                 }
             )
