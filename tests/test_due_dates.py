@@ -407,7 +407,11 @@ class Doors:
             cells = re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
             lines = [html.unescape(line) for line in re.findall(r"<li>(.*?)</li>", cells[5], re.S)]
             state = html.unescape(re.sub(r"<[^>]+>", "", cells[4]).strip())
-            rows[html.unescape(cells[0].strip())] = (cells[2].strip(), state, lines)
+            # The due, then its zone's abbreviation ("17:00 AEST"): the time is compared.
+            words = html.unescape(re.sub(r"<[^>]+>", "", cells[2])).split()
+            due = " ".join(words[:2])
+            assert words[2:] in ([], ["AEST"], ["AEDT"]), words
+            rows[html.unescape(cells[0].strip())] = (due, state, lines)
         return rows
 
     def api_rows(self, complaint) -> dict:
