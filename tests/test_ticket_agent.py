@@ -124,7 +124,11 @@ def test_a_support_agent_takes_a_ticket_nobody_works_and_the_history_says_who(ap
     record = ticket(acme)
     tan = client_for(app, "tan")
     labels = [label for label, _ in buttons(tan, record)]
-    assert labels[:3] == ["Take it", "Assign agent…", "Respond"]
+    assert labels[:3] == [
+        "Take it",
+        "Assign agent…",
+        "Respond…",
+    ]  # Respond asks what the client was told
     page = text(take_it(tan, record))
     assert f"{record.reference}: Assign agent done. It is now New." in page
     saved = fresh(Ticket, record.id)
@@ -159,7 +163,7 @@ def test_a_support_agent_cannot_move_a_ticket_another_agent_works(app, desk, acm
     tan = client_for(app, "tan")
     assert not [label for label, _ in buttons(tan, record) if "Take it" in label]
     assert "Assign agent…" not in [label for label, _ in buttons(tan, record)]
-    assert "Resolve" in [label for label, _ in buttons(tan, record)]
+    assert "Resolve…" in [label for label, _ in buttons(tan, record)]
     page = assign(tan, record, desk["tan"])
     assert (
         "This ticket is worked by A. Lee: only they, a coordinator or an administrator may "
