@@ -46,7 +46,6 @@ from rules.vocabulary import (
     INTERNAL_REVIEWER,
     REVIEW_OUTCOMES,
     SUPPORT_AGENT,
-    TICKET_STATUSES,
 )
 from services import access, notes, steps
 from services.steps import (
@@ -385,6 +384,64 @@ class WorkflowSteps:
     def _list_url(self):
         return get_redirect_target() or self.get_url(".index_view")
 
+    def bulk_form_view(
+        self, name, *, fields, read_inputs, title, intro, submit, empty, refresh=False
+    ):
+        """A step taken in bulk with the same inputs for every chosen record: its page, then
+        the step on each record in its own transaction (`bulk_step`).
+
+        `fields(formdata)` gives the form's input fields; `read_inputs(form)` the step's
+        inputs from them, or RuleViolation with the message to show.
+        """
+        source = request.form if request.method == "POST" else request.args
+        ids = [i for i in (source.get("ids") or "").split(",") if i.strip()]
+        records = [m for m in (self.bulk_load(i) for i in ids) if m is not None]
+        list_url = self._list_url()
+        if not records:
+            flash(empty, "error")
+            return redirect(list_url)
+        formdata = request.form if request.method == "POST" else None
+        form_fields = {**fields(formdata), "ids": HiddenField(), "versions": HiddenField()}
+        form = type("BulkStepForm", (SecureForm,), form_fields)(formdata)
+        if formdata is None:
+            form.ids.data = ",".join(str(m.id) for m in records)
+            form.versions.data = ",".join(f"{m.id}:{m.version}" for m in records)
+
+        def page():
+            return self.render(
+                "admin/transition.html",
+                step=title,
+                intro=intro,
+                records=[
+                    (m.reference, self.machine.statuses.get(m.status, m.status)) for m in records
+                ],
+                form=form,
+                submit=submit,
+                cancel_url=list_url,
+                refresh=refresh,
+            )
+
+        if formdata is None or (refresh and "refresh" in request.form):
+            return page()
+        if not form.validate():
+            flash(EXPIRED_FORM if "csrf_token" in form.errors else "Check the form.", "error")
+            return page()
+        try:
+            inputs = read_inputs(form)
+        except RuleViolation as refusal:
+            flash(str(refusal), "error")
+            return page()
+        versions = dict(
+            pair.split(":", 1) for pair in (form.versions.data or "").split(",") if ":" in pair
+        )
+        self.bulk_step(
+            name,
+            [i for i in (form.ids.data or "").split(",") if i],
+            versions=versions,
+            inputs_for=lambda model: dict(inputs),
+        )
+        return redirect(list_url)
+
 
 # ------------------------------------------------------------------------ complaints
 
@@ -571,61 +628,24 @@ class ComplaintSteps(WorkflowSteps):
 
     @expose("/bulk-assign/", methods=("GET", "POST"))
     def bulk_assign_view(self):
-        source = request.form if request.method == "POST" else request.args
-        ids = [i for i in (source.get("ids") or "").split(",") if i.strip()]
-        records = [m for m in (self.bulk_load(i) for i in ids) if m is not None]
-        list_url = self._list_url()
-        if not records:
-            flash("Choose the complaints to assign in the list first.", "error")
-            return redirect(list_url)
-        formdata = request.form if request.method == "POST" else None
-        fields = assignment_fields(None, None, formdata)
-        fields["ids"] = HiddenField()
-        fields["versions"] = HiddenField()
-        form = type("BulkAssignForm", (SecureForm,), fields)(formdata)
-        if formdata is None:
-            form.ids.data = ",".join(str(m.id) for m in records)
-            form.versions.data = ",".join(f"{m.id}:{m.version}" for m in records)
-
-        def page():
-            return self.render(
-                "admin/transition.html",
-                step="Assign manager and decision maker",
-                intro="The same complaint manager and decision maker for each complaint below. "
-                "Each complaint is checked and saved on its own: one refused is reported and "
-                "the others go ahead.",
-                records=[
-                    (m.reference, COMPLAINT_STATUSES.get(m.status, m.status)) for m in records
-                ],
-                form=form,
-                submit="Assign",
-                cancel_url=list_url,
-                refresh=True,
-            )
-
-        if formdata is None or "refresh" in request.form:
-            return page()
-        if not form.validate():
-            flash(EXPIRED_FORM if "csrf_token" in form.errors else "Check the form.", "error")
-            return page()
-        try:
+        def read_inputs(form):
             inputs = assignment_inputs(form)
-        except RuleViolation as refusal:
-            flash(str(refusal), "error")
-            return page()
-        if inputs["manager"] is None:
-            flash("Assigning needs a complaint manager.", "error")
-            return page()
-        versions = dict(
-            pair.split(":", 1) for pair in (form.versions.data or "").split(",") if ":" in pair
-        )
-        self.bulk_step(
+            if inputs["manager"] is None:
+                raise RuleViolation("Assigning needs a complaint manager.")
+            return inputs
+
+        return self.bulk_form_view(
             "assign",
-            [i for i in (form.ids.data or "").split(",") if i],
-            versions=versions,
-            inputs_for=lambda model: dict(inputs),
+            fields=lambda formdata: assignment_fields(None, None, formdata),
+            read_inputs=read_inputs,
+            title="Assign manager and decision maker",
+            intro="The same complaint manager and decision maker for each complaint below. "
+            "Each complaint is checked and saved on its own: one refused is reported and "
+            "the others go ahead.",
+            submit="Assign",
+            empty="Choose the complaints to assign in the list first.",
+            refresh=True,
         )
-        return redirect(list_url)
 
 
 # ------------------------------------------------------------------------ tickets
@@ -694,60 +714,24 @@ class TicketSteps(WorkflowSteps):
 
     @expose("/bulk-assign-agent/", methods=("GET", "POST"))
     def bulk_assign_agent_view(self):
-        source = request.form if request.method == "POST" else request.args
-        ids = [i for i in (source.get("ids") or "").split(",") if i.strip()]
-        records = [m for m in (self.bulk_load(i) for i in ids) if m is not None]
-        list_url = self._list_url()
-        if not records:
-            flash("Choose the tickets to assign in the list first.", "error")
-            return redirect(list_url)
-        formdata = request.form if request.method == "POST" else None
-        fields = {
-            "agent": agent_field(default=me_as_agent(current_actor())),
-            "ids": HiddenField(),
-            "versions": HiddenField(),
-        }
-        form = type("BulkAssignAgentForm", (SecureForm,), fields)(formdata)
-        if formdata is None:
-            form.ids.data = ",".join(str(m.id) for m in records)
-            form.versions.data = ",".join(f"{m.id}:{m.version}" for m in records)
-
-        def page():
-            return self.render(
-                "admin/transition.html",
-                step="Assign agent",
-                intro="The same support agent for each ticket below. Each ticket is checked "
-                "and saved on its own: one refused is reported and the others go ahead.",
-                records=[(m.reference, TICKET_STATUSES.get(m.status, m.status)) for m in records],
-                form=form,
-                submit="Assign",
-                cancel_url=list_url,
-                refresh=False,
-            )
-
-        if formdata is None:
-            return page()
-        if not form.validate():
-            flash(EXPIRED_FORM if "csrf_token" in form.errors else "Check the form.", "error")
-            return page()
-        try:
+        def read_inputs(form):
             agent = steps.support_agent(form.agent.data)
-        except RuleViolation as refusal:
-            flash(str(refusal), "error")
-            return page()
-        if agent is None:
-            flash("Assigning needs the support agent who is to work the tickets.", "error")
-            return page()
-        versions = dict(
-            pair.split(":", 1) for pair in (form.versions.data or "").split(",") if ":" in pair
-        )
-        self.bulk_step(
+            if agent is None:
+                raise RuleViolation(
+                    "Assigning needs the support agent who is to work the tickets."
+                )
+            return {"agent": agent}
+
+        return self.bulk_form_view(
             "assign_agent",
-            [i for i in (form.ids.data or "").split(",") if i],
-            versions=versions,
-            inputs_for=lambda model: {"agent": agent},
+            fields=lambda formdata: {"agent": agent_field(default=me_as_agent(current_actor()))},
+            read_inputs=read_inputs,
+            title="Assign agent",
+            intro="The same support agent for each ticket below. Each ticket is checked "
+            "and saved on its own: one refused is reported and the others go ahead.",
+            submit="Assign",
+            empty="Choose the tickets to assign in the list first.",
         )
-        return redirect(list_url)
 
 
 # ------------------------------------------------------------------------ internal reviews
