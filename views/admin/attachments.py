@@ -24,8 +24,7 @@ from services import access, documents
 from services.intake import attachment_folder
 
 from ..context import current_actor, visibility
-
-EXPIRED_FORM = "This form has expired or was not sent from the portal. Please try again."
+from .fields import EXPIRED_FORM
 
 
 def complaint_of(case):

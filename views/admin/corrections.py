@@ -18,9 +18,7 @@ from services import access, custody
 
 from ..context import current_actor
 from . import localtime
-from .fields import LocalDateTimeField
-
-EXPIRED_FORM = "This form has expired or was not sent from the portal. Please try again."
+from .fields import EXPIRED_FORM, LocalDateTimeField
 
 
 def _form_class(fields: dict, secure_base):

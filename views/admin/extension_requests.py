@@ -21,9 +21,8 @@ from services import extension_requests
 from services.localtime import NonexistentLocalTime, local_text
 
 from ..context import case_timezone
-from .fields import LocalDateTimeField
+from .fields import EXPIRED_FORM, LocalDateTimeField
 
-EXPIRED_FORM = "This form has expired or was not sent from the portal. Please try again."
 DECISION_LABELS = {None: "Waiting for a decision", "approved": "Approved", "declined": "Declined"}
 
 

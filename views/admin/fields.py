@@ -10,6 +10,9 @@ from wtforms.widgets import DateTimeLocalInput, TextInput
 
 from . import localtime
 
+# Every form of the portal carries a CSRF token: one that fails reads the same everywhere.
+EXPIRED_FORM = "This form has expired or was not sent from the portal. Please try again."
+
 INPUT_FORMATS = (
     "%Y-%m-%dT%H:%M",  # what the browser's date-time picker sends
     "%Y-%m-%dT%H:%M:%S",

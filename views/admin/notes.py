@@ -19,9 +19,7 @@ from services import notes
 
 from ..context import current_actor
 from . import localtime
-from .fields import LocalDateTimeField
-
-EXPIRED_FORM = "This form has expired or was not sent from the portal. Please try again."
+from .fields import EXPIRED_FORM, LocalDateTimeField
 
 
 class CaseNotes:

@@ -58,8 +58,8 @@ from services.steps import (
 )
 
 from .. import context
+from .fields import EXPIRED_FORM
 
-EXPIRED_FORM = "This form has expired or was not sent from the portal. Please try again."
 WORKING = rules.WORKING_STATUSES
 
 
