@@ -55,7 +55,7 @@ def add(
         kind=kind,
         summary=(summary or "").strip(),
         happened_at=happened_at if kind in rules.CONTACTS else None,
-        with_whom=(with_whom or "").strip() or None if kind in rules.CONTACTS else None,
+        with_whom=((with_whom or "").strip() or None) if kind in rules.CONTACTS else None,
         shared=bool(shared),
         corrects=corrects,
         user=user,
@@ -107,6 +107,16 @@ def _judge(note: CaseNote) -> None:
         raise RuleViolation("\n".join(found))
 
 
+def entry_of_case(session, case, entry_id: int | None) -> CaseNote | None:
+    """The entry with this id in the case's own file (None: no such entry there)."""
+    column = CASE_COLUMNS.get(type(case))
+    if entry_id is None or column is None:
+        return None
+    return session.scalar(
+        select(CaseNote).where(CaseNote.id == entry_id, getattr(CaseNote, column) == case.id)
+    )
+
+
 def entries_of(case) -> list[dict]:
     """The case's entries, newest first, as the case page and the API show them."""
     session = inspect(case).session
@@ -124,22 +134,24 @@ def entries_of(case) -> list[dict]:
     for note in notes:
         if note.corrects_id is not None:
             corrected_by.setdefault(note.corrects_id, []).append(note.id)
-    return [
-        {
-            "id": note.id,
-            "kind": note.kind,
-            "kind_label": rules.ALL_KINDS.get(note.kind, note.kind),
-            "contact": note.kind in rules.CONTACTS,
-            "happened_at": note.happened_at,
-            "happened": localtime.zoned_text(note.happened_at, zone),
-            "with_whom": note.with_whom or "",
-            "summary": note.summary,
-            "shared": note.shared,
-            "corrects_id": note.corrects_id,
-            "corrected_by": sorted(corrected_by.get(note.id, [])),
-            "by": str(note.user) if note.user is not None else "The system",
-            "recorded_at": note.recorded_at,
-            "recorded": localtime.zoned_text(note.recorded_at, zone),
-        }
-        for note in notes
-    ]
+    return [entry(note, zone, corrected_by.get(note.id, [])) for note in notes]
+
+
+def entry(note: CaseNote, zone: str, corrected_by=()) -> dict:
+    """One entry as the case page and the API show it, in the case's zone."""
+    return {
+        "id": note.id,
+        "kind": note.kind,
+        "kind_label": rules.ALL_KINDS.get(note.kind, note.kind),
+        "contact": note.kind in rules.CONTACTS,
+        "happened_at": note.happened_at,
+        "happened": localtime.zoned_text(note.happened_at, zone),
+        "with_whom": note.with_whom or "",
+        "summary": note.summary,
+        "shared": note.shared,
+        "corrects_id": note.corrects_id,
+        "corrected_by": sorted(corrected_by),
+        "by": str(note.user) if note.user is not None else "The system",
+        "recorded_at": note.recorded_at,
+        "recorded": localtime.zoned_text(note.recorded_at, zone),
+    }

@@ -9,10 +9,9 @@ adds a correction pointing at it instead.
 from flask import flash, redirect, request
 from flask_admin import expose
 from flask_admin.helpers import get_redirect_target
-from sqlalchemy import select
 from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 
-from models import CaseNote, db
+from models import db
 from rules import notes as rules
 from rules.errors import RuleViolation
 from services import notes
@@ -84,11 +83,8 @@ class CaseNotes:
         corrected = None
         corrects_id = request.values.get("corrects") or ""
         if corrects_id:
-            corrected = db.session.scalar(
-                select(CaseNote).where(
-                    CaseNote.id == (int(corrects_id) if corrects_id.isdigit() else -1),
-                    getattr(CaseNote, notes.CASE_COLUMNS[self.model]) == model.id,
-                )
+            corrected = notes.entry_of_case(
+                db.session, model, int(corrects_id) if corrects_id.isdigit() else None
             )
             if corrected is None:
                 flash("That entry is not in this case's file: add a new entry instead.", "error")

@@ -5,9 +5,7 @@ the flush): a contact says when and with whom, nothing is edited, a correction p
 the entry it corrects.
 """
 
-from sqlalchemy import select
-
-from models import CaseNote, db
+from models import db
 from rules import notes as rules
 from rules.errors import RuleViolation
 from services import notes
@@ -71,12 +69,7 @@ def add_note(resource: Resource, reference: str):
     def write():
         corrected = None
         if values.get("corrects") is not None:
-            corrected = db.session.scalar(
-                select(CaseNote).where(
-                    CaseNote.id == values["corrects"],
-                    getattr(CaseNote, notes.CASE_COLUMNS[resource.model]) == record.id,
-                )
-            )
+            corrected = notes.entry_of_case(db.session, record, values["corrects"])
             if corrected is None:
                 raise invalid(
                     [error("corrects", f"is not an entry of {resource.noun} {reference}.")]
@@ -100,8 +93,7 @@ def add_note(resource: Resource, reference: str):
                 422, str(refused).replace("\n", " "), title="Refused by the rules"
             ) from None
         zone = case_timezone(record)
-        entry = next(e for e in notes.entries_of(record) if e["id"] == note.id)
-        return 201, note_json(entry, zone), {}
+        return 201, note_json(notes.entry(note, zone), zone), {}
 
     return idempotency.run(body, write)
 
