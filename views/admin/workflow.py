@@ -34,6 +34,7 @@ from models import (
     utcnow,
 )
 from rules import duties
+from rules import notes as note_rules
 from rules import workflow as rules
 from rules.errors import RuleViolation
 from rules.vocabulary import (
@@ -162,14 +163,13 @@ class WorkflowSteps:
         raise NotImplementedError
 
     # What a step carrying content asks for (services/steps.py content_steps).
-    content_labels = {
-        "submit_draft": (
-            "Draft response",
-            "The response as drafted: the decision maker reads it here.",
-        ),
-        "decide": ("Decision and reasons", "What was decided and why."),
-        "respond": ("Response to the client", "What the client was told."),
-        "resolve": ("Resolution", "How it was resolved, as told to the client."),
+    # What a step carrying content asks for, by the case-file entry it writes
+    # (services/steps.py content_steps; the entry's name is the field's label).
+    content_descriptions = {
+        "draft": "The response as drafted: the decision maker reads it here.",
+        "decision": "What was decided and why.",
+        "response": "What the client was told.",
+        "resolution": "How it was resolved, as told to the client.",
     }
 
     def fields_for(self, name: str, model, state, formdata) -> dict:
@@ -184,10 +184,10 @@ class WorkflowSteps:
         }
 
     def content_field(self, name: str):
-        label, description = self.content_labels[name]
+        kind, _shared = self.stepper.content_steps[name]
         return TextAreaField(
-            label,
-            description=description + " Kept in the case file.",
+            note_rules.STEP_KINDS[kind],
+            description=self.content_descriptions[kind] + " Kept in the case file.",
             render_kw={"rows": 10},
         )
 
