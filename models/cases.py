@@ -338,8 +338,9 @@ class HistoryEntry(db.Model):
 
 
 # PostgreSQL refuses to change or remove a history entry, whoever asks. TRUNCATE stays
-# allowed (the tests empty every table between runs); SQLite has no such trigger, and the
-# application never updates or deletes an entry. The migration runs the same statements.
+# allowed, and so does the replication role, which fires no triggers (the tests empty
+# every table between tests that way); SQLite has no such trigger, and the application
+# never updates or deletes an entry. The migration runs the same statements.
 HISTORY_APPEND_ONLY_UP = (
     """
     CREATE OR REPLACE FUNCTION history_entry_append_only() RETURNS trigger

@@ -14,8 +14,6 @@ use them from any session.
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from werkzeug.security import generate_password_hash
-
 from models import (
     Calendar,
     Capacity,
@@ -32,10 +30,8 @@ from models import (
     db,
 )
 from rules.vocabulary import CAPACITIES
+from tests.conftest import CHEAP_HASH
 
-PASSWORD = "correct horse battery staple"
-# One cheap hash for every account: signing in a hundred times costs nothing.
-CHEAP_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1")
 NOBODY = "nobody"  # an account holding no capacity
 RECEIVED = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
 LEVELS = {

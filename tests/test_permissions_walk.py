@@ -46,6 +46,7 @@ from rules import permissions
 from rules.vocabulary import CAPACITIES
 from tests import scoped_world
 from tests.admin_forms import form_values
+from tests.conftest import PASSWORD
 from views.admin.base import ScopedModelView
 from views.admin.loaders import ComplaintLoader, ParticipantLoader
 
@@ -102,7 +103,7 @@ def sign_in(app, username):
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     response = client.post(
         "/login",
-        data={"username": username, "password": scoped_world.PASSWORD, "csrf_token": token},
+        data={"username": username, "password": PASSWORD, "csrf_token": token},
     )
     assert response.status_code == 302, f"{username} could not sign in"
     return client
