@@ -312,24 +312,31 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
+def login(client, username, password=PASSWORD, follow_redirects=False):
+    """Sign in through the sign-in form, as a person does; the response to the post."""
+    page = client.get("/login")
+    return client.post(
+        "/login",
+        data={
+            "username": username,
+            "password": password,
+            "csrf_token": csrf_token(page.get_data(as_text=True)),
+        },
+        follow_redirects=follow_redirects,
+    )
+
+
 class AuthActions:
+    """The `auth` fixture: signs the test's `client` in and out."""
+
     def __init__(self, client):
-        self._client = client
+        self.client = client
 
     def login(self, username, password=PASSWORD, follow_redirects=False):
-        page = self._client.get("/login")
-        return self._client.post(
-            "/login",
-            data={
-                "username": username,
-                "password": password,
-                "csrf_token": csrf_token(page.get_data(as_text=True)),
-            },
-            follow_redirects=follow_redirects,
-        )
+        return login(self.client, username, password, follow_redirects)
 
     def logout(self):
-        return self._client.get("/logout")
+        return self.client.get("/logout")
 
 
 @pytest.fixture

@@ -70,10 +70,10 @@ def test_every_list_page_and_create_form_opens_for_an_administrator(app, make, a
     make.user("boss", "administrator")
     make.complaint()
     auth.login("boss")
-    response = auth._client.get(url)
+    response = auth.client.get(url)
     assert response.status_code == 200, response.get_data(as_text=True)[-2000:]
     if url + "new/" in CREATE_URLS:
-        form = auth._client.get(url + "new/")
+        form = auth.client.get(url + "new/")
         assert form.status_code == 200
         assert csrf_token(form.get_data(as_text=True))
 
@@ -95,7 +95,7 @@ def test_the_home_page_counts_my_open_overdue_and_due_today_complaints(app, make
     )
     db.session.commit()
     auth.login("manager")
-    html = auth._client.get("/admin/").get_data(as_text=True)
+    html = auth.client.get("/admin/").get_data(as_text=True)
     assert "Assigned to me" in html
     assert 'data-count="mine:open">1<' in html
     assert 'data-count="mine:overdue">1<' in html
@@ -106,16 +106,16 @@ def test_the_home_page_counts_my_open_overdue_and_due_today_complaints(app, make
 def test_a_support_agent_cannot_open_the_complaint_register(app, make, auth):
     make.user("agent", "support_agent")
     auth.login("agent")
-    assert auth._client.get("/admin/complaint/").status_code == 403
-    assert auth._client.get("/admin/ticket/").status_code == 200
+    assert auth.client.get("/admin/complaint/").status_code == 403
+    assert auth.client.get("/admin/ticket/").status_code == 200
 
 
 def test_a_coordinator_cannot_open_accounts_configuration_or_the_audit_log(app, make, auth):
     make.user("coord", "coordinator")
     auth.login("coord")
     for url in ("/admin/user/", "/admin/calendar/", "/admin/sla_target/", "/admin/history/"):
-        assert auth._client.get(url).status_code == 403, url
-    menu = auth._client.get("/admin/complaint/").get_data(as_text=True)
+        assert auth.client.get(url).status_code == 403, url
+    menu = auth.client.get("/admin/complaint/").get_data(as_text=True)
     assert "/admin/complaint/" in menu
     assert "/admin/user/" not in menu
     assert "/admin/history/" not in menu
@@ -126,12 +126,12 @@ def test_a_complaint_manager_sees_only_the_complaints_they_manage_or_decide(app,
     mine = make.complaint(manager=officer.participant, summary="Mine to manage")
     theirs = make.complaint(summary="Somebody else's")
     auth.login("manager")
-    html = auth._client.get("/admin/complaint/").get_data(as_text=True)
+    html = auth.client.get("/admin/complaint/").get_data(as_text=True)
     assert mine.reference in html
     assert theirs.reference not in html
-    assert auth._client.get(f"/admin/complaint/details/?id={mine.id}").status_code == 200
+    assert auth.client.get(f"/admin/complaint/details/?id={mine.id}").status_code == 200
     for page in ("details", "edit"):
-        response = auth._client.get(f"/admin/complaint/{page}/?id={theirs.id}")
+        response = auth.client.get(f"/admin/complaint/{page}/?id={theirs.id}")
         assert response.status_code == 404, page
 
 
@@ -140,15 +140,15 @@ def test_an_unknown_or_malformed_id_is_not_found(app, make, auth, page):
     make.user("boss", "administrator")
     auth.login("boss")
     for record_id in ("999999", "not-a-number"):
-        response = auth._client.get(f"/admin/complaint/{page}/?id={record_id}")
+        response = auth.client.get(f"/admin/complaint/{page}/?id={record_id}")
         assert response.status_code == 404
 
 
 def test_deleting_an_unknown_id_is_not_found(app, make, auth):
     make.user("boss", "administrator")
     auth.login("boss")
-    page = auth._client.get("/admin/channel/").get_data(as_text=True)
-    response = auth._client.post(
+    page = auth.client.get("/admin/channel/").get_data(as_text=True)
+    response = auth.client.post(
         "/admin/channel/delete/", data={"id": "999999", "csrf_token": csrf_token(page)}
     )
     assert response.status_code == 404
@@ -158,7 +158,7 @@ def test_deleting_needs_the_csrf_token(app, make, auth):
     make.user("boss", "administrator")
     channel = db.session.execute(db.select(Channel).filter_by(code="letter")).scalar_one()
     auth.login("boss")
-    auth._client.post("/admin/channel/delete/", data={"id": str(channel.id)})
+    auth.client.post("/admin/channel/delete/", data={"id": str(channel.id)})
     db.session.expire_all()
     assert db.session.get(Channel, channel.id) is not None
 
@@ -167,11 +167,11 @@ def test_complaints_cannot_be_deleted_or_edited_inline(app, make, auth):
     make.user("boss", "administrator")
     complaint = make.complaint()
     auth.login("boss")
-    page = auth._client.get("/admin/complaint/new/").get_data(as_text=True)
-    auth._client.post(
+    page = auth.client.get("/admin/complaint/new/").get_data(as_text=True)
+    auth.client.post(
         "/admin/complaint/delete/", data={"id": str(complaint.id), "csrf_token": csrf_token(page)}
     )
-    response = auth._client.post(
+    response = auth.client.post(
         "/admin/complaint/ajax/update/",
         data={"list_form_pk": str(complaint.id), "summary": "changed", "csrf_token": "x"},
     )

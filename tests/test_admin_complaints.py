@@ -13,20 +13,8 @@ from sqlalchemy import event, update
 from models import Category, Complaint, Extension, Participant, db, utcnow
 from rules.errors import RuleViolation
 from tests.admin_forms import form_values
-from tests.conftest import PASSWORD, Factory, csrf_token
+from tests.conftest import Factory, login
 from tests.test_workflow_screens import history_of
-
-
-def login(client, username):
-    page = client.get("/login")
-    return client.post(
-        "/login",
-        data={
-            "username": username,
-            "password": PASSWORD,
-            "csrf_token": csrf_token(page.get_data(as_text=True)),
-        },
-    )
 
 
 def registration_form(client, **values):
@@ -57,7 +45,7 @@ def test_a_coordinator_registers_a_complaint_typed_in_the_divisions_local_time(
     db.session.commit()
     auth.login("coord")
     data = registration_form(
-        auth._client,
+        auth.client,
         division=str(division.id),
         complainant=str(complainant.id),
         manager=str(manager.id),
@@ -65,7 +53,7 @@ def test_a_coordinator_registers_a_complaint_typed_in_the_divisions_local_time(
         description="Nobody explained the delay.",
         received_at="02/03/2026 09:00",
     )
-    response = auth._client.post("/admin/complaint/new/", data=data, follow_redirects=True)
+    response = auth.client.post("/admin/complaint/new/", data=data, follow_redirects=True)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Registered CTS-2026-000001" in html
@@ -81,12 +69,12 @@ def test_a_coordinator_registers_a_complaint_typed_in_the_divisions_local_time(
     assert len(register) == 1
     assert complaint.complainant.family_name == "Nguyen"
     assert complaint.manager_id == manager.id
-    grid = auth._client.get("/admin/complaint/").get_data(as_text=True)
+    grid = auth.client.get("/admin/complaint/").get_data(as_text=True)
     assert "CTS-2026-000001" in grid
     assert "02/03/2026 09:00" in grid  # shown back in Brisbane time
     # Corrected only with a reason, on its own form, which shows it in Brisbane time too.
     url = f"/admin/complaint/correct-start/?id={complaint.id}"
-    assert 'value="2026-03-02T09:00"' in auth._client.get(url).get_data(as_text=True)
+    assert 'value="2026-03-02T09:00"' in auth.client.get(url).get_data(as_text=True)
 
 
 def test_an_administrator_creating_a_complaint_leaves_it_received_and_says_so(
@@ -98,12 +86,12 @@ def test_an_administrator_creating_a_complaint_leaves_it_received_and_says_so(
     db.session.commit()
     auth.login("boss")
     data = registration_form(
-        auth._client,
+        auth.client,
         division=str(division.id),
         summary="Letter never answered",
         received_at="02/03/2026 09:00",
     )
-    response = auth._client.post("/admin/complaint/new/", data=data, follow_redirects=True)
+    response = auth.client.post("/admin/complaint/new/", data=data, follow_redirects=True)
     html = response.get_data(as_text=True)
     assert "Received CTS-2026-000001: it waits for a coordinator to register it." in html
     assert "Registered CTS-2026-000001" not in html
@@ -117,12 +105,12 @@ def test_a_melbourne_division_reads_the_time_in_daylight_saving(app, make, auth)
     db.session.commit()
     auth.login("coord")
     data = registration_form(
-        auth._client,
+        auth.client,
         division=str(division.id),
         summary="Phone line dropped out",
         received_at="2026-03-02T09:00",  # what the browser's picker sends
     )
-    auth._client.post("/admin/complaint/new/", data=data)
+    auth.client.post("/admin/complaint/new/", data=data)
     complaint = db.session.execute(db.select(Complaint)).scalar_one()
     assert complaint.received_at == datetime(2026, 3, 1, 22, 0, tzinfo=timezone.utc)
 
@@ -135,13 +123,13 @@ def test_a_form_with_a_missing_and_a_malformed_field_is_shown_again_with_the_inp
     db.session.commit()
     auth.login("coord")
     data = registration_form(
-        auth._client,
+        auth.client,
         division=str(division.id),
         summary="",
         description="Kept on hold for an hour",
         received_at="31/02/2026 9am",
     )
-    response = auth._client.post("/admin/complaint/new/", data=data)
+    response = auth.client.post("/admin/complaint/new/", data=data)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "This field is required." in html
@@ -157,12 +145,12 @@ def test_a_time_the_clocks_skip_is_refused_with_a_message(app, make, auth):
     db.session.commit()
     auth.login("coord")
     data = registration_form(
-        auth._client,
+        auth.client,
         division=str(division.id),
         summary="Lodged at night",
         received_at="04/10/2026 02:30",  # Melbourne goes from 02:00 to 03:00 that night
     )
-    html = auth._client.post("/admin/complaint/new/", data=data).get_data(as_text=True)
+    html = auth.client.post("/admin/complaint/new/", data=data).get_data(as_text=True)
     assert "does not exist in Australia/Melbourne" in html
     assert db.session.execute(db.select(Complaint)).first() is None
 
@@ -175,12 +163,12 @@ def test_a_receipt_in_the_future_is_refused_and_takes_no_reference_number(app, m
     auth.login("coord")
     next_year = utcnow() + timedelta(days=400)
     data = registration_form(
-        auth._client,
+        auth.client,
         division=str(division.id),
         summary="Counter closed early",
         received_at=next_year.strftime("%d/%m/%Y 09:00"),
     )
-    response = auth._client.post("/admin/complaint/new/", data=data)
+    response = auth.client.post("/admin/complaint/new/", data=data)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "Received: " in html and "is in the future" in html
@@ -192,7 +180,7 @@ def test_an_extension_may_set_a_due_date_ahead(app, make, auth):
     coordinator = make.user("coord", "coordinator")
     complaint = make.complaint(received_at=utcnow() - timedelta(days=3))
     auth.login("coord")
-    page = auth._client.get(f"/admin/extension/new/?complaint={complaint.id}")
+    page = auth.client.get(f"/admin/extension/new/?complaint={complaint.id}")
     data = form_values(page.get_data(as_text=True))
     ahead = utcnow() + timedelta(days=60)
     data.update(
@@ -202,7 +190,7 @@ def test_an_extension_may_set_a_due_date_ahead(app, make, auth):
         approved_by=str(coordinator.participant_id),
         approved_at=(utcnow() - timedelta(days=1)).strftime("%d/%m/%Y 10:00"),
     )
-    response = auth._client.post("/admin/extension/new/", data=data)
+    response = auth.client.post("/admin/extension/new/", data=data)
     assert "is in the future" not in response.get_data(as_text=True)
     assert response.status_code == 302
     assert db.session.execute(db.select(Extension)).scalar_one().complaint_id == complaint.id
@@ -243,13 +231,13 @@ def test_an_extension_that_shortens_on_a_sunday_approved_by_the_manager_is_refus
     assert current == datetime(2026, 3, 30, 17, 0, tzinfo=BRISBANE)
     auth.login("coord")
     data = extension_form(
-        auth._client,
+        auth.client,
         complaint,
         new_due_at="22/03/2026 12:00",  # a Sunday, before the due it extends
         reason="More witnesses",
         approved_by=str(manager.id),
     )
-    response = auth._client.post("/admin/extension/new/", data=data)
+    response = auth.client.post("/admin/extension/new/", data=data)
     page = html_lib.unescape(response.get_data(as_text=True))
     assert response.status_code == 200
     assert "Marsh manages CTS-2026-000001: an extension is approved by its decision maker" in page
@@ -265,13 +253,13 @@ def test_an_extension_on_a_sunday_is_moved_to_closing_time_and_says_so(
     complaint, manager, decider = extension_case(make, time_machine)
     auth.login("coord")
     data = extension_form(
-        auth._client,
+        auth.client,
         complaint,
         new_due_at="26/04/2026 12:00",  # a Sunday
         reason="Independent advice sought",
         approved_by=str(decider.id),
     )
-    response = auth._client.post("/admin/extension/new/", data=data, follow_redirects=True)
+    response = auth.client.post("/admin/extension/new/", data=data, follow_redirects=True)
     page = html_lib.unescape(response.get_data(as_text=True))
     assert (
         "26/04/2026 12:00 is not closing time of a business day of CTS-2026-000001's calendar: "
@@ -299,12 +287,12 @@ def test_an_extensions_reason_may_be_corrected_but_not_its_due_on_the_edit_form(
     db.session.commit()
     auth.login("coord")
     url = f"/admin/extension/edit/?id={extension.id}"
-    data = form_values(auth._client.get(url).get_data(as_text=True))
+    data = form_values(auth.client.get(url).get_data(as_text=True))
     data.update(reason="Independent advice sought")
-    assert auth._client.post(url, data=data).status_code == 302
-    data = form_values(auth._client.get(url).get_data(as_text=True))
+    assert auth.client.post(url, data=data).status_code == 302
+    data = form_values(auth.client.get(url).get_data(as_text=True))
     data.update(new_due_at="01/04/2026 17:00")
-    page = html_lib.unescape(auth._client.post(url, data=data).get_data(as_text=True))
+    page = html_lib.unescape(auth.client.post(url, data=data).get_data(as_text=True))
     assert "An approved extension stands as approved" in page
     db.session.expire_all()
     saved = db.session.get(Extension, extension.id)
@@ -360,9 +348,9 @@ def test_details_say_when_the_online_consent_question_was_never_asked(app, make,
     by_phone = make.complaint()
     online = make.complaint(personal_details_consent=True)
     auth.login("coord")
-    page = auth._client.get(f"/admin/complaint/details/?id={by_phone.id}").get_data(as_text=True)
+    page = auth.client.get(f"/admin/complaint/details/?id={by_phone.id}").get_data(as_text=True)
     assert "Not asked (not lodged online, or lodged anonymously)" in page
-    page = auth._client.get(f"/admin/complaint/details/?id={online.id}").get_data(as_text=True)
+    page = auth.client.get(f"/admin/complaint/details/?id={online.id}").get_data(as_text=True)
     assert re.search(r"may be used</b>\s*</td>\s*<td>\s*Yes\s*</td>", page)
 
 
@@ -373,12 +361,12 @@ def test_a_picker_choice_that_is_not_staff_is_refused_as_manager(app, make, auth
     db.session.commit()
     auth.login("coord")
     data = registration_form(
-        auth._client,
+        auth.client,
         division=str(division.id),
         summary="Counter staff were rude",
         manager=str(complainant.id),
     )
-    response = auth._client.post("/admin/complaint/new/", data=data)
+    response = auth.client.post("/admin/complaint/new/", data=data)
     assert response.status_code == 200
     assert db.session.execute(db.select(Complaint)).first() is None
 
@@ -389,11 +377,11 @@ def test_the_staff_picker_finds_officers_by_any_words_of_their_name(app, make, a
     make.complainant("Marsh")
     db.session.commit()
     auth.login("coord")
-    found = auth._client.get(
+    found = auth.client.get(
         "/admin/complaint/ajax/lookup/?name=manager&query=rob%20mar"
     ).get_json()
     assert [label for _, label in found] == ["Robin Marsh (AO5)"]
-    anyone = auth._client.get("/admin/complaint/ajax/lookup/?name=complainant&query=marsh")
+    anyone = auth.client.get("/admin/complaint/ajax/lookup/?name=complainant&query=marsh")
     assert len(anyone.get_json()) == 2
 
 
@@ -402,10 +390,10 @@ def test_the_grid_finds_a_complaint_by_reference_or_complainant_name(app, make, 
     first = make.complaint(complainant=make.complainant("Papadopoulos"))
     second = make.complaint(complainant=make.complainant("Okafor"))
     auth.login("coord")
-    by_reference = auth._client.get(f"/admin/complaint/?search={second.reference}")
+    by_reference = auth.client.get(f"/admin/complaint/?search={second.reference}")
     html = by_reference.get_data(as_text=True)
     assert second.reference in html and first.reference not in html
-    by_name = auth._client.get("/admin/complaint/?search=papado").get_data(as_text=True)
+    by_name = auth.client.get("/admin/complaint/?search=papado").get_data(as_text=True)
     assert first.reference in by_name and second.reference not in by_name
 
 
@@ -415,7 +403,7 @@ def test_the_assigned_to_me_filter_shows_what_i_manage_or_decide(app, make, auth
     decided = make.complaint(decision_maker=me.participant)
     other = make.complaint()
     auth.login("coord")
-    html = auth._client.get("/admin/complaint/?flt0_assigned_to_me_is=1").get_data(as_text=True)
+    html = auth.client.get("/admin/complaint/?flt0_assigned_to_me_is=1").get_data(as_text=True)
     assert managed.reference in html and decided.reference in html
     assert other.reference not in html
 
@@ -429,11 +417,11 @@ def test_the_overdue_filter_shows_open_complaints_past_their_due_instant(app, ma
     set_next_due(closed_late, utcnow() - timedelta(days=1))
     set_next_due(on_time, utcnow() + timedelta(days=3))
     auth.login("coord")
-    html = auth._client.get("/admin/complaint/?flt0_overdue_is=1").get_data(as_text=True)
+    html = auth.client.get("/admin/complaint/?flt0_overdue_is=1").get_data(as_text=True)
     assert late.reference in html
     assert closed_late.reference not in html
     assert on_time.reference not in html
-    grid = auth._client.get("/admin/complaint/").get_data(as_text=True)
+    grid = auth.client.get("/admin/complaint/").get_data(as_text=True)
     assert grid.count('<span class="badge badge-danger">Overdue</span>') == 1
 
 
@@ -441,7 +429,7 @@ def test_names_in_the_grid_are_escaped(app, make, auth):
     make.user("coord", "coordinator")
     make.complaint(complainant=make.complainant("<script>alert(1)</script>"))
     auth.login("coord")
-    html = auth._client.get("/admin/complaint/").get_data(as_text=True)
+    html = auth.client.get("/admin/complaint/").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
 
@@ -452,7 +440,7 @@ def test_the_csv_export_neutralises_spreadsheet_formulas(app, make, auth, danger
     complaint = make.complaint(summary=dangerous)
     set_next_due(complaint, utcnow() - timedelta(days=1))
     auth.login("coord")
-    response = auth._client.get("/admin/complaint/export/csv/")
+    response = auth.client.get("/admin/complaint/export/csv/")
     assert response.status_code == 200
     text = response.get_data(as_text=True)
     rows = list(csv.reader(io.StringIO(text)))
@@ -489,10 +477,10 @@ def test_a_save_without_the_row_version_is_refused(app, make, auth):
     complaint = make.complaint(summary="As registered")
     auth.login("coord")
     url = f"/admin/complaint/edit/?id={complaint.id}"
-    form = form_values(auth._client.get(url).get_data(as_text=True))
+    form = form_values(auth.client.get(url).get_data(as_text=True))
     del form["row_version"]
     form["summary"] = "Blind overwrite"
-    html = auth._client.post(url, data=form).get_data(as_text=True)
+    html = auth.client.post(url, data=form).get_data(as_text=True)
     assert "Your changes were not saved" in html
     db.session.expire_all()
     assert db.session.get(Complaint, complaint.id).summary == "As registered"
@@ -503,9 +491,9 @@ def test_an_edit_on_the_current_version_is_saved(app, make, auth):
     complaint = make.complaint(summary="As registered")
     auth.login("coord")
     url = f"/admin/complaint/edit/?id={complaint.id}"
-    form = form_values(auth._client.get(url).get_data(as_text=True))
+    form = form_values(auth.client.get(url).get_data(as_text=True))
     form["summary"] = "Clarified summary"
-    assert auth._client.post(url, data=form).status_code == 302
+    assert auth.client.post(url, data=form).status_code == 302
     db.session.expire_all()
     saved = db.session.get(Complaint, complaint.id)
     assert saved.summary == "Clarified summary"
@@ -572,7 +560,7 @@ def test_a_change_committed_while_saving_is_refused_and_rolled_back(app, make, a
     complaint = make.complaint(summary="As registered")
     auth.login("coord")
     url = f"/admin/complaint/edit/?id={complaint.id}"
-    form = form_values(auth._client.get(url).get_data(as_text=True))
+    form = form_values(auth.client.get(url).get_data(as_text=True))
     form["summary"] = "Mine"
 
     def someone_else_saves_meanwhile(view, form, model, is_created):
@@ -584,7 +572,7 @@ def test_a_change_committed_while_saving_is_refused_and_rolled_back(app, make, a
             )
 
     monkeypatch.setattr(ComplaintView, "on_model_change", someone_else_saves_meanwhile)
-    html = auth._client.post(url, data=form).get_data(as_text=True)
+    html = auth.client.post(url, data=form).get_data(as_text=True)
     assert "Your changes were not saved" in html
     db.session.expire_all()
     assert db.session.get(Complaint, complaint.id).summary == "Theirs"
@@ -593,7 +581,7 @@ def test_a_change_committed_while_saving_is_refused_and_rolled_back(app, make, a
 def test_the_registration_form_names_the_coordinator_registering_it(app, make, auth):
     me = make.user("coord", "coordinator")
     auth.login("coord")
-    html = auth._client.get("/admin/complaint/new/").get_data(as_text=True)
+    html = auth.client.get("/admin/complaint/new/").get_data(as_text=True)
     assert f'id="coordinator" name="coordinator" type="hidden" value="{me.participant_id}"' in html
 
 
@@ -602,7 +590,7 @@ def test_the_registration_form_starts_in_the_registering_officers_division(app, 
     me = make.user("coord", "coordinator")
     db.session.commit()
     auth.login("coord")
-    html = auth._client.get("/admin/complaint/new/").get_data(as_text=True)
+    html = auth.client.get("/admin/complaint/new/").get_data(as_text=True)
     assert f'<option selected value="{me.participant.division_id}">' in html
 
 
@@ -620,8 +608,8 @@ def test_a_refusal_from_the_rules_is_shown_on_the_form_with_the_input(
     division = make.division()
     db.session.commit()
     auth.login("coord")
-    data = registration_form(auth._client, division=str(division.id), summary="Kept waiting")
-    response = auth._client.post("/admin/complaint/new/", data=data)
+    data = registration_form(auth.client, division=str(division.id), summary="Kept waiting")
+    response = auth.client.post("/admin/complaint/new/", data=data)
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "The decision maker must rank above the complaint manager." in html
@@ -634,21 +622,21 @@ def test_the_human_rights_filter_finds_complaints_with_or_without_the_aspect(app
     with_aspect = make.complaint(summary="Refused an interpreter", human_rights=True)
     without = make.complaint(summary="Late letter")
     auth.login("coord")
-    grid = auth._client.get("/admin/complaint/").get_data(as_text=True)
+    grid = auth.client.get("/admin/complaint/").get_data(as_text=True)
     assert "Human rights" in grid
-    yes = auth._client.get("/admin/complaint/?flt0_human_rights_equals=1")
+    yes = auth.client.get("/admin/complaint/?flt0_human_rights_equals=1")
     assert yes.status_code == 200
     html = yes.get_data(as_text=True)
     assert with_aspect.reference in html and without.reference not in html
-    html = auth._client.get("/admin/complaint/?flt0_human_rights_equals=0").get_data(as_text=True)
+    html = auth.client.get("/admin/complaint/?flt0_human_rights_equals=0").get_data(as_text=True)
     assert without.reference in html and with_aspect.reference not in html
     # A value the filter does not know is left out, not an error page.
-    odd = auth._client.get("/admin/complaint/?flt0_human_rights_equals=maybe")
+    odd = auth.client.get("/admin/complaint/?flt0_human_rights_equals=maybe")
     assert odd.status_code == 200
     html = odd.get_data(as_text=True)
     assert with_aspect.reference in html and without.reference in html
     # The grid's export follows the filter.
-    exported = auth._client.get("/admin/complaint/export/csv/?flt0_human_rights_equals=1")
+    exported = auth.client.get("/admin/complaint/export/csv/?flt0_human_rights_equals=1")
     assert exported.status_code == 200
     rows = list(csv.DictReader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
     assert [row["Reference"] for row in rows] == [with_aspect.reference]
@@ -659,22 +647,22 @@ def test_a_change_made_is_recorded_with_its_date_from_the_form(app, make, auth):
     complaint = make.complaint(summary="Fee notice unclear")
     auth.login("coord")
     url = f"/admin/complaint/edit/?id={complaint.id}"
-    form = form_values(auth._client.get(url).get_data(as_text=True))
+    form = form_values(auth.client.get(url).get_data(as_text=True))
     assert "change_made" in form and "change_made_at" in form
     form["change_made"] = "The fee notice now lists every payment option."
-    html = auth._client.post(url, data=form).get_data(as_text=True)
+    html = auth.client.post(url, data=form).get_data(as_text=True)
     assert "say when the change to policies, procedures or practices was made" in html
     db.session.expire_all()
     assert db.session.get(Complaint, complaint.id).change_made is None
 
-    form = form_values(auth._client.get(url).get_data(as_text=True))
+    form = form_values(auth.client.get(url).get_data(as_text=True))
     form["change_made"] = "The fee notice now lists every payment option."
     form["change_made_at"] = "10/03/2026 09:00"
-    assert auth._client.post(url, data=form).status_code == 302
+    assert auth.client.post(url, data=form).status_code == 302
     db.session.expire_all()
     saved = db.session.get(Complaint, complaint.id)
     assert saved.change_made == "The fee notice now lists every payment option."
     # Typed in the division's Brisbane time.
     assert saved.change_made_at == datetime(2026, 3, 9, 23, 0, tzinfo=timezone.utc)
-    details = auth._client.get(f"/admin/complaint/details/?id={complaint.id}")
+    details = auth.client.get(f"/admin/complaint/details/?id={complaint.id}")
     assert "Change made to policies, procedures or practices" in details.get_data(as_text=True)

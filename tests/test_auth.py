@@ -23,7 +23,7 @@ def test_signing_in_goes_to_the_admin_home_and_records_the_time(app, make, auth)
     db.session.expire_all()
     user = db.session.execute(db.select(User).filter_by(username="coord")).scalar_one()
     assert user.last_login_at is not None
-    home = auth._client.get("/admin/")
+    home = auth.client.get("/admin/")
     assert home.status_code == 200
     assert "coord" in home.get_data(as_text=True)
 
@@ -37,7 +37,7 @@ def test_wrong_password_and_unknown_username_get_the_same_message(app, make, aut
         assert response.status_code == 200
         assert WRONG in html
         assert "unknown" not in html.lower()
-    assert auth._client.get("/admin/").status_code == 302
+    assert auth.client.get("/admin/").status_code == 302
 
 
 def test_a_post_without_the_csrf_token_does_not_sign_in(app, make, client):
@@ -56,16 +56,16 @@ def test_a_switched_off_account_is_refused(app, make, auth):
     response = auth.login("gone")
     assert response.status_code == 200
     assert "switched off" in response.get_data(as_text=True)
-    assert auth._client.get("/admin/").status_code == 302
+    assert auth.client.get("/admin/").status_code == 302
 
 
 def test_an_account_switched_off_while_signed_in_is_signed_out(app, make, auth):
     user = make.user("coord", "coordinator")
     auth.login("coord")
-    assert auth._client.get("/admin/").status_code == 200
+    assert auth.client.get("/admin/").status_code == 200
     user.active = False
     db.session.commit()
-    response = auth._client.get("/admin/")
+    response = auth.client.get("/admin/")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login")
 
@@ -117,7 +117,7 @@ def test_signing_out_ends_the_session(app, make, auth):
     auth.login("coord")
     response = auth.logout()
     assert response.headers["Location"] == "/login"
-    assert auth._client.get("/admin/").status_code == 302
+    assert auth.client.get("/admin/").status_code == 302
 
 
 def test_the_site_root_leads_to_the_portal_and_from_there_to_sign_in(client):

@@ -103,7 +103,7 @@ def test_registering_through_the_form_queues_one_registration_email(app, team, a
     complainant = team.make.complainant("Nguyen")
     db.session.commit()
     auth.login("coord")
-    page = auth._client.get("/admin/complaint/new/").get_data(as_text=True)
+    page = auth.client.get("/admin/complaint/new/").get_data(as_text=True)
     data = form_values(page)
     data.update(
         division=str(team.division.id),
@@ -111,7 +111,7 @@ def test_registering_through_the_form_queues_one_registration_email(app, team, a
         summary="Waited two hours at the counter",
         received_at="02/03/2026 09:00",
     )
-    response = auth._client.post("/admin/complaint/new/", data=data, follow_redirects=True)
+    response = auth.client.post("/admin/complaint/new/", data=data, follow_redirects=True)
     assert "Registered CTS-2026-000001" in text(response)
     complaint = db.session.scalar(db.select(Complaint).filter_by(reference="CTS-2026-000001"))
     (letter,) = letters_of(complaint)

@@ -102,10 +102,10 @@ def awaiting(client):
 
 def test_the_manager_asks_and_the_decision_maker_approves_from_the_complaints_page(case, auth):
     auth.login("marsh")
-    page = details(auth._client, case)
+    page = details(auth.client, case)
     assert "This complaint needs an extension" in page
     assert "Ask for an extension…" in page
-    status, page = ask(auth._client, case, "30/04/2026 17:00")
+    status, page = ask(auth.client, case, "30/04/2026 17:00")
     assert status == 200
     assert "Asked for an extension of CTS-2026-000001 to 30/04/2026 17:00" in page
     assert "Waiting for a decision" in page
@@ -114,13 +114,13 @@ def test_the_manager_asks_and_the_decision_maker_approves_from_the_complaints_pa
     auth.logout()
 
     auth.login("deakin")
-    assert awaiting(auth._client) == (1, 1)
-    page = details(auth._client, case)
+    assert awaiting(auth.client) == (1, 1)
+    page = details(auth.client, case)
     assert "Independent advice sought" in page and "30/04/2026 17:00" in page
     assert 'value="approved"' in page and 'value="declined"' in page
-    page = decide(auth._client, case, "approved")
+    page = decide(auth.client, case, "approved")
     assert "Approved: the resolution due of CTS-2026-000001 is now 30/04/2026 17:00." in page
-    assert awaiting(auth._client) == (0, 0)
+    assert awaiting(auth.client) == (0, 0)
     auth.logout()
 
     complaint = db.session.get(Complaint, case.id)
@@ -136,7 +136,7 @@ def test_the_manager_asks_and_the_decision_maker_approves_from_the_complaints_pa
     assert "extension_requested" in actions and "extension_approved" in actions
 
     auth.login("marsh")
-    page = details(auth._client, case)
+    page = details(auth.client, case)
     assert "Approved" in page and "by A. Deakin" in page
     assert "New resolution due: 30/04/2026 17:00" in page
     assert "A. Deakin approved the extension A. Marsh asked for" in page  # the history
@@ -144,10 +144,10 @@ def test_the_manager_asks_and_the_decision_maker_approves_from_the_complaints_pa
 
 def test_an_approved_request_for_a_sunday_is_moved_to_closing_time_and_says_so(case, auth):
     auth.login("marsh")
-    ask(auth._client, case, "26/04/2026 12:00")  # a Sunday
+    ask(auth.client, case, "26/04/2026 12:00")  # a Sunday
     auth.logout()
     auth.login("coord")
-    page = decide(auth._client, case, "approved")
+    page = decide(auth.client, case, "approved")
     assert (
         "26/04/2026 12:00 is not closing time of a business day of CTS-2026-000001's calendar: "
         "the new resolution due was moved to 27/04/2026 17:00." in page
@@ -159,17 +159,17 @@ def test_an_approved_request_for_a_sunday_is_moved_to_closing_time_and_says_so(c
 
 def test_a_coordinator_of_the_division_declines_with_a_note_the_manager_reads(case, auth):
     auth.login("marsh")
-    ask(auth._client, case, "30/04/2026 17:00")
+    ask(auth.client, case, "30/04/2026 17:00")
     auth.logout()
 
     auth.login("coord")
-    assert awaiting(auth._client) == (1, 1)
-    page = decide(auth._client, case, "declined")
+    assert awaiting(auth.client) == (1, 1)
+    page = decide(auth.client, case, "declined")
     assert "Say why the extension is declined: the complaint manager reads it." in page
     assert requests_of(case)[0].decision is None
-    page = decide(auth._client, case, "declined", note="Finish by the due date")
+    page = decide(auth.client, case, "declined", note="Finish by the due date")
     assert "Declined the extension request of CTS-2026-000001." in page
-    assert awaiting(auth._client) == (0, 0)
+    assert awaiting(auth.client) == (0, 0)
     auth.logout()
 
     (request,) = requests_of(case)
@@ -179,31 +179,31 @@ def test_a_coordinator_of_the_division_declines_with_a_note_the_manager_reads(ca
     assert db.session.get(Complaint, case.id).resolution_due_at == DUE_NOW
     assert "extension_declined" in [entry.action for entry in history_of(case)]
     auth.login("marsh")
-    page = details(auth._client, case)
+    page = details(auth.client, case)
     assert "Declined" in page and "Note: Finish by the due date" in page
     assert "Ask for an extension…" in page  # may ask again
 
 
 def test_a_request_that_does_not_give_more_time_is_refused_and_nothing_is_saved(case, auth):
     auth.login("marsh")
-    status, page = ask(auth._client, case, "20/03/2026 17:00")
+    status, page = ask(auth.client, case, "20/03/2026 17:00")
     assert status == 200
     assert (
         "must be later than the one it extends, 5:00 pm on Monday 30 March 2026 "
         "(Brisbane time), not 5:00 pm on Friday 20 March 2026" in page
     )
     assert "Independent advice sought" in page  # the input is kept
-    status, page = ask(auth._client, case, "30/04/2026", reason="")
+    status, page = ask(auth.client, case, "30/04/2026", reason="")
     assert "Enter a date and time as dd/mm/yyyy hh:mm" in page
-    status, page = ask(auth._client, case, "30/04/2026 17:00", reason="  ")
+    status, page = ask(auth.client, case, "30/04/2026 17:00", reason="  ")
     assert "Say why the complaint needs more time" in page
     assert requests_of(case) == []
 
 
 def test_a_second_request_while_one_waits_is_refused(case, auth):
     auth.login("marsh")
-    ask(auth._client, case, "30/04/2026 17:00")
-    status, page = ask(auth._client, case, "15/05/2026 17:00")
+    ask(auth.client, case, "30/04/2026 17:00")
+    status, page = ask(auth.client, case, "15/05/2026 17:00")
     assert (
         "CTS-2026-000001 already has an extension request waiting for a decision: wait for "
         "it to be approved or declined before asking again." in page
@@ -215,13 +215,13 @@ def test_a_request_on_a_closed_complaint_is_refused(case, auth):
     db.session.execute(update(Complaint).where(Complaint.id == case.id).values(status="closed"))
     db.session.commit()
     auth.login("marsh")
-    page = details(auth._client, case)
+    page = details(auth.client, case)
     assert "Ask for an extension…" not in page
     assert (
         "CTS-2026-000001 is closed: an extension is asked for only while the complaint is open."
         in page
     )
-    status, page = ask(auth._client, case, "30/04/2026 17:00")
+    status, page = ask(auth.client, case, "30/04/2026 17:00")
     assert (
         "CTS-2026-000001 is closed: an extension is asked for only while the complaint is open."
         in page
@@ -232,8 +232,8 @@ def test_a_request_on_a_closed_complaint_is_refused(case, auth):
 @pytest.mark.parametrize("who", ["deakin", "coord"])
 def test_only_the_complaints_manager_may_ask(case, auth, who):
     auth.login(who)
-    assert "Ask for an extension…" not in details(auth._client, case)
-    status, page = ask(auth._client, case, "30/04/2026 17:00")
+    assert "Ask for an extension…" not in details(auth.client, case)
+    status, page = ask(auth.client, case, "30/04/2026 17:00")
     assert re.search(
         r"\w\. \w+ does not manage CTS-2026-000001: only its complaint manager asks for an "
         r"extension of it\.",
@@ -244,8 +244,8 @@ def test_only_the_complaints_manager_may_ask(case, auth, who):
 
 def test_the_manager_cannot_approve_their_own_request(case, auth):
     auth.login("marsh")
-    ask(auth._client, case, "30/04/2026 17:00")
-    page = decide(auth._client, case, "approved")
+    ask(auth.client, case, "30/04/2026 17:00")
+    page = decide(auth.client, case, "approved")
     assert (
         "A. Marsh manages CTS-2026-000001: an extension request is decided by its decision "
         "maker or a coordinator, not by the complaint manager who asked for more time." in page

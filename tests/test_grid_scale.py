@@ -26,7 +26,7 @@ def test_past_the_count_cap_the_grid_says_more_than_and_pages_with_next(
     monkeypatch.setattr(ScopedModelView, "count_cap", 5)
     auth.login("coord")
 
-    html = auth._client.get("/admin/complaint/").get_data(as_text=True)
+    html = auth.client.get("/admin/complaint/").get_data(as_text=True)
     assert "More than 5 complaints match" in html
     assert "List (" not in html, "no exact count past the cap"
     assert {c.reference for c in complaints} == references_on(html)
@@ -36,7 +36,7 @@ def test_under_the_cap_the_grid_shows_the_exact_count_and_numbered_pages(app, ma
     make.user("coord", "coordinator")
     register(make, 3)
     auth.login("coord")
-    html = auth._client.get("/admin/complaint/").get_data(as_text=True)
+    html = auth.client.get("/admin/complaint/").get_data(as_text=True)
     assert "List (3)" in html
     assert "More than" not in html
 
@@ -48,9 +48,9 @@ def test_the_simple_pager_offers_the_next_page_only_while_a_page_is_full(
     register(make, 25)
     monkeypatch.setattr(ScopedModelView, "count_cap", 10)
     auth.login("coord")
-    first = auth._client.get("/admin/complaint/").get_data(as_text=True)
+    first = auth.client.get("/admin/complaint/").get_data(as_text=True)
     assert re.search(r'href="/admin/complaint/\?page=1[&"]', first)
-    second = auth._client.get("/admin/complaint/?page=1").get_data(as_text=True)
+    second = auth.client.get("/admin/complaint/?page=1").get_data(as_text=True)
     assert len(references_on(second)) == 5
     assert not re.search(r'href="/admin/complaint/\?page=2[&"]', second)
 
@@ -63,17 +63,17 @@ def test_a_reference_prefix_finds_the_complaints_numbered_so(app, make, auth):
     assert quoting.reference == "CTS-2026-000013"
     auth.login("coord")
 
-    html = auth._client.get("/admin/complaint/?search=cts-2026-000011").get_data(as_text=True)
+    html = auth.client.get("/admin/complaint/?search=cts-2026-000011").get_data(as_text=True)
     assert references_on(html) == {"CTS-2026-000011"}, "not the complaint quoting it"
-    tens = auth._client.get("/admin/complaint/?search=CTS-2026-00001").get_data(as_text=True)
+    tens = auth.client.get("/admin/complaint/?search=CTS-2026-00001").get_data(as_text=True)
     assert references_on(tens) == {f"CTS-2026-0000{n}" for n in (10, 11, 12, 13)}
 
-    exact = auth._client.get(f"/admin/complaint/?search={complaints[3].reference}")
+    exact = auth.client.get(f"/admin/complaint/?search={complaints[3].reference}")
     assert references_on(exact.get_data(as_text=True)) == {complaints[3].reference}
 
-    year = auth._client.get("/admin/complaint/?search=CTS-2026-").get_data(as_text=True)
+    year = auth.client.get("/admin/complaint/?search=CTS-2026-").get_data(as_text=True)
     assert len(references_on(year)) == 13
-    none = auth._client.get("/admin/complaint/?search=CTS-2025").get_data(as_text=True)
+    none = auth.client.get("/admin/complaint/?search=CTS-2025").get_data(as_text=True)
     assert references_on(none) == set()
 
 
@@ -82,5 +82,5 @@ def test_other_words_still_search_names_summaries_and_descriptions(app, make, au
     found = make.complaint(summary="Counter closed without notice")
     other = make.complaint(summary="Rude officer")
     auth.login("coord")
-    html = auth._client.get("/admin/complaint/?search=notice").get_data(as_text=True)
+    html = auth.client.get("/admin/complaint/?search=notice").get_data(as_text=True)
     assert found.reference in html and other.reference not in html

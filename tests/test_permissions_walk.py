@@ -46,7 +46,7 @@ from rules import permissions
 from rules.vocabulary import CAPACITIES
 from tests import scoped_world
 from tests.admin_forms import form_values
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, login
 from views.admin.base import ScopedModelView
 from views.admin.loaders import ComplaintLoader, ParticipantLoader
 
@@ -99,12 +99,7 @@ def views_by_screen(app):
 
 def sign_in(app, username):
     client = app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    response = client.post(
-        "/login",
-        data={"username": username, "password": PASSWORD, "csrf_token": token},
-    )
+    response = login(client, username, PASSWORD)
     assert response.status_code == 302, f"{username} could not sign in"
     return client
 

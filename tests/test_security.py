@@ -242,10 +242,10 @@ def test_next_pointing_off_site_is_dropped_from_the_form_and_the_redirect(
 def test_a_user_switched_off_while_signed_in_is_signed_out_on_their_next_request(app, make, auth):
     user = make.user("coord", "coordinator")
     auth.login("coord")
-    assert auth._client.get("/admin/complaint/").status_code == 200
+    assert auth.client.get("/admin/complaint/").status_code == 200
     user.active = False
     db.session.commit()
-    response = auth._client.get("/admin/complaint/")
+    response = auth.client.get("/admin/complaint/")
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login")
 
@@ -369,7 +369,7 @@ def test_an_admin_page_carries_a_fresh_nonce_on_every_script(app, make, auth):
     auth.login("boss")
     nonces = []
     for _ in range(2):
-        response = auth._client.get("/admin/complaint/")
+        response = auth.client.get("/admin/complaint/")
         html = response.get_data(as_text=True)
         (nonce,) = set(re.findall(r"'nonce-([^']+)'", response.headers["Content-Security-Policy"]))
         scripts = re.findall(r"<script\b[^>]*>", html)
@@ -393,7 +393,7 @@ def test_every_script_attribute_on_the_admin_screens_is_allowed_by_the_policy(ap
     """
     make.user("boss", "administrator")
     auth.login("boss")
-    client = auth._client
+    client = auth.client
     (admin,) = app.extensions["admin"]
     with app.test_request_context():
         from flask import url_for

@@ -99,7 +99,7 @@ def test_demo_department_is_believable_and_keeps_the_rules(app, runner, auth):
     for username in demo.DEMO_LOGINS:
         signed_in = auth.login(username, demo.DEMO_PASSWORD)
         assert signed_in.status_code == 302, username
-        assert auth._client.get("/admin/").status_code == 200, username
+        assert auth.client.get("/admin/").status_code == 200, username
         auth.logout()
 
 

@@ -36,6 +36,7 @@ from rules import periods
 from seed import demo
 from services.reports import DIMENSIONS
 from tests.admin_forms import form_values
+from tests.conftest import login
 from views.security import hash_source
 
 MARK = '<i class="walk-unescaped">'
@@ -149,12 +150,7 @@ def out_of_reach(username):
 
 def sign_in(app, username):
     client = app.test_client()
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    response = client.post(
-        "/login",
-        data={"username": username, "password": demo.DEMO_PASSWORD, "csrf_token": token},
-    )
+    response = login(client, username, demo.DEMO_PASSWORD)
     assert response.status_code == 302, f"{username} could not sign in"
     return client
 

@@ -21,7 +21,7 @@ from models import (
 )
 from services import notes
 from tests.admin_forms import form_values
-from tests.conftest import PASSWORD, csrf_token
+from tests.conftest import csrf_token, login
 
 LONG_AGO = datetime(2025, 6, 2, 0, 0, tzinfo=timezone.utc)
 
@@ -30,16 +30,7 @@ LONG_AGO = datetime(2025, 6, 2, 0, 0, tzinfo=timezone.utc)
 
 
 def sign_in(client, username):
-    page = client.get("/login")
-    response = client.post(
-        "/login",
-        data={
-            "username": username,
-            "password": PASSWORD,
-            "csrf_token": csrf_token(page.get_data(as_text=True)),
-        },
-    )
-    assert response.status_code == 302
+    assert login(client, username).status_code == 302
     return client
 
 
