@@ -8,6 +8,7 @@ portal knows per kind of case is written here once, so a new kind of case is one
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import object_session
@@ -25,7 +26,7 @@ from rules.vocabulary import (
 )
 
 from .cases import Complaint, InternalReview, Ticket
-from .org import Division, Participant
+from .org import Participant
 
 
 def related(record, model, key):
@@ -119,13 +120,6 @@ class CaseKind:
             return case
         return getattr(case, self.complaint_path) if self.complaint_path else None
 
-    def calendar_holder_of(self, case):
-        """The record carrying the case's calendar (a division or a client), if any."""
-        if self.calendar_holder is None:
-            return None
-        relation, key = self.calendar_holder
-        return getattr(case, relation) or related(case, self.holder_model, getattr(case, key))
-
     def links(self, case) -> dict:
         """The columns a message or a file about the case points at it with."""
         return {
@@ -138,10 +132,11 @@ class CaseKind:
         case that runs on the service desk's calendar)."""
         if self.calendar_parent is not None:
             parent = by_name(self.calendar_parent)
+            holder_model, key = parent.holder_model, parent.calendar_holder[1]
             return (
-                select(Division.calendar_id)
-                .join(parent.model, parent.model.division_id == Division.id)
-                .where(parent.model.id == getattr(self.model, f"{self.calendar_parent}_id"))
+                select(holder_model.calendar_id)
+                .join(parent.model, getattr(parent.model, key) == holder_model.id)
+                .where(parent.model.id == getattr(self.model, f"{parent.name}_id"))
                 .scalar_subquery()
             )
         holder_model, key = self.holder_model, self.calendar_holder[1]
@@ -269,13 +264,15 @@ def by_name(name: str) -> CaseKind:
     return _BY_NAME[name]
 
 
+@cache
+def _kind_of_model(model: type) -> CaseKind | None:
+    return next((kind for kind in KINDS if issubclass(model, kind.model)), None)
+
+
 def find_kind(case_or_model) -> CaseKind | None:
     """The kind of a case (or of a case model), or None for any other record."""
     model = case_or_model if isinstance(case_or_model, type) else type(case_or_model)
-    found = _BY_MODEL.get(model)
-    if found is None and isinstance(model, type):
-        found = next((k for k in KINDS if issubclass(model, k.model)), None)
-    return found
+    return _BY_MODEL.get(model) or _kind_of_model(model)
 
 
 def kind_of(case_or_model) -> CaseKind:
