@@ -41,49 +41,20 @@ from models import (
     Participant,
     PauseStatus,
     SlaTarget,
-    Ticket,
     UTCDateTime,
     WorkedHoliday,
+    kinds,
     utcnow,
 )
 from models.base import instant_reader, instant_writer, raw_instant
 from rules import clock as clock_rules
 from rules import deadlines as rules
 from rules.errors import RuleViolation
-from rules.vocabulary import (
-    COMPLAINT_CLOSED_STATUSES,
-    REVIEW_CLOSED_STATUSES,
-    TICKET_CLOSED_STATUSES,
-)
 
 from . import history, localtime, references
 
-CASE_TYPES = {Complaint: "complaint", Ticket: "ticket", InternalReview: "internal_review"}
-CASE_CLOCKS = {
-    "complaint": rules.complaint_clocks,
-    "ticket": rules.ticket_clocks,
-    "internal_review": rules.review_clocks,
-}
-CLOSED = {
-    "complaint": COMPLAINT_CLOSED_STATUSES,
-    "ticket": TICKET_CLOSED_STATUSES,
-    "internal_review": REVIEW_CLOSED_STATUSES,
-}
-# A change to one of these fields restarts the clocks it feeds, met or not.
-CLOCK_INPUTS = {
-    "complaint": (
-        "kind",
-        "classification",
-        "received_at",
-        "registered_at",
-        "acknowledged_at",
-        "finalised_at",
-        "division_id",
-        "human_rights",
-    ),
-    "ticket": ("severity", "reported_at", "first_response_at", "resolved_at", "client_id"),
-    "internal_review": ("requested_at", "completed_at", "complaint_id"),
-}
+# Each case model's case type (models/kinds.py holds what each kind of case is made of).
+CASE_TYPES = {kind.model: kind.name for kind in kinds.KINDS}
 CALENDAR_PARTS = (OpeningWindow, Closure, WorkedHoliday)
 
 _business_calendars: dict[tuple, clock_rules.BusinessCalendar] = {}
@@ -217,24 +188,21 @@ class Clocks:
         return (case_type, status) in self.pause_statuses
 
     def calendar_id_of(self, case) -> int:
-        if isinstance(case, Complaint):
-            division = case.division or (
-                self.session.get(Division, case.division_id) if case.division_id else None
-            )
-            if division is None:
-                raise RuleViolation("A complaint must belong to a division.")
-            return division.calendar_id or division.calendar.id
-        if isinstance(case, Ticket):
-            client = case.client or (
-                self.session.get(Participant, case.client_id) if case.client_id else None
-            )
-            if client is not None and (client.calendar_id or client.calendar):
-                return client.calendar_id or client.calendar.id
-            return self.default_ticket_calendar_id()
-        complaint = case.complaint
-        if complaint is None:
-            raise RuleViolation("An internal review must be of a complaint.")
-        return self.calendar_id_of(complaint)
+        kind = kinds.kind_of(case)
+        if kind.calendar_parent is not None:
+            parent = getattr(case, kind.calendar_parent)
+            if parent is None:
+                raise RuleViolation(kind.no_calendar)
+            return self.calendar_id_of(parent)
+        relation, key = kind.calendar_holder
+        holder = getattr(case, relation) or (
+            self.session.get(kind.holder_model, getattr(case, key)) if getattr(case, key) else None
+        )
+        if holder is not None and (holder.calendar_id or holder.calendar):
+            return holder.calendar_id or holder.calendar.id
+        if kind.no_calendar is not None:
+            raise RuleViolation(kind.no_calendar)
+        return self.default_ticket_calendar_id()
 
 
 # --- facts ----------------------------------------------------------------------------
@@ -278,30 +246,21 @@ def deadlines_of(
     keep_met: met deadlines keep their recorded due instant (False when what they were
     timed from has changed).
     """
-    case_type = CASE_TYPES[type(case)]
+    case_type = kinds.kind_of(case).name
     if pauses is None:
         pauses = recorded_pauses(clocks.session, case_type, case.id)
-    extension = _latest_extension(case.extensions) if case_type == "complaint" else None
+    extension = _latest_extension(case.extensions) if kinds.by_name(case_type).extended else None
     targets = clocks.targets(clocks.calendar_id_of(case))
     recorded = recorded_dues(case, case_type) if keep_met else rules.NOTHING_RECORDED
     return compute_deadlines(case_type, case, pauses, extension, targets, recorded, explain)
 
 
-DUE_FIELDS = {
-    "complaint": (
-        "registration_due_at",
-        "acknowledgement_due_at",
-        "resolution_due_at",
-        "review_request_due_at",
-        "human_rights_commissioner_from",
-    ),
-    "ticket": ("first_response_due_at", "resolution_due_at"),
-    "internal_review": ("due_at",),
-}
+# The due instants each case type's clocks set.
+DUE_FIELDS = {kind.name: kind.due_fields for kind in kinds.KINDS}
 
 
 def recorded_dues(case, case_type) -> dict:
-    return {name: getattr(case, name) for name in DUE_FIELDS[case_type]}
+    return {name: getattr(case, name) for name in kinds.by_name(case_type).due_fields}
 
 
 def compute_deadlines(
@@ -346,7 +305,7 @@ def compute_deadlines(
 
 
 def before_flush(session):
-    touched = [o for o in list(session.new) + list(session.dirty) if type(o) in CASE_TYPES]
+    touched = [o for o in list(session.new) + list(session.dirty) if kinds.find_kind(o)]
     # A new or changed extension moves its complaint's resolution due instant.
     for obj in list(session.new) + list(session.dirty):
         if isinstance(obj, Extension) and obj.complaint is not None:
@@ -405,27 +364,25 @@ def _configuration_changes(session) -> tuple[set[int], set[str]]:
 
 def _inputs_changed(case, case_type) -> bool:
     state = inspect(case)
-    return any(state.attrs[name].history.has_changes() for name in CLOCK_INPUTS[case_type])
+    return any(
+        state.attrs[name].history.has_changes() for name in kinds.by_name(case_type).clock_inputs
+    )
 
 
 def _refresh(session, case, clocks: Clocks, now: datetime) -> None:
-    case_type = CASE_TYPES[type(case)]
+    kind = kinds.kind_of(case)
+    case_type = kind.name
     is_new = case.id is None
     calendar_id = clocks.calendar_id_of(case)
     engine = clocks.engine(calendar_id)
-    if isinstance(case, Complaint) and not case.reference:
-        if case.received_at is None:
-            raise RuleViolation("A complaint needs the instant it was received.")
+    if kind.reference_variant is not None and not case.reference:
+        opened_at = getattr(case, kind.opened_field)
+        if opened_at is None:
+            raise RuleViolation(kind.opened_missing)
         case.reference = references.allocate(
             session,
-            references.PREFIXES[case.kind or "complaint"],
-            case.received_at.astimezone(engine.tz).year,
-        )
-    elif isinstance(case, Ticket) and not case.reference:
-        if case.reported_at is None:
-            raise RuleViolation("A ticket needs the instant it was reported.")
-        case.reference = references.allocate(
-            session, "TKT", case.reported_at.astimezone(engine.tz).year
+            references.PREFIXES[kind.reference_variant(case)],
+            opened_at.astimezone(engine.tz).year,
         )
 
     pauses = recorded_pauses(session, case_type, case.id)
@@ -465,7 +422,7 @@ def _refresh(session, case, clocks: Clocks, now: datetime) -> None:
             moves.append((deadline, before))
     if resumed is not None:
         history.note(session, case, "clock", _resumed_note(engine, resumed, deadlines, moves))
-    closed = case.status in CLOSED[case_type]
+    closed = kind.is_closed(case.status)
     if hasattr(case, "next_due_at"):
         case.next_due_at = rules.next_due(
             deadlines, paused=case.paused_since is not None, closed=closed
@@ -536,11 +493,11 @@ def recompute(session, calendar_ids: Iterable[int] = (), sla_keys: Iterable[str]
     with session.no_autoflush:
         clocks = Clocks(session)
         reason = _reason(session, calendar_ids, sla_keys)
-        for model in (Complaint, Ticket, InternalReview):
-            condition = _affected(model, clocks, calendar_ids, sla_keys)
+        for kind in kinds.KINDS:
+            condition = _affected(kind.model, clocks, calendar_ids, sla_keys)
             if condition is not None:
                 changed += _recompute_cases(
-                    session, model, CASE_TYPES[model], condition, clocks, reason
+                    session, kind.model, kind.name, condition, clocks, reason
                 )
     return changed
 
@@ -565,17 +522,18 @@ def _targets_use(clocks: Clocks, prefix: str, calendar_ids: set[int]) -> bool:
 def _affected(model, clocks, calendar_ids, sla_keys):
     """Which open cases of this model depend on these calendars or SLA targets: a condition
     on `_case_query(model)`, or None when none can."""
-    case_type = CASE_TYPES[model]
+    kind = kinds.kind_of(model)
+    case_type = kind.name
     prefix = f"{case_type}."
     everything = any(k.startswith(prefix) for k in sla_keys) or _targets_use(
         clocks, prefix, calendar_ids
     )
     if not everything and not calendar_ids:
         return None
-    still_open = model.status.not_in(CLOSED[case_type])
+    still_open = model.status.not_in(kind.closed_statuses)
     if everything:
         return still_open
-    if model is Ticket:
+    if kind.no_calendar is None:
         # No client, or a client without a calendar of its own: the service desk's calendar.
         condition = Participant.calendar_id.in_(calendar_ids)
         if clocks.default_ticket_calendar_id() in calendar_ids:
@@ -584,42 +542,12 @@ def _affected(model, clocks, calendar_ids, sla_keys):
     return still_open & Division.calendar_id.in_(calendar_ids)
 
 
-# The columns the clocks read, per case type, besides the due instants themselves.
-FACT_FIELDS = {
-    "complaint": (
-        "id",
-        "kind",
-        "classification",
-        "status",
-        "received_at",
-        "registered_at",
-        "acknowledged_at",
-        "finalised_at",
-        "closed_at",
-        "human_rights",
-        "paused_since",
-        "next_due_at",
-    ),
-    "ticket": (
-        "id",
-        "severity",
-        "status",
-        "reported_at",
-        "first_response_at",
-        "resolved_at",
-        "paused_since",
-        "next_due_at",
-    ),
-    "internal_review": ("id", "status", "requested_at", "completed_at", "paused_since"),
-}
-
-
 # A case's row as the bulk recompute reads it: the facts, the due instants, the calendar.
 _CASE_ROWS = {
-    case_type: namedtuple(
-        f"{case_type}_row", FACT_FIELDS[case_type] + DUE_FIELDS[case_type] + ("calendar_id",)
+    kind.name: namedtuple(
+        f"{kind.name}_row", kind.fact_fields + kind.due_fields + ("calendar_id",)
     )
-    for case_type in FACT_FIELDS
+    for kind in kinds.KINDS
 }
 
 
@@ -627,21 +555,20 @@ def _case_query(model, case_type):
     """The columns the clocks read, with the calendar each case runs on (its division's, or
     its client's for a ticket, None for the service desk's). Instants come raw."""
     table = model.__table__
-    names = FACT_FIELDS[case_type] + DUE_FIELDS[case_type]
+    kind = kinds.by_name(case_type)
+    names = kind.fact_fields + kind.due_fields
     columns = [raw_instant(table.c[name]) for name in names]
-    if model is Complaint:
-        return select(*columns, Division.calendar_id).join(
-            Division, Division.id == Complaint.division_id
-        )
-    if model is Ticket:
-        return select(*columns, Participant.calendar_id).outerjoin(
-            Participant, Participant.id == Ticket.client_id
-        )
-    return (
-        select(*columns, Division.calendar_id)
-        .join(Complaint, Complaint.id == InternalReview.complaint_id)
-        .join(Division, Division.id == Complaint.division_id)
-    )
+    parent = None
+    if kind.calendar_parent is not None:
+        # A review runs on its complaint's calendar.
+        parent, kind = kind, kinds.by_name(kind.calendar_parent)
+    holder, (_, key) = kind.holder_model, kind.calendar_holder
+    query = select(*columns, holder.calendar_id)
+    if parent is not None:
+        query = query.join(kind.model, kind.model.id == getattr(model, f"{kind.name}_id"))
+    on = holder.id == getattr(kind.model, key)
+    # Without a calendar of its own a case may run on the service desk's.
+    return query.outerjoin(holder, on) if kind.no_calendar is None else query.join(holder, on)
 
 
 def _case_batches(session, model, case_type, condition, size=2000):
@@ -654,7 +581,7 @@ def _case_batches(session, model, case_type, condition, size=2000):
     table = model.__table__
     query = _case_query(model, case_type).where(condition)
     ids = session.scalars(query.with_only_columns(table.c.id).order_by(table.c.id)).all()
-    names = FACT_FIELDS[case_type] + DUE_FIELDS[case_type]
+    names = kinds.by_name(case_type).fact_fields + kinds.by_name(case_type).due_fields
     # SQLAlchemy's processing of a register's instants costs more than the arithmetic:
     # one C call each instead.
     read = instant_reader(
@@ -696,12 +623,13 @@ def _latest_extensions(session, first_id, last_id) -> dict[int, rules.ExtensionF
 def _recompute_cases(session, model, case_type, condition, clocks, reason) -> int:
     changed = 0
     table = model.__table__
-    due_fields = DUE_FIELDS[case_type]
+    kind = kinds.by_name(case_type)
+    due_fields = kind.due_fields
     written = due_fields + (("next_due_at",) if "next_due_at" in table.c else ())
     row_fields = _CASE_ROWS[case_type]._fields
     written_at = [(name, row_fields.index(name)) for name in written]
-    default_calendar_id = clocks.default_ticket_calendar_id() if model is Ticket else None
-    case_clocks = CASE_CLOCKS[case_type]
+    default_calendar_id = clocks.default_ticket_calendar_id() if kind.no_calendar is None else None
+    case_clocks = kind.clocks
     instant_type, store = instant_writer(session.get_bind().dialect)
     # A register's due instants repeat (closing times of a few business days): each
     # distinct one is converted once, to the stored form and to the history's ISO form.
@@ -737,7 +665,7 @@ def _recompute_cases(session, model, case_type, condition, clocks, reason) -> in
         ):
             pauses[case_id].append((begin, end))
         pauses = {case_id: tuple(spans) for case_id, spans in pauses.items()}
-        extensions = _latest_extensions(session, first_id, last_id) if model is Complaint else {}
+        extensions = _latest_extensions(session, first_id, last_id) if kind.extended else {}
         updates, entries = [], []
         for row in batch:
             stored = {name: row[i] for name, i in written_at}
@@ -877,9 +805,9 @@ def _references(session, samples) -> dict[tuple[str, int], str]:
     for case_type, case_id in samples:
         ids[case_type].append(case_id)
     with session.no_autoflush:
-        for model in (Complaint, Ticket):
-            case_type = CASE_TYPES[model]
-            if ids[case_type]:
+        for kind in kinds.KINDS:
+            model, case_type = kind.model, kind.name
+            if kind.reference_variant is not None and ids[case_type]:
                 for case_id, reference in session.execute(
                     select(model.id, model.reference).where(model.id.in_(ids[case_type]))
                 ):
@@ -993,10 +921,10 @@ def due_dates(case, now: datetime | None = None) -> list[dict]:
         return []
     now = now or utcnow()
     clocks = Clocks(session)
-    case_type = CASE_TYPES[type(case)]
+    case_type = kinds.kind_of(case).name
     pauses = recorded_pauses(session, case_type, case.id)
     engine = clocks.engine(clocks.calendar_id_of(case))
-    closed = case.status in CLOSED[case_type]
+    closed = kinds.by_name(case_type).is_closed(case.status)
     rows = []
     for deadline in deadlines_of(case, clocks, pauses, explain=True):
         stored = getattr(case, deadline.field)

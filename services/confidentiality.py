@@ -8,7 +8,7 @@ complaint), the participant screens, the pickers, the API and the letters' outbo
 
 from sqlalchemy import and_, or_, select
 
-from models import Complaint, InternalReview
+from models import Complaint, InternalReview, kinds
 from rules.confidentiality import may_see_complainant
 from rules.vocabulary import COORDINATOR
 
@@ -108,7 +108,7 @@ class Confidentiality:
         """For a record's page (a complaint, or a record of one): whether a participant may
         be named there. Its own complainant follows the complaint; anyone else, every
         complaint they made."""
-        complaint = record if isinstance(record, Complaint) else getattr(record, "complaint", None)
+        complaint = kinds.complaint_of(record)
 
         def visible(participant) -> bool:
             if participant is None:

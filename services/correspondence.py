@@ -53,18 +53,15 @@ from models import (
     OutboundMessage,
     Outcome,
     Participant,
-    Ticket,
     User,
+    kinds,
     utcnow,
 )
 from rules import correspondence as rules
 from rules.clock import Unit
 from rules.errors import RuleViolation
 from rules.vocabulary import (
-    COMPLAINT_CLOSED_STATUSES,
-    REVIEW_CLOSED_STATUSES,
     REVIEW_OUTCOMES,
-    TICKET_CLOSED_STATUSES,
 )
 
 from . import history, intake, localtime
@@ -74,13 +71,6 @@ log = logging.getLogger(__name__)
 # How many messages a sender claims at a time: small, so that several senders share.
 CLAIM_BATCH = 10
 SIMPLE_ADDRESS = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
-# The case's page in the portal, for officers' reminders.
-CASE_PAGES = {
-    "complaint": "/admin/complaint/details/?id={id}",
-    "ticket": "/admin/ticket/details/?id={id}",
-    "internal_review": "/admin/internal_review/details/?id={id}",
-}
-RECORD_TYPES = {"complaint": "Complaint", "ticket": "Ticket", "internal_review": "InternalReview"}
 NO_NAME = "Sir or Madam"
 
 
@@ -106,12 +96,7 @@ def _name(person: Participant | None) -> str:
     return person.display_name if person is not None else ""
 
 
-def _by_id(record, model, key):
-    """A related record by its key column: right even when only the id was set."""
-    if key is None:
-        return None
-    session = object_session(record)
-    return session.get(model, key) if session is not None else None
+_by_id = kinds.related
 
 
 def complainant_name(complaint: Complaint) -> str:
@@ -168,15 +153,15 @@ def portal_link(case_type: str, case_id) -> str:
                 base = request.url_root.rstrip("/")
         except ImportError:  # pragma: no cover
             pass
-    return base + CASE_PAGES[case_type].format(id=case_id)
+    return base + kinds.by_name(case_type).page_of(case_id)
 
 
 def case_values(case) -> dict:
     """The common values of any case: complaint, ticket or internal review."""
-    if isinstance(case, Complaint):
+    case_type = kinds.kind_of(case).name
+    if case_type == "complaint":
         values = complaint_values(case)
-        case_type = "complaint"
-    elif isinstance(case, Ticket):
+    elif case_type == "ticket":
         tz = localtime.case_timezone(case, localtime.settings_in_force())
         values = {
             "reference": case.reference or "",
@@ -186,7 +171,6 @@ def case_values(case) -> dict:
             "division": _name(_by_id(case, Participant, case.client_id)),
             "sender_name": config("MAIL_SENDER_NAME"),
         }
-        case_type = "ticket"
     else:
         complaint = case.complaint
         values = complaint_values(complaint)
@@ -194,7 +178,6 @@ def case_values(case) -> dict:
         values["received_on"] = rules.day_in_words(
             case.requested_at, localtime.case_timezone(case, localtime.settings_in_force())
         )
-        case_type = "internal_review"
     values["portal_link"] = portal_link(case_type, case.id)
     return values
 
@@ -224,10 +207,9 @@ def render_letter(session, key: str, values: dict) -> tuple[rules.Rendered, str 
 
 
 def complaint_of(message_or_case):
-    if isinstance(message_or_case, Complaint):
-        return message_or_case
-    if isinstance(message_or_case, InternalReview):
-        return message_or_case.complaint
+    kind = kinds.find_kind(message_or_case)
+    if kind is not None:
+        return kind.complaint_of(message_or_case)
     if isinstance(message_or_case, OutboundMessage):
         if message_or_case.complaint is not None:
             return message_or_case.complaint
@@ -238,15 +220,17 @@ def complaint_of(message_or_case):
 
 def holds_role(case, role: str, participant_id) -> bool:
     """Whether the participant is, now, the case's complainant, manager, reviewer, ..."""
-    if participant_id is None:
+    kind = kinds.find_kind(case)
+    if participant_id is None or kind is None:
         return False
-    if isinstance(case, Ticket):
-        return role == "support_agent" and case.agent_id == participant_id
-    if isinstance(case, InternalReview):
-        if role == "internal_reviewer":
-            return case.reviewer_id == participant_id
-        case = case.complaint
-    if not isinstance(case, Complaint):
+    complaint = kind.complaint_of(case)
+    if complaint is not case:
+        # A ticket's agent, a review's reviewer; else the part held on the review's complaint.
+        column = dict(kind.officer_roles).get(role)
+        if column is not None:
+            return getattr(case, column) == participant_id
+        case = complaint
+    if case is None:
         return False
     if role == "internal_reviewer":
         return any(review.reviewer_id == participant_id for review in case.internal_reviews)
@@ -318,7 +302,7 @@ def record_on_case(connection, case_type: str, case_id: int, summary: str, chang
             {
                 "at": utcnow(),
                 "user_id": history.current_user_id(),
-                "record_type": RECORD_TYPES[case_type],
+                "record_type": kinds.by_name(case_type).record_type,
                 "record_id": case_id,
                 "action": "correspondence",
                 "summary": summary,
@@ -329,19 +313,11 @@ def record_on_case(connection, case_type: str, case_id: int, summary: str, chang
 
 
 def case_type_of(case) -> str:
-    if isinstance(case, Complaint):
-        return "complaint"
-    if isinstance(case, Ticket):
-        return "ticket"
-    return "internal_review"
+    return kinds.kind_of(case).name
 
 
 def case_links(case) -> dict:
-    if isinstance(case, Complaint):
-        return {"complaint_id": case.id}
-    if isinstance(case, Ticket):
-        return {"ticket_id": case.id}
-    return {"internal_review_id": case.id, "complaint_id": case.complaint_id}
+    return kinds.kind_of(case).links(case)
 
 
 def recipient_words(role: str, name: str | None, address: str | None, case) -> str:
@@ -515,19 +491,13 @@ def review_values(review: InternalReview) -> dict:
 def after_flush(session) -> None:
     """Queue the letters owed by the complaints this flush created or moved on."""
     new = set(map(id, session.new))
-    complaints = [
-        obj
-        for obj in list(session.new) + list(session.dirty)
-        if isinstance(obj, Complaint) and obj.id is not None and obj not in session.deleted
+    saved = [
+        (kind, obj)
+        for kind, obj in ((kinds.find_kind(o), o) for o in list(session.new) + list(session.dirty))
+        if kind is not None and obj.id is not None and obj not in session.deleted
     ]
-    reviews = [
-        obj
-        for obj in list(session.new) + list(session.dirty)
-        if isinstance(obj, InternalReview)
-        and obj.id is not None
-        and obj.complaint_id
-        and obj not in session.deleted
-    ]
+    complaints = [obj for kind, obj in saved if kind is kinds.COMPLAINT]
+    reviews = [obj for kind, obj in saved if kind is kinds.INTERNAL_REVIEW and obj.complaint_id]
     if not complaints and not reviews:
         return
     now = utcnow()
@@ -573,38 +543,20 @@ def after_flush(session) -> None:
 
 # --- reminders --------------------------------------------------------------------------
 
-# (model, case type, due field, done field, label): the obligations officers are reminded of.
+# (kind of case, due field, done field, label): the obligations officers are reminded of.
 REMINDED_DUES = (
-    (Complaint, "complaint", "registration_due_at", "registered_at", "Entered in the register"),
-    (
-        Complaint,
-        "complaint",
-        "acknowledgement_due_at",
-        "acknowledged_at",
-        "Complainant acknowledged",
-    ),
-    (Complaint, "complaint", "resolution_due_at", "finalised_at", "Resolved (response given)"),
-    (Ticket, "ticket", "first_response_due_at", "first_response_at", "First response"),
-    (Ticket, "ticket", "resolution_due_at", "resolved_at", "Resolution"),
-    (InternalReview, "internal_review", "due_at", "completed_at", "Internal review resolved"),
+    (kinds.COMPLAINT, "registration_due_at", "registered_at", "Entered in the register"),
+    (kinds.COMPLAINT, "acknowledgement_due_at", "acknowledged_at", "Complainant acknowledged"),
+    (kinds.COMPLAINT, "resolution_due_at", "finalised_at", "Resolved (response given)"),
+    (kinds.TICKET, "first_response_due_at", "first_response_at", "First response"),
+    (kinds.TICKET, "resolution_due_at", "resolved_at", "Resolution"),
+    (kinds.INTERNAL_REVIEW, "due_at", "completed_at", "Internal review resolved"),
 )
-CLOSED = {
-    "complaint": COMPLAINT_CLOSED_STATUSES,
-    "ticket": TICKET_CLOSED_STATUSES,
-    "internal_review": REVIEW_CLOSED_STATUSES,
-}
 
 
 def officers_of(case) -> list[tuple[str, Participant | None]]:
     """Who is reminded of a case's dues, in order of preference: (role, person)."""
-    if isinstance(case, Ticket):
-        return [("support_agent", _by_id(case, Participant, case.agent_id))]
-    if isinstance(case, InternalReview):
-        return [("internal_reviewer", _by_id(case, Participant, case.reviewer_id))]
-    return [
-        ("complaint_manager", _by_id(case, Participant, case.manager_id)),
-        ("coordinator", _by_id(case, Participant, case.coordinator_id)),
-    ]
+    return kinds.kind_of(case).officers(case)
 
 
 @dataclass
@@ -638,7 +590,8 @@ def queue_reminders(session, now: datetime | None = None) -> ReminderReport:
     passed_since = now - timedelta(days=float(config("REMINDER_PASSED_WITHIN_DAYS")))
     clocks = Clocks(session)
     horizon = _reminder_horizon(session, clocks, now, lead) if lead else now
-    for model, case_type, due_field, done_field, label in REMINDED_DUES:
+    for kind, due_field, done_field, label in REMINDED_DUES:
+        model, case_type = kind.model, kind.name
         due_column = getattr(model, due_field)
         cases = session.scalars(
             select(model).where(
@@ -646,7 +599,7 @@ def queue_reminders(session, now: datetime | None = None) -> ReminderReport:
                 due_column >= passed_since,
                 due_column <= horizon,
                 getattr(model, done_field).is_(None),
-                model.status.not_in(CLOSED[case_type]),
+                model.status.not_in(kind.closed_statuses),
                 model.paused_since.is_(None),
             )
         ).all()
@@ -1089,8 +1042,8 @@ def _reminder_values(case) -> dict:
     tz = localtime.case_timezone(case, localtime.settings_in_force())
     dues = [
         (getattr(case, due_field), label)
-        for model, _, due_field, done_field, label in REMINDED_DUES
-        if isinstance(case, model)
+        for kind, due_field, done_field, label in REMINDED_DUES
+        if kind is kinds.kind_of(case)
         and getattr(case, due_field) is not None
         and getattr(case, done_field) is None
     ]
@@ -1117,12 +1070,13 @@ def preview(session, key: str, subject: str, body: str, case=None, hide_complain
     values["sender_name"] = config("MAIL_SENDER_NAME")
     if case is not None:
         values.update(case_values(case))
-        if key in (rules.REVIEW_REQUESTED, rules.REVIEW_OUTCOME) and isinstance(case, Complaint):
+        is_complaint = kinds.find_kind(case) is kinds.COMPLAINT
+        if key in (rules.REVIEW_REQUESTED, rules.REVIEW_OUTCOME) and is_complaint:
             # The complaint's latest internal review, if it has one.
             review = max(case.internal_reviews, key=lambda r: r.id, default=None)
             if review is not None:
                 values.update(review_values(review))
-        if isinstance(case, Complaint) and hide_complainant:
+        if is_complaint and hide_complainant:
             values["complainant_name"] = history.MASK
         if key in (rules.DUE_REMINDER, rules.DUE_PASSED):
             values.update(_reminder_values(case))

@@ -16,37 +16,25 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, case, false, func, select
 
-from models import Calendar, Complaint, Division, InternalReview, Participant, PauseStatus, Ticket
+from models import Calendar, Complaint, InternalReview, PauseStatus, kinds
 from rules.clock import Unit
 
 from .clocks import Clocks
 
-CASE_MODELS = {"complaint": Complaint, "ticket": Ticket, "internal_review": InternalReview}
+CASE_MODELS = {kind.name: kind.model for kind in kinds.KINDS}
 
 
 def calendar_of(case_type: str, session) -> ColumnElement[int]:
     """The calendar id a case of this type runs on, as a correlated SQL expression."""
-    if case_type == "complaint":
-        return (
-            select(Division.calendar_id)
-            .where(Division.id == Complaint.division_id)
-            .scalar_subquery()
-        )
-    if case_type == "internal_review":
-        return (
-            select(Division.calendar_id)
-            .join(Complaint, Complaint.division_id == Division.id)
-            .where(Complaint.id == InternalReview.complaint_id)
-            .scalar_subquery()
-        )
-    if case_type == "ticket":
-        client_calendar = (
-            select(Participant.calendar_id)
-            .where(Participant.id == Ticket.client_id)
-            .scalar_subquery()
-        )
-        return func.coalesce(client_calendar, Clocks(session).default_ticket_calendar_id())
-    raise ValueError(f"unknown case type {case_type!r}")
+    try:
+        kind = kinds.by_name(case_type)
+    except KeyError:
+        raise ValueError(f"unknown case type {case_type!r}") from None
+    own = kind.calendar_id_query()
+    if kind.no_calendar is None:
+        # A ticket's client without a calendar of its own: the service desk's.
+        return func.coalesce(own, Clocks(session).default_ticket_calendar_id())
+    return own
 
 
 def business_days_ahead(session, now: datetime, days: int) -> dict[int, datetime]:

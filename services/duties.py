@@ -10,9 +10,8 @@ caller rolls back, so nothing is half-saved.
 
 from sqlalchemy import inspect
 
-from models import Complaint, InternalReview, Participant, User
+from models import Complaint, InternalReview, Participant, User, kinds
 from rules import duties as rules
-from rules.vocabulary import REVIEW_CLOSED_STATUSES
 
 # (relationship, foreign key) pairs whose change makes the rules judge the record again.
 COMPLAINT_PEOPLE = (
@@ -33,9 +32,10 @@ def before_flush(session) -> None:
     """Judge the complaints and internal reviews this flush would save."""
     complaints, reviews = [], []
     for obj in list(session.new) + list(session.dirty):
-        if isinstance(obj, Complaint) and _complaint_needs_judging(obj):
+        kind = kinds.find_kind(obj)
+        if kind is kinds.COMPLAINT and _complaint_needs_judging(obj):
             complaints.append(obj)
-        elif isinstance(obj, InternalReview) and _review_needs_judging(obj):
+        elif kind is kinds.INTERNAL_REVIEW and _review_needs_judging(obj):
             reviews.append(obj)
     if not complaints and not reviews:
         return
@@ -45,7 +45,7 @@ def before_flush(session) -> None:
             rules.enforce_complaint(assignment)
             # The complaint's people changed: its open reviews must still be clear of them.
             for review in complaint.internal_reviews:
-                if review not in reviews and review.status not in REVIEW_CLOSED_STATUSES:
+                if review not in reviews and not kinds.INTERNAL_REVIEW.is_closed(review.status):
                     rules.enforce_review(review_assignment_of(session, review, assignment))
         for review in reviews:
             rules.enforce_review(review_assignment_of(session, review))

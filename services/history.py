@@ -23,7 +23,6 @@ from sqlalchemy.orm import MANYTOONE, joinedload, object_session
 from sqlalchemy.orm.attributes import NO_VALUE
 
 from models import (
-    Complaint,
     Extension,
     ExternalReview,
     HistoryEntry,
@@ -32,6 +31,7 @@ from models import (
     User,
     UTCDateTime,
     db,
+    kinds,
     utcnow,
 )
 from rules import vocabulary
@@ -388,12 +388,10 @@ FIELD_LABELS = {
 }
 
 CHOICES = {
+    **{(kind.record_type, "status"): kind.statuses for kind in kinds.KINDS},
     ("Complaint", "kind"): vocabulary.COMPLAINT_KINDS,
-    ("Complaint", "status"): vocabulary.COMPLAINT_STATUSES,
     ("Complaint", "classification"): vocabulary.CLASSIFICATIONS,
-    ("Ticket", "status"): vocabulary.TICKET_STATUSES,
     ("Ticket", "severity"): vocabulary.TICKET_SEVERITIES,
-    ("InternalReview", "status"): vocabulary.REVIEW_STATUSES,
     ("InternalReview", "outcome"): vocabulary.REVIEW_OUTCOMES,
     ("ExternalReview", "body"): vocabulary.EXTERNAL_BODIES,
     ("ExternalReview", "status"): vocabulary.EXTERNAL_REVIEW_STATUSES,
@@ -507,7 +505,7 @@ def _records_of(record) -> dict[str, set]:
     """The record, and for a complaint its extensions and reviews: record type -> ids."""
     session = object_session(record)
     records = {type(record).__name__: {record.id}}
-    if isinstance(record, Complaint):
+    if kinds.find_kind(record) is kinds.COMPLAINT:
         for model in (Extension, InternalReview, ExternalReview):
             ids = set(session.scalars(select(model.id).where(model.complaint_id == record.id)))
             if ids:
@@ -517,8 +515,8 @@ def _records_of(record) -> dict[str, set]:
 
 def _confidential_complainant(record):
     """Who the record's complaint keeps confidential, if anyone (a participant id)."""
-    complaint = record if isinstance(record, Complaint) else getattr(record, "complaint", None)
-    if isinstance(complaint, Complaint) and complaint.confidential:
+    complaint = kinds.complaint_of(record)
+    if complaint is not None and complaint.confidential:
         return complaint.complainant_id
     return None
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
 import settings
-from models import Calendar, Complaint, Ticket
+from models import Calendar, kinds
 
 # Where no case calendar applies (audit log, accounts): the department's own time.
 FALLBACK_TIMEZONE = settings.DISPLAY_TIMEZONE
@@ -123,11 +123,14 @@ def case_timezone(record, settings: ZoneSettings, calendars: CalendarZones | Non
     anything else is in the portal's own time zone. Without `calendars` the calendar is
     read through the record's relationships.
     """
-    complaint = record if isinstance(record, Complaint) else getattr(record, "complaint", None)
-    if isinstance(complaint, Complaint):
+    complaint = kinds.complaint_of(record)
+    if complaint is not None:
         return complaint_timezone(complaint.division, settings, calendars)
-    if isinstance(record, Ticket):
-        return ticket_timezone(record.client, settings, calendars, session=object_session(record))
+    kind = kinds.find_kind(record)
+    if kind is not None and kind.no_calendar is None:
+        # A ticket: its client's calendar, else the service desk's.
+        holder = getattr(record, kind.calendar_holder[0])
+        return ticket_timezone(holder, settings, calendars, session=object_session(record))
     return settings.display_timezone
 
 

@@ -5,7 +5,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import func, select
 
-from models import Complaint, InternalReview, OutboundMessage, Ticket, db
+from models import InternalReview, OutboundMessage, db, kinds
 from rules import correspondence as rules
 from seed.commands import Refused
 from services import correspondence
@@ -74,7 +74,8 @@ def status():
 
 
 def find_case(reference: str):
-    for model in (Complaint, Ticket):
+    # Complaints and tickets have references of their own; a review goes by its complaint's.
+    for model in (kind.model for kind in kinds.KINDS if kind.reference_variant is not None):
         case = db.session.scalar(select(model).where(model.reference == reference))
         if case is not None:
             return case
@@ -87,14 +88,15 @@ def find_case(reference: str):
 def preview(key, reference):
     """Print the letter KEY as it would be written for the case REFERENCE."""
     case = find_case(reference)
-    if key in (rules.DUE_REMINDER, rules.DUE_PASSED) and isinstance(case, Complaint):
+    is_complaint = kinds.kind_of(case) is kinds.COMPLAINT
+    if key in (rules.DUE_REMINDER, rules.DUE_PASSED) and is_complaint:
         review = db.session.scalar(
             select(InternalReview)
             .where(InternalReview.complaint_id == case.id)
             .order_by(InternalReview.id.desc())
         )
         case = review if review is not None and review.completed_at is None else case
-    elif key not in (rules.DUE_REMINDER, rules.DUE_PASSED) and not isinstance(case, Complaint):
+    elif key not in (rules.DUE_REMINDER, rules.DUE_PASSED) and not is_complaint:
         raise Refused(f"{rules.TEMPLATE_NAMES[key]} is written about complaints only.")
     subject, body = correspondence.template_for(db.session, key)
     try:

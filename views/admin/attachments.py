@@ -16,7 +16,7 @@ from flask_admin.helpers import get_redirect_target
 from sqlalchemy import select
 from wtforms import FileField, StringField
 
-from models import Attachment, Complaint, InternalReview, db
+from models import Attachment, db, kinds
 from rules.attachments import AttachmentRefused, allowed_names, check_size, describe_size
 from rules.errors import RuleViolation
 from rules.inflation import InflationLimits
@@ -28,11 +28,9 @@ from .fields import EXPIRED_FORM
 
 
 def complaint_of(case):
-    if isinstance(case, Complaint):
-        return case
-    if isinstance(case, InternalReview):
-        return case.complaint
-    return None
+    """The complaint whose confidentiality the case's files follow (none for a ticket)."""
+    kind = kinds.find_kind(case)
+    return kind.complaint_of(case) if kind is not None else None
 
 
 class CaseDocuments:

@@ -4,15 +4,12 @@ from flask_admin.form import Select2Field
 from flask_admin.model.form import InlineFormAdmin
 from wtforms.validators import ValidationError
 
-from models import Closure, OpeningWindow, WorkedHoliday
+from models import Closure, OpeningWindow, WorkedHoliday, kinds
 from rules.clock import validate_spec
 from rules.values import sla_amount_problem
 from rules.vocabulary import (
     CASE_TYPES,
-    COMPLAINT_STATUSES,
-    REVIEW_STATUSES,
     SLA_KEYS,
-    TICKET_STATUSES,
     UNITS,
     WEEKDAYS,
 )
@@ -21,12 +18,6 @@ from services.clocks import spec_of
 from .base import ScopedModelView
 from .fields import DayField
 from .retiming import RetimingConfirmation
-
-STATUSES_BY_CASE_TYPE = {
-    "complaint": COMPLAINT_STATUSES,
-    "ticket": TICKET_STATUSES,
-    "internal_review": REVIEW_STATUSES,
-}
 
 
 class AdministrationView(ScopedModelView):
@@ -134,7 +125,8 @@ class PauseStatusView(AdministrationView):
     form_choices = {"case_type": list(CASE_TYPES.items())}
 
     def on_model_change(self, form, model, is_created):
-        statuses = STATUSES_BY_CASE_TYPE.get(model.case_type, {})
+        kind = next((k for k in kinds.KINDS if k.name == model.case_type), None)
+        statuses = kind.statuses if kind is not None else {}
         if model.status not in statuses:
             raise ValidationError(
                 f"{model.status!r} is not a status of a {CASE_TYPES.get(model.case_type)}: "

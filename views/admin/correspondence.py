@@ -8,7 +8,7 @@ from sqlalchemy import select
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, ValidationError
 
-from models import Complaint, OutboundMessage, Ticket, db
+from models import OutboundMessage, db, kinds
 from rules import correspondence as rules
 from rules.confidentiality import MASK
 from services import access, confidentiality, correspondence
@@ -74,13 +74,14 @@ class MailTemplateView(ScopedModelView):
             if case is None:
                 result["error"] = NO_CASE.format(reference=reference)
                 return result
-            if isinstance(case, Ticket) and model.key not in (
+            complaint = kinds.kind_of(case).complaint_of(case)
+            if complaint is None and model.key not in (
                 rules.DUE_REMINDER,
                 rules.DUE_PASSED,
             ):
                 result["error"] = f"{model.name} is written about complaints, not tickets."
                 return result
-            if isinstance(case, Complaint):
+            if complaint is case:
                 hidden = not visibility().shows_complainant(case)
             result["case"] = case.reference
             result["note"] = self.preview_note(model.key, case)
@@ -125,7 +126,10 @@ class MailTemplateView(ScopedModelView):
 
 def find_case(reference: str):
     """A complaint or ticket by reference, among those the user may open."""
-    for model, screen in ((Complaint, "complaint"), (Ticket, "ticket")):
+    for kind in kinds.KINDS:
+        if kind.reference_variant is None:
+            continue  # a review goes by its complaint's reference
+        model, screen = kind.model, kind.name
         condition = access.rows(current_actor(), screen, "view")
         case = db.session.scalar(select(model).where(model.reference == reference, condition))
         if case is not None:

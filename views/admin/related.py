@@ -11,14 +11,13 @@ from flask import url_for
 from sqlalchemy import select
 
 from models import (
-    Complaint,
     Extension,
     ExternalReview,
-    InternalReview,
     OutboundMessage,
     Participant,
     Ticket,
     db,
+    kinds,
 )
 from rules import correspondence as letters
 from rules import permissions
@@ -35,9 +34,7 @@ from services import access
 from ..context import current_actor, visibility
 
 SCREENS = {
-    Complaint: "complaint",
-    Ticket: "ticket",
-    InternalReview: "internal_review",
+    **{kind.model: kind.name for kind in kinds.KINDS},
     ExternalReview: "external_review",
     Extension: "extension",
     Participant: "participant",
@@ -75,7 +72,7 @@ class RelatedRecords:
     """Mixed into the case screens: `related` for admin/_related.html."""
 
     def related_records(self, model) -> list[dict]:
-        complaint = model if isinstance(model, Complaint) else getattr(model, "complaint", None)
+        complaint = kinds.complaint_of(model)
         if complaint is None:
             return []
         status = COMPLAINT_STATUSES.get(complaint.status, complaint.status)
