@@ -94,7 +94,7 @@ from rules.vocabulary import (
     TICKET_SEVERITIES,
 )
 
-from .clocks import Clocks, business_calendar
+from ..clocks import Clocks, business_calendar
 
 __all__ = [
     "AnnualPublication",

@@ -1,0 +1,46 @@
+"""Reports: service levels, complaint timeliness, outcomes and reviews, trends, and the
+annual publication."""
+
+from .toolkit import (
+    DIMENSIONS,
+    AnnualPublication,
+    AtRiskTicket,
+    Count,
+    OutcomesReport,
+    ServiceLevelForecast,
+    ServiceLevelReport,
+    ServiceLevelRow,
+    TableData,
+    TimelinessReport,
+    TimelinessRow,
+    TrendReport,
+    TrendRow,
+    annual_publication,
+    business_day_closes,
+    complaint_timeliness,
+    complaint_trends,
+    outcomes_and_reviews,
+    service_levels,
+)
+
+__all__ = [
+    "AnnualPublication",
+    "AtRiskTicket",
+    "Count",
+    "DIMENSIONS",
+    "OutcomesReport",
+    "ServiceLevelForecast",
+    "ServiceLevelReport",
+    "ServiceLevelRow",
+    "TableData",
+    "TimelinessReport",
+    "TimelinessRow",
+    "TrendReport",
+    "TrendRow",
+    "annual_publication",
+    "business_day_closes",
+    "complaint_timeliness",
+    "complaint_trends",
+    "outcomes_and_reviews",
+    "service_levels",
+]
