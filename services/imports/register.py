@@ -47,8 +47,8 @@ from rules.vocabulary import (
     TICKET_STATUSES,
 )
 
-from . import correspondence, history, localtime, references
-from .duties import officer
+from .. import correspondence, history, localtime, references
+from ..duties import officer
 
 BATCH_SIZE = 500
 IMPORT_ACTION = "import"
