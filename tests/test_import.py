@@ -27,8 +27,8 @@ from models import (
 from rules import duties
 from rules import imports as rules
 from rules.clock import Unit
-from services import imports as service
 from services.clocks import business_calendar
+from services.imports import register as service
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "seed" / "examples"
 COMPLAINT_HEADER = rules.COMPLAINT_LAYOUT.names
