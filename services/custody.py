@@ -13,7 +13,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import joinedload
 
 from models import ClassificationLevel, Complaint, InternalReview, Participant
-from rules import custody as rules
+from rules import custody
 from rules import duties as duty_rules
 from rules.errors import RuleViolation
 from rules.vocabulary import COMPLAINT_CLOSED_STATUSES, REVIEW_CLOSED_STATUSES
@@ -41,8 +41,8 @@ def allow_direct_edits(session, record, actor) -> None:
     """Permit the kinds of value the actor may change in an edit form (people, for a
     coordinator); the others stay refused whatever the form posts."""
     capacities = access.capacity_codes(actor)
-    for kind in rules.DIRECT_EDITORS:
-        if rules.may_change_directly(capacities, kind):
+    for kind in custody.DIRECT_EDITORS:
+        if custody.may_change_directly(capacities, kind):
             permit(session, record, kind)
 
 
@@ -53,7 +53,7 @@ def before_flush(session) -> None:
     permits = session.info.get(PERMITS, set())
     with session.no_autoflush:
         for obj in list(session.dirty):
-            guarded = rules.GUARDED.get(type(obj).__name__)
+            guarded = custody.GUARDED.get(type(obj).__name__)
             state = inspect(obj)
             if not guarded or state.key is None or obj in session.deleted:
                 continue
@@ -66,7 +66,7 @@ def before_flush(session) -> None:
                 if stored is None:
                     stored = history.stored_row(session, obj)
                 if _really_changed(state, field, stored):
-                    raise RuleViolation(rules.refusal(type(obj).__name__, field, kind))
+                    raise RuleViolation(custody.refusal(type(obj).__name__, field, kind))
 
 
 def _ids(items) -> set:
@@ -97,16 +97,16 @@ def correct_clock_start(session, record, instant, reason, actor, now) -> str:
     """Move the instant a case's clocks start from, for a coordinator or administrator,
     with a reason kept in the history (who, old, new, reason). No commit."""
     model_name = type(record).__name__
-    word, label, noun = rules.CLOCK_START_WORDS[model_name]
-    field = next(name for name, kind in rules.GUARDED[model_name] if kind == rules.CLOCK_START)
+    word, label, noun = custody.CLOCK_START_WORDS[model_name]
+    field = next(name for name, kind in custody.GUARDED[model_name] if kind == custody.CLOCK_START)
     old = getattr(record, field)
-    problems = rules.correction_problems(
+    problems = custody.correction_problems(
         access.capacity_codes(actor), word, reason, old, instant, now
     )
     if problems:
         raise RuleViolation("\n".join(problems))
     reason = reason.strip()
-    permit(session, record, rules.CLOCK_START)
+    permit(session, record, custody.CLOCK_START)
     setattr(record, field, instant)
     history.note(
         session,
@@ -126,11 +126,11 @@ def regrade(session, person: Participant, level, reason, actor) -> list[str]:
     kept in the history. The change is made (a grade is a fact the department decides);
     it returns the officer's open cases whose separation of duties it now breaks, each with
     its reasons, for the administrator to reassign. No commit."""
-    problems = rules.regrade_problems(access.capacity_codes(actor), reason, person.level, level)
+    problems = custody.regrade_problems(access.capacity_codes(actor), reason, person.level, level)
     if problems:
         raise RuleViolation("\n".join(problems))
     reason = reason.strip()
-    permit(session, person, rules.RANK)
+    permit(session, person, custody.RANK)
     person.level = level
     history.note(
         session,
@@ -150,12 +150,12 @@ def rerank(session, level: ClassificationLevel, rank, reason, actor) -> list[str
     the history: every officer on it becomes more or less senior. The change is made, as
     `regrade` makes an officer's; it returns the open cases whose separation of duties it
     now breaks (`broken_by_rank`, which the screen's preview calls too). No commit."""
-    problems = rules.rerank_problems(access.capacity_codes(actor), reason, level.rank, rank)
+    problems = custody.rerank_problems(access.capacity_codes(actor), reason, level.rank, rank)
     if problems:
         raise RuleViolation("\n".join(problems))
     reason = reason.strip()
     old = level.rank
-    permit(session, level, rules.RANK)
+    permit(session, level, custody.RANK)
     broken = broken_by_rank(session, level, rank)
     history.note(
         session,

@@ -18,7 +18,7 @@ from datetime import datetime
 from sqlalchemy import and_, exists, false, inspect, or_, select
 
 from models import Complaint, Extension, ExtensionRequest, Participant, utcnow
-from rules import extensions as rules
+from rules import extensions
 from rules.correspondence import instant_in_words
 from rules.errors import RuleViolation
 from rules.vocabulary import COMPLAINT_CLOSED_STATUSES, COMPLAINT_STATUSES
@@ -173,9 +173,9 @@ def asking_problems(
     )
     if complaint.id is not None and not others_pending:
         others_pending = pending_of(session, complaint) is not None
-    return rules.request_problems(
+    return extensions.request_problems(
         complaint.reference or "this complaint",
-        rules.Asking(
+        extensions.Asking(
             requester_id=requester.id if requester is not None else None,
             requester_name=requester.short_name if requester is not None else "",
             manager_id=complaint.manager_id
@@ -192,7 +192,7 @@ def _judge_new(session, request: ExtensionRequest) -> None:
     reference = complaint.reference or "this complaint"
     requester = _person(session, request.requested_by, request.requested_by_id)
     problems = asking_problems(session, complaint, requester, request.reason, besides=request)
-    problems += rules.due_problems(
+    problems += extensions.due_problems(
         reference,
         request.proposed_due_at,
         _due_it_extends(complaint, None),
@@ -241,7 +241,7 @@ def _judge_change(session, request: ExtensionRequest) -> None:
     if stored["decision"] is not None:
         decider = session.get(Participant, stored["decided_by_id"])
         raise RuleViolation(
-            rules.already_decided(
+            extensions.already_decided(
                 stored["decision"],
                 decider.short_name if decider is not None else "someone",
                 instant_in_words(stored["decided_at"], _timezone(complaint)),
@@ -253,9 +253,9 @@ def _judge_change(session, request: ExtensionRequest) -> None:
 def _judge_decision(session, request: ExtensionRequest, complaint: Complaint) -> None:
     reference = complaint.reference or "this complaint"
     decider = _person(session, request.decided_by, request.decided_by_id)
-    problems = rules.decision_problems(
+    problems = extensions.decision_problems(
         reference,
-        rules.Approval(
+        extensions.Approval(
             approver_id=decider.id if decider is not None else None,
             approver_name=decider.short_name if decider is not None else "",
             approver_is_coordinator=decider is not None and _is_coordinator(session, decider),

@@ -10,7 +10,7 @@ rewritten afterwards (a change of plan is a new extension, approved again).
 from sqlalchemy import inspect, select
 
 from models import Capacity, Complaint, Extension, Participant, User
-from rules import extensions as rules
+from rules import extensions
 from rules.correspondence import instant_in_words
 from rules.errors import RuleViolation
 from rules.vocabulary import COORDINATOR
@@ -77,9 +77,9 @@ def _judge_new(session, extension: Extension) -> None:
     approver = extension.approved_by or (
         session.get(Participant, extension.approved_by_id) if extension.approved_by_id else None
     )
-    problems = rules.approval_problems(
+    problems = extensions.approval_problems(
         reference,
-        rules.Approval(
+        extensions.Approval(
             approver_id=approver.id if approver is not None else None,
             approver_name=approver.short_name if approver is not None else "",
             approver_is_coordinator=approver is not None and _is_coordinator(session, approver),
@@ -92,7 +92,7 @@ def _judge_new(session, extension: Extension) -> None:
     if extension.new_due_at is not None:
         clocks = Clocks(session)
         calendar = clocks.engine(clocks.calendar_id_of(complaint))
-        moved = rules.at_closing_time(calendar, extension.new_due_at)
+        moved = extensions.at_closing_time(calendar, extension.new_due_at)
         if moved != extension.new_due_at:
             extension.moved_from = extension.new_due_at
             extension.new_due_at = moved
@@ -104,7 +104,7 @@ def _judge_new(session, extension: Extension) -> None:
                 f"{instant_in_words(extension.moved_from, timezone)}, is not closing time of "
                 f"a business day: moved to {instant_in_words(moved, timezone)}.",
             )
-    problems += rules.due_problems(
+    problems += extensions.due_problems(
         reference, extension.new_due_at, _due_it_extends(complaint, extension), timezone
     )
     if problems:

@@ -11,7 +11,7 @@ from sqlalchemy import delete, inspect, select
 from sqlalchemy.orm import joinedload
 
 from models import CaseNote, Complaint, InternalReview, Ticket, User, utcnow
-from rules import notes as rules
+from rules import notes
 from rules.errors import RuleViolation
 
 from . import localtime
@@ -54,8 +54,8 @@ def add(
     note = CaseNote(
         kind=kind,
         summary=(summary or "").strip(),
-        happened_at=happened_at if kind in rules.CONTACTS else None,
-        with_whom=((with_whom or "").strip() or None) if kind in rules.CONTACTS else None,
+        happened_at=happened_at if kind in notes.CONTACTS else None,
+        with_whom=((with_whom or "").strip() or None) if kind in notes.CONTACTS else None,
         shared=bool(shared),
         corrects=corrects,
         user=user,
@@ -77,13 +77,13 @@ def before_flush(session) -> None:
         if isinstance(obj, CaseNote) and case_key(obj) not in {
             (column, case_id) for column, ids in gone.items() for case_id in ids
         }:
-            raise RuleViolation(rules.NEVER_DELETED)
+            raise RuleViolation(notes.NEVER_DELETED)
     # A case deleted (an administrator's) takes its file with it, on every database.
     for column, ids in gone.items():
         session.execute(delete(CaseNote).where(getattr(CaseNote, column).in_(ids)))
     for obj in session.dirty:
         if isinstance(obj, CaseNote) and session.is_modified(obj, include_collections=False):
-            raise RuleViolation(rules.NEVER_EDITED)
+            raise RuleViolation(notes.NEVER_EDITED)
     for obj in session.new:
         if isinstance(obj, CaseNote):
             _judge(obj)
@@ -93,7 +93,7 @@ def _judge(note: CaseNote) -> None:
     same = True
     if note.corrects is not None:
         same = case_key(note.corrects) == case_key(note)
-    found = rules.problems(
+    found = notes.problems(
         note.kind,
         note.summary,
         note.happened_at,
@@ -123,7 +123,7 @@ def entries_of(case) -> list[dict]:
     column = CASE_COLUMNS.get(type(case))
     if session is None or column is None or case.id is None:
         return []
-    notes = session.scalars(
+    case_notes = session.scalars(
         select(CaseNote)
         .where(getattr(CaseNote, column) == case.id)
         .options(joinedload(CaseNote.user).joinedload(User.participant))
@@ -131,10 +131,10 @@ def entries_of(case) -> list[dict]:
     ).all()
     zone = localtime.case_timezone(case, localtime.settings_in_force())
     corrected_by: dict[int, list[int]] = {}
-    for note in notes:
+    for note in case_notes:
         if note.corrects_id is not None:
             corrected_by.setdefault(note.corrects_id, []).append(note.id)
-    return [entry(note, zone, corrected_by.get(note.id, [])) for note in notes]
+    return [entry(note, zone, corrected_by.get(note.id, [])) for note in case_notes]
 
 
 def entry(note: CaseNote, zone: str, corrected_by=()) -> dict:
@@ -142,8 +142,8 @@ def entry(note: CaseNote, zone: str, corrected_by=()) -> dict:
     return {
         "id": note.id,
         "kind": note.kind,
-        "kind_label": rules.ALL_KINDS.get(note.kind, note.kind),
-        "contact": note.kind in rules.CONTACTS,
+        "kind_label": notes.ALL_KINDS.get(note.kind, note.kind),
+        "contact": note.kind in notes.CONTACTS,
         "happened_at": note.happened_at,
         "happened": localtime.zoned_text(note.happened_at, zone),
         "with_whom": note.with_whom or "",

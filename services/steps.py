@@ -25,8 +25,7 @@ from models import (
     User,
     db,
 )
-from rules import duties
-from rules import workflow as rules
+from rules import duties, workflow
 from rules.custody import ASSIGNMENT
 from rules.errors import RuleViolation
 from rules.vocabulary import COORDINATOR, EXTERNAL_BODIES, REVIEW_OUTCOMES, SUPPORT_AGENT
@@ -54,10 +53,10 @@ def officer(person: Participant | None) -> duties.Officer | None:
     )
 
 
-def actor_of(user) -> rules.Actor:
+def actor_of(user) -> workflow.Actor:
     """The account taking a step, as the rules see it."""
     person = user.participant
-    return rules.Actor(
+    return workflow.Actor(
         user_id=user.id,
         capacities=frozenset(user.capacity_codes),
         participant_id=user.participant_id,
@@ -93,13 +92,13 @@ def is_support_agent(person: Participant) -> bool:
     return found is not None
 
 
-def support_agent(value, refusal: str = STALE_CHOICE) -> rules.Agent | None:
+def support_agent(value, refusal: str = STALE_CHOICE) -> workflow.Agent | None:
     """The person an id names, as a ticket's agent for the rules (whether they may work
     tickets is the rules' to say); RuleViolation(refusal) when it is not a staff member."""
     person = staff_member(value, refusal)
     if person is None:
         return None
-    return rules.Agent(person.id, person.short_name, is_support_agent(person))
+    return workflow.Agent(person.id, person.short_name, is_support_agent(person))
 
 
 def blank_to_none(value):
@@ -147,14 +146,14 @@ def referral_target_id(value) -> int | None:
 def set_columns(model, changes: dict) -> None:
     """Write the rules' field changes to the record (the non-columns are the caller's)."""
     for key, value in changes.items():
-        if key in rules.NOT_COLUMNS or key in CLOCK_OWNED:
+        if key in workflow.NOT_COLUMNS or key in CLOCK_OWNED:
             continue
         setattr(model, key, value)
     if "outcome_code" in changes:
         model.outcome_id = outcome_id(changes["outcome_code"])
 
 
-def describe(machine: rules.Machine, transition: rules.Transition, before: str, after: str):
+def describe(machine: workflow.Machine, transition: workflow.Transition, before: str, after: str):
     words = transition.label
     if after != before:
         words += f": {machine.statuses.get(before, before)} → {machine.statuses.get(after, after)}"
@@ -162,7 +161,7 @@ def describe(machine: rules.Machine, transition: rules.Transition, before: str, 
 
 
 def open_review(complaint) -> InternalReview | None:
-    reviews = [r for r in complaint.internal_reviews if r.status in rules.OPEN_REVIEW]
+    reviews = [r for r in complaint.internal_reviews if r.status in workflow.OPEN_REVIEW]
     return max(reviews, key=lambda r: (r.requested_at, r.id)) if reviews else None
 
 
@@ -186,9 +185,9 @@ def status_before_pause(model) -> str | None:
     return recorded[-1] if recorded else None
 
 
-def complaint_state(model) -> rules.CaseState:
+def complaint_state(model) -> workflow.CaseState:
     review = open_review(model)
-    return rules.CaseState(
+    return workflow.CaseState(
         status=model.status,
         kind=model.kind or "complaint",
         manager_id=model.manager_id,
@@ -230,8 +229,8 @@ def complaint_assignment(complaint) -> duties.Assignment:
     )
 
 
-def review_state(review) -> rules.ReviewState:
-    return rules.ReviewState(
+def review_state(review) -> workflow.ReviewState:
+    return workflow.ReviewState(
         status=review.status,
         reviewer_id=review.reviewer_id,
         complaint=complaint_assignment(review.complaint),
@@ -250,7 +249,7 @@ def review_completion(inputs) -> dict:
 class Stepper:
     """One machine's steps on its records: state, linked refusals, writing, taking."""
 
-    machine: rules.Machine
+    machine: workflow.Machine
     # Inputs a step reads besides the rules' own (for a record it completes too).
     extra_inputs: Mapping[str, tuple[str, ...]] = {}
     # Steps that carry what was written (a draft, a decision, what the client was told):
@@ -300,7 +299,7 @@ class Stepper:
         told = {
             key: [None, value]
             for key, value in changes.items()
-            if key in rules.NOT_COLUMNS and key != "outcome_code" and value is not None
+            if key in workflow.NOT_COLUMNS and key != "outcome_code" and value is not None
         }
         history.note(db.session, model, name, summary, told)
         self.file_content(name, model, inputs, actor)
@@ -318,7 +317,7 @@ class Stepper:
 
 
 class ComplaintStepper(Stepper):
-    machine = rules.COMPLAINTS
+    machine = workflow.COMPLAINTS
     extra_inputs = {"record_review_outcome": ("findings",)}
     content_steps = {"submit_draft": ("draft", False), "decide": ("decision", False)}
 
@@ -331,7 +330,7 @@ class ComplaintStepper(Stepper):
         review = open_review(model)
         if review is None:
             return []
-        return rules.REVIEWS.check(
+        return workflow.REVIEWS.check(
             "complete", review_state(review), actor, review_completion(inputs), now
         )
 
@@ -367,7 +366,7 @@ class ComplaintStepper(Stepper):
             if review is not None:
                 set_columns(
                     review,
-                    rules.REVIEWS.apply(
+                    workflow.REVIEWS.apply(
                         "complete", review_state(review), actor, review_completion(inputs), now
                     ),
                 )
@@ -382,12 +381,12 @@ class ComplaintStepper(Stepper):
 
 
 class TicketStepper(Stepper):
-    machine = rules.TICKETS
+    machine = workflow.TICKETS
     content_steps = {"respond": ("response", True), "resolve": ("resolution", True)}
 
     def state(self, model):
         agent = model.agent
-        return rules.TicketState(
+        return workflow.TicketState(
             status=model.status,
             first_response_at=model.first_response_at,
             resolved_at=model.resolved_at,
@@ -410,7 +409,7 @@ class TicketStepper(Stepper):
 
 
 class ReviewStepper(Stepper):
-    machine = rules.REVIEWS
+    machine = workflow.REVIEWS
     # Completing a review gives its complaint the review's outcome too.
     extra_inputs = {"complete": ("complaint_outcome", "outcome_reason")}
 
@@ -431,7 +430,7 @@ class ReviewStepper(Stepper):
     def linked_problems(self, name, model, inputs, actor, now):
         if not self.completes_complaint(name, model):
             return []
-        return rules.COMPLAINTS.check(
+        return workflow.COMPLAINTS.check(
             "record_review_outcome",
             complaint_state(model.complaint),
             actor,
@@ -447,7 +446,7 @@ class ReviewStepper(Stepper):
             return f"Reviewer: {model.reviewer.short_name}"
         if self.completes_complaint(name, model):
             complaint = model.complaint
-            complaint_changes = rules.COMPLAINTS.apply(
+            complaint_changes = workflow.COMPLAINTS.apply(
                 "record_review_outcome",
                 complaint_state(complaint),
                 actor,
@@ -458,8 +457,8 @@ class ReviewStepper(Stepper):
             before = complaint.status
             set_columns(complaint, complaint_changes)
             words = describe(
-                rules.COMPLAINTS,
-                rules.COMPLAINTS.transition("record_review_outcome"),
+                workflow.COMPLAINTS,
+                workflow.COMPLAINTS.transition("record_review_outcome"),
                 before,
                 complaint.status,
             )
@@ -478,7 +477,7 @@ TICKET_STEPS = TicketStepper()
 REVIEW_STEPS = ReviewStepper()
 
 
-def register_on_creation(complaint, actor: rules.Actor, now: datetime) -> bool:
+def register_on_creation(complaint, actor: workflow.Actor, now: datetime) -> bool:
     """A complaint a coordinator creates is registered there and then, through the register
     step (who, when, the history); one lodged from outside (the public form, an integration,
     an import) stays Received until a coordinator registers it. Returns whether it was."""

@@ -8,6 +8,9 @@ and is refused, like the edit form, when someone changed the record meanwhile.
 
 Bulk steps take each complaint in its own transaction: a refused complaint is reported by
 reference with its reasons and the others go ahead.
+
+The steps of each kind of case, and the inputs they ask for, are in complaint_steps,
+ticket_steps and review_steps.
 """
 
 from dataclasses import dataclass
@@ -15,7 +18,6 @@ from typing import ClassVar
 
 from flask import flash, redirect, request
 from flask_admin import expose
-from flask_admin.actions import action
 from flask_admin.form import SecureForm
 from flask_admin.helpers import get_redirect_target
 from flask_login import current_user
@@ -24,44 +26,15 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 from wtforms import HiddenField, SelectField, TextAreaField
 
-from models import (
-    Capacity,
-    Outcome,
-    Participant,
-    ReferralTarget,
-    User,
-    db,
-    utcnow,
-)
-from rules import duties
-from rules import notes as note_rules
-from rules import workflow as rules
+from models import Capacity, Outcome, Participant, User, db, utcnow
+from rules import notes, workflow
 from rules.errors import RuleViolation
-from rules.vocabulary import (
-    ADMINISTRATOR,
-    COMPLAINT_MANAGER,
-    COMPLAINT_STATUSES,
-    COORDINATOR,
-    DECISION_MAKER,
-    EXTERNAL_BODIES,
-    INTERNAL_REVIEWER,
-    REVIEW_OUTCOMES,
-    SUPPORT_AGENT,
-)
-from services import access, notes, steps
-from services.steps import (
-    STALE_CHOICE,
-    blank_to_none,
-    complaint_assignment,
-    officer,
-    outcome_inputs,
-    staff_member,
-)
+from services import steps
+from services.steps import blank_to_none
 
-from .. import context
 from .fields import EXPIRED_FORM
 
-WORKING = rules.WORKING_STATUSES
+WORKING = workflow.WORKING_STATUSES
 
 
 class Choice(SelectField):
@@ -93,7 +66,7 @@ class Offered:
 # ------------------------------------------------------------------------ plain values
 
 
-def current_actor() -> rules.Actor:
+def current_actor() -> workflow.Actor:
     return steps.actor_of(current_user)
 
 
@@ -150,7 +123,7 @@ class WorkflowSteps:
     asks_only_when: ClassVar[dict] = {}
 
     @property
-    def machine(self) -> rules.Machine:
+    def machine(self) -> workflow.Machine:
         return self.stepper.machine
 
     # -- the record as the rules see it (per view) ---------------------------------------
@@ -186,7 +159,7 @@ class WorkflowSteps:
     def content_field(self, name: str):
         kind, _shared = self.stepper.content_steps[name]
         return TextAreaField(
-            note_rules.STEP_KINDS[kind],
+            notes.STEP_KINDS[kind],
             description=self.content_descriptions[kind] + " Kept in the case file.",
             render_kw={"rows": 10},
         )
@@ -441,340 +414,3 @@ class WorkflowSteps:
             inputs_for=lambda model: dict(inputs),
         )
         return redirect(list_url)
-
-
-# ------------------------------------------------------------------------ complaints
-
-
-def _late(state, now) -> bool:
-    due = state.review_request_due_at
-    return due is not None and now > due
-
-
-def _resume_unknown(state, now) -> bool:
-    return state.status_before_pause is None
-
-
-def decision_maker_choices(manager: Participant | None, subjects=(), involved=(), keep=()):
-    """Decision makers the rules allow beside `manager` (rule 1 and rule 3)."""
-    candidates = officers_with(DECISION_MAKER, keep=keep)
-    by_id = {person.id: person for person in candidates}
-    eligible = duties.eligible_decision_makers(
-        officer(manager), [officer(person) for person in candidates], subjects, involved
-    )
-    return [by_id[choice.id] for choice in eligible]
-
-
-def manager_choices(subjects=(), involved=(), keep=()):
-    """Complaint managers clear of rule 3."""
-    subjects, involved = frozenset(subjects), frozenset(involved)
-    return [
-        person
-        for person in officers_with(COMPLAINT_MANAGER, keep=keep)
-        if not duties.check_complaint(duties.Assignment(officer(person), None, subjects, involved))
-    ]
-
-
-def chosen(formdata, key, default: Participant | None) -> Participant | None:
-    """The officer picked so far: the posted one, else the one assigned now."""
-    if formdata is not None and key in formdata:
-        try:
-            return staff_member(formdata.get(key))
-        except RuleViolation:
-            return None
-    return default
-
-
-def assignment_fields(manager_now, decision_maker_now, formdata, subjects=(), involved=()):
-    manager = chosen(formdata, "manager", manager_now)
-    return {
-        "manager": Choice(
-            "Complaint manager",
-            choices=person_choices(
-                manager_choices(subjects, involved, keep=[manager_now]), "(choose)"
-            ),
-            default=str(manager_now.id) if manager_now is not None else "",
-            validate_choice=False,
-        ),
-        "decision_maker": Choice(
-            "Decision maker",
-            choices=person_choices(
-                decision_maker_choices(manager, subjects, involved), "(assign one later)"
-            ),
-            default=str(decision_maker_now.id) if decision_maker_now is not None else "",
-            validate_choice=False,
-            description="Only officers who rank above the complaint manager chosen are "
-            "offered: choose the manager, then “Offer decision makers”.",
-        ),
-    }
-
-
-def assignment_inputs(form) -> dict:
-    manager = staff_member(form.manager.data)
-    decision_maker = staff_member(form.decision_maker.data)
-    return {
-        "manager": officer(manager),
-        "decision_maker": officer(decision_maker),
-    }
-
-
-class ComplaintSteps(WorkflowSteps):
-    stepper = steps.COMPLAINT_STEPS
-    asks_only_when = {
-        "resume": _resume_unknown,
-        "request_internal_review": _late,
-    }
-
-    def workflow_panel(self, model):
-        panel = super().workflow_panel(model)
-        # The decision maker reads the draft beside the buttons that decide on it.
-        if model.status == "response_drafted":
-            drafts = [e for e in notes.entries_of(model) if e["kind"] == "draft"]
-            panel["draft"] = drafts[0] if drafts else None
-        return panel
-
-    def fields_for(self, name, model, state, formdata):
-        if name == "assign":
-            return assignment_fields(
-                model.manager, model.decision_maker, formdata, state.subjects, state.involved
-            )
-        return super().fields_for(name, model, state, formdata)
-
-    def field_for(self, key, model, state, formdata):
-        if key == "outcome":
-            label = "Outcome"
-            if model.status == "internal_review":
-                label = "New outcome (when the decision is changed)"
-            return Choice(label, choices=outcome_choices())
-        if key == "outcome_reason":
-            return TextAreaField(
-                "Reasons for the outcome",
-                description="Needed for the outcomes marked “reasons needed”.",
-            )
-        if key == "referral_target":
-            targets = db.session.execute(
-                select(ReferralTarget.id, ReferralTarget.name)
-                .where(ReferralTarget.active.is_(True))
-                .order_by(ReferralTarget.sort_order, ReferralTarget.name)
-            ).all()
-            return Choice(
-                "Referred to", choices=[("", "(choose)")] + [(str(i), n) for i, n in targets]
-            )
-        if key == "late_reason":
-            return TextAreaField(
-                "Reason the late request is accepted",
-                description="The window to ask for an internal review has closed.",
-            )
-        if key == "reason":
-            return TextAreaField("Reason")
-        if key == "resume_to":
-            return Choice(
-                "Back to",
-                choices=[("", "(choose)")]
-                + [
-                    (s, COMPLAINT_STATUSES[s])
-                    for s in COMPLAINT_STATUSES
-                    if s in rules.WORKING_STATUSES
-                ],
-                default=state.status_before_pause or "",
-            )
-        if key == "review_outcome":
-            return Choice(
-                "Outcome of the review", choices=[("", "(choose)"), *REVIEW_OUTCOMES.items()]
-            )
-        if key == "findings":
-            return TextAreaField("Findings of the review")
-        if key == "body":
-            return Choice("External body", choices=[("", "(choose)"), *EXTERNAL_BODIES.items()])
-        raise KeyError(key)
-
-    def rule_inputs(self, name, form, model):
-        inputs = super().rule_inputs(name, form, model)
-        if name == "assign":
-            inputs.update(assignment_inputs(form))
-        if "outcome" in inputs:
-            inputs.update(outcome_inputs(inputs["outcome"]))
-        if inputs.get("referral_target") is not None:
-            target = db.session.get(ReferralTarget, int(inputs["referral_target"]))
-            if target is None:
-                raise RuleViolation(STALE_CHOICE)
-            inputs["referral_target"] = target.id
-        return inputs
-
-    # -- bulk steps on the grid --------------------------------------------------------
-
-    # The bulk-assign page takes the assign step (for a permission table keyed by endpoint).
-    endpoint_actions: ClassVar[dict] = {"bulk_assign_view": "assign"}
-
-    def is_action_allowed(self, name):
-        if not super().is_action_allowed(name):
-            return False
-        codes = access.capacity_codes(context.current_actor())
-        if ADMINISTRATOR in codes:
-            return True
-        if name == "acknowledge":
-            return bool(codes & {COORDINATOR, COMPLAINT_MANAGER})
-        if name == "assign":
-            return COORDINATOR in codes
-        return True
-
-    @action("acknowledge", "Acknowledge", "Acknowledge the selected complaints?")
-    def action_acknowledge(self, ids):
-        self.bulk_step("acknowledge", ids)
-
-    @action("assign", "Assign manager and decision maker…")
-    def action_assign(self, ids):
-        return redirect(self.get_url(".bulk_assign_view", ids=",".join(ids), url=self._list_url()))
-
-    @expose("/bulk-assign/", methods=("GET", "POST"))
-    def bulk_assign_view(self):
-        def read_inputs(form):
-            inputs = assignment_inputs(form)
-            if inputs["manager"] is None:
-                raise RuleViolation("Assigning needs a complaint manager.")
-            return inputs
-
-        return self.bulk_form_view(
-            "assign",
-            fields=lambda formdata: assignment_fields(None, None, formdata),
-            read_inputs=read_inputs,
-            title="Assign manager and decision maker",
-            intro="The same complaint manager and decision maker for each complaint below. "
-            "Each complaint is checked and saved on its own: one refused is reported and "
-            "the others go ahead.",
-            submit="Assign",
-            empty="Choose the complaints to assign in the list first.",
-            refresh=True,
-        )
-
-
-# ------------------------------------------------------------------------ tickets
-
-
-def agent_field(default: str = "", leave_out: int | None = None) -> Choice:
-    """The support agents a ticket may be assigned to: active accounts holding the capacity."""
-    agents = [person for person in officers_with(SUPPORT_AGENT) if person.id != leave_out]
-    return Choice(
-        "Support agent",
-        choices=person_choices(agents, "(choose)"),
-        default=default,
-        validate_choice=False,
-        description="Only staff whose active account holds the support-agent capacity are "
-        "offered.",
-    )
-
-
-def me_as_agent(actor: rules.Actor) -> str:
-    """The signed-in user preselected as the agent, when they are a support agent."""
-    if SUPPORT_AGENT in actor.capacities and actor.participant_id is not None:
-        return str(actor.participant_id)
-    return ""
-
-
-class TicketSteps(WorkflowSteps):
-    stepper = steps.TICKET_STEPS
-    # The bulk-assign page takes the assign agent step (for a permission table keyed by endpoint).
-    endpoint_actions: ClassVar[dict] = {"bulk_assign_agent_view": "assign_agent"}
-
-    def field_for(self, key, model, state, formdata):
-        if key == "agent":
-            me = me_as_agent(current_actor())
-            return agent_field(
-                default="" if me == str(model.agent_id) else me, leave_out=model.agent_id
-            )
-        if key == "reason":
-            return TextAreaField("Reason")
-        raise KeyError(key)
-
-    def rule_inputs(self, name, form, model):
-        inputs = super().rule_inputs(name, form, model)
-        if name == "assign_agent":
-            inputs["agent"] = steps.support_agent(form.agent.data)
-        return inputs
-
-    def workflow_panel(self, model) -> dict:
-        panel = super().workflow_panel(model)
-        me = me_as_agent(current_actor())
-        offered = panel["steps"]
-        for index, step in enumerate(offered):
-            if step.name == "assign_agent" and me and me != str(model.agent_id or ""):
-                # Taking a ticket is the assign agent step with the signed-in agent chosen.
-                take = Offered(step.name, "Take it", step.url, False, (("agent", me),))
-                offered.insert(index, take)
-                break
-        return panel
-
-    # -- assigning several tickets at once ---------------------------------------------
-
-    @action("assign_agent", "Assign agent…")
-    def action_assign_agent(self, ids):
-        return redirect(
-            self.get_url(".bulk_assign_agent_view", ids=",".join(ids), url=self._list_url())
-        )
-
-    @expose("/bulk-assign-agent/", methods=("GET", "POST"))
-    def bulk_assign_agent_view(self):
-        def read_inputs(form):
-            agent = steps.support_agent(form.agent.data)
-            if agent is None:
-                raise RuleViolation(
-                    "Assigning needs the support agent who is to work the tickets."
-                )
-            return {"agent": agent}
-
-        return self.bulk_form_view(
-            "assign_agent",
-            fields=lambda formdata: {"agent": agent_field(default=me_as_agent(current_actor()))},
-            read_inputs=read_inputs,
-            title="Assign agent",
-            intro="The same support agent for each ticket below. Each ticket is checked "
-            "and saved on its own: one refused is reported and the others go ahead.",
-            submit="Assign",
-            empty="Choose the tickets to assign in the list first.",
-        )
-
-
-# ------------------------------------------------------------------------ internal reviews
-
-
-class ReviewSteps(WorkflowSteps):
-    stepper = steps.REVIEW_STEPS
-
-    def field_for(self, key, model, state, formdata):
-        if key == "reviewer":
-            complaint = model.complaint
-            candidates = officers_with(INTERNAL_REVIEWER, keep=[model.reviewer])
-            by_id = {person.id: person for person in candidates}
-            eligible = duties.eligible_reviewers(
-                complaint_assignment(complaint), [officer(p) for p in candidates]
-            )
-            return Choice(
-                "Internal reviewer",
-                choices=person_choices([by_id[o.id] for o in eligible], "(choose)"),
-                default=str(model.reviewer_id or ""),
-                validate_choice=False,
-                description="Only officers clear of the complaint who rank at least with its "
-                "decision maker are offered.",
-            )
-        if key == "outcome":
-            return Choice(
-                "Outcome of the review", choices=[("", "(choose)"), *REVIEW_OUTCOMES.items()]
-            )
-        if key == "findings":
-            return TextAreaField("Findings")
-        if key == "complaint_outcome":
-            return Choice(
-                "The complaint's new outcome (when the decision is changed)",
-                choices=outcome_choices(),
-            )
-        if key == "outcome_reason":
-            return TextAreaField("Reasons for the new outcome")
-        if key == "reason":
-            return TextAreaField("Reason")
-        raise KeyError(key)
-
-    def rule_inputs(self, name, form, model):
-        inputs = super().rule_inputs(name, form, model)
-        if name == "assign_reviewer":
-            inputs["reviewer"] = officer(staff_member(form.reviewer.data))
-        return inputs
