@@ -15,9 +15,6 @@ shown only while they last: a wait that is over leaves no clock pause behind.
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo
-
-import holidays
 
 from models import (
     Calendar,
@@ -37,6 +34,7 @@ from models import (
     User,
     db,
 )
+from rules.clock import Unit
 from rules.vocabulary import (
     ADMINISTRATOR,
     CAPACITIES,
@@ -49,6 +47,9 @@ from rules.vocabulary import (
     TICKET_STATUSES,
 )
 from services import clocks
+
+BUSINESS_DAYS = Unit.BUSINESS_DAYS
+BUSINESS_MINUTES = Unit.BUSINESS_MINUTES
 
 # Every demo account, the six below and the other officers', signs in with this password.
 DEMO_PASSWORD = "demo-portal-2026"
@@ -408,28 +409,16 @@ BATCH_SIZE = 100
 
 
 class Office:
-    """Working days and hours of a calendar, for plausible timestamps (not for due dates)."""
+    """Working days and hours of a calendar, for plausible timestamps, answered by the same
+    clock engine that computes due dates (services/clocks.py, rules/clock.py), so a demo
+    step "two business days later" skips the holidays and closures a due date skips."""
 
-    def __init__(self, calendar: Calendar, years: range):
-        self.zone = ZoneInfo(calendar.timezone)
-        window = calendar.windows[0] if calendar.windows else None
-        self.opens = window.opens_at if window else time(8, 30)
-        self.closes = window.closes_at if window else time(17)
-        self.weekdays = {w.weekday for w in calendar.windows} or set(range(5))
-        self.holidays = holidays.country_holidays(
-            calendar.holiday_country or "AU",
-            subdiv=calendar.holiday_subdivision,
-            years=years,
-        )
+    def __init__(self, calendar: Calendar):
+        self.engine = clocks.business_calendar(calendar)
+        self.zone = self.engine.tz
 
     def is_working_day(self, day: date) -> bool:
-        return day.weekday() in self.weekdays and day not in self.holidays
-
-    def next_working_day(self, day: date) -> date:
-        day += timedelta(days=1)
-        while not self.is_working_day(day):
-            day += timedelta(days=1)
-        return day
+        return self.engine.is_business_day(day)
 
     def local(self, instant: datetime) -> datetime:
         return instant.astimezone(self.zone)
@@ -443,35 +432,39 @@ class Office:
     def at_minute(self, day: date, minute: int) -> datetime:
         return self.instant(day, time(minute // 60, minute % 60))
 
+    def hours(self, day: date) -> tuple[int, int]:
+        """Opening and closing minute of `day` in local time, or of the next business day
+        when `day` is not one."""
+        opening = self.engine.next_opening(self.instant(day, time(0)))
+        closing = self.engine.due(opening, 0, BUSINESS_DAYS)
+        return self.minutes(self.local(opening).time()), self.minutes(self.local(closing).time())
+
+    def closing(self, instant: datetime) -> datetime:
+        """Closing time of the business day `instant` falls in (a due date of 0 business days)."""
+        return self.engine.due(instant, 0, BUSINESS_DAYS)
+
     def during_hours(self, rng: random.Random, after: datetime, working_days: int) -> datetime:
-        """A moment inside office hours, `working_days` after `after` (0: later that day)."""
+        """A moment inside office hours, `working_days` after `after` (0: later that day,
+        or the next business day when less than a quarter of an hour is left)."""
+        closing = self.local(
+            self.engine.due(after + timedelta(minutes=15), working_days, BUSINESS_DAYS)
+        )
+        day = closing.date()
+        opens, _ = self.hours(day)
+        earliest = opens + 10
+        latest = self.minutes(closing.time()) - 10
         local = self.local(after)
-        day = local.date()
-        earliest = self.minutes(self.opens) + 10
-        latest = self.minutes(self.closes) - 10
-        start = max(earliest, self.minutes(local.time()) + 5)
-        if not self.is_working_day(day) or start > latest:
-            day, start = self.next_working_day(day), earliest
-        for _ in range(working_days):
-            day, start = self.next_working_day(day), earliest
-        return self.at_minute(day, rng.randint(start, latest))
+        if local.date() == day:
+            earliest = max(earliest, self.minutes(local.time()) + 5)
+        return self.at_minute(day, rng.randint(earliest, latest))
 
     def after_business_minutes(self, start: datetime, amount: int) -> datetime:
-        """`amount` minutes of opening hours after `start`."""
-        local = self.local(start)
-        day = local.date()
-        opens, closes = self.minutes(self.opens), self.minutes(self.closes)
-        minute = max(opens, self.minutes(local.time()))
-        if not self.is_working_day(day) or minute >= closes:
-            day, minute = self.next_working_day(day), opens
-        while minute + amount > closes:
-            amount -= closes - minute
-            day, minute = self.next_working_day(day), opens
-        moment = self.at_minute(day, minute + amount)
-        return max(moment, start)
+        """`amount` minutes of opening hours after `start`: the due-date arithmetic itself."""
+        return max(self.engine.due(start, amount, BUSINESS_MINUTES), start)
 
-    def business_minutes_per_day(self) -> int:
-        return self.minutes(self.closes) - self.minutes(self.opens)
+    def business_minutes_per_day(self, day: date) -> int:
+        opens, closes = self.hours(day)
+        return closes - opens
 
 
 def live_start(target, now: datetime, overdue: bool) -> datetime | None:
@@ -590,8 +583,7 @@ class DemoBuilder:
         self.outcomes = by_code(Outcome)
         self.referral_targets = by_code(ReferralTarget)
         self.calendars = by_code(Calendar)
-        years = range(self.start.year, self.now.year + 2)
-        self.offices = {code: Office(calendar, years) for code, calendar in self.calendars.items()}
+        self.offices = {code: Office(calendar) for code, calendar in self.calendars.items()}
 
     def create_people(self):
         self.divisions = {}
@@ -739,9 +731,8 @@ class DemoBuilder:
         ):
             while not office.is_working_day(day):
                 day -= timedelta(days=1)
-            minute = rng.randint(
-                office.minutes(office.opens) + 5, office.minutes(office.closes) - 5
-            )
+            opens, closes = office.hours(day)
+            minute = rng.randint(opens + 5, closes - 5)
         else:
             if day.weekday() >= 5 and rng.random() < 0.5:
                 day -= timedelta(days=day.weekday() - 4)
@@ -1015,9 +1006,8 @@ class DemoBuilder:
             plan.extension = {
                 "approved_at": approved,
                 "told_at": office.during_hours(rng, approved, rng.randint(0, 2)),
-                "new_due_at": office.instant(
-                    office.local(office.during_hours(rng, drafted, rng.randint(6, 15))).date(),
-                    office.closes,
+                "new_due_at": office.closing(
+                    office.during_hours(rng, drafted, rng.randint(6, 15))
                 ),
                 "reason": rng.choice(EXTENSION_REASONS).format(
                     place=rng.choice(PLACES[plan.division.code]), matter=rng.choice(MATTERS)
@@ -1402,7 +1392,8 @@ class DemoBuilder:
         else:
             while not office.is_working_day(day):
                 day -= timedelta(days=1)
-            minute = rng.randint(office.minutes(office.opens), office.minutes(office.closes) - 1)
+            opens, closes = office.hours(day)
+            minute = rng.randint(opens, closes - 1)
         reported = force.get("reported_at") or office.at_minute(day, minute)
         if reported > self.now:
             reported = self.now - timedelta(minutes=rng.randint(1, 120))
@@ -1421,7 +1412,7 @@ class DemoBuilder:
             "3a": rng.randint(30, 24 * 60),
             "3b": rng.randint(20, 24 * 60),
         }[severity]
-        day_minutes = office.business_minutes_per_day()
+        day_minutes = office.business_minutes_per_day(office.local(reported).date())
         resolution_minutes = {
             "1": rng.choices([rng.randint(45, 360), rng.randint(361, 600)], [49, 1])[0],
             "2": rng.choices([rng.randint(120, 72 * 60), rng.randint(72 * 60, 100 * 60)], [19, 1])[
