@@ -89,7 +89,8 @@ user_capacity = Table(
 
 
 class Capacity(db.Model):
-    """A capacity from DOMAIN.md a login can act in (administrator, coordinator, ...)."""
+    """A capacity from docs/domain.md, "People and roles", a login can act in
+    (administrator, coordinator, ...)."""
 
     __tablename__ = "capacity"
     id: Mapped[int] = mapped_column(primary_key=True)

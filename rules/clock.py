@@ -1,4 +1,4 @@
-"""The clock: business calendars and due dates (DOMAIN.md, "Calendars and due dates").
+"""The clock: business calendars and due dates (docs/domain.md, "Calendars and due dates").
 
 A calendar is a time zone, opening windows per weekday, the public holidays of a country
 and subdivision (the `holidays` package), administrators' closures and statutory holidays

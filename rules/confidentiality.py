@@ -4,7 +4,7 @@ A complaint marked confidential ("personal details are not to be used") shows wh
 only to the coordinator of its division (and the coordinator named on it) and to the
 officers assigned to it: its manager, its decision maker and the reviewer of its internal
 review. Everyone else reads "Confidential complainant": administrators too, since
-DOMAIN.md names no exception for them.
+docs/domain.md, "Confidentiality", names no exception for them.
 """
 
 from .vocabulary import COORDINATOR

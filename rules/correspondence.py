@@ -74,8 +74,9 @@ ROLES = {
     "coordinator": "coordinator",
     "support_agent": "support agent",
 }
-# A confidential complaint's correspondence goes to these and nobody else (DOMAIN.md:
-# "personal details are not to be used"): the complainant and the officers assigned to it.
+# A confidential complaint's correspondence goes to these and nobody else (docs/domain.md,
+# "Confidentiality": "personal details are not to be used"): the complainant and the
+# officers assigned to it.
 CONFIDENTIAL_RECIPIENTS = frozenset(
     {COMPLAINANT, "complaint_manager", "decision_maker", "internal_reviewer"}
 )

@@ -1,4 +1,5 @@
-"""Separation of duties: who may manage, decide and review a complaint (DOMAIN.md's four rules).
+"""Separation of duties: who may manage, decide and review a complaint
+(docs/domain.md, "Separation of duties").
 
 Pure: plain values in, the broken rules out as sentences a coordinator understands. Every
 door that saves an assignment (admin form, API, import) calls `enforce_complaint` or

@@ -3,7 +3,7 @@
 Plain constants shared by models (for their constraints and choices), rules and views.
 """
 
-# Capacities a login account can hold (DOMAIN.md, "People and roles").
+# Capacities a login account can hold (docs/domain.md, "People and roles").
 ADMINISTRATOR = "administrator"
 COORDINATOR = "coordinator"
 COMPLAINT_MANAGER = "complaint_manager"

@@ -3,7 +3,7 @@
 N complaints, compliments and suggestions and N/10 service-desk tickets over the ten years
 ending now, in the demo department (loaded first when it is not there yet), with about N/4
 more members of the public, some of whom complain more than once. Each case's life is
-planned exactly as the demo plans it (seed/demo.py): older cases are closed or finalised,
+planned exactly as the demo plans it (seed/demo/): older cases are closed or finalised,
 recent ones open, some waiting on the complainant, extended, reviewed internally or by the
 Ombudsman or the Human Rights Commissioner, or referred to another process; officers are
 chosen clear of the people complained about and of each other (separation of duties).

@@ -120,7 +120,8 @@ def lodge(
         description=submission.description,
         outcome_sought=submission.outcome_sought or None,
         human_rights=bool(is_complaint and submission.human_rights),
-        # DOMAIN.md: "personal details are not to be used" is the confidentiality request.
+        # docs/domain.md, "Confidentiality": "personal details are not to be used" is the
+        # confidentiality request.
         confidential=submission.consent is False and not submission.anonymous,
         personal_details_consent=None if submission.anonymous else submission.consent,
         channel=channel,
