@@ -106,3 +106,23 @@ def test_a_record_the_reader_may_not_open_is_named_without_a_link(world, auth, c
     # The manager has no tickets screen: the ticket is named, not linked.
     assert world["ticket"].reference in html
     assert f'href="/admin/ticket/details/?id={world["ticket"].id}"' not in html
+
+
+def test_a_reader_who_may_not_list_a_screen_gets_no_list_tab_on_its_record(
+    world, make, auth, client
+):
+    reviewer = make.user("rita", "internal_reviewer", level="AO8")
+    db.session.add(
+        InternalReview(
+            complaint=world["complaint"],
+            status="requested",
+            reviewer=reviewer.participant,
+            requested_at=datetime(2026, 3, 19, 0, 0, tzinfo=timezone.utc),
+        )
+    )
+    db.session.commit()
+    auth.login("rita")
+    assert client.get("/admin/extension/").status_code == 403
+    html = page(client, f"/admin/extension/details/?id={world['extension'].id}")
+    assert 'href="/admin/extension/"' not in html
+    assert f'href="/admin/complaint/details/?id={world["complaint"].id}"' in html

@@ -133,6 +133,8 @@ class ScopedModelView(
     identity_search_columns: tuple = ()
     # The record in the user's words ("complaint"), for messages.
     record_noun: str | None = None
+    # A record's page; its List tab only for a reader who may list the screen.
+    details_template = "admin/record_details.html"
     # Statuses in which a case's clocks have stopped (for the Overdue mark).
     closed_statuses: frozenset = frozenset()
     # Extra loader options (nested eager loads) for the list and single-record queries.

@@ -126,7 +126,7 @@ class ExternalReviewView(RelatedRecords, CaseView):
     screen = "external_review"
     record_noun = "external review"
     closed_statuses = frozenset({"closed"})
-    details_template = "admin/model/details.html"
+    details_template = "admin/record_details.html"
 
     column_list = ("complaint", "body", "their_reference", "status", "notified_at", "closed_at")
     column_labels = {
