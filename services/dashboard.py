@@ -5,10 +5,10 @@ the same ones, so a count always equals the rows its link shows.
 
 - Due within N business days: open, not waiting on the complainant or client, with the
   next due instant from now up to N business days from now, counted in the case's own
-  calendar (DOMAIN.md's arithmetic: the close of the Nth business day after today, today
-  counting as day 0 only before its closing time). A complaint runs on its division's
-  calendar, an internal review on its complaint's, a ticket on its client's (or the
-  service desk's default calendar).
+  calendar (docs/domain.md, "Calendars and due dates": the close of the Nth business day
+  after today, today counting as day 0 only before its closing time). A complaint runs on
+  its division's calendar, an internal review on its complaint's, a ticket on its
+  client's (or the service desk's default calendar).
 - Waiting on the complainant (or client): in one of the case type's pause statuses.
 """
 

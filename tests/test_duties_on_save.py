@@ -1,4 +1,5 @@
-"""Separation of duties on every save (DOMAIN.md's four rules), through the ORM and the forms.
+"""Separation of duties on every save (docs/domain.md, "Separation of duties"), through
+the ORM and the forms.
 
 Whatever the door, a complaint or internal review is judged by rules/duties.py when it is
 new or when its people change; a refusal names the rule and the people, and nothing of

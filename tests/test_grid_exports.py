@@ -187,7 +187,7 @@ def test_a_confidential_complainant_is_masked_unless_the_user_may_see_them(
     app, make, auth, client, office
 ):
     make.complaint(confidential=True, complainant=make.complainant("Papadopoulos"))
-    # An administrator is not among those who may see them (DOMAIN.md names no exception).
+    # An administrator is not among those who may see them (docs/domain.md, "Confidentiality").
     auth.login("boss")
     for export_format in FORMATS:
         [row] = export(client, "complaint", export_format)

@@ -1,5 +1,5 @@
 """Reports: service levels, complaint timeliness, outcomes and reviews, trends, and the
-annual publication (DOMAIN.md, "Monitoring and reporting" and "Service-desk tickets").
+annual publication (docs/domain.md, "Monitoring and reporting" and "Service-desk tickets").
 
 Every function takes a session, the period or periods (rules.periods), an optional scope
 and the time zone the periods are read in, and returns plain frozen dataclasses whose

@@ -1,4 +1,4 @@
-"""The clock, rule by rule (DOMAIN.md, "Calendars and due dates").
+"""The clock, rule by rule (docs/domain.md, "Calendars and due dates").
 
 Expected instants are written in local time, as a coordinator would read them off a wall
 calendar, and compared as instants.

@@ -1,4 +1,4 @@
-"""Separation of duties, rule by rule (DOMAIN.md, "People and roles")."""
+"""Separation of duties, rule by rule (docs/domain.md, "Separation of duties")."""
 
 import pytest
 
