@@ -37,6 +37,26 @@ from . import custody, history, notes
 CLOCK_OWNED = frozenset({"paused_since"})
 STALE_CHOICE = "Choose from the list: that choice is not available here."
 
+# The kinds of refusal a step gets, whatever the door: the screens show the messages, the
+# API answers 403, 409 and 422 (views/api/transitions.py).
+NOT_YOURS = "not yours"  # the acting officer may not take this step on this record
+NOT_NOW = "not now"  # the record's status (or kind) does not allow the step
+BAD_INPUT = "bad input"  # an input is missing or wrong
+
+
+class StepRefused(RuleViolation):
+    """A step refused: every message, the kind of refusal, and for a wrong input the name
+    of the input each message is about (`fields`, message -> input; "step" otherwise)."""
+
+    def __init__(self, kind: str, problems: list[str], fields: Mapping[str, str] | None = None):
+        super().__init__("\n".join(problems))
+        self.kind = kind
+        self.problems = list(problems)
+        self.fields = dict(fields or {})
+
+    def field_of(self, message: str) -> str:
+        return self.fields.get(message, "step")
+
 
 # ------------------------------------------------------------------------ plain values
 
@@ -278,15 +298,36 @@ class Stepper:
         problems += self.linked_problems(name, model, inputs, actor, now)
         return list(dict.fromkeys(problems))
 
+    def refusal(self, name, state, actor, inputs, now, problems) -> StepRefused:
+        """The refusal of a step the rules refused: not the officer's to take, not from this
+        status, or an input missing or wrong (with the input each message is about)."""
+        transition = self.machine.transition(name)
+        if not self.machine.may_take(transition, state, actor):
+            return StepRefused(NOT_YOURS, problems)
+        kind = getattr(state, "kind", None)
+        if state.status not in transition.sources or (
+            transition.kinds is not None and kind not in transition.kinds
+        ):
+            return StepRefused(NOT_NOW, problems)
+        ask = workflow.Ask(transition, state, actor, inputs, now)
+        fields = {}
+        for requirement_name in transition.requires:
+            requirement = self.machine.requirements[requirement_name]
+            if requirement.inputs:
+                for message in requirement.test(ask):
+                    fields.setdefault(message, requirement.inputs[0])
+        return StepRefused(BAD_INPUT, problems, fields)
+
     def take(self, name, model, inputs, actor, now: datetime, state=None) -> str:
-        """Check, apply and record one step (no commit); RuleViolation with every refusal.
+        """Check, apply and record one step (no commit); `StepRefused` with every refusal
+        and its kind.
 
         Returns the message for the user: "CTS-2026-000001: Register done. It is now ...".
         """
         state = self.state(model) if state is None else state
         problems = self.problems(name, model, inputs, actor, now, state)
         if problems:
-            raise RuleViolation("\n".join(problems))
+            raise self.refusal(name, state, actor, inputs, now, problems)
         transition = self.machine.transition(name)
         before = model.status
         changes = self.machine.apply(name, state, actor, inputs, now)

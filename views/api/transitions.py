@@ -8,7 +8,6 @@ from flask import request
 from flask_login import current_user
 
 from models import utcnow
-from rules import workflow
 from rules.errors import RuleViolation
 from services import steps
 
@@ -92,28 +91,16 @@ def step_inputs(resource: Resource, step: str, values: dict, record) -> dict:
     return inputs
 
 
-def refusal(resource: Resource, step, state, actor, inputs, now, problems) -> Problem:
+def refusal(refused: steps.StepRefused) -> Problem:
     """403 when the step is not this caller's to take, 409 when not from this status,
     422 when an input is missing or wrong; each message from the rules, naming its field."""
-    machine = resource.stepper.machine
-    transition = machine.transition(step)
-    detail = " ".join(problems)
-    if not machine.may_take(transition, state, actor):
+    detail = " ".join(refused.problems)
+    if refused.kind == steps.NOT_YOURS:
         return Problem(403, detail)
-    kind = getattr(state, "kind", None)
-    if state.status not in transition.sources or (
-        transition.kinds is not None and kind not in transition.kinds
-    ):
+    if refused.kind == steps.NOT_NOW:
         return Problem(409, detail, title="Not possible now")
-    ask = workflow.Ask(transition, state, actor, inputs, now)
-    fielded = {}
-    for name in transition.requires:
-        requirement = machine.requirements[name]
-        if requirement.inputs:
-            for message in requirement.test(ask):
-                fielded.setdefault(message, requirement.inputs[0])
     return invalid(
-        [{"field": fielded.get(message, "step"), "message": message} for message in problems],
+        [{"field": refused.field_of(message), "message": message} for message in refused.problems],
         detail,
     )
 
@@ -141,12 +128,10 @@ def transition(resource: Resource, reference: str):
         refuse_stale(resource, record, sent_header, values.get("version"))
         actor, now = steps.actor_of(current_user), utcnow()
         inputs = step_inputs(resource, step, values, record)
-        state = resource.stepper.state(record)
-        problems = resource.stepper.problems(step, record, inputs, actor, now, state)
-        if problems:
-            raise refusal(resource, step, state, actor, inputs, now, problems)
         try:
-            message = resource.stepper.take(step, record, inputs, actor, now, state=state)
+            message = resource.stepper.take(step, record, inputs, actor, now)
+        except steps.StepRefused as refused:
+            raise refusal(refused) from None
         except RuleViolation as refused:
             raise Problem(422, str(refused), title="Refused by the rules") from None
         flush()
