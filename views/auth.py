@@ -90,6 +90,7 @@ def login():
                     update(User).where(User.id == user.id).values(last_login_at=utcnow()),
                     execution_options={"synchronize_session": False},
                 )
+                # Save: the flush hooks (services/__init__.py) check and complete it, or refuse.
                 db.session.commit()
                 return redirect(next_url or home_url())
         elif "csrf_token" in form.errors:

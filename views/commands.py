@@ -124,6 +124,7 @@ def create_user(
     user = User(username=username, participant=person, active=True, capacities=capacities)
     user.set_password(password)
     db.session.add(user)
+    # Save: the flush hooks (services/__init__.py) check and complete it, or refuse.
     db.session.commit()
     click.echo(
         f"Created user {username} ({', '.join(str(c) for c in user.capacities)}) "
@@ -143,6 +144,7 @@ def deactivate_user(username):
         click.echo(f"User {username} is already inactive.")
         return
     user.active = False
+    # Save: the flush hooks (services/__init__.py) check and complete it, or refuse.
     db.session.commit()
     click.echo(f"Deactivated user {username}.")
 
@@ -154,5 +156,6 @@ def set_password(username, password):
     """Give USERNAME a new password."""
     user = find_user(username)
     user.set_password(new_password(password))
+    # Save: the flush hooks (services/__init__.py) check and complete it, or refuse.
     db.session.commit()
     click.echo(f"Password changed for user {username}.")

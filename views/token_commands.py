@@ -45,6 +45,7 @@ def create_token(username, name, expires):
         issued = api_tokens.issue(db.session, user, name, expires_at=_expiry(expires))
     except RuleViolation as refusal:
         raise Refused(str(refusal)) from None
+    # Save: the flush hooks (services/__init__.py) check and complete it, or refuse.
     db.session.commit()
     click.echo(f"Issued API token {issued.token.prefix}… for {username} ({name}).")
     click.echo("Copy it now: it is not shown again.")
@@ -98,5 +99,6 @@ def revoke_token(prefix):
     if not api_tokens.revoke(db.session, token):
         click.echo(f"API token {token.prefix}… was already revoked.")
         return
+    # Save: the flush hooks (services/__init__.py) check and complete it, or refuse.
     db.session.commit()
     click.echo(f"Revoked API token {token.prefix}… ({token.name}, {token.user.username}).")

@@ -322,6 +322,7 @@ class ScopedModelView(
 
     def _save(self, form, model, is_created):
         self._stage(form, model, is_created)
+        # Save: the flush hooks (services/__init__.py) check and complete it, or refuse.
         db.session.commit()
 
     def _stage(self, form, model, is_created):
@@ -366,6 +367,7 @@ class ScopedModelView(
         try:
             self.on_model_delete(model)
             db.session.delete(model)
+            # Save: the flush hooks (services/__init__.py) check and complete it, or refuse.
             db.session.commit()
         except Exception as error:  # noqa: BLE001 - every failure becomes a message
             db.session.rollback()

@@ -145,6 +145,7 @@ class ClockStartCorrection(_Correction):
             done = custody.correct_clock_start(
                 db.session, model, instant, form.reason.data, current_actor(), utcnow()
             )
+            # Save: the flush hooks (services/__init__.py) check and complete it, or refuse.
             db.session.commit()
         except localtime.NonexistentLocalTime as error:
             return self._refused(form, [f"{form.instant.label.text}: {error}"], page)
@@ -211,6 +212,7 @@ class LevelChange(_Correction):
         level = db.session.get(ClassificationLevel, int(chosen)) if chosen.isdigit() else None
         try:
             broken = custody.regrade(db.session, model, level, form.reason.data, current_actor())
+            # Save: the flush hooks (services/__init__.py) check and complete it, or refuse.
             db.session.commit()
         except RuleViolation as refusal:
             return self._refused(form, str(refusal).split("\n"), page)

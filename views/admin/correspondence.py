@@ -271,6 +271,7 @@ class OutboundMessageView(ReadOnlyModelView):
         allowed = self.get_query().filter(OutboundMessage.id.in_([int(i) for i in ids]))
         chosen = [message.id for message in allowed]
         count = correspondence.retry(db.session, chosen)
+        # Save: the flush hooks (services/__init__.py) check and complete it, or refuse.
         db.session.commit()
         left = len(chosen) - count
         message = f"{count} failed message{'s' if count != 1 else ''} queued to be sent again."

@@ -144,6 +144,7 @@ class ComplaintExtensionRequests:
         try:
             proposed = form.proposed_due_at.instant(zone)
             extension_requests.ask(db.session, model, me, proposed, form.reason.data, utcnow())
+            # Save: the flush hooks (services/__init__.py) check and complete it, or refuse.
             db.session.commit()
         except NonexistentLocalTime as error:
             db.session.rollback()
@@ -199,6 +200,7 @@ class ComplaintExtensionRequests:
             )
             extension = pending.extension
             moved_from = getattr(extension, "moved_from", None) if extension else None
+            # Save: the flush hooks (services/__init__.py) check and complete it, or refuse.
             db.session.commit()
         except RuleViolation as refusal:
             db.session.rollback()

@@ -140,6 +140,7 @@ class CaseNotes:
                 shared=form.shared.data,
                 corrects=corrected,
             )
+            # Save: the flush hooks (services/__init__.py) check and complete it, or refuse.
             db.session.commit()
         except localtime.NonexistentLocalTime as error:
             db.session.rollback()

@@ -151,6 +151,7 @@ class ApiTokenView(ScopedModelView):
                     revoked.append(str(token))
             except RuleViolation as refusal:  # pragma: no cover - revoke refuses nothing yet
                 flash(str(refusal), "error")
+        # Save: the flush hooks (services/__init__.py) check and complete it, or refuse.
         db.session.commit()
         if revoked:
             flash(f"Revoked: {', '.join(revoked)}. They no longer work.", "success")

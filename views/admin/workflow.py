@@ -286,6 +286,7 @@ class WorkflowSteps:
     def take_step(self, name, model, state, inputs) -> str:
         """Check, apply, record and commit one step; RuleViolation with every refusal."""
         done = self.stepper.take(name, model, inputs, current_actor(), utcnow(), state=state)
+        # Save: the flush hooks (services/__init__.py) check and complete it, or refuse.
         db.session.commit()
         return done
 

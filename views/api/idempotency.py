@@ -86,6 +86,7 @@ def run(body, write, retried: bool = False) -> Response:
     if key is None:
         status, payload, headers = write()
         response = _response(status, payload, headers)
+        # Save: the flush hooks (services/__init__.py) check and complete it, or refuse.
         db.session.commit()
         return response
     digest = request_hash(body)
@@ -128,6 +129,7 @@ def run(body, write, retried: bool = False) -> Response:
     row.status_code = status
     row.response_body = response.get_data(as_text=True)
     row.location = headers.get("Location")
+    # Save: the flush hooks (services/__init__.py) check and complete it, or refuse.
     db.session.commit()
     return response
 
