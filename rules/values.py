@@ -3,7 +3,7 @@ target that times nothing, a review closed before it began. Pure: values in, the
 the user's words out (None when there is none)."""
 
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 
 # name@example.com: no spaces, one @, a dotted domain whose labels are not empty.
 EMAIL_ADDRESS = re.compile(r"[^@\s]+@[^@\s.]+(\.[^@\s.]+)*\.[^@\s.]{2,}")
@@ -40,3 +40,14 @@ def review_closed_problem(notified_at: datetime | None, closed_at: datetime | No
         "An external review cannot be closed before the external body was notified of it: "
         "make the closing date the notification date or later."
     )
+
+
+def happened_problem(words: str, instant: datetime | None, now: datetime) -> str | None:
+    """An instant that records when something happened cannot lie ahead of now."""
+    if instant is None:
+        return None
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=timezone.utc)
+    if instant <= now:
+        return None
+    return f"The {words} is in the future: enter when it happened."

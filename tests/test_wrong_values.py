@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import func, select
 
-from models import Complaint, ExternalReview, Participant, SlaTarget, db
+from models import Complaint, ExternalReview, Participant, SlaTarget, Ticket, db
 from rules.errors import RuleViolation
 from services import api_tokens
 from tests.admin_forms import form_values
@@ -168,3 +168,65 @@ def test_any_save_of_an_external_review_closed_before_it_was_notified_is_refused
         db.session.commit()
     db.session.rollback()
     assert fresh(ExternalReview, review.id).closed_at is None
+
+
+# --- instants that record when something happened ----------------------------------------
+
+NOW = datetime(2026, 5, 4, 0, 0, tzinfo=timezone.utc)  # Monday 4 May, 10:00 in Brisbane
+TOMORROW = datetime(2026, 5, 5, 0, 0, tzinfo=timezone.utc)
+
+
+def test_any_save_of_a_receipt_or_report_in_the_future_is_refused(app, make, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    with pytest.raises(RuleViolation, match="time it was received is in the future"):
+        make.complaint(received_at=TOMORROW)
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Complaint)) == 0
+    ticket = Ticket(
+        severity="3",
+        summary="Booking system down",
+        client=Participant(kind="client", organisation_name="Acme Pty Ltd"),
+        reported_at=TOMORROW,
+    )
+    db.session.add(ticket)
+    with pytest.raises(RuleViolation, match="time it was reported is in the future"):
+        db.session.flush()
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(Ticket)) == 0
+
+
+def test_a_receipt_moved_into_the_future_is_refused_and_an_unrelated_edit_is_not(
+    app, make, time_machine
+):
+    complaint = make.complaint(received_at=datetime(2026, 5, 1, 0, 0, tzinfo=timezone.utc))
+    time_machine.move_to(NOW, tick=False)
+    complaint.received_at = TOMORROW
+    with pytest.raises(RuleViolation, match="enter when it happened"):
+        db.session.commit()
+    db.session.rollback()
+    assert fresh(Complaint, complaint.id).received_at < NOW
+    # Travel back before the receipt: an edit of another field is not judged by it.
+    time_machine.move_to(datetime(2026, 4, 1, tzinfo=timezone.utc), tick=False)
+    complaint = fresh(Complaint, complaint.id)
+    complaint.summary = "Counter staff were rude twice"
+    db.session.commit()
+    assert fresh(Complaint, complaint.id).summary == "Counter staff were rude twice"
+
+
+def test_the_api_refuses_a_report_in_the_future_and_saves_nothing(client, make, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    agent = make.user("desk", "support_agent")
+    token = api_tokens.issue(db.session, agent, "Tests").secret
+    db.session.commit()
+    response = client.post(
+        "/api/v1/tickets",
+        json={
+            "summary": "Booking system down",
+            "severity": "3",
+            "reported_at": TOMORROW.isoformat(),
+        },
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 422, response.get_json()
+    assert "in the future" in str(response.get_json())
+    assert db.session.scalar(select(func.count()).select_from(Ticket)) == 0
