@@ -64,7 +64,7 @@ from rules.vocabulary import (
     REVIEW_OUTCOMES,
 )
 
-from . import history, intake, localtime
+from .. import history, intake, localtime
 
 log = logging.getLogger(__name__)
 
@@ -582,7 +582,7 @@ def _reminder_horizon(session, clocks, now: datetime, lead: timedelta) -> dateti
 
 def queue_reminders(session, now: datetime | None = None) -> ReminderReport:
     """Queue reminders of open dues within the lead time, and of dues just passed."""
-    from .clocks import Clocks
+    from ..clocks import Clocks
 
     now = now or utcnow()
     report = ReminderReport()
@@ -1052,7 +1052,7 @@ def _reminder_values(case) -> dict:
         values.update(due_label=label, due_at=rules.instant_in_words(due, tz), time_left="")
         now = utcnow()
         if due > now:
-            from .clocks import Clocks
+            from ..clocks import Clocks
 
             clocks = Clocks(object_session(case))
             try:

@@ -51,7 +51,7 @@ from rules import clock as clock_rules
 from rules import deadlines as rules
 from rules.errors import RuleViolation
 
-from . import history, localtime, references
+from .. import history, localtime, references
 
 # Each case model's case type (models/kinds.py holds what each kind of case is made of).
 CASE_TYPES = {kind.model: kind.name for kind in kinds.KINDS}
