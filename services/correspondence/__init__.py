@@ -1,50 +1,61 @@
-"""Letters and reminders: queued on save, sent once by `flask mail send-due`."""
+"""Letters and reminders: queued on save, sent once by `flask mail send-due`.
+
+- letters.py: what a letter says, a case's values, the templates, the mail settings read
+- recipients.py: who may receive a case's correspondence (`recipient_refusal`)
+- outbox.py: the outbox, and the letters every save queues in it (`after_flush`)
+- reminders.py: reminders to officers of their cases' due instants (`queue_reminders`)
+- sending.py: sending the outbox exactly once with several senders (`send_due`)
+- preview.py: a template filled in with a case's values, or the sample's
+"""
 
 from .letters import (
-    CLAIM_BATCH,
     NO_NAME,
+    case_values,
+    complainant_name,
+    complaint_values,
+    config,
+    portal_link,
+    render_letter,
+    review_values,
+    template_for,
+)
+from .outbox import (
     PAST_CASES,
-    REMINDED_DUES,
-    SIMPLE_ADDRESS,
-    MailSettings,
-    Postman,
-    ReminderReport,
-    SendReport,
     after_flush,
     bringing_in_past_cases,
     case_links,
     case_type_of,
-    case_values,
-    claim,
-    complainant_name,
+    letters_for,
+    queue,
+    recipient_words,
+    record_on_case,
+    review_letters_for,
+)
+from .preview import preview
+from .recipients import (
+    SIMPLE_ADDRESS,
     complaint_of,
-    complaint_values,
-    config,
+    holds_role,
+    recipient_refusal,
+    usable_address,
+)
+from .reminders import REMINDED_DUES, ReminderReport, officers_of, queue_reminders
+from .sending import (
+    CLAIM_BATCH,
+    MailSettings,
+    Postman,
+    SendReport,
+    claim,
     default_worker,
     email_for,
     error_text,
-    holds_role,
-    letters_for,
     message_id,
-    officers_of,
     permanent,
-    portal_link,
-    preview,
-    queue,
-    queue_reminders,
-    recipient_refusal,
-    recipient_words,
-    record_on_case,
-    render_letter,
     requeue_stuck,
     retry,
-    review_letters_for,
-    review_values,
     send_due,
     server_down,
     stuck_messages,
-    template_for,
-    usable_address,
 )
 
 __all__ = [
