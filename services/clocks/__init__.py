@@ -6,11 +6,12 @@ calendar or SLA target are recomputed in bulk, each change written to their hist
 
 - engines.py: the clock engine of each calendar, the SLA targets, a case's deadlines
 - on_save.py: `before_flush`, the due instants of the cases a save touches
-- recompute.py: `after_flush`, the bulk recompute after a calendar or SLA change
+- bulk_recompute.py: `after_flush`, the bulk recompute after a calendar or SLA change
 - retiming.py: what such a change re-timed, and a change tried without saving
 - explanations.py: due instants as people read them, and a calendar's days off
 """
 
+from .bulk_recompute import after_flush, recompute
 from .engines import (
     CALENDAR_PARTS,
     CASE_TYPES,
@@ -25,7 +26,6 @@ from .engines import (
 )
 from .explanations import due_dates, explain_case, holiday_preview
 from .on_save import before_flush
-from .recompute import after_flush, recompute
 from .retiming import DUE_LABELS, RETIMED, SAMPLE_SIZE, Preview, Retimed, dry_run, retimed_words
 
 __all__ = [

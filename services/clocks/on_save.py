@@ -3,7 +3,7 @@
 A flush of the session runs `before_flush`: cases being saved get their reference number,
 their clock pauses and their due instants; a changed calendar is checked, and the open
 cases that depend on a changed calendar or SLA target are left for `after_flush` to
-recompute (services/clocks/recompute.py).
+recompute (services/clocks/bulk_recompute.py).
 """
 
 from datetime import datetime, timedelta

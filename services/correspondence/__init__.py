@@ -5,7 +5,7 @@
 - outbox.py: the outbox, and the letters every save queues in it (`after_flush`)
 - reminders.py: reminders to officers of their cases' due instants (`queue_reminders`)
 - sending.py: sending the outbox exactly once with several senders (`send_due`)
-- preview.py: a template filled in with a case's values, or the sample's
+- template_preview.py: a template filled in with a case's values, or the sample's
 """
 
 from .letters import (
@@ -31,7 +31,6 @@ from .outbox import (
     record_on_case,
     review_letters_for,
 )
-from .preview import preview
 from .recipients import (
     SIMPLE_ADDRESS,
     complaint_of,
@@ -57,6 +56,7 @@ from .sending import (
     server_down,
     stuck_messages,
 )
+from .template_preview import preview
 
 __all__ = [
     "after_flush",
