@@ -1,0 +1,307 @@
+"""The outbox, and the letters every save queues in it.
+
+Whatever door changes a complaint (a form, a workflow step, the public lodgement form, a
+command), the flush runs `after_flush`: a complaint created (or registered), acknowledged
+or finalised queues its letter to the complainant, rendered there and then from its
+template. Each letter has a dedupe key, unique in the outbox, so the same letter is never
+queued twice. A complainant with no email address gets an outbox row marked "no address",
+and the case's history says so.
+"""
+
+import json
+import logging
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
+from sqlalchemy import inspect, select
+
+from models import (
+    Complaint,
+    HistoryEntry,
+    InternalReview,
+    OutboundMessage,
+    Participant,
+    User,
+    kinds,
+    utcnow,
+)
+from rules import correspondence
+
+from .. import history
+from .letters import _by_id, _name, complaint_values, config, render_letter, review_values
+from .recipients import complaint_of, recipient_refusal, usable_address
+
+# The mail's log keeps one name, whichever part of it writes.
+log = logging.getLogger(__package__)
+
+
+# --- the outbox -------------------------------------------------------------------------
+
+
+def _insert_ignoring_duplicates(connection, values: dict) -> int | None:
+    """Insert an outbox row; None when its dedupe key is already there (nothing raised)."""
+    table = OutboundMessage.__table__
+    dialect = connection.dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        statement = (
+            insert(table)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(table.c.id)
+        )
+        return connection.execute(statement).scalar_one_or_none()
+    found = connection.execute(
+        select(table.c.id).where(table.c.dedupe_key == values["dedupe_key"])
+    ).first()
+    if found is not None:
+        return None
+    return connection.execute(table.insert().values(**values)).inserted_primary_key[0]
+
+
+def record_on_case(connection, case_type: str, case_id: int, summary: str, changes=None):
+    connection.execute(
+        HistoryEntry.__table__.insert(),
+        [
+            {
+                "at": utcnow(),
+                "user_id": history.current_user_id(),
+                "record_type": kinds.by_name(case_type).record_type,
+                "record_id": case_id,
+                "action": "correspondence",
+                "summary": summary,
+                "changes": json.dumps(changes) if changes else None,
+            }
+        ],
+    )
+
+
+def case_type_of(case) -> str:
+    return kinds.kind_of(case).name
+
+
+def case_links(case) -> dict:
+    return kinds.kind_of(case).links(case)
+
+
+def recipient_words(role: str, name: str | None, address: str | None, case) -> str:
+    """How the history names a recipient: never a confidential complainant's address."""
+    if role == correspondence.COMPLAINANT:
+        complaint = complaint_of(case)
+        if address and complaint is not None and not complaint.confidential:
+            return f"the complainant at {address}"
+        return "the complainant"
+    return (
+        f"{name}, {correspondence.ROLES.get(role, role)}"
+        if name
+        else f"the {correspondence.ROLES[role]}"
+    )
+
+
+def queue(
+    session,
+    *,
+    key: str,
+    case,
+    role: str,
+    person: Participant | None,
+    dedupe_key: str,
+    values: dict,
+    now: datetime | None = None,
+    connection=None,
+) -> str:
+    """Queue one message to one person about one case; returns what happened:
+    "queued", "duplicate" (already in the outbox), "no_address" or "withheld"."""
+    now = now or utcnow()
+    connection = connection if connection is not None else session.connection()
+    case_type = case_type_of(case)
+    noun = correspondence.TEMPLATE_NOUNS[key]
+    person_id = person.id if person is not None else None
+    refusal = recipient_refusal(case, role, person_id) if person is not None else None
+    if refusal is not None:
+        # Nothing about the case goes to someone who may not have it: not even a row.
+        log.info("%s for %s %s withheld: %s", noun, case_type, case.id, refusal)
+        return "withheld"
+    address = usable_address(person)
+    rendered, note = render_letter(session, key, values)
+    user_id = None
+    if person is not None and role != correspondence.COMPLAINANT:
+        user_id = session.scalar(select(User.id).where(User.participant_id == person.id))
+    row = {
+        "dedupe_key": dedupe_key[:200],
+        "template_key": key,
+        "created_at": now,
+        "recipient_address": address,
+        "recipient_name": _name(person) or None,
+        "recipient_role": role,
+        "participant_id": person_id,
+        "user_id": user_id,
+        "subject": rendered.subject,
+        "body": rendered.body,
+        "status": correspondence.QUEUED if address else correspondence.NO_ADDRESS,
+        "attempts": 0,
+        "next_attempt_at": now if address else None,
+        "last_error": note,
+        **case_links(case),
+    }
+    if _insert_ignoring_duplicates(connection, row) is None:
+        return "duplicate"
+    if address:
+        return "queued"
+    who = recipient_words(role, row["recipient_name"], None, case)
+    reason = (
+        "has no email address (anonymous, or none recorded)"
+        if person is None or not (person.email or "").strip()
+        else "has no usable email address"
+    )
+    subject = "The complainant" if role == correspondence.COMPLAINANT else who
+    record_on_case(
+        connection,
+        case_type,
+        case.id,
+        f"{noun} not sent: no address. {subject[0].upper()}{subject[1:]} {reason}.",
+    )
+    return "no_address"
+
+
+# --- letters, on every save -------------------------------------------------------------
+
+
+def _newly_set(state, name: str) -> bool:
+    hist = state.attrs[name].history
+    if not hist.added or hist.added[0] is None:
+        return False
+    return not hist.deleted or hist.deleted[0] is None
+
+
+def _instant_key(instant: datetime | None) -> str:
+    return instant.strftime("%Y%m%dT%H%M%S") if instant is not None else "-"
+
+
+# Set while cases that lived elsewhere are brought in (an import of the old register).
+PAST_CASES = "correspondence_past_cases"
+
+
+@contextmanager
+def bringing_in_past_cases(session):
+    """Cases created in this block were received when they say, not now: a case received
+    long ago is history, not news, even before it is registered."""
+    session.info[PAST_CASES] = True
+    try:
+        yield
+    finally:
+        session.info.pop(PAST_CASES, None)
+
+
+def letters_for(
+    complaint: Complaint, is_new: bool, now: datetime, past_cases: bool = False
+) -> list[tuple]:
+    """The letters this flush owes the complainant: (key, dedupe key, when it happened)."""
+    state = inspect(complaint)
+    letters = []
+    if is_new or _newly_set(state, "registered_at"):
+        event = complaint.registered_at
+        if event is None and is_new:
+            event = complaint.received_at if past_cases else now
+        letters.append(
+            (
+                correspondence.REGISTERED,
+                f"{correspondence.REGISTERED}:complaint:{complaint.id}",
+                event,
+            )
+        )
+    if _newly_set(state, "acknowledged_at"):
+        letters.append(
+            (
+                correspondence.ACKNOWLEDGED,
+                f"{correspondence.ACKNOWLEDGED}:complaint:{complaint.id}",
+                complaint.acknowledged_at,
+            )
+        )
+    if (complaint.kind or "complaint") == "complaint" and _newly_set(state, "finalised_at"):
+        # Reopened and finalised again: a new outcome, a new letter.
+        key = (
+            f"{correspondence.OUTCOME}:complaint:{complaint.id}:"
+            f"{_instant_key(complaint.finalised_at)}"
+        )
+        letters.append((correspondence.OUTCOME, key, complaint.finalised_at))
+    return letters
+
+
+def review_letters_for(review: InternalReview, is_new: bool, now: datetime) -> list[tuple]:
+    """A new internal review request: the complainant is told it is registered; a completed
+    review: they are told its result and the external review open to them."""
+    letters = []
+    if is_new:
+        letters.append(
+            (
+                correspondence.REVIEW_REQUESTED,
+                f"{correspondence.REVIEW_REQUESTED}:internal_review:{review.id}",
+                review.requested_at or now,
+            )
+        )
+    if review.status == "completed" and _newly_set(inspect(review), "completed_at"):
+        letters.append(
+            (
+                correspondence.REVIEW_OUTCOME,
+                f"{correspondence.REVIEW_OUTCOME}:internal_review:{review.id}",
+                review.completed_at,
+            )
+        )
+    return letters
+
+
+def after_flush(session) -> None:
+    """Queue the letters owed by the complaints this flush created or moved on."""
+    new = set(map(id, session.new))
+    saved = [
+        (kind, obj)
+        for kind, obj in ((kinds.find_kind(o), o) for o in list(session.new) + list(session.dirty))
+        if kind is not None and obj.id is not None and obj not in session.deleted
+    ]
+    complaints = [obj for kind, obj in saved if kind is kinds.COMPLAINT]
+    reviews = [obj for kind, obj in saved if kind is kinds.INTERNAL_REVIEW and obj.complaint_id]
+    if not complaints and not reviews:
+        return
+    now = utcnow()
+    oldest = now - timedelta(days=float(config("MAIL_LETTER_MAX_AGE_DAYS")))
+    connection = session.connection()
+    with session.no_autoflush:
+        for complaint in complaints:
+            for key, dedupe_key, event_at in letters_for(
+                complaint, id(complaint) in new, now, bool(session.info.get(PAST_CASES))
+            ):
+                # An event recorded long after it happened (an import, the demo) is history,
+                # not news: nobody is written to about it.
+                if event_at is None or event_at < oldest:
+                    continue
+                queue(
+                    session,
+                    key=key,
+                    case=complaint,
+                    role=correspondence.COMPLAINANT,
+                    person=_by_id(complaint, Participant, complaint.complainant_id),
+                    dedupe_key=dedupe_key,
+                    values=complaint_values(complaint),
+                    now=now,
+                    connection=connection,
+                )
+        for review in reviews:
+            for key, dedupe_key, event_at in review_letters_for(review, id(review) in new, now):
+                if event_at is None or event_at < oldest:
+                    continue
+                complaint = _by_id(review, Complaint, review.complaint_id)
+                queue(
+                    session,
+                    key=key,
+                    case=review,
+                    role=correspondence.COMPLAINANT,
+                    person=_by_id(complaint, Participant, complaint.complainant_id),
+                    dedupe_key=dedupe_key,
+                    values=review_values(review),
+                    now=now,
+                    connection=connection,
+                )
