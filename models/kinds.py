@@ -48,6 +48,8 @@ class CaseKind:
     variants: the kinds of record the one model keeps (complaint, compliment, suggestion).
     statuses, closed_statuses: its status vocabulary, and the statuses its clocks stop in.
     due_fields: the due instants its clocks set.
+    next_due_field: the column with the soonest of them still to come (what Overdue and
+        Due soon read).
     clock_inputs: the fields whose change restarts the clocks they feed, met or not.
     fact_fields: the columns the clocks read when recomputing in bulk.
     clocks: the rule that times it (a function of rules/deadlines.py).
@@ -73,6 +75,7 @@ class CaseKind:
     statuses: Mapping[str, str]
     closed_statuses: frozenset
     due_fields: tuple[str, ...]
+    next_due_field: str
     clock_inputs: tuple[str, ...]
     fact_fields: tuple[str, ...]
     clocks: Callable
@@ -99,6 +102,10 @@ class CaseKind:
         if self.calendar_holder is None:
             return None
         return getattr(self.model, self.calendar_holder[0]).property.mapper.class_
+
+    @property
+    def next_due_column(self):
+        return getattr(self.model, self.next_due_field)
 
     def page_of(self, case_id) -> str:
         return self.page.format(id=case_id)
@@ -161,6 +168,7 @@ COMPLAINT = CaseKind(
         "review_request_due_at",
         "human_rights_commissioner_from",
     ),
+    next_due_field="next_due_at",
     clock_inputs=(
         "kind",
         "classification",
@@ -206,6 +214,7 @@ TICKET = CaseKind(
     statuses=TICKET_STATUSES,
     closed_statuses=TICKET_CLOSED_STATUSES,
     due_fields=("first_response_due_at", "resolution_due_at"),
+    next_due_field="next_due_at",
     clock_inputs=("severity", "reported_at", "first_response_at", "resolved_at", "client_id"),
     fact_fields=(
         "id",
@@ -237,6 +246,7 @@ INTERNAL_REVIEW = CaseKind(
     statuses=REVIEW_STATUSES,
     closed_statuses=REVIEW_CLOSED_STATUSES,
     due_fields=("due_at",),
+    next_due_field="due_at",
     clock_inputs=("requested_at", "completed_at", "complaint_id"),
     fact_fields=("id", "status", "requested_at", "completed_at", "paused_since"),
     clocks=deadlines.review_clocks,

@@ -35,10 +35,10 @@ from models import (
     Ticket,
     User,
     db,
+    kinds,
 )
 from models.cases import complaint_involved, complaint_subject
 from rules import deadlines as deadline_rules
-from rules.vocabulary import COMPLAINT_CLOSED_STATUSES, TICKET_CLOSED_STATUSES
 from services import clocks, references
 
 from . import demo
@@ -48,7 +48,6 @@ HISTORY_DAYS = 3653
 TICKETS_PER_COMPLAINT = 0.1
 PUBLIC_PER_COMPLAINT = 0.25
 BATCH = 5000
-REVIEW_CLOSED = frozenset({"completed", "withdrawn"})
 
 
 class Refused(Exception):
@@ -355,14 +354,14 @@ class Writer:
         found = clocks.compute_deadlines(
             "complaint", SimpleNamespace(**row), (), extension, targets
         )
-        for name in clocks.DUE_FIELDS["complaint"]:
+        for name in kinds.COMPLAINT.due_fields:
             row[name] = None
         for deadline in found:
             row[deadline.field] = deadline.due
         row["next_due_at"] = deadline_rules.next_due(
             found,
             paused=row["paused_since"] is not None,
-            closed=status in COMPLAINT_CLOSED_STATUSES,
+            closed=kinds.COMPLAINT.is_closed(status),
         )
         self.rows["complaint"].append(row)
         self.history(
@@ -420,7 +419,7 @@ class Writer:
             row["reviewer_id"] = reviewer.id
         if status == "awaiting_complainant":
             row["paused_since"] = demo.last_time(events, "awaiting_complainant", now)
-        if status in REVIEW_CLOSED:
+        if kinds.INTERNAL_REVIEW.is_closed(status):
             row["completed_at"] = events[-1][1]
         if status == "completed":
             row["outcome"] = plan.review["outcome"]
@@ -475,13 +474,14 @@ class Writer:
         found = clocks.compute_deadlines(
             "ticket", SimpleNamespace(**row), (), None, self.clocks.targets(calendar_id)
         )
-        row["first_response_due_at"] = row["resolution_due_at"] = None
+        for name in kinds.TICKET.due_fields:
+            row[name] = None
         for deadline in found:
             row[deadline.field] = deadline.due
         row["next_due_at"] = deadline_rules.next_due(
             found,
             paused=row["paused_since"] is not None,
-            closed=status in TICKET_CLOSED_STATUSES,
+            closed=kinds.TICKET.is_closed(status),
         )
         self.rows["ticket"].append(row)
         self.history(row["created_at"], "Ticket", row["id"], f"Ticket {row['reference']} created")

@@ -12,11 +12,10 @@ here: creation sets the values, and the separation-of-duties hook judges its peo
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import joinedload
 
-from models import ClassificationLevel, Complaint, InternalReview, Participant
+from models import ClassificationLevel, Complaint, InternalReview, Participant, kinds
 from rules import custody
 from rules import duties as duty_rules
 from rules.errors import RuleViolation
-from rules.vocabulary import COMPLAINT_CLOSED_STATUSES, REVIEW_CLOSED_STATUSES
 
 from . import access, duties, history
 
@@ -192,7 +191,7 @@ def _broken_cases(session, person_ids) -> list[str]:
             select(Complaint)
             .where(
                 Complaint.manager_id.in_(person_ids) | Complaint.decision_maker_id.in_(person_ids),
-                Complaint.status.not_in(COMPLAINT_CLOSED_STATUSES),
+                Complaint.status.not_in(kinds.COMPLAINT.closed_statuses),
             )
             .order_by(Complaint.id)
         ).all()
@@ -204,7 +203,7 @@ def _broken_cases(session, person_ids) -> list[str]:
             select(InternalReview)
             .join(InternalReview.complaint)
             .where(
-                InternalReview.status.not_in(REVIEW_CLOSED_STATUSES),
+                InternalReview.status.not_in(kinds.INTERNAL_REVIEW.closed_statuses),
                 InternalReview.reviewer_id.in_(person_ids)
                 | Complaint.manager_id.in_(person_ids)
                 | Complaint.decision_maker_id.in_(person_ids),

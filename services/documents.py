@@ -9,7 +9,7 @@ import hashlib
 import secrets
 from pathlib import Path
 
-from models import Attachment, Complaint, InternalReview, Ticket, User, utcnow
+from models import Attachment, User, kinds, utcnow
 from rules.attachments import check_file, describe_size, safe_filename
 from rules.errors import RuleViolation
 from rules.inflation import InflationLimits
@@ -18,7 +18,7 @@ from . import history
 from .intake import write_new
 
 # The attachment relationship each kind of case is filed under.
-CASE_RELATIONS = {Complaint: "complaint", Ticket: "ticket", InternalReview: "internal_review"}
+CASE_RELATIONS = {kind.model: kind.name for kind in kinds.KINDS}
 NOTE_LIMIT = 200
 
 

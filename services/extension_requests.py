@@ -17,11 +17,10 @@ from datetime import datetime
 
 from sqlalchemy import and_, exists, false, inspect, or_, select
 
-from models import Complaint, Extension, ExtensionRequest, Participant, utcnow
+from models import Complaint, Extension, ExtensionRequest, Participant, kinds, utcnow
 from rules import extensions
 from rules.correspondence import instant_in_words
 from rules.errors import RuleViolation
-from rules.vocabulary import COMPLAINT_CLOSED_STATUSES, COMPLAINT_STATUSES
 
 from . import history, localtime
 from .extensions import _due_it_extends, _is_coordinator
@@ -146,8 +145,8 @@ def _person(session, relationship, column_value) -> Participant | None:
 
 
 def _closed_status(complaint: Complaint) -> str | None:
-    if complaint.status in COMPLAINT_CLOSED_STATUSES:
-        return COMPLAINT_STATUSES.get(complaint.status, complaint.status)
+    if kinds.COMPLAINT.is_closed(complaint.status):
+        return kinds.COMPLAINT.statuses.get(complaint.status, complaint.status)
     return None
 
 

@@ -10,18 +10,14 @@ from datetime import datetime
 from sqlalchemy import delete, inspect, select
 from sqlalchemy.orm import joinedload
 
-from models import CaseNote, Complaint, InternalReview, Ticket, User, utcnow
+from models import CaseNote, User, kinds, utcnow
 from rules import notes
 from rules.errors import RuleViolation
 
 from . import localtime
 
 # The case column each kind of case is filed under.
-CASE_COLUMNS = {
-    Complaint: "complaint_id",
-    Ticket: "ticket_id",
-    InternalReview: "internal_review_id",
-}
+CASE_COLUMNS = {kind.model: f"{kind.name}_id" for kind in kinds.KINDS}
 
 
 def case_key(note: CaseNote) -> tuple[str, int | None]:

@@ -18,19 +18,15 @@ from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from models import Complaint, InternalReview, OutboundMessage, Ticket
-from rules.vocabulary import (
-    COMPLAINT_CLOSED_STATUSES,
-    COMPLAINT_KINDS,
-    REVIEW_CLOSED_STATUSES,
-    TICKET_CLOSED_STATUSES,
-)
+from models import OutboundMessage, kinds
 
 log = logging.getLogger(__name__)
 
 # The outbox statuses that still need someone's attention, in the order they are reported.
 BACKLOG_STATUSES = ("queued", "sending", "failed")
-CASE_KINDS = (*COMPLAINT_KINDS, "ticket", "internal_review")
+# Every kind of record a case is kept as: a complaint's kinds (compliment, suggestion...)
+# each counted apart, then the other kinds of case.
+CASE_KINDS = tuple(variant for kind in kinds.KINDS for variant in kind.variants)
 
 
 @dataclass(frozen=True)
@@ -118,17 +114,17 @@ def outbox_backlog(session, stuck_after_minutes: int, now: datetime) -> dict[str
 def overdue_cases(session, now: datetime) -> dict[str, int]:
     """Open cases whose next due instant has passed, by kind (as the grids' Overdue filter)."""
     counts = dict.fromkeys(CASE_KINDS, 0)
-    rows = session.execute(
-        select(Complaint.kind, func.count())
-        .where(Complaint.next_due_at < now, Complaint.status.notin_(COMPLAINT_CLOSED_STATUSES))
-        .group_by(Complaint.kind)
-    )
-    counts.update({kind: count for kind, count in rows})
-    for kind, model, due, closed in (
-        ("ticket", Ticket, Ticket.next_due_at, TICKET_CLOSED_STATUSES),
-        ("internal_review", InternalReview, InternalReview.due_at, REVIEW_CLOSED_STATUSES),
-    ):
-        counts[kind] = session.execute(
-            select(func.count()).select_from(model).where(due < now, model.status.notin_(closed))
-        ).scalar_one()
+    for kind in kinds.KINDS:
+        model = kind.model
+        overdue = (kind.next_due_column < now, model.status.notin_(kind.closed_statuses))
+        if kind.variants != (kind.name,):
+            # The one record keeps several kinds (complaints, compliments...): each apart.
+            rows = session.execute(
+                select(model.kind, func.count()).where(*overdue).group_by(model.kind)
+            )
+            counts.update({variant: count for variant, count in rows})
+        else:
+            counts[kind.name] = session.execute(
+                select(func.count()).select_from(model).where(*overdue)
+            ).scalar_one()
     return counts

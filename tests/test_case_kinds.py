@@ -5,6 +5,8 @@ its columns and its statuses, and every door finds the same kind for the same ca
 import pytest
 
 from models import (
+    Attachment,
+    CaseNote,
     Complaint,
     Extension,
     ExternalReview,
@@ -15,7 +17,10 @@ from models import (
     kinds,
 )
 from rules.vocabulary import CASE_TYPES, COMPLAINT_KINDS
-from services import clocks
+from services import clocks, documents, notes, operations
+from views.admin.cases import ComplaintView, InternalReviewView, TicketView
+from views.admin.home import REGISTERS
+from views.api.resources import COMPLAINTS, TICKETS
 
 
 def test_the_kinds_in_order_are_the_case_types():
@@ -116,3 +121,48 @@ def test_links_and_officers():
 def test_the_clocks_tables_are_the_registrys():
     assert clocks.CASE_TYPES == {kind.model: kind.name for kind in kinds.KINDS}
     assert clocks.DUE_FIELDS == {kind.name: kind.due_fields for kind in kinds.KINDS}
+
+
+@pytest.mark.parametrize("kind", kinds.KINDS, ids=lambda kind: kind.name)
+def test_documents_and_notes_are_filed_under_every_kind(kind):
+    relation = documents.CASE_RELATIONS[kind.model]
+    assert relation == kind.name
+    assert getattr(Attachment, relation).property.mapper.class_ is kind.model
+    column = notes.CASE_COLUMNS[kind.model]
+    assert column == f"{kind.name}_id"
+    assert column in CaseNote.__table__.c
+    assert set(documents.CASE_RELATIONS) == set(notes.CASE_COLUMNS) == set(kinds.MODELS)
+
+
+@pytest.mark.parametrize("kind", kinds.KINDS, ids=lambda kind: kind.name)
+def test_the_next_due_column_is_a_due_column_of_the_kind(kind):
+    assert kind.next_due_field in kind.model.__table__.c
+    assert kind.next_due_column is getattr(kind.model, kind.next_due_field)
+    assert kind.next_due_field == "next_due_at" or kind.next_due_field in kind.due_fields
+
+
+def test_the_overdue_counts_cover_every_kind():
+    assert operations.CASE_KINDS == tuple(
+        variant for kind in kinds.KINDS for variant in kind.variants
+    )
+    assert set(COMPLAINT_KINDS) <= set(operations.CASE_KINDS)
+    assert {"ticket", "internal_review"} <= set(operations.CASE_KINDS)
+
+
+def test_the_home_page_has_a_register_for_every_kind():
+    assert sorted(register.kind.name for register in REGISTERS) == sorted(CASE_TYPES)
+    for register in REGISTERS:
+        assert register.screen == register.case_type == register.kind.name
+        assert register.closed is register.kind.closed_statuses
+        for column in register.assigned:
+            assert column in register.model.__table__.c
+
+
+def test_the_case_screens_and_the_api_close_where_their_kind_does():
+    assert ComplaintView.closed_statuses == kinds.COMPLAINT.closed_statuses
+    assert TicketView.closed_statuses == kinds.TICKET.closed_statuses
+    assert InternalReviewView.closed_statuses == kinds.INTERNAL_REVIEW.closed_statuses
+    for resource, kind in ((COMPLAINTS, kinds.COMPLAINT), (TICKETS, kinds.TICKET)):
+        assert resource.kind is kind
+        assert (resource.screen, resource.model) == (kind.name, kind.model)
+        assert kind.opened_field in resource.model.__table__.c

@@ -6,6 +6,7 @@ from models import (
     ExternalReview,
     InternalReview,
     db,
+    kinds,
 )
 
 from .people import IR
@@ -129,7 +130,7 @@ class ComplaintRecords:
             review.reviewer = rng.choices(eligible, [self.officer_weight(p) for p in eligible])[0]
         if status == "awaiting_complainant":
             review.paused_since = last_time(events, "awaiting_complainant", now)
-        if status in ("completed", "withdrawn"):
+        if kinds.INTERNAL_REVIEW.is_closed(status):
             review.completed_at = events[-1][1]
         if status == "completed":
             review.outcome = plan.review["outcome"]

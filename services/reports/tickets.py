@@ -29,14 +29,12 @@ from models import (
     SlaTarget,
     Ticket,
     UTCDateTime,
+    kinds,
     utcnow,
 )
 from rules import deadlines
 from rules.periods import DEFAULT_TIME_ZONE, Period
-from rules.vocabulary import (
-    TICKET_CLOSED_STATUSES,
-    TICKET_SEVERITIES,
-)
+from rules.vocabulary import TICKET_SEVERITIES
 
 from ..clocks import Clocks
 from .toolkit import (
@@ -340,7 +338,7 @@ def _unscoped_service_level_statement(periods: int) -> CompoundSelect:
 
 
 def _open_ticket():
-    return and_(Ticket.resolved_at.is_(None), Ticket.status.not_in(TICKET_CLOSED_STATUSES))
+    return and_(Ticket.resolved_at.is_(None), Ticket.status.not_in(kinds.TICKET.closed_statuses))
 
 
 def _forecasts(session, period, end, rows, severities, now, scope):

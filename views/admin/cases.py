@@ -7,10 +7,9 @@ from flask_login import current_user
 from sqlalchemy import select
 from wtforms.validators import ValidationError
 
-from models import Category, Channel, Complaint, Division, db, utcnow
+from models import Category, Channel, Complaint, Division, db, kinds, utcnow
 from rules.vocabulary import (
     CLASSIFICATIONS,
-    COMPLAINT_CLOSED_STATUSES,
     COMPLAINT_KINDS,
     COMPLAINT_STATUSES,
     COORDINATOR,
@@ -67,7 +66,7 @@ class ComplaintView(
     CaseView,
 ):
     record_noun = "complaint"
-    closed_statuses = COMPLAINT_CLOSED_STATUSES
+    closed_statuses = kinds.COMPLAINT.closed_statuses
 
     column_list = (
         "reference",
@@ -179,7 +178,7 @@ class ComplaintView(
     )
     column_filters = [
         ChoiceFilter(Complaint.status, "Status", choices(COMPLAINT_STATUSES)),
-        OpenFilter(Complaint.status, COMPLAINT_CLOSED_STATUSES),
+        OpenFilter(Complaint.status, kinds.COMPLAINT.closed_statuses),
         ChoiceFilter(Complaint.division_id, "Division", division_options(), coerce=int),
         ChoiceFilter(Complaint.category_id, "Category", lookup_options(Category), coerce=int),
         ChoiceFilter(Complaint.classification, "Classification", choices(CLASSIFICATIONS)),
@@ -187,14 +186,14 @@ class ComplaintView(
         ChoiceFilter(Complaint.kind, "Kind", choices(COMPLAINT_KINDS)),
         BooleanEqualFilter(Complaint.human_rights, "Human rights"),
         AssignedToMeFilter(Complaint.manager_id, Complaint.decision_maker_id),
-        OverdueFilter(Complaint.next_due_at, Complaint.status, COMPLAINT_CLOSED_STATUSES),
-        DueTodayFilter(Complaint.next_due_at, Complaint.status, COMPLAINT_CLOSED_STATUSES),
+        OverdueFilter(Complaint.next_due_at, Complaint.status, kinds.COMPLAINT.closed_statuses),
+        DueTodayFilter(Complaint.next_due_at, Complaint.status, kinds.COMPLAINT.closed_statuses),
         LocalDayFilter(Complaint.received_at, "Received", "from"),
         LocalDayFilter(Complaint.received_at, "Received", "before"),
         DueWithinBusinessDaysFilter(
             Complaint.next_due_at,
             Complaint.status,
-            COMPLAINT_CLOSED_STATUSES,
+            kinds.COMPLAINT.closed_statuses,
             "complaint",
             Complaint.paused_since,
         ),

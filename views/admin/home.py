@@ -14,15 +14,12 @@ from flask_admin import AdminIndexView, expose
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 
-from models import Complaint, InternalReview, Ticket, db, utcnow
+from models import db, kinds, utcnow
 from rules import permissions
 from rules.vocabulary import (
     ADMINISTRATOR,
-    COMPLAINT_CLOSED_STATUSES,
     COORDINATOR,
     DECISION_MAKER,
-    REVIEW_CLOSED_STATUSES,
-    TICKET_CLOSED_STATUSES,
 )
 from services import access, dashboard
 
@@ -45,64 +42,70 @@ def _count(statement) -> int:
 
 @dataclass(frozen=True)
 class Register:
-    """What the home page needs to know about one register to count its work."""
+    """What the home page needs to know about one register to count its work: the kind
+    of case it lists (its screen, model, statuses and due column) and the panel's words."""
 
+    kind: kinds.CaseKind
     title: str
-    screen: str
-    model: type
-    case_type: str
-    status: object
-    closed: tuple
-    due: object
-    paused: object
+    # The officer columns that make a case "assigned to me" (as the grid's filter).
+    assigned: tuple[str, ...]
     waiting_label: str
     has_division: bool
+
+    @property
+    def screen(self) -> str:
+        return self.kind.name
+
+    @property
+    def case_type(self) -> str:
+        return self.kind.name
+
+    @property
+    def model(self) -> type:
+        return self.kind.model
+
+    @property
+    def status(self):
+        return self.model.status
+
+    @property
+    def closed(self) -> frozenset:
+        return self.kind.closed_statuses
+
+    @property
+    def due(self):
+        return self.kind.next_due_column
+
+    @property
+    def paused(self):
+        return self.model.paused_since
 
     def is_open(self):
         return self.status.notin_(self.closed)
 
     def mine(self, me):
-        if self.model is Complaint:
-            return or_(Complaint.manager_id == me, Complaint.decision_maker_id == me)
-        if self.model is InternalReview:
-            return InternalReview.reviewer_id == me
-        return Ticket.agent_id == me
+        return or_(*(getattr(self.model, column) == me for column in self.assigned))
 
 
 REGISTERS = (
     Register(
+        kinds.COMPLAINT,
         "Complaints",
-        "complaint",
-        Complaint,
-        "complaint",
-        Complaint.status,
-        COMPLAINT_CLOSED_STATUSES,
-        Complaint.next_due_at,
-        Complaint.paused_since,
+        ("manager_id", "decision_maker_id"),
         "Waiting on the complainant",
         True,
     ),
     Register(
+        kinds.INTERNAL_REVIEW,
         "Internal reviews",
-        "internal_review",
-        InternalReview,
-        "internal_review",
-        InternalReview.status,
-        REVIEW_CLOSED_STATUSES,
-        InternalReview.due_at,
-        InternalReview.paused_since,
+        ("reviewer_id",),
         "Waiting on the complainant",
         True,
     ),
     Register(
+        kinds.TICKET,
         "Service-desk tickets",
-        "ticket",
-        Ticket,
-        "ticket",
-        Ticket.status,
-        TICKET_CLOSED_STATUSES,
-        Ticket.next_due_at,
-        Ticket.paused_since,
+        ("agent_id",),
         "Waiting on the client",
         False,
     ),
@@ -199,8 +202,9 @@ class HomeView(AdminIndexView):
                     DIVISION,
                 )
             )
-        if register.model is Complaint and codes & {DECISION_MAKER, COORDINATOR}:
-            # Whoever may approve an extension: the requests waiting for them to decide.
+        if register.kind.extended and codes & {DECISION_MAKER, COORDINATOR}:
+            # A case that can be extended: the extension requests waiting for whoever may
+            # approve them to decide.
             sections.append(
                 {
                     "title": "Extension requests",

@@ -5,12 +5,11 @@ from flask import redirect, request, url_for
 from flask_admin import expose
 from sqlalchemy.orm import joinedload
 
-from models import Complaint, ExternalReview, InternalReview, utcnow
+from models import Complaint, ExternalReview, InternalReview, kinds, utcnow
 from rules.vocabulary import (
     EXTERNAL_BODIES,
     EXTERNAL_REVIEW_STATUSES,
     INTERNAL_REVIEWER,
-    REVIEW_CLOSED_STATUSES,
     REVIEW_OUTCOMES,
     REVIEW_STATUSES,
 )
@@ -41,7 +40,7 @@ class InternalReviewView(
 ):
     screen = "internal_review"
     record_noun = "internal review"
-    closed_statuses = REVIEW_CLOSED_STATUSES
+    closed_statuses = kinds.INTERNAL_REVIEW.closed_statuses
 
     column_list = ("complaint", "requested_at", "reviewer", "status", "due_at")
     column_details_list = (
@@ -74,13 +73,15 @@ class InternalReviewView(
     column_searchable_list = ("complaint.reference", "findings")
     column_filters = [
         ChoiceFilter(InternalReview.status, "Status", choices(REVIEW_STATUSES)),
-        OpenFilter(InternalReview.status, REVIEW_CLOSED_STATUSES),
+        OpenFilter(InternalReview.status, kinds.INTERNAL_REVIEW.closed_statuses),
         AssignedToMeFilter(InternalReview.reviewer_id),
-        OverdueFilter(InternalReview.due_at, InternalReview.status, REVIEW_CLOSED_STATUSES),
+        OverdueFilter(
+            InternalReview.due_at, InternalReview.status, kinds.INTERNAL_REVIEW.closed_statuses
+        ),
         DueWithinBusinessDaysFilter(
             InternalReview.due_at,
             InternalReview.status,
-            REVIEW_CLOSED_STATUSES,
+            kinds.INTERNAL_REVIEW.closed_statuses,
             "internal_review",
             InternalReview.paused_since,
         ),

@@ -5,8 +5,8 @@ from flask import flash
 from flask_admin.form import Select2Field
 from wtforms.validators import DataRequired
 
-from models import Channel, Ticket, utcnow
-from rules.vocabulary import TICKET_CLOSED_STATUSES, TICKET_SEVERITIES, TICKET_STATUSES
+from models import Channel, Ticket, kinds, utcnow
+from rules.vocabulary import TICKET_SEVERITIES, TICKET_STATUSES
 
 from ..context import case_timezone, ticket_timezone
 from .attachments import CaseDocuments
@@ -37,7 +37,7 @@ class TicketView(
     shared_with = "the client"
 
     record_noun = "ticket"
-    closed_statuses = TICKET_CLOSED_STATUSES
+    closed_statuses = kinds.TICKET.closed_statuses
 
     column_list = (
         "reference",
@@ -98,14 +98,14 @@ class TicketView(
     column_filters = [
         ChoiceFilter(Ticket.severity, "Severity", choices(TICKET_SEVERITIES)),
         ChoiceFilter(Ticket.status, "Status", choices(TICKET_STATUSES)),
-        OpenFilter(Ticket.status, TICKET_CLOSED_STATUSES),
+        OpenFilter(Ticket.status, kinds.TICKET.closed_statuses),
         AssignedToMeFilter(Ticket.agent_id),
-        OverdueFilter(Ticket.next_due_at, Ticket.status, TICKET_CLOSED_STATUSES),
-        DueTodayFilter(Ticket.next_due_at, Ticket.status, TICKET_CLOSED_STATUSES),
+        OverdueFilter(Ticket.next_due_at, Ticket.status, kinds.TICKET.closed_statuses),
+        DueTodayFilter(Ticket.next_due_at, Ticket.status, kinds.TICKET.closed_statuses),
         DueWithinBusinessDaysFilter(
             Ticket.next_due_at,
             Ticket.status,
-            TICKET_CLOSED_STATUSES,
+            kinds.TICKET.closed_statuses,
             "ticket",
             Ticket.paused_since,
         ),

@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from models import Complaint, Division, Participant, Ticket, db, utcnow
 from rules import permissions
-from rules.vocabulary import COMPLAINT_CLOSED_STATUSES, COORDINATOR, TICKET_CLOSED_STATUSES
+from rules.vocabulary import COORDINATOR
 from services import access, steps
 
 from ..context import current_actor
@@ -84,9 +84,7 @@ def complaints():
             raise invalid(errors)
         query = query.where(Complaint.division_id == division_id)
     if "overdue" in values:
-        query = query.where(
-            overdue_condition(Complaint, COMPLAINT_CLOSED_STATUSES, values["overdue"])
-        )
+        query = query.where(overdue_condition(COMPLAINTS.kind, values["overdue"]))
     if "received_from" in values:
         query = query.where(Complaint.received_at >= values["received_from"])
     if "received_to" in values:
@@ -202,7 +200,7 @@ def tickets():
         if name in values:
             query = query.where(getattr(Ticket, name) == values[name])
     if "overdue" in values:
-        query = query.where(overdue_condition(Ticket, TICKET_CLOSED_STATUSES, values["overdue"]))
+        query = query.where(overdue_condition(TICKETS.kind, values["overdue"]))
     if "reported_from" in values:
         query = query.where(Ticket.reported_at >= values["reported_from"])
     if "reported_to" in values:

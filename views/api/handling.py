@@ -9,7 +9,7 @@ from flask import request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from models import Complaint, Participant, Ticket, db, utcnow
+from models import Participant, db, utcnow
 from rules import permissions
 from rules.errors import RuleViolation
 from services import access, confidentiality
@@ -172,7 +172,7 @@ def listing(resource: Resource, query, values) -> dict:
     page = values.get("page", 1)
     per_page = values.get("per_page", PER_PAGE)
     total = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
-    order = resource.model.received_at if resource.model is Complaint else Ticket.reported_at
+    order = getattr(resource.model, resource.kind.opened_field)
     rows = (
         db.session.execute(
             query.order_by(order.desc(), resource.model.id.desc())
@@ -192,12 +192,11 @@ def listing(resource: Resource, query, values) -> dict:
     }
 
 
-def overdue_condition(model, closed, wanted: bool):
+def overdue_condition(kind, wanted: bool):
     now = utcnow()
+    due = kind.next_due_column
     is_overdue = (
-        (model.next_due_at.is_not(None))
-        & (model.next_due_at < now)
-        & (model.status.not_in(closed))
+        (due.is_not(None)) & (due < now) & (kind.model.status.not_in(kind.closed_statuses))
     )
     return is_overdue if wanted else ~is_overdue
 

@@ -4,13 +4,11 @@ with the offset of the case's calendar, and each due instant with its state."""
 
 from flask import url_for
 
-from models import Complaint, Ticket, utcnow
+from models import Complaint, Ticket, kinds, utcnow
 from rules.confidentiality import MASK
 from rules.vocabulary import (
     CLASSIFICATIONS,
-    COMPLAINT_CLOSED_STATUSES,
     COMPLAINT_STATUSES,
-    TICKET_CLOSED_STATUSES,
     TICKET_STATUSES,
 )
 from services import clocks, localtime, steps
@@ -83,9 +81,10 @@ def due_dates(case, timezone_name: str) -> list[dict]:
     ]
 
 
-def overdue(case, closed_statuses) -> bool:
-    due = case.next_due_at
-    return due is not None and due < utcnow() and case.status not in closed_statuses
+def overdue(case) -> bool:
+    kind = kinds.kind_of(case)
+    due = getattr(case, kind.next_due_field)
+    return due is not None and due < utcnow() and not kind.is_closed(case.status)
 
 
 def complaint_json(complaint: Complaint, actor=None, full: bool = True) -> dict:
@@ -115,7 +114,7 @@ def complaint_json(complaint: Complaint, actor=None, full: bool = True) -> dict:
         "change_made": complaint.change_made,
         "change_made_at": iso(complaint.change_made_at, tz),
         **{name: iso(getattr(complaint, name), tz) for name in COMPLAINT_INSTANTS},
-        "overdue": overdue(complaint, COMPLAINT_CLOSED_STATUSES),
+        "overdue": overdue(complaint),
         "time_zone": tz,
         "version": complaint.version,
         "url": url_for("api.complaint", reference=complaint.reference, _external=True),
@@ -140,7 +139,7 @@ def ticket_json(ticket: Ticket, actor=None, full: bool = True) -> dict:
         "agent": person(ticket.agent),
         "channel": code_of(ticket.channel),
         **{name: iso(getattr(ticket, name), tz) for name in TICKET_INSTANTS},
-        "overdue": overdue(ticket, TICKET_CLOSED_STATUSES),
+        "overdue": overdue(ticket),
         "time_zone": tz,
         "version": ticket.version,
         "url": url_for("api.ticket", reference=ticket.reference, _external=True),

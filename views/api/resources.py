@@ -4,16 +4,14 @@ serves (its screen in the permission table, its model, its workflow steps)."""
 
 from dataclasses import dataclass
 
-from models import Category, Channel, Complaint, Division, Outcome, ReferralTarget, Ticket
+from models import Category, Channel, Division, Outcome, ReferralTarget, kinds
 from rules import workflow
 from rules.vocabulary import (
     CLASSIFICATIONS,
-    COMPLAINT_CLOSED_STATUSES,
     COMPLAINT_KINDS,
     COMPLAINT_STATUSES,
     EXTERNAL_BODIES,
     REVIEW_OUTCOMES,
-    TICKET_CLOSED_STATUSES,
     TICKET_SEVERITIES,
     TICKET_STATUSES,
 )
@@ -233,16 +231,22 @@ LOOKUPS = {
 
 @dataclass(frozen=True)
 class Resource:
-    screen: str
-    model: type
+    kind: kinds.CaseKind
     noun: str
     plural: str
     stepper: steps.Stepper
     fields: tuple[Field, ...]
     filters: tuple[Field, ...]
-    closed: frozenset
     represent: object
     endpoint: str
+
+    @property
+    def screen(self) -> str:
+        return self.kind.name
+
+    @property
+    def model(self) -> type:
+        return self.kind.model
 
     @property
     def step_fields(self):
@@ -250,26 +254,22 @@ class Resource:
 
 
 COMPLAINTS = Resource(
-    "complaint",
-    Complaint,
+    kinds.COMPLAINT,
     "complaint",
     "complaints",
     steps.COMPLAINT_STEPS,
     COMPLAINT_FIELDS,
     COMPLAINT_FILTERS,
-    COMPLAINT_CLOSED_STATUSES,
     complaint_json,
     "api.complaint",
 )
 TICKETS = Resource(
-    "ticket",
-    Ticket,
+    kinds.TICKET,
     "ticket",
     "tickets",
     steps.TICKET_STEPS,
     TICKET_FIELDS,
     TICKET_FILTERS,
-    TICKET_CLOSED_STATUSES,
     ticket_json,
     "api.ticket",
 )
