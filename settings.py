@@ -104,7 +104,7 @@ SETTINGS = (
         None,
         "the bearer token /metrics asks for; unset, /metrics does not exist (404)",
     ),
-    # Mail and reminders (services/correspondence.py); without MAIL_SERVER nothing is sent.
+    # Mail and reminders (services/correspondence/); without MAIL_SERVER nothing is sent.
     Setting("MAIL_SERVER", None, "the SMTP server"),
     Setting("MAIL_PORT", 25, "the SMTP server's port"),
     Setting("MAIL_USERNAME", None, "the SMTP login, when the server asks for one"),

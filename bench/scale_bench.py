@@ -10,7 +10,7 @@ one process:
   reference prefix; the large register against the small one (goal: at most 1.3x);
 - SQL statements per grid page at page size 20 and 100 (goal: the same number), counted
   with an SQLAlchemy `before_cursor_execute` event;
-- each report of services/reports.py on the large register against the bare SQL
+- each report of services/reports/ on the large register against the bare SQL
   aggregate it is built on, written by hand (goal: at most 1.5x).
 
 Each figure is the best of --repeats timed runs after a warm-up run.

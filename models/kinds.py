@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import object_session
 
 from rules import deadlines
@@ -112,6 +112,16 @@ class CaseKind:
 
     def is_closed(self, status) -> bool:
         return status in self.closed_statuses
+
+    def is_overdue(self, case, now) -> bool:
+        """Open, and its next due instant has passed (what every door calls overdue)."""
+        due = getattr(case, self.next_due_field)
+        return due is not None and due < now and not self.is_closed(case.status)
+
+    def overdue_condition(self, now):
+        """`is_overdue` as a condition on the kind's table, for counts and filters."""
+        due = self.next_due_column
+        return and_(due.is_not(None), due < now, self.model.status.not_in(self.closed_statuses))
 
     def officers(self, case) -> list[tuple[str, Participant | None]]:
         """Who answers for the case, in order of preference: (role, person)."""

@@ -2,7 +2,7 @@
 
 Pure: bytes and strings in, plain values and problems out, each problem naming the row (as
 a spreadsheet numbers it: the header is row 1), the column, the value and the reason in
-plain words. No Flask, no database: `services/imports.py` looks up divisions, officers and
+plain words. No Flask, no database: `services/imports/` looks up divisions, officers and
 lookups, and saves through the session so that every flush rule applies.
 """
 

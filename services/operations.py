@@ -116,7 +116,7 @@ def overdue_cases(session, now: datetime) -> dict[str, int]:
     counts = dict.fromkeys(CASE_KINDS, 0)
     for kind in kinds.KINDS:
         model = kind.model
-        overdue = (kind.next_due_column < now, model.status.notin_(kind.closed_statuses))
+        overdue = (kind.overdue_condition(now),)
         if kind.variants != (kind.name,):
             # The one record keeps several kinds (complaints, compliments...): each apart.
             rows = session.execute(

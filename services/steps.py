@@ -32,7 +32,7 @@ from rules.vocabulary import COORDINATOR, EXTERNAL_BODIES, REVIEW_OUTCOMES, SUPP
 
 from . import custody, history, notes
 
-# Set by the flush hook in services/clocks.py from the status: a step never writes it, or
+# Set by the flush hook in services/clocks/on_save.py from the status: a step never writes it, or
 # the hook would not see the pause start or end (and would not move the due instants).
 CLOCK_OWNED = frozenset({"paused_since"})
 STALE_CHOICE = "Choose from the list: that choice is not available here."

@@ -19,7 +19,7 @@ BUSINESS_MINUTES = Unit.BUSINESS_MINUTES
 
 class Office:
     """Working days and hours of a calendar, for plausible timestamps, answered by the same
-    clock engine that computes due dates (services/clocks.py, rules/clock.py), so a demo
+    clock engine that computes due dates (services/clocks/, rules/clock.py), so a demo
     step "two business days later" skips the holidays and closures a due date skips."""
 
     def __init__(self, calendar: Calendar):

@@ -193,11 +193,7 @@ def listing(resource: Resource, query, values) -> dict:
 
 
 def overdue_condition(kind, wanted: bool):
-    now = utcnow()
-    due = kind.next_due_column
-    is_overdue = (
-        (due.is_not(None)) & (due < now) & (kind.model.status.not_in(kind.closed_statuses))
-    )
+    is_overdue = kind.overdue_condition(utcnow())
     return is_overdue if wanted else ~is_overdue
 
 

@@ -1,7 +1,7 @@
 """The OpenAPI 3.1 document at /api/v1/openapi.json.
 
 Request schemas and parameters are built from the very field definitions the endpoints
-validate with (views/api/cases.py), so the document and the validation cannot disagree.
+validate with (views/api/resources.py), so the document and the validation cannot disagree.
 Asked for with a valid token, it also lists the codes of the lookup lists (divisions,
 channels, categories, outcomes, referral targets) as they are in the register now.
 """

@@ -82,9 +82,7 @@ def due_dates(case, timezone_name: str) -> list[dict]:
 
 
 def overdue(case) -> bool:
-    kind = kinds.kind_of(case)
-    due = getattr(case, kind.next_due_field)
-    return due is not None and due < utcnow() and not kind.is_closed(case.status)
+    return kinds.kind_of(case).is_overdue(case, utcnow())
 
 
 def complaint_json(complaint: Complaint, actor=None, full: bool = True) -> dict:
