@@ -3,7 +3,7 @@ local time, and never a case deleted by hand."""
 
 from flask_login import current_user
 
-from ..context import complaint_timezone, visibility
+from ..context import case_timezone, complaint_timezone, visibility
 from .base import ScopedModelView
 
 
@@ -17,6 +17,23 @@ def officers_division_timezone() -> str | None:
     me = getattr(current_user, "participant", None)
     division = me.division if me is not None else None
     return complaint_timezone(division) if division is not None else None
+
+
+class ComplaintZone:
+    """A record of a complaint (a review, an extension): its times are in the complaint's
+    calendar zone, the complaint picked on the form chooses it, and a new one opens in the
+    officer's division's zone. Listed before the view class it joins."""
+
+    zone_source = "complaint"
+
+    def timezone_for(self, model):
+        return case_timezone(model)
+
+    def zone_of_choice(self, complaint):
+        return case_timezone(complaint) if complaint is not None else None
+
+    def new_case_timezone(self):
+        return officers_division_timezone() or super().new_case_timezone()
 
 
 def show_complaint_reference(view, context, model, name):

@@ -8,13 +8,13 @@ from models import Complaint, Extension
 from services.localtime import local_text
 
 from ..context import case_timezone
-from .case_view import CaseView, officers_division_timezone, show_complaint_reference
+from .case_view import CaseView, ComplaintZone, show_complaint_reference
 from .formatters import show_person
 from .loaders import ComplaintLoader, staff
 from .related import RelatedRecords
 
 
-class ExtensionView(RelatedRecords, CaseView):
+class ExtensionView(ComplaintZone, RelatedRecords, CaseView):
     record_noun = "extension"
     instants_ahead = frozenset({"new_due_at"})
     details_template = "admin/related_details.html"
@@ -50,18 +50,6 @@ class ExtensionView(RelatedRecords, CaseView):
         "approved_by": staff("approved_by"),
     }
     form_widget_args = {"reason": {"rows": 3}}
-
-    def timezone_for(self, model):
-        return case_timezone(model)
-
-    # The complaint chooses the calendar, and so the zone, of the record's times.
-    zone_source = "complaint"
-
-    def zone_of_choice(self, complaint):
-        return case_timezone(complaint) if complaint is not None else None
-
-    def new_case_timezone(self):
-        return officers_division_timezone() or super().new_case_timezone()
 
     def after_model_change(self, form, model, is_created):
         moved_from = getattr(model, "moved_from", None)

@@ -15,9 +15,9 @@ from rules.vocabulary import (
 )
 from services import access
 
-from ..context import case_timezone, current_actor
+from ..context import current_actor
 from .attachments import CaseDocuments
-from .case_view import CaseView, choices, officers_division_timezone, show_complaint_reference
+from .case_view import CaseView, ComplaintZone, choices, show_complaint_reference
 from .corrections import ClockStartCorrection
 from .filters import (
     AssignedToMeFilter,
@@ -36,7 +36,13 @@ from .review_steps import ReviewSteps
 
 
 class InternalReviewView(
-    RelatedRecords, CaseNotes, CaseDocuments, ClockStartCorrection, ReviewSteps, CaseView
+    ComplaintZone,
+    RelatedRecords,
+    CaseNotes,
+    CaseDocuments,
+    ClockStartCorrection,
+    ReviewSteps,
+    CaseView,
 ):
     screen = "internal_review"
     record_noun = "internal review"
@@ -110,20 +116,8 @@ class InternalReviewView(
             return redirect(url_for(".index_view", flt0_assigned_to_me_is=1))
         return super().index_view()
 
-    def timezone_for(self, model):
-        return case_timezone(model)
 
-    # The complaint chooses the calendar, and so the zone, of the record's times.
-    zone_source = "complaint"
-
-    def zone_of_choice(self, complaint):
-        return case_timezone(complaint) if complaint is not None else None
-
-    def new_case_timezone(self):
-        return officers_division_timezone() or super().new_case_timezone()
-
-
-class ExternalReviewView(RelatedRecords, CaseView):
+class ExternalReviewView(ComplaintZone, RelatedRecords, CaseView):
     screen = "external_review"
     record_noun = "external review"
     closed_statuses = frozenset({"closed"})
@@ -163,15 +157,3 @@ class ExternalReviewView(RelatedRecords, CaseView):
     form_choices = {"body": choices(EXTERNAL_BODIES), "status": choices(EXTERNAL_REVIEW_STATUSES)}
     form_args = {"notified_at": {"default": utcnow}}
     form_ajax_refs = {"complaint": ComplaintLoader("complaint")}
-
-    def timezone_for(self, model):
-        return case_timezone(model)
-
-    # The complaint chooses the calendar, and so the zone, of the record's times.
-    zone_source = "complaint"
-
-    def zone_of_choice(self, complaint):
-        return case_timezone(complaint) if complaint is not None else None
-
-    def new_case_timezone(self):
-        return officers_division_timezone() or super().new_case_timezone()
