@@ -3,14 +3,17 @@ not the officer's to take, not from this status, or an input missing or wrong (n
 input). The API answers 403/409/422 from that kind (tests/test_api.py); the screens show
 the same messages."""
 
+from datetime import datetime, timezone
+
 import pytest
 from sqlalchemy import select
 
-from models import Complaint, db, utcnow
+from models import Complaint, db
 from services import steps
 from tests.admin_forms import form_values
 
 STEPPER = steps.ComplaintStepper()
+NOW = datetime(2026, 3, 10, 0, 0, tzinfo=timezone.utc)  # after every case the tests make
 
 
 @pytest.fixture
@@ -23,7 +26,7 @@ def people(make):
 
 def refusal(model, name, user, **inputs) -> steps.StepRefused:
     with pytest.raises(steps.StepRefused) as refused:
-        STEPPER.take(name, model, inputs, steps.actor_of(user), utcnow())
+        STEPPER.take(name, model, inputs, steps.actor_of(user), NOW)
     db.session.rollback()
     return refused.value
 
