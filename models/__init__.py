@@ -15,13 +15,17 @@ from .cases import (
     ReferenceCounter,
     Ticket,
 )
-from .correspondence import MailTemplate, OutboundMessage
+from .correspondence import CannedParagraph, MailTemplate, OutboundMessage, outbound_attachment
 from .lookups import Category, Channel, Outcome, ReferralTarget
+from .mail import InboundMessage
 from .notes import CaseNote
 from .org import Capacity, ClassificationLevel, Division, Participant, User
 
 __all__ = [
     "Attachment",
+    "CannedParagraph",
+    "InboundMessage",
+    "outbound_attachment",
     "ApiToken",
     "IdempotencyKey",
     "Calendar",

@@ -48,6 +48,11 @@ class Attachment(db.Model):
     # A random name of our own: nothing the sender typed reaches the file system.
     stored_name: Mapped[str] = mapped_column(String(64), unique=True)
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Came in with this email (an attachment or an inline image of the message).
+    inbound_message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("inbound_message.id", ondelete="SET NULL"), index=True
+    )
+    inbound_message = relationship("InboundMessage")
 
     def __str__(self):
         return self.original_filename

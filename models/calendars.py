@@ -12,6 +12,7 @@ from sqlalchemy import (
     String,
     Time,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -142,6 +143,8 @@ class PauseStatus(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     case_type: Mapped[str] = mapped_column(String(30))
     status: Mapped[str] = mapped_column(String(30))
+    # A reply by email from the person the case waits on resumes its clock.
+    resume_on_reply: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     def __str__(self):
         return f"{self.case_type}: {self.status}"

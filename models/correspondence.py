@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import UTCDateTime, Versioned, db, utcnow
@@ -21,6 +21,35 @@ class MailTemplate(Versioned, db.Model):
 
     def __str__(self):
         return self.name or self.key
+
+
+# The documents of the case sent with a message (a staff reply's attachments).
+outbound_attachment = Table(
+    "outbound_attachment",
+    db.Model.metadata,
+    Column(
+        "outbound_message_id",
+        ForeignKey("outbound_message.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("attachment_id", ForeignKey("attachment.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class CannedParagraph(Versioned, db.Model):
+    """A paragraph administrators keep for staff to start a reply from."""
+
+    __tablename__ = "canned_paragraph"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(120), unique=True)
+    body: Mapped[str] = mapped_column(Text)
+    # complaint, ticket or internal_review (models/kinds.py names); None: any case.
+    case_kind: Mapped[str | None] = mapped_column(String(30))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    def __str__(self):
+        return self.title
 
 
 class OutboundMessage(db.Model):
@@ -44,7 +73,7 @@ class OutboundMessage(db.Model):
     participant_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id"), index=True)
     participant = relationship("Participant")
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    user = relationship("User")
+    user = relationship("User", foreign_keys=[user_id])
 
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
@@ -64,6 +93,18 @@ class OutboundMessage(db.Model):
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)
+
+    # Threading: the message this one answers (its Message-ID) and the thread so far.
+    in_reply_to: Mapped[str | None] = mapped_column(String(1000))
+    references_header: Mapped[str | None] = mapped_column(Text)
+    # A reply written by staff on the case (None: a letter from a template).
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    author = relationship("User", foreign_keys=[author_id])
+    # Printed and sent by post (a recipient with no email address), by whom and when.
+    posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    posted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    posted_by = relationship("User", foreign_keys=[posted_by_id])
+    attachments = relationship("Attachment", secondary=outbound_attachment)
 
     def __str__(self):
         return self.subject or f"Message {self.id}"
