@@ -25,7 +25,7 @@ from tests.mail_samples import (
     samples,
 )
 
-MB = 1024 * 1024
+MB = 1_000_000
 OUR_ID = f"<outbox.7.0123456789abcdef@{PORTAL_DOMAIN}>"
 
 

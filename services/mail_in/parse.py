@@ -20,6 +20,7 @@ from email.message import Message
 from email.policy import compat32
 from email.utils import getaddresses, parsedate_to_datetime
 
+from rules.attachments import describe_size
 from rules.mail_automatic import automatic_reason
 
 from .sanitise import sanitise_html, text_from_html
@@ -80,7 +81,9 @@ def parse(
         raise Malformed("not an email: the message arrived as text, not as bytes")
     raw = bytes(raw)
     if len(raw) > max_bytes:
-        raise Malformed(f"larger than {_megabytes(max_bytes)} (it is {_megabytes(len(raw))})")
+        raise Malformed(
+            f"larger than {describe_size(max_bytes)} (it is {describe_size(len(raw))})"
+        )
     if not raw.strip():
         raise Malformed("an empty message")
     _check_part_count(raw, max_parts)
@@ -96,14 +99,6 @@ def parse(
         raise Malformed(
             f"unreadable ({type(error).__name__}: {_one_line(str(error), 200)})"
         ) from None
-
-
-def _megabytes(count: int) -> str:
-    if count >= 1024 * 1024:
-        return f"{count / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
-    if count >= 1024:
-        return f"{count / 1024:.1f}".removesuffix(".0") + " KB"
-    return f"{count} bytes"
 
 
 _BOUNDARY = re.compile(rb"""boundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))""", re.I)
