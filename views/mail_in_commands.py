@@ -43,7 +43,7 @@ def receive(mailbox_name):
             click.echo(f"Not stored: {refused}", err=True)
             sys.exit(EX_TEMPFAIL)
         mailbox = PIPE
-    raw = click.get_binary_stream("stdin").read()
+    raw = sys.stdin.buffer.read()
     settings = mail_ingest.IngestSettings.from_config(config, attachment_folder(current_app))
     try:
         result = mail_ingest.ingest(db.session, raw, mailbox, settings=settings)
