@@ -332,3 +332,73 @@ def test_two_fetchers_at_once_store_a_message_once(app, intake, folder, fixed_no
         assert db.session.scalar(select(func.count(Attachment.id))) == 0
         assert db.session.scalar(select(func.count(HistoryEntry.id))) >= 1
     assert NOW and PNG_PIXEL
+
+
+def test_the_complainants_reply_resumes_a_complaint_waiting_on_them_and_the_manager_is_told(
+    app, make, intake, folder, fixed_now
+):
+    from rules import workflow
+    from services import steps
+
+    with app.app_context():
+        manager = make.staff("Manager")
+        complaint = make.complaint(manager=manager)
+        coordinator = workflow.Actor(user_id=None, capacities=frozenset({"administrator"}))
+        steps.COMPLAINT_STEPS.take("register", complaint, {}, coordinator, NOW)
+        db.session.commit()
+        steps.COMPLAINT_STEPS.take("wait_on_complainant", complaint, {}, coordinator, NOW)
+        db.session.commit()
+        assert complaint.status == "awaiting_complainant" and complaint.paused_since
+        letter = registration_letter(complaint)
+        result = receive(app, folder, reply_to(our_message_id(letter), sender="sam@example.com"))
+        assert result.status == rules.FILED
+        db.session.refresh(complaint)
+        assert complaint.status == "registered" and complaint.paused_since is None
+        (resumed,) = [e for e in history_of(complaint) if e.action == "resume"]
+        (note,) = [e for e in history_of(complaint) if e.action == "email_received"]
+        assert "waiting on this reply: its clock resumed" in note.summary
+        (told,) = db.session.scalars(
+            select(OutboundMessage).where(OutboundMessage.template_key == letters.REPLY_RECEIVED)
+        ).all()
+        assert told.participant_id == manager.id and "clock has resumed" in told.body
+
+
+def test_a_pause_status_that_does_not_resume_on_reply_keeps_the_clock_paused(
+    app, make, folder, fixed_now
+):
+    from models import PauseStatus
+
+    with app.app_context():
+        pause = db.session.scalar(
+            select(PauseStatus).where(
+                PauseStatus.case_type == "ticket", PauseStatus.status == "waiting_on_client"
+            )
+        )
+        pause.resume_on_reply = False
+        client, contact = client_with_contact(make)
+        ticket = ticket_for(client, contact, status="in_progress")
+        ticket.status = "waiting_on_client"
+        db.session.commit()
+        raw = plain_message(sender="robin@acme.example", subject=f"Re: {ticket.reference}")
+        assert receive(app, folder, raw, mailbox=HELPDESK).status == rules.FILED
+        db.session.refresh(ticket)
+        assert ticket.status == "waiting_on_client"
+
+
+def test_a_reply_to_an_internal_review_letter_is_filed_on_the_review(
+    app, make, intake, folder, fixed_now
+):
+    from models import InternalReview
+
+    with app.app_context():
+        complaint = make.complaint()
+        review = InternalReview(complaint=complaint, status="requested", requested_at=NOW)
+        db.session.add(review)
+        db.session.commit()
+        letter = db.session.scalar(
+            select(OutboundMessage).where(OutboundMessage.internal_review_id == review.id)
+        )
+        result = receive(app, folder, reply_to(our_message_id(letter), sender="sam@example.com"))
+        assert result.status == rules.FILED
+        row = inbound(result.message_id)
+        assert (row.internal_review_id, row.complaint_id) == (review.id, None)
