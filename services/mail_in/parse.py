@@ -109,15 +109,16 @@ def _check_part_count(raw: bytes, max_parts: int) -> None:
     the lines that open a part under any boundary the message declares (an upper bound)."""
     if raw.count(b"\n--") <= max_parts:
         return
-    boundaries = {b"--" + (quoted or bare) for quoted, bare in _BOUNDARY.findall(raw)}
+    boundaries = {quoted or bare for quoted, bare in _BOUNDARY.findall(raw)}
+    if len(boundaries) > max_parts:  # each boundary is a multipart, itself a part
+        raise Malformed(f"more than {max_parts} parts")
     if not boundaries:
         return
-    delimiters = 0
-    for line in raw.split(b"\n"):
-        if line[:2] == b"--" and line.rstrip(b"\r \t") in boundaries:
-            delimiters += 1
-            if delimiters > max_parts:
-                raise Malformed(f"more than {max_parts} parts")
+    alternatives = b"|".join(re.escape(boundary) for boundary in boundaries)
+    delimiter = re.compile(rb"^--(?:" + alternatives + rb")[ \t]*\r?$", re.MULTILINE)
+    for count, _ in enumerate(delimiter.finditer(raw), start=1):
+        if count > max_parts:
+            raise Malformed(f"more than {max_parts} parts")
 
 
 def _parse(raw: bytes, *, max_parts: int, own_domains: tuple[str, ...]) -> ParsedMessage:
