@@ -436,3 +436,25 @@ def test_with_nobody_assigned_the_divisions_coordinators_are_told_of_a_reply(
             [one.participant_id, two.participant_id]
         )
         assert {m.recipient_role for m in told} == {"coordinator"}
+
+
+def test_ten_thousand_parts_are_quarantined_and_nothing_else_is_made(
+    app, intake, folder, fixed_now
+):
+    from tests.mail_samples import many_parts
+
+    with app.app_context():
+        result = receive(app, folder, many_parts(10_000))
+        assert result.status == rules.QUARANTINED and result.reason
+        assert db.session.scalar(select(func.count(Complaint.id))) == 0
+        assert db.session.scalar(select(func.count(Attachment.id))) == 0
+        assert len(files_in(folder)) == 1  # the raw message, for the administrator
+
+
+def test_without_the_intake_division_new_mail_waits_in_triage_saying_why(app, folder, fixed_now):
+    with app.app_context():
+        result = receive(app, folder, plain_message())
+        assert result.status == rules.TRIAGE
+        assert result.reason.startswith("No complaint was created: The intake division CS")
+        assert db.session.scalar(select(func.count(Complaint.id))) == 0
+        assert db.session.scalar(select(func.count(Participant.id))) == 0
