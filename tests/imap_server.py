@@ -1,0 +1,244 @@
+"""A real IMAP server for the tests: Debian's dovecot, started privately for the session.
+
+`imap_server` starts `dovecot -F` with a configuration file of its own in a fresh folder:
+IMAP on 127.0.0.1 at a free port, plain-text passwords allowed (no TLS, localhost only),
+users in a passwd-file, their mail in maildirs under the same folder. The system's dovecot
+service is neither used nor touched. Each test takes its own account (`account("complaints")`
+makes complaints-<n>@example.gov.au with an empty INBOX), so tests never see each other's mail.
+
+Without /usr/sbin/dovecot the tests are skipped with a plain message, except under CI
+(CI=true), where they fail: bin/test installs dovecot-imapd there.
+
+    from tests.imap_server import imap_server  # noqa: F401  (the fixture)
+
+    def test_x(imap_server):
+        account = imap_server.account("complaints")
+        imap_server.append(account, raw_bytes)
+        ...
+        assert imap_server.flags(account) == {1: {"\\Seen"}}
+"""
+
+import imaplib
+import itertools
+import os
+import pwd
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import IN_CI, free_port
+
+DOVECOT = "/usr/sbin/dovecot"
+DOMAIN = "example.gov.au"
+START_TIMEOUT_SECONDS = 20
+
+CONFIG = """\
+# A private dovecot for the tests (tests/imap_server.py); nothing here is for production.
+protocols = imap
+listen = 127.0.0.1
+base_dir = {base}/run
+state_dir = {base}/state
+instance_name = portal-tests-{port}
+log_path = {base}/dovecot.log
+info_log_path = {base}/dovecot.log
+disable_plaintext_auth = no
+ssl = no
+auth_mechanisms = plain login
+default_internal_user = {internal_user}
+default_login_user = {login_user}
+first_valid_uid = 1
+mail_location = maildir:~/Maildir
+passdb {{
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u {base}/passwd
+}}
+userdb {{
+  driver = passwd-file
+  args = username_format=%u {base}/passwd
+}}
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+namespace inbox {{
+  inbox = yes
+  separator = /
+}}
+"""
+
+
+@dataclass(frozen=True)
+class ImapAccount:
+    username: str
+    password: str
+    home: Path
+
+
+class ImapServer:
+    """The running dovecot: where it listens, its accounts, and helpers to put mail in a
+    mailbox and read its flags back with imaplib, as any mail client would."""
+
+    def __init__(self, base: Path, port: int, mail_uid: int, mail_gid: int):
+        self.base = base
+        self.host = "127.0.0.1"
+        self.port = port
+        self.mail_uid = mail_uid
+        self.mail_gid = mail_gid
+        self.passwd = base / "passwd"
+        self._numbers = itertools.count(1)
+
+    def account(self, name: str = "complaints") -> ImapAccount:
+        """A new user with an empty INBOX, e.g. complaints-3@example.gov.au."""
+        number = next(self._numbers)
+        username = f"{name}-{number}@{DOMAIN}"
+        password = f"imap-password-{number}"
+        home = self.base / "mail" / f"{name}-{number}"
+        home.mkdir(parents=True)
+        os.chown(home, self.mail_uid, self.mail_gid)
+        with self.passwd.open("a") as passwd:
+            passwd.write(
+                f"{username}:{{PLAIN}}{password}:{self.mail_uid}:{self.mail_gid}::{home}\n"
+            )
+        return ImapAccount(username=username, password=password, home=home)
+
+    def connect(self, account: ImapAccount) -> imaplib.IMAP4:
+        client = imaplib.IMAP4(self.host, self.port, timeout=10)
+        client.login(account.username, account.password)
+        return client
+
+    def append(
+        self, account: ImapAccount, raw: bytes, folder: str = "INBOX", flags: str = ""
+    ) -> int:
+        """Put one raw message in `folder` (made if missing); its UID."""
+        client = self.connect(account)
+        try:
+            client.create(folder)  # "already exists" is a NO, not an exception
+            status, data = client.append(folder, f"({flags})" if flags else None, None, raw)
+            assert status == "OK", data
+            return int(re.search(rb"APPENDUID \d+ (\d+)", data[0]).group(1))
+        finally:
+            client.logout()
+
+    def flags(self, account: ImapAccount, folder: str = "INBOX") -> dict[int, set[str]]:
+        """Each message's UID in `folder` and its flags; {} when the folder is empty or
+        missing."""
+        client = self.connect(account)
+        try:
+            status, _ = client.select(folder, readonly=True)
+            if status != "OK":
+                return {}
+            status, data = client.uid("FETCH", "1:*", "(FLAGS)")
+            flags = {}
+            for line in data:
+                if not line:
+                    continue
+                uid = re.search(rb"\bUID (\d+)", line)
+                names = re.search(rb"\bFLAGS \(([^)]*)\)", line)
+                if uid is None or names is None:
+                    continue
+                # \Recent belongs to this session, not to the message.
+                flags[int(uid.group(1))] = {
+                    name.decode() for name in names.group(1).split() if name != rb"\\Recent"
+                }
+            return flags
+        finally:
+            client.logout()
+
+    def messages(self, account: ImapAccount, folder: str = "INBOX") -> list[bytes]:
+        """The raw messages in `folder`, oldest first, read without marking them seen."""
+        client = self.connect(account)
+        try:
+            status, _ = client.select(folder, readonly=True)
+            if status != "OK":
+                return []
+            status, data = client.uid("SEARCH", None, "ALL")
+            raws = []
+            for uid in data[0].split():
+                status, parts = client.uid("FETCH", uid, "(BODY.PEEK[])")
+                raws.append(next(part[1] for part in parts if isinstance(part, tuple)))
+            return raws
+        finally:
+            client.logout()
+
+    def log(self) -> str:
+        path = self.base / "dovecot.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+
+def _users() -> tuple[str, str, int, int]:
+    """Who runs dovecot's own processes and who owns the mail. As root: Debian's dovecot
+    and dovenull users, and mail owned by dovecot (dovecot will not keep mail as root).
+    Otherwise everything runs as the current user."""
+    if os.geteuid() != 0:
+        me = pwd.getpwuid(os.geteuid())
+        return me.pw_name, me.pw_name, me.pw_uid, me.pw_gid
+    try:
+        internal = pwd.getpwnam("dovecot")
+        login = pwd.getpwnam("dovenull")
+    except KeyError:
+        pytest.fail("dovecot is installed but its users dovecot and dovenull are missing")
+    return internal.pw_name, login.pw_name, internal.pw_uid, internal.pw_gid
+
+
+def _wait_until_listening(process: subprocess.Popen, server: ImapServer) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"dovecot stopped at start (exit {process.returncode}):\n{server.log()}")
+        try:
+            imaplib.IMAP4(server.host, server.port, timeout=2).shutdown()
+            return
+        except OSError:
+            time.sleep(0.1)
+    pytest.fail(f"dovecot did not listen on {server.port} in {START_TIMEOUT_SECONDS} s")
+
+
+@pytest.fixture(scope="session")
+def imap_server():
+    """A private dovecot on 127.0.0.1 for this test session (one per xdist worker)."""
+    if not os.path.exists(DOVECOT):
+        message = f"dovecot is not installed at {DOVECOT} (apt-get install -y dovecot-imapd)"
+        if IN_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    internal_user, login_user, mail_uid, mail_gid = _users()
+    # Not under pytest's tmp_path: its folders are private to root, and dovecot's users must
+    # reach the mail; and its UNIX sockets need a path shorter than 108 bytes.
+    base = Path(tempfile.mkdtemp(prefix="portal-imap-"))
+    base.chmod(0o755)
+    (base / "mail").mkdir()
+    port = free_port()
+    config = base / "dovecot.conf"
+    config.write_text(
+        CONFIG.format(base=base, port=port, internal_user=internal_user, login_user=login_user)
+    )
+    (base / "passwd").write_text("")
+    server = ImapServer(base, port, mail_uid, mail_gid)
+    process = subprocess.Popen(
+        [DOVECOT, "-F", "-c", str(config)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=open(base / "dovecot.stderr", "wb"),  # noqa: SIM115 - kept open while it runs
+    )
+    try:
+        _wait_until_listening(process, server)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        shutil.rmtree(base, ignore_errors=True)
