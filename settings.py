@@ -145,6 +145,16 @@ SETTINGS = (
         "how old a step may be and still bring a letter",
     ),
     Setting("MAIL_TIMEOUT_SECONDS", 30, "how long to wait for an answer from the mail server"),
+    # Mail in (services/mail_in)
+    Setting(
+        "MAIL_IN_MAILBOXES",
+        "[]",
+        "the mailboxes mail is read from, as a JSON list of objects: name, creates "
+        '("complaint" or "ticket"), host, port, username, password, folder, use_ssl, '
+        "use_starttls, processed_folder",
+    ),
+    Setting("MAIL_IN_MAX_BYTES", 25_000_000, "the largest message received (larger: quarantined)"),
+    Setting("MAIL_IN_MAX_PARTS", 100, "the most MIME parts a message received may have"),
     # Online lodgement (views/public.py)
     Setting(
         "PUBLIC_INTAKE_DIVISION",

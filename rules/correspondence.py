@@ -27,6 +27,7 @@ REVIEW_REQUESTED = "review_requested"
 REVIEW_OUTCOME = "review_outcome"
 DUE_REMINDER = "due_reminder"
 DUE_PASSED = "due_passed"
+REPLY_RECEIVED = "reply_received"
 
 TEMPLATE_NAMES = {
     REGISTERED: "Registration email to the complainant",
@@ -36,6 +37,7 @@ TEMPLATE_NAMES = {
     REVIEW_OUTCOME: "Internal review outcome letter to the complainant",
     DUE_REMINDER: "Reminder to the officer: a step is due soon",
     DUE_PASSED: "Reminder to the officer: a due date has passed",
+    REPLY_RECEIVED: "To the officer: a reply arrived by email on their case",
 }
 # The letter in a history entry: "Registration email sent to the complainant".
 TEMPLATE_NOUNS = {
@@ -46,6 +48,7 @@ TEMPLATE_NOUNS = {
     REVIEW_OUTCOME: "Review outcome letter",
     DUE_REMINDER: "Due-date reminder",
     DUE_PASSED: "Overdue reminder",
+    REPLY_RECEIVED: "Reply-received notice",
 }
 
 # Outbox statuses.
@@ -137,6 +140,14 @@ REMINDER_VARIABLES = {
     "time_left": "Business time left until it is due (reminders before the due instant)",
     "portal_link": "The case's page in the portal (PORTAL_URL)",
 }
+REPLY_VARIABLES = {
+    "officer_name": "The officer told of the reply",
+    "officer_role": "Their part in the case: complaint manager, support agent, ...",
+    "message_subject": "The subject of the email received",
+    "received_at": "When it arrived, in words, in the case calendar's local time",
+    "clock_resumed": "Whether the reply resumed the case's paused clock (true or false)",
+    "portal_link": "The case's page in the portal (PORTAL_URL)",
+}
 VARIABLES = {
     REGISTERED: {**COMMON_VARIABLES, **LETTER_VARIABLES},
     ACKNOWLEDGED: {**COMMON_VARIABLES, **LETTER_VARIABLES},
@@ -151,6 +162,7 @@ VARIABLES = {
     },
     DUE_REMINDER: {**COMMON_VARIABLES, **REMINDER_VARIABLES},
     DUE_PASSED: {**COMMON_VARIABLES, **REMINDER_VARIABLES},
+    REPLY_RECEIVED: {**COMMON_VARIABLES, **REPLY_VARIABLES},
 }
 
 # What a preview shows when no case is chosen.
@@ -185,6 +197,9 @@ SAMPLE = {
     "due_at": "5:00 pm on Monday 9 March 2026 (Brisbane time)",
     "time_left": "6 business hours",
     "portal_link": "https://complaints.example.gov.au/admin/complaint/details/?id=123",
+    "message_subject": "Re: We are looking into your complaint CTS-2026-000123",
+    "received_at": "10:15 am on Tuesday 10 March 2026 (Brisbane time)",
+    "clock_resumed": True,
 }
 
 # --- the wording shipped with the portal ------------------------------------------------
@@ -340,6 +355,20 @@ As {{ officer_role }} of {{ kind }} {{ reference }} ({{ summary }}), this step w
 Open it in the portal: {{ portal_link }}
 
 This reminder is sent once for each due date.
+""",
+    ),
+    REPLY_RECEIVED: (
+        "A reply arrived on {{ reference }}",
+        """Dear {{ officer_name }},
+
+As {{ officer_role }} of {{ kind }} {{ reference }} ({{ summary }}), an email about it \
+arrived {{ received_at }}:
+
+{{ message_subject }}
+{% if clock_resumed %}
+The case was waiting on this reply: its clock has resumed.
+{% endif %}
+Read it on the case in the portal: {{ portal_link }}
 """,
     ),
 }
