@@ -2,14 +2,15 @@
 
 `imap_server` starts `dovecot -F` with a configuration file of its own in a fresh folder:
 IMAP on 127.0.0.1 at a free port, plain-text passwords allowed (no TLS, localhost only),
-users in a passwd-file, their mail in maildirs under the same folder. The system's dovecot
-service is neither used nor touched. Each test takes its own account (`account("complaints")`
-makes complaints-<n>@example.gov.au with an empty INBOX), so tests never see each other's mail.
+any user name with the one password, its mail in a maildir under the same folder. The
+system's dovecot service is neither used nor touched. Each test takes its own account
+(`account("complaints")` makes complaints-<n>@example.gov.au with an empty INBOX), so tests
+never see each other's mail.
 
 Without /usr/sbin/dovecot the tests are skipped with a plain message, except under CI
 (CI=true), where they fail: bin/test installs dovecot-imapd there.
 
-    from tests.imap_server import imap_server  # noqa: F401  (the fixture)
+    pytest_plugins = ["tests.imap_server"]  # in the test module: the fixture
 
     def test_x(imap_server):
         account = imap_server.account("complaints")
@@ -37,6 +38,7 @@ from tests.conftest import IN_CI, free_port
 DOVECOT = "/usr/sbin/dovecot"
 DOMAIN = "example.gov.au"
 START_TIMEOUT_SECONDS = 20
+PASSWORD = "imap-test-password"
 
 CONFIG = """\
 # A private dovecot for the tests (tests/imap_server.py); nothing here is for production.
@@ -54,13 +56,15 @@ default_internal_user = {internal_user}
 default_login_user = {login_user}
 first_valid_uid = 1
 mail_location = maildir:~/Maildir
+# Any user name signs in with the one password (a passwd-file is re-read at most once a
+# second, too slow for accounts made a moment before they are used).
 passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u {base}/passwd
+  driver = static
+  args = password={password}
 }}
 userdb {{
-  driver = passwd-file
-  args = username_format=%u {base}/passwd
+  driver = static
+  args = uid={mail_uid} gid={mail_gid} home={base}/mail/%u
 }}
 service imap-login {{
   inet_listener imap {{
@@ -78,6 +82,10 @@ namespace inbox {{
 """
 
 
+def quoted(folder: str) -> str:
+    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 @dataclass(frozen=True)
 class ImapAccount:
     username: str
@@ -89,28 +97,18 @@ class ImapServer:
     """The running dovecot: where it listens, its accounts, and helpers to put mail in a
     mailbox and read its flags back with imaplib, as any mail client would."""
 
-    def __init__(self, base: Path, port: int, mail_uid: int, mail_gid: int):
+    def __init__(self, base: Path, port: int):
         self.base = base
         self.host = "127.0.0.1"
         self.port = port
-        self.mail_uid = mail_uid
-        self.mail_gid = mail_gid
-        self.passwd = base / "passwd"
         self._numbers = itertools.count(1)
 
     def account(self, name: str = "complaints") -> ImapAccount:
         """A new user with an empty INBOX, e.g. complaints-3@example.gov.au."""
-        number = next(self._numbers)
-        username = f"{name}-{number}@{DOMAIN}"
-        password = f"imap-password-{number}"
-        home = self.base / "mail" / f"{name}-{number}"
-        home.mkdir(parents=True)
-        os.chown(home, self.mail_uid, self.mail_gid)
-        with self.passwd.open("a") as passwd:
-            passwd.write(
-                f"{username}:{{PLAIN}}{password}:{self.mail_uid}:{self.mail_gid}::{home}\n"
-            )
-        return ImapAccount(username=username, password=password, home=home)
+        username = f"{name}-{next(self._numbers)}@{DOMAIN}"
+        return ImapAccount(
+            username=username, password=PASSWORD, home=self.base / "mail" / username
+        )
 
     def connect(self, account: ImapAccount) -> imaplib.IMAP4:
         client = imaplib.IMAP4(self.host, self.port, timeout=10)
@@ -123,8 +121,10 @@ class ImapServer:
         """Put one raw message in `folder` (made if missing); its UID."""
         client = self.connect(account)
         try:
-            client.create(folder)  # "already exists" is a NO, not an exception
-            status, data = client.append(folder, f"({flags})" if flags else None, None, raw)
+            client.create(quoted(folder))  # "already exists" is a NO, not an exception
+            status, data = client.append(
+                quoted(folder), f"({flags})" if flags else None, None, raw
+            )
             assert status == "OK", data
             return int(re.search(rb"APPENDUID \d+ (\d+)", data[0]).group(1))
         finally:
@@ -135,7 +135,7 @@ class ImapServer:
         missing."""
         client = self.connect(account)
         try:
-            status, _ = client.select(folder, readonly=True)
+            status, _ = client.select(quoted(folder), readonly=True)
             if status != "OK":
                 return {}
             status, data = client.uid("FETCH", "1:*", "(FLAGS)")
@@ -149,7 +149,7 @@ class ImapServer:
                     continue
                 # \Recent belongs to this session, not to the message.
                 flags[int(uid.group(1))] = {
-                    name.decode() for name in names.group(1).split() if name != rb"\\Recent"
+                    name.decode() for name in names.group(1).split() if name != rb"\Recent"
                 }
             return flags
         finally:
@@ -159,7 +159,7 @@ class ImapServer:
         """The raw messages in `folder`, oldest first, read without marking them seen."""
         client = self.connect(account)
         try:
-            status, _ = client.select(folder, readonly=True)
+            status, _ = client.select(quoted(folder), readonly=True)
             if status != "OK":
                 return []
             status, data = client.uid("SEARCH", None, "ALL")
@@ -218,13 +218,21 @@ def imap_server():
     base = Path(tempfile.mkdtemp(prefix="portal-imap-"))
     base.chmod(0o755)
     (base / "mail").mkdir()
+    os.chown(base / "mail", mail_uid, mail_gid)
     port = free_port()
     config = base / "dovecot.conf"
     config.write_text(
-        CONFIG.format(base=base, port=port, internal_user=internal_user, login_user=login_user)
+        CONFIG.format(
+            base=base,
+            port=port,
+            internal_user=internal_user,
+            login_user=login_user,
+            mail_uid=mail_uid,
+            mail_gid=mail_gid,
+            password=PASSWORD,
+        )
     )
-    (base / "passwd").write_text("")
-    server = ImapServer(base, port, mail_uid, mail_gid)
+    server = ImapServer(base, port)
     process = subprocess.Popen(
         [DOVECOT, "-F", "-c", str(config)],
         stdin=subprocess.DEVNULL,
