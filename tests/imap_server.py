@@ -1,9 +1,11 @@
 """A real IMAP server for the tests: Debian's dovecot, started privately for the session.
 
 `imap_server` starts `dovecot -F` with a configuration file of its own in a fresh folder:
-IMAP on 127.0.0.1 at a free port, plain-text passwords allowed (no TLS, localhost only),
-any user name with the one password, its mail in a maildir under the same folder. The
-system's dovecot service is neither used nor touched. Each test takes its own account
+IMAP on 127.0.0.1 at a free port (STARTTLS offered, plain-text passwords allowed: localhost
+only) and IMAPS at another, with a self-signed certificate for 127.0.0.1 that a test trusts
+by pointing SSL_CERT_FILE at `imap_server.certificate`. Any user name signs in with the one
+password; its mail is in a maildir under the same folder. The system's dovecot service is
+neither used nor touched. Each test takes its own account
 (`account("complaints")` makes complaints-<n>@example.gov.au with an empty INBOX), so tests
 never see each other's mail.
 
@@ -50,7 +52,9 @@ instance_name = portal-tests-{port}
 log_path = {base}/dovecot.log
 info_log_path = {base}/dovecot.log
 disable_plaintext_auth = no
-ssl = no
+ssl = yes
+ssl_cert = <{base}/server.pem
+ssl_key = <{base}/server.key
 auth_mechanisms = plain login
 default_internal_user = {internal_user}
 default_login_user = {login_user}
@@ -72,7 +76,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
   }}
 }}
 namespace inbox {{
@@ -97,10 +102,13 @@ class ImapServer:
     """The running dovecot: where it listens, its accounts, and helpers to put mail in a
     mailbox and read its flags back with imaplib, as any mail client would."""
 
-    def __init__(self, base: Path, port: int):
+    def __init__(self, base: Path, port: int, tls_port: int):
         self.base = base
         self.host = "127.0.0.1"
         self.port = port
+        self.tls_port = tls_port
+        # Trusted by a test that sets SSL_CERT_FILE to it; by nothing else.
+        self.certificate = base / "server.pem"
         self._numbers = itertools.count(1)
 
     def account(self, name: str = "complaints") -> ImapAccount:
@@ -191,6 +199,22 @@ def _users() -> tuple[str, str, int, int]:
     return internal.pw_name, login.pw_name, internal.pw_uid, internal.pw_gid
 
 
+def _self_signed_certificate(base: Path) -> None:
+    """server.pem and server.key in `base`: a certificate for 127.0.0.1 valid for a day."""
+    made = subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+            "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=127.0.0.1",
+            "-addext", "subjectAltName=IP:127.0.0.1", "-days", "1",
+            "-keyout", str(base / "server.key"), "-out", str(base / "server.pem"),
+        ],
+        capture_output=True,
+        timeout=30,
+    )  # fmt: skip
+    if made.returncode != 0:
+        pytest.fail(f"openssl could not make the test certificate: {made.stderr.decode()}")
+
+
 def _wait_until_listening(process: subprocess.Popen, server: ImapServer) -> None:
     deadline = time.monotonic() + START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
@@ -219,12 +243,14 @@ def imap_server():
     base.chmod(0o755)
     (base / "mail").mkdir()
     os.chown(base / "mail", mail_uid, mail_gid)
-    port = free_port()
+    port, tls_port = free_port(), free_port()
+    _self_signed_certificate(base)
     config = base / "dovecot.conf"
     config.write_text(
         CONFIG.format(
             base=base,
             port=port,
+            tls_port=tls_port,
             internal_user=internal_user,
             login_user=login_user,
             mail_uid=mail_uid,
@@ -232,7 +258,7 @@ def imap_server():
             password=PASSWORD,
         )
     )
-    server = ImapServer(base, port)
+    server = ImapServer(base, port, tls_port)
     process = subprocess.Popen(
         [DOVECOT, "-F", "-c", str(config)],
         stdin=subprocess.DEVNULL,

@@ -224,10 +224,24 @@ def test_two_fetchers_at_once_store_each_message_once(app, imap_server):
         ),
         ({"port": "closed"}, "nothing answers at 127.0.0.1:{closed} (connection refused)"),
         ({"use_ssl": True}, "TLS with {where} failed"),
-        ({"use_starttls": True}, "the server at {where} refused STARTTLS"),
+        (
+            {"use_ssl": True, "port": "tls"},
+            "the server at 127.0.0.1:{tls_port} did not prove who it is (self-signed certificate)",
+        ),
+        (
+            {"use_starttls": True},
+            "the server at {where} did not prove who it is (self-signed certificate)",
+        ),
         ({"folder": "No such folder"}, "the server has no folder No such folder for {username}"),
     ],
-    ids=["wrong password", "nothing listening", "tls", "starttls", "no such folder"],
+    ids=[
+        "wrong password",
+        "nothing listening",
+        "tls on the plain port",
+        "untrusted certificate",
+        "untrusted certificate after starttls",
+        "no such folder",
+    ],
 )
 def test_a_mailbox_that_cannot_be_read_is_named_in_one_plain_sentence(
     app, imap_server, change, expected
@@ -235,8 +249,9 @@ def test_a_mailbox_that_cannot_be_read_is_named_in_one_plain_sentence(
     account = imap_server.account("complaints")
     imap_server.append(account, new_complaint(1))
     closed = free_port()
-    if change.get("port") == "closed":
-        change = {"port": closed}
+    ports = {"closed": closed, "tls": imap_server.tls_port}
+    if "port" in change:
+        change = {**change, "port": ports[change["port"]]}
     mailbox = replace(mailbox_for(imap_server, account), **change)
     with app.app_context():
         report = fetch(db.session, mailbox, settings=ingest_settings(app), timeout=5)
@@ -250,11 +265,33 @@ def test_a_mailbox_that_cannot_be_read_is_named_in_one_plain_sentence(
             where=f"{imap_server.host}:{imap_server.port}",
             username=account.username,
             closed=closed,
+            tls_port=imap_server.tls_port,
         )
         in error
     )
     assert account.password not in error and "not the password" not in error
     assert imap_server.flags(account) == {1: set()}
+
+
+@pytest.mark.parametrize(
+    "connection",
+    [{"use_ssl": True, "port": "tls"}, {"use_starttls": True}],
+    ids=["tls", "starttls"],
+)
+def test_a_mailbox_is_read_over_tls_when_its_certificate_is_trusted(
+    app, imap_server, monkeypatch, connection
+):
+    # The test's own authority, as an administrator adds a private one to the system's store.
+    monkeypatch.setenv("SSL_CERT_FILE", str(imap_server.certificate))
+    account = imap_server.account("complaints")
+    uid = imap_server.append(account, new_complaint(1))
+    if connection.get("port") == "tls":
+        connection = {**connection, "port": imap_server.tls_port}
+    mailbox = replace(mailbox_for(imap_server, account), **connection)
+    with app.app_context():
+        report = fetch(db.session, mailbox, settings=ingest_settings(app))
+        assert (report.read, report.created, report.errors) == (1, 1, [])
+    assert imap_server.flags(account) == {uid: {r"\Seen"}}
 
 
 def test_the_command_reads_every_mailbox_and_fails_for_the_one_it_could_not_read(
