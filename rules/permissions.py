@@ -51,6 +51,7 @@ SCREENS = (
     "referencecounter",
     "mailtemplate",
     "outboundmessage",
+    "inboundmessage",
 )
 RECORD_ACTIONS = ("list", "view", "create", "edit", "delete", "export")
 SCOPES = ("none", "assigned", "division", "all")  # narrowest first
@@ -111,6 +112,9 @@ RECORD_GRANTS: Mapping[str, Mapping[str, Grant]] = MappingProxyType(
             "mailtemplate": Grant(frozenset({"list", "view", "edit"}), "all"),
             # The outbox is the sender's record; failed messages may be sent again.
             "outboundmessage": Grant(frozenset({"list", "view", "retry"}), "all"),
+            # Mail received: filed from triage or dismissed, never edited; the raw message
+            # (a quarantined one may be harmful) is the administrator's alone.
+            "inboundmessage": Grant(frozenset({"list", "view", "file", "dismiss", "raw"}), "all"),
         },
         COORDINATOR: {
             **_grants(
@@ -123,6 +127,7 @@ RECORD_GRANTS: Mapping[str, Mapping[str, Grant]] = MappingProxyType(
             "participant": Grant(frozenset({"list", "view", "create", "edit"}), "all"),
             **_grants(_READ, "all", _LOOKUPS),
             "outboundmessage": Grant(_READ, "division"),
+            "inboundmessage": Grant(frozenset({"list", "view", "file", "dismiss"}), "division"),
         },
         COMPLAINT_MANAGER: {
             "complaint": Grant(_MY_CASES, "assigned"),

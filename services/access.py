@@ -17,13 +17,15 @@ Every door asks the same questions here, handing in the acting officer (the sign
 account, an API token's account, the officer running a command; None for nobody).
 """
 
-from sqlalchemy import exists, false, or_, select, true
+from sqlalchemy import and_, exists, false, or_, select, true
 from sqlalchemy.sql.elements import True_
 
 from models import (
     Complaint,
+    Division,
     Extension,
     ExternalReview,
+    InboundMessage,
     InternalReview,
     OutboundMessage,
     Participant,
@@ -152,6 +154,43 @@ def _outbox(actor, capacity, scope_name):
     return or_(*conditions)
 
 
+def _inbox(actor, capacity, scope_name):
+    """Mail received follows its case; a message on no case follows the complaint it
+    claims, and otherwise waits for the coordinators of the intake division."""
+    if scope_name == "all":
+        return true()
+    complaints = _complaint_ids(actor, capacity, scope_name)
+    reviews = select(InternalReview.id).where(InternalReview.complaint_id.in_(complaints))
+    conditions = [
+        InboundMessage.complaint_id.in_(complaints),
+        InboundMessage.internal_review_id.in_(reviews),
+    ]
+    ticket_scope = permissions.grant(capacity, "ticket").scope
+    if ticket_scope == "all":
+        conditions.append(InboundMessage.ticket_id.is_not(None))
+    elif ticket_scope != "none":
+        tickets = select(Ticket.id).where(_tickets(actor, capacity, ticket_scope))
+        conditions.append(InboundMessage.ticket_id.in_(tickets))
+    on_no_case = and_(
+        InboundMessage.complaint_id.is_(None),
+        InboundMessage.ticket_id.is_(None),
+        InboundMessage.internal_review_id.is_(None),
+    )
+    claimed = select(Complaint.reference).where(complaints_in(actor, capacity, scope_name))
+    conditions.append(and_(on_no_case, InboundMessage.claimed_reference.in_(claimed)))
+    division = division_id(actor)
+    if scope_name == "division" and division is not None:
+        from .correspondence.letters import config
+
+        intake = config("PUBLIC_INTAKE_DIVISION")
+        claims_a_complaint = exists().where(
+            Complaint.reference == InboundMessage.claimed_reference
+        )
+        mine = select(Division.code).where(Division.id == division).scalar_subquery()
+        conditions.append(and_(on_no_case, ~claims_a_complaint, mine == (intake or "")))
+    return or_(*conditions)
+
+
 ROW_RULES = {
     "complaint": complaints_in,
     "internal_review": _internal_reviews,
@@ -163,6 +202,7 @@ ROW_RULES = {
     permissions.SERVICE_LEVEL_REPORT: _tickets,
     **{report: complaints_in for report in permissions.COMPLAINT_REPORTS},
     "outboundmessage": _outbox,
+    "inboundmessage": _inbox,
 }
 
 

@@ -28,6 +28,7 @@ LIST_URLS = [
     "/admin/reference_counter/",
     "/admin/outboundmessage/",
     "/admin/mailtemplate/",
+    "/admin/inboundmessage/",
 ]
 CREATE_URLS = [
     url + "new/"
@@ -39,6 +40,7 @@ CREATE_URLS = [
         "/admin/reference_counter/",
         "/admin/outboundmessage/",
         "/admin/mailtemplate/",
+        "/admin/inboundmessage/",
     )
 ]
 

@@ -52,6 +52,7 @@ EXPECTED = {
         "apitoken": ("list view create edit", "all"),
         "mailtemplate": ("list view edit", "all"),
         "outboundmessage": ("list view retry", "all"),
+        "inboundmessage": ("list view file dismiss raw", "all"),
     },
     "coordinator": {
         "complaint": (f"{REGISTER} {COORDINATOR_COMPLAINT_STEPS}", "division"),
@@ -65,6 +66,7 @@ EXPECTED = {
         "participant": ("list view create edit", "all"),
         **{screen: ("list view", "all") for screen in LOOKUPS},
         "outboundmessage": ("list view", "division"),
+        "inboundmessage": ("list view file dismiss", "division"),
     },
     "complaint_manager": {
         "complaint": (
@@ -205,6 +207,7 @@ def test_the_screens_each_capacity_opens_in_menu_order():
         "outcome",
         "referraltarget",
         "outboundmessage",
+        "inboundmessage",
     ]
     assert screens_for(["support_agent", "complaint_manager"]) == [
         "complaint",

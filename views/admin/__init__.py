@@ -15,6 +15,7 @@ from models import (
     Extension,
     ExternalReview,
     HistoryEntry,
+    InboundMessage,
     InternalReview,
     MailTemplate,
     OutboundMessage,
@@ -39,6 +40,7 @@ from .configuration import (
 )
 from .correspondence import MailTemplateView, OutboundMessageView
 from .home import HomeView
+from .inbound import InboundMessageView
 from .people import ClassificationLevelView, DivisionView, ParticipantView, UserView
 from .reports import build_report_views
 from .tokens import ApiTokenView
@@ -98,6 +100,7 @@ def build_views():
         ),
         *build_report_views(),
         OutboundMessageView(OutboundMessage, name="Outbox", category=CORRESPONDENCE),
+        InboundMessageView(InboundMessage, name="Mail received", category=CORRESPONDENCE),
         MailTemplateView(MailTemplate, name="Letter templates", category=CORRESPONDENCE),
     ]
 
