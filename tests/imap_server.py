@@ -21,6 +21,7 @@ Without /usr/sbin/dovecot the tests are skipped with a plain message, except und
         assert imap_server.flags(account) == {1: {"\\Seen"}}
 """
 
+import grp
 import imaplib
 import itertools
 import os
@@ -30,6 +31,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,6 +60,7 @@ ssl_key = <{base}/server.key
 auth_mechanisms = plain login
 default_internal_user = {internal_user}
 default_login_user = {login_user}
+default_internal_group = {internal_group}
 first_valid_uid = 1
 mail_location = maildir:~/Maildir
 # Any user name signs in with the one password (a passwd-file is re-read at most once a
@@ -79,6 +82,13 @@ service imap-login {{
     address = 127.0.0.1
     port = {tls_port}
   }}
+}}
+# No chroot: a dovecot that is not started as root cannot make one.
+service anvil {{
+  chroot =
+}}
+service imap-login {{
+  chroot =
 }}
 namespace inbox {{
   inbox = yes
@@ -184,19 +194,26 @@ class ImapServer:
         return path.read_text(errors="replace") if path.exists() else ""
 
 
-def _users() -> tuple[str, str, int, int]:
+def _users() -> dict:
     """Who runs dovecot's own processes and who owns the mail. As root: Debian's dovecot
     and dovenull users, and mail owned by dovecot (dovecot will not keep mail as root).
-    Otherwise everything runs as the current user."""
+    Otherwise everything runs as the current user and group."""
     if os.geteuid() != 0:
         me = pwd.getpwuid(os.geteuid())
-        return me.pw_name, me.pw_name, me.pw_uid, me.pw_gid
-    try:
-        internal = pwd.getpwnam("dovecot")
-        login = pwd.getpwnam("dovenull")
-    except KeyError:
-        pytest.fail("dovecot is installed but its users dovecot and dovenull are missing")
-    return internal.pw_name, login.pw_name, internal.pw_uid, internal.pw_gid
+        internal, login = me, me
+    else:
+        try:
+            internal = pwd.getpwnam("dovecot")
+            login = pwd.getpwnam("dovenull")
+        except KeyError:
+            pytest.fail("dovecot is installed but its users dovecot and dovenull are missing")
+    return {
+        "internal_user": internal.pw_name,
+        "internal_group": grp.getgrgid(internal.pw_gid).gr_name,
+        "login_user": login.pw_name,
+        "mail_uid": internal.pw_uid,
+        "mail_gid": internal.pw_gid,
+    }
 
 
 def _self_signed_certificate(base: Path) -> None:
@@ -228,51 +245,60 @@ def _wait_until_listening(process: subprocess.Popen, server: ImapServer) -> None
     pytest.fail(f"dovecot did not listen on {server.port} in {START_TIMEOUT_SECONDS} s")
 
 
-@pytest.fixture(scope="session")
-def imap_server():
-    """A private dovecot on 127.0.0.1 for this test session (one per xdist worker)."""
+@contextmanager
+def running_dovecot(extra_config: str = ""):
+    """A private dovecot on 127.0.0.1 while the block runs; `extra_config` is appended to
+    its configuration (e.g. to offer fewer capabilities)."""
     if not os.path.exists(DOVECOT):
         message = f"dovecot is not installed at {DOVECOT} (apt-get install -y dovecot-imapd)"
         if IN_CI:
             pytest.fail(message)
         pytest.skip(message)
-    internal_user, login_user, mail_uid, mail_gid = _users()
+    users = _users()
     # Not under pytest's tmp_path: its folders are private to root, and dovecot's users must
     # reach the mail; and its UNIX sockets need a path shorter than 108 bytes.
     base = Path(tempfile.mkdtemp(prefix="portal-imap-"))
     base.chmod(0o755)
     (base / "mail").mkdir()
-    os.chown(base / "mail", mail_uid, mail_gid)
+    os.chown(base / "mail", users["mail_uid"], users["mail_gid"])
     port, tls_port = free_port(), free_port()
     _self_signed_certificate(base)
     config = base / "dovecot.conf"
     config.write_text(
-        CONFIG.format(
-            base=base,
-            port=port,
-            tls_port=tls_port,
-            internal_user=internal_user,
-            login_user=login_user,
-            mail_uid=mail_uid,
-            mail_gid=mail_gid,
-            password=PASSWORD,
-        )
+        CONFIG.format(base=base, port=port, tls_port=tls_port, password=PASSWORD, **users)
+        + extra_config
     )
     server = ImapServer(base, port, tls_port)
-    process = subprocess.Popen(
-        [DOVECOT, "-F", "-c", str(config)],
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=open(base / "dovecot.stderr", "wb"),  # noqa: SIM115 - kept open while it runs
-    )
-    try:
-        _wait_until_listening(process, server)
-        yield server
-    finally:
-        process.terminate()
+    with open(base / "dovecot.stderr", "wb") as stderr:
+        process = subprocess.Popen(
+            [DOVECOT, "-F", "-c", str(config)],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
         try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        shutil.rmtree(base, ignore_errors=True)
+            _wait_until_listening(process, server)
+            yield server
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def imap_server():
+    """A private dovecot on 127.0.0.1 for this test session (one per xdist worker)."""
+    with running_dovecot() as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def imap_server_without_move():
+    """A dovecot that does not offer MOVE (RFC 6851), as older servers do: a message is
+    moved by COPY, \\Deleted and UID EXPUNGE (UIDPLUS)."""
+    with running_dovecot("imap_capability = IMAP4rev1 LITERAL+ UIDPLUS\n") as server:
+        yield server

@@ -116,6 +116,27 @@ def test_with_a_processed_folder_read_mail_is_moved_out_of_the_inbox(app, imap_s
     assert len(imap_server.messages(account, "Read by the portal")) == 2
 
 
+def test_a_server_without_move_has_read_mail_copied_out_and_expunged(
+    app, imap_server_without_move
+):
+    server = imap_server_without_move
+    account = server.account("complaints")
+    client = server.connect(account)
+    assert "MOVE" not in client.capability()[1][0].decode().split()
+    client.logout()
+    server.append(account, new_complaint(1))
+    server.append(account, new_complaint(2))
+    with app.app_context():
+        report = fetch(
+            db.session,
+            mailbox_for(server, account, processed_folder="Processed"),
+            settings=ingest_settings(app),
+        )
+        assert (report.read, report.created, report.errors) == (2, 2, [])
+    assert server.flags(account) == {}
+    assert list(server.flags(account, "Processed").values()) == [{r"\Seen"}, {r"\Seen"}]
+
+
 def test_a_message_read_twice_is_stored_once(app, imap_server):
     account = imap_server.account("complaints")
     imap_server.append(account, new_complaint(1))
