@@ -116,6 +116,17 @@ def test_with_a_processed_folder_read_mail_is_moved_out_of_the_inbox(app, imap_s
     assert len(imap_server.messages(account, "Read by the portal")) == 2
 
 
+def test_a_processed_folder_may_have_any_name(app, imap_server):
+    account = imap_server.account("complaints")
+    imap_server.append(account, new_complaint(1))
+    mailbox = mailbox_for(imap_server, account, processed_folder='Traité & "classé"')
+    with app.app_context():
+        report = fetch(db.session, mailbox, settings=ingest_settings(app))
+        assert (report.read, report.created, report.errors) == (1, 1, [])
+    # As IMAP names it (modified UTF-7, RFC 3501 5.1.3).
+    assert list(imap_server.flags(account, 'Trait&AOk- &- "class&AOk-"').values()) == [{r"\Seen"}]
+
+
 def test_a_server_without_move_has_read_mail_copied_out_and_expunged(
     app, imap_server_without_move
 ):
@@ -254,6 +265,10 @@ def test_two_fetchers_at_once_store_each_message_once(app, imap_server):
             "the server at {where} did not prove who it is (self-signed certificate)",
         ),
         ({"folder": "No such folder"}, "the server has no folder No such folder for {username}"),
+        (
+            {"password": "mot de passe à changer"},
+            "its username or password has characters that IMAP sign-in cannot send",
+        ),
     ],
     ids=[
         "wrong password",
@@ -262,6 +277,7 @@ def test_two_fetchers_at_once_store_each_message_once(app, imap_server):
         "untrusted certificate",
         "untrusted certificate after starttls",
         "no such folder",
+        "password not ascii",
     ],
 )
 def test_a_mailbox_that_cannot_be_read_is_named_in_one_plain_sentence(
@@ -290,7 +306,8 @@ def test_a_mailbox_that_cannot_be_read_is_named_in_one_plain_sentence(
         )
         in error
     )
-    assert account.password not in error and "not the password" not in error
+    assert account.password not in error
+    assert "not the password" not in error and "changer" not in error
     assert imap_server.flags(account) == {1: set()}
 
 

@@ -13,6 +13,7 @@ gives one line naming the mailbox and what to check, never a traceback; the call
 to its other mailboxes.
 """
 
+import base64
 import imaplib
 import logging
 import re
@@ -106,9 +107,28 @@ def _server_said(error: Exception) -> str:
     return re.sub(r"^\w+ command error: BAD \[b?'?|'\]$", "", text).strip() or "no reason given"
 
 
-def quoted(folder: str) -> str:
-    """A folder name as an IMAP quoted string (names with spaces, quotes, backslashes)."""
-    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
+def folder_name(folder: str) -> str:
+    """A folder name as IMAP writes it (RFC 3501 5.1.3, modified UTF-7: "Traité" is
+    "Trait&AOk-"), quoted for names with spaces, quotes or backslashes."""
+    encoded, run = [], []
+
+    def close_run():
+        if run:
+            data = "".join(run).encode("utf-16-be")
+            encoded.append(
+                "&" + base64.b64encode(data).decode().rstrip("=").replace("/", ",") + "-"
+            )
+            run.clear()
+
+    for character in folder:
+        if " " <= character <= "~":
+            close_run()
+            encoded.append("&-" if character == "&" else character)
+        else:
+            run.append(character)
+    close_run()
+    name = "".join(encoded)
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def connect(mailbox: Mailbox, timeout: float) -> imaplib.IMAP4:
@@ -175,6 +195,12 @@ def connect(mailbox: Mailbox, timeout: float) -> imaplib.IMAP4:
             raise MailboxUnreadable(
                 f"Mailbox {mailbox.name}: the server at {where} closed the connection at "
                 f"sign-in ({_server_said(error)})."
+            ) from None
+        except UnicodeEncodeError:
+            raise MailboxUnreadable(
+                f"Mailbox {mailbox.name}: its username or password has characters that IMAP "
+                "sign-in cannot send (only ASCII); change them on the server and in "
+                "MAIL_IN_MAILBOXES."
             ) from None
         except imaplib.IMAP4.error as error:
             raise MailboxUnreadable(
@@ -258,7 +284,7 @@ def fetch(
 
 
 def _read_folder(session, client, mailbox, ingest, limit, report) -> None:
-    status, data = client.select(quoted(mailbox.folder))
+    status, data = client.select(folder_name(mailbox.folder))
     if status != "OK":
         raise MailboxUnreadable(
             f"Mailbox {mailbox.name}: the server has no folder {mailbox.folder} for "
@@ -266,7 +292,7 @@ def _read_folder(session, client, mailbox, ingest, limit, report) -> None:
         )
     if mailbox.processed_folder:
         # "Already exists" is a NO answer, which is fine.
-        client.create(quoted(mailbox.processed_folder))
+        client.create(folder_name(mailbox.processed_folder))
     status, data = client.uid("SEARCH", None, "UNSEEN")
     if status != "OK":
         raise MailboxUnreadable(
@@ -313,7 +339,7 @@ def _mark_done(client, mailbox: Mailbox, uid: str, can_move: bool) -> None:
     client.uid("STORE", uid, "+FLAGS.SILENT", r"(\Seen)")
     if not mailbox.processed_folder:
         return
-    target = quoted(mailbox.processed_folder)
+    target = folder_name(mailbox.processed_folder)
     if can_move:
         status, data = client.uid("MOVE", uid, target)
     else:
