@@ -402,3 +402,15 @@ def test_a_reply_to_an_internal_review_letter_is_filed_on_the_review(
         assert result.status == rules.FILED
         row = inbound(result.message_id)
         assert (row.internal_review_id, row.complaint_id) == (review.id, None)
+
+
+def test_a_confidential_complainants_reply_is_filed_without_their_address_in_the_history(
+    app, make, intake, folder, fixed_now
+):
+    with app.app_context():
+        complaint = make.complaint(confidential=True)
+        raw = plain_message(sender="Sam <sam@example.com>", subject=f"Re: {complaint.reference}")
+        assert receive(app, folder, raw).status == rules.FILED
+        (entry,) = [e for e in history_of(complaint) if e.action == "email_received"]
+        assert entry.summary.startswith("Email from the complainant received:")
+        assert all("sam@example.com" not in e.summary for e in history_of(complaint))

@@ -33,6 +33,7 @@ from models import (
     ClassificationLevel,
     Division,
     HistoryEntry,
+    InboundMessage,
     MailTemplate,
     OutboundMessage,
     Outcome,
@@ -65,6 +66,7 @@ SCOPED = (
     "extension",
     "participant",
     "outboundmessage",
+    "inboundmessage",
 )
 
 
@@ -125,6 +127,8 @@ def records(world, screen):
             db.session.scalar(db.select(OutboundMessage.id).filter_by(complaint_id=side.complaint))
             for side in (world.inside, world.outside)
         )
+    if screen == "inboundmessage":
+        return tuple(walk_inbound(side.complaint) for side in (world.inside, world.outside))
     if screen in SCOPED:
         field = "complainant" if screen == "participant" else screen
         return getattr(world.inside, field), getattr(world.outside, field)
@@ -153,6 +157,24 @@ def records(world, screen):
         "mailtemplate": MailTemplate,
     }[screen]
     return db.session.execute(db.select(model.id).order_by(model.id)).scalars().first(), None
+
+
+def walk_inbound(complaint_id) -> int:
+    """An email filed on the complaint, made once for the walk."""
+    message_id = f"<walk.{complaint_id}@example.org>"
+    found = db.session.scalar(db.select(InboundMessage.id).filter_by(message_id=message_id))
+    if found is None:
+        row = InboundMessage(
+            message_id=message_id,
+            mailbox="complaints",
+            status="filed",
+            subject="A reply",
+            complaint_id=complaint_id,
+        )
+        db.session.add(row)
+        db.session.commit()
+        found = row.id
+    return found
 
 
 def walk_token(world) -> int:

@@ -494,7 +494,6 @@ class _Work:
             complainant=complainant,
             received_at=self.now,
         )
-        self.session.add(complaint)
         return self.created(complaint, complainant)
 
     def new_ticket(self, sender: str) -> Ingested:
@@ -513,11 +512,12 @@ class _Work:
             channel=self.session.scalar(select(Channel).where(Channel.code == EMAIL_CHANNEL)),
             reported_at=self.now,
         )
-        self.session.add(ticket)
         return self.created(ticket, contact)
 
     def created(self, case, person) -> Ingested:
+        # The Message-ID first: a second fetcher stops before it takes a reference number.
         row = self.record(rules.CREATED, None)
+        self.session.add(case)
         row.participant = person
         link(row, case)
         self.store_parts(case)

@@ -20,6 +20,7 @@ from email.message import Message
 from email.policy import compat32
 from email.utils import getaddresses, parsedate_to_datetime
 
+from rules.attachments import describe_size
 from rules.mail_automatic import automatic_reason
 
 from .sanitise import sanitise_html, text_from_html
@@ -80,7 +81,9 @@ def parse(
         raise Malformed("not an email: the message arrived as text, not as bytes")
     raw = bytes(raw)
     if len(raw) > max_bytes:
-        raise Malformed(f"larger than {_megabytes(max_bytes)} (it is {_megabytes(len(raw))})")
+        raise Malformed(
+            f"larger than {describe_size(max_bytes)} (it is {describe_size(len(raw))})"
+        )
     if not raw.strip():
         raise Malformed("an empty message")
     _check_part_count(raw, max_parts)
@@ -96,14 +99,6 @@ def parse(
         raise Malformed(
             f"unreadable ({type(error).__name__}: {_one_line(str(error), 200)})"
         ) from None
-
-
-def _megabytes(count: int) -> str:
-    if count >= 1024 * 1024:
-        return f"{count / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
-    if count >= 1024:
-        return f"{count / 1024:.1f}".removesuffix(".0") + " KB"
-    return f"{count} bytes"
 
 
 _BOUNDARY = re.compile(rb"""boundary\s*=\s*(?:"([^"\r\n]{1,200})"|([^\s;"]{1,200}))""", re.I)
@@ -139,7 +134,7 @@ def _parse(raw: bytes, *, max_parts: int, own_domains: tuple[str, ...]) -> Parse
     body.walk(message, depth=0)
 
     headers = {
-        name: [_one_line(_decoded(value), 200) for value in message.get_all(name, [])]
+        name: [_one_line(_decoded(value), 200) for value in _raw_values(message, name)]
         for name in (
             "auto-submitted",
             "precedence",
@@ -159,7 +154,9 @@ def _parse(raw: bytes, *, max_parts: int, own_domains: tuple[str, ...]) -> Parse
         own_domains=own_domains,
     )
     html = sanitise_html(body.html) if body.html is not None else None
-    text = body.text if body.text is not None else (text_from_html(body.html or ""))
+    text = body.text or ""
+    if not text.strip() and body.html:
+        text = text_from_html(body.html)
     return ParsedMessage(
         message_id=message_id,
         from_address=from_address,
@@ -189,8 +186,9 @@ def _one_line(value: str, limit: int) -> str:
 
 
 def _text_of(data: bytes, charset: str | None) -> str:
-    """Bytes to text whatever was claimed: a known charset with replacement; an unknown or
-    missing one as UTF-8 when it is valid UTF-8, else as Windows-1252 (never fails)."""
+    """Bytes to text whatever was claimed, never failing: a known charset with replacement,
+    an unknown one as UTF-8 with replacement, none (or ASCII, often untrue) as UTF-8 when it
+    is valid UTF-8, else as Windows-1252."""
     if charset:
         charset = charset.strip().strip('"').lower()
     known = None
@@ -203,7 +201,9 @@ def _text_of(data: bytes, charset: str | None) -> str:
         try:
             return data.decode(known, errors="replace")
         except (LookupError, ValueError, TypeError):  # a codec that is not a text encoding
-            pass
+            known = None
+    if charset and charset not in ("unknown-8bit", "x-unknown", "us-ascii", "ascii"):
+        return data.decode("utf-8", errors="replace")  # a charset nobody knows
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
@@ -228,13 +228,14 @@ def _decoded(value) -> str:
 
 
 def _decoded_header(message: Message, name: str) -> str:
-    value = message.get(name)
-    return _decoded(value) if value is not None else ""
+    values = _raw_values(message, name)
+    return _decoded(values[0]) if values else ""
 
 
 def _raw_values(message: Message, name: str) -> list[str]:
-    """Header values as sent (8-bit bytes kept as surrogates), for addresses and ids."""
-    return [str(value) for value in message.get_all(name, [])]
+    """Every value of a header as sent, 8-bit bytes kept as surrogates (compat32 would wrap
+    those in a Header that has already lost them)."""
+    return [str(value) for key, value in message.raw_items() if key.lower() == name]
 
 
 _ADDR_SPEC = re.compile(r"[^\s@<>(),;:\"\[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?")
@@ -263,8 +264,8 @@ def _from(message: Message) -> tuple[str | None, str | None]:
 
 
 def _decoded_for_addresses(value: str) -> str:
-    """8-bit bytes in an address header become replacement characters (never an address)."""
-    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    """Undeclared 8-bit bytes read as UTF-8, else Windows-1252 (never an ASCII address)."""
+    return _text_of(value.encode("utf-8", "surrogateescape"), None)
 
 
 def _recipients(message: Message) -> tuple[str, ...]:
@@ -312,11 +313,11 @@ def _kept_references(ids: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _sent_at(message: Message) -> datetime | None:
-    value = message.get("date")
-    if value is None:
+    values = _raw_values(message, "date")
+    if not values:
         return None
     try:
-        sent = parsedate_to_datetime(_one_line(_decoded_for_addresses(str(value)), 200))
+        sent = parsedate_to_datetime(_one_line(_decoded_for_addresses(values[0]), 200))
         if sent.tzinfo is None:  # "-0000": the time is UTC, the zone unknown
             sent = sent.replace(tzinfo=UTC)
         return sent.astimezone(UTC)
@@ -418,7 +419,9 @@ class _Body:
 
     def _sent_part(self, part: Message, content_type: str, disposition: str, filename: str):
         content_type = _one_line(content_type, CONTENT_TYPE_MAX) or "application/octet-stream"
-        content_id = _one_line(_decoded_for_addresses(str(part.get("content-id", ""))), 1000)
+        content_id = _one_line(
+            _decoded_for_addresses((_raw_values(part, "content-id") or [""])[0]), 1000
+        )
         content_id = content_id.strip("<> ")[:CONTENT_ID_MAX] or None
         inline = (
             content_id is not None
