@@ -102,6 +102,36 @@ def test_each_unread_message_becomes_a_case_and_is_marked_read(app, imap_server)
     }
 
 
+def test_the_report_counts_what_each_message_became(app, make, imap_server):
+    account = imap_server.account("complaints")
+    with app.app_context():
+        complaint = make.complaint()  # the complainant is sam@example.com
+        reference = complaint.reference
+    app.config["MAIL_IN_MAX_BYTES"] = 5_000
+    for raw in (
+        new_complaint(1),
+        plain_message(
+            sender="sam@example.com", subject=f"Re: {reference}", message_id="<reply@a.example>"
+        ),
+        plain_message(
+            sender="mallory@evil.example", subject=f"Re: {reference}", message_id="<spoof@e.x>"
+        ),
+        out_of_office(),
+        new_complaint(2).replace(b"three weeks.", b"three weeks. " + b"x" * 6_000),
+        new_complaint(1),
+    ):
+        imap_server.append(account, raw)
+    with app.app_context():
+        report = fetch(
+            db.session, mailbox_for(imap_server, account), settings=ingest_settings(app)
+        )
+    assert str(report) == (
+        "complaints: read 6; new cases 1; filed on cases 1; triage 1; ignored 1; "
+        "quarantined 1; already received 1."
+    )
+    assert report.errors == []
+
+
 def test_with_a_processed_folder_read_mail_is_moved_out_of_the_inbox(app, imap_server):
     account = imap_server.account("complaints")
     imap_server.append(account, new_complaint(1))
