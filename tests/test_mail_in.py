@@ -414,3 +414,25 @@ def test_a_confidential_complainants_reply_is_filed_without_their_address_in_the
         (entry,) = [e for e in history_of(complaint) if e.action == "email_received"]
         assert entry.summary.startswith("Email from the complainant received:")
         assert all("sam@example.com" not in e.summary for e in history_of(complaint))
+
+
+def test_with_nobody_assigned_the_divisions_coordinators_are_told_of_a_reply(
+    app, make, intake, folder, fixed_now
+):
+    with app.app_context():
+        first = receive(app, folder, plain_message())
+        cs = first.case.division
+        one = make.user("one", "coordinator", division=cs)
+        two = make.user("two", "coordinator", division=cs)
+        make.user("elsewhere", "coordinator", division=make.division("Roads"))
+        raw = plain_message(
+            subject=f"More about {first.case.reference}", message_id="<second.1@example.org>"
+        )
+        assert receive(app, folder, raw).status == rules.FILED
+        told = db.session.scalars(
+            select(OutboundMessage).where(OutboundMessage.template_key == letters.REPLY_RECEIVED)
+        ).all()
+        assert sorted(m.participant_id for m in told) == sorted(
+            [one.participant_id, two.participant_id]
+        )
+        assert {m.recipient_role for m in told} == {"coordinator"}

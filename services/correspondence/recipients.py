@@ -8,7 +8,10 @@ sent.
 
 import re
 
-from models import OutboundMessage, Participant, kinds
+from sqlalchemy import select
+from sqlalchemy.orm import object_session
+
+from models import Capacity, OutboundMessage, Participant, User, kinds
 from rules import correspondence
 
 SIMPLE_ADDRESS = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
@@ -42,6 +45,9 @@ def holds_role(case, role: str, participant_id) -> bool:
         return False
     if role == "internal_reviewer":
         return any(review.reviewer_id == participant_id for review in case.internal_reviews)
+    if role == "coordinator" and case.coordinator_id is None:
+        # Nobody coordinates it yet: the division's coordinators stand in.
+        return participant_id in division_coordinator_ids(case)
     column = {
         correspondence.COMPLAINANT: "complainant_id",
         "complaint_manager": "manager_id",
@@ -49,6 +55,25 @@ def holds_role(case, role: str, participant_id) -> bool:
         "coordinator": "coordinator_id",
     }.get(role)
     return column is not None and getattr(case, column) == participant_id
+
+
+def division_coordinator_ids(complaint) -> set:
+    """The people with an active coordinator account in the complaint's division."""
+    session = object_session(complaint)
+    if session is None or complaint.division_id is None:
+        return set()
+    return set(
+        session.scalars(
+            select(Participant.id)
+            .join(User, User.participant_id == Participant.id)
+            .join(User.capacities)
+            .where(
+                Participant.division_id == complaint.division_id,
+                User.active.is_(True),
+                Capacity.code == "coordinator",
+            )
+        )
+    )
 
 
 def recipient_refusal(case, role: str, participant_id) -> str | None:

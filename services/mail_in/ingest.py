@@ -45,6 +45,7 @@ from rules.vocabulary import ADMINISTRATOR, TICKET_SEVERITIES
 
 from .. import history, localtime, steps
 from ..correspondence import case_values, queue, recipient_refusal
+from ..correspondence.recipients import division_coordinator_ids
 from ..correspondence.sending import message_id as outbox_message_id
 from ..intake import IntakeUnavailable, intake_division, write_new
 from ..references import PREFIXES
@@ -382,13 +383,27 @@ class _Work:
     def tell_officer(self, case) -> bool:
         """Queue `reply_received` to the officer who answers for the case (the complaint's
         manager or coordinator, the ticket's agent, the reviewer; a review with nobody
-        assigned: its complaint's officers)."""
+        assigned: its complaint's officers); nobody assigned to the complaint: each
+        coordinator of its division."""
         kind = kinds.kind_of(case)
         candidates = kind.officers(case)
         complaint = kind.complaint_of(case)
         if complaint is not None and complaint is not case:
             candidates += kinds.COMPLAINT.officers(complaint)
+        if self.tell(case, candidates, first_only=True):
+            return True
+        if complaint is None or complaint.coordinator_id is not None:
+            return False
+        # Nobody assigned: the division's coordinators, each of them.
+        coordinators = [
+            ("coordinator", self.session.get(Participant, person_id))
+            for person_id in sorted(division_coordinator_ids(complaint))
+        ]
+        return self.tell(case, coordinators, first_only=False)
+
+    def tell(self, case, candidates, *, first_only: bool) -> bool:
         tz = localtime.case_timezone(case, localtime.settings_in_force())
+        told = False
         for role, person in candidates:
             if person is None or recipient_refusal(case, role, person.id) is not None:
                 continue
@@ -411,8 +426,10 @@ class _Work:
                 now=self.now,
             )
             if outcome in ("queued", "duplicate", "no_address"):
-                return True
-        return False
+                told = True
+                if first_only:
+                    break
+        return told
 
     def note_on_case(self, case, *, extra: str = "", created: bool = False) -> None:
         complaint = kinds.kind_of(case).complaint_of(case)

@@ -123,6 +123,12 @@ class InboundMessageView(ReadOnlyModelView):
         LocalDayFilter(InboundMessage.received_at, "Received", "before"),
     ]
 
+    column_select_related_list = (
+        InboundMessage.complaint,
+        InboundMessage.ticket,
+        InboundMessage.internal_review,
+    )
+
     def identity_search_condition(self):
         return confidentiality.person_visible(current_actor(), InboundMessage.participant_id)
 
