@@ -82,6 +82,7 @@ def register_errorhandlers(app):
 
 
 def register_commands(app):
+    import views.mail_fetch_command  # noqa: F401 - adds `flask mail fetch`
     import views.mail_in_commands  # noqa: F401  (adds `flask mail receive`)
     from views.commands import init_app as init_commands
 

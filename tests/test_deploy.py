@@ -36,10 +36,22 @@ def tool(name: str, package: str) -> str:
 
 def test_there_are_units_for_the_app_and_each_scheduled_command():
     assert [unit.name for unit in UNITS] == [
+        "portal-mail-fetch.service",
+        "portal-mail-fetch.timer",
         "portal-mail-send-due.service",
         "portal-mail-send-due.timer",
         "portal.service",
     ]
+
+
+@pytest.mark.parametrize("command", ["send-due", "fetch"])
+def test_each_scheduled_mail_command_has_a_timer_and_a_service_that_runs_it(command):
+    service = (DEPLOY / "systemd" / f"portal-mail-{command}.service").read_text()
+    timer = (DEPLOY / "systemd" / f"portal-mail-{command}.timer").read_text()
+    assert f"ExecStart=/srv/portal/.venv/bin/flask --app app mail {command}\n" in service
+    assert "Type=oneshot" in service
+    assert "OnCalendar=" in timer
+    assert "WantedBy=timers.target" in timer
 
 
 def test_the_nginx_site_passes_nginx_t(tmp_path):
