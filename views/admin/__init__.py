@@ -6,6 +6,7 @@ from flask_admin.theme import Bootstrap4Theme
 from models import (
     ApiToken,
     Calendar,
+    CannedParagraph,
     Category,
     Channel,
     ClassificationLevel,
@@ -29,6 +30,7 @@ from models import (
 )
 
 from .audit import ClockPauseView, HistoryEntryView, ReferenceCounterView
+from .canned import CannedParagraphView
 from .cases import ComplaintView, ExtensionView, ExternalReviewView, InternalReviewView, TicketView
 from .configuration import (
     CalendarView,
@@ -40,6 +42,7 @@ from .configuration import (
 from .correspondence import MailTemplateView, OutboundMessageView
 from .home import HomeView
 from .people import ClassificationLevelView, DivisionView, ParticipantView, UserView
+from .replies import ReplyView
 from .reports import build_report_views
 from .tokens import ApiTokenView
 
@@ -99,6 +102,10 @@ def build_views():
         *build_report_views(),
         OutboundMessageView(OutboundMessage, name="Outbox", category=CORRESPONDENCE),
         MailTemplateView(MailTemplate, name="Letter templates", category=CORRESPONDENCE),
+        CannedParagraphView(
+            CannedParagraph, name="Canned paragraphs", category=CORRESPONDENCE, endpoint="canned"
+        ),
+        ReplyView(name="Reply", endpoint="replies"),
     ]
 
 
