@@ -18,6 +18,7 @@ from models import Division, User, db
 from rules.vocabulary import CAPACITIES
 
 from .builder import DemoBuilder
+from .paragraphs import load_canned_paragraphs
 from .office import (
     Office,
     live_start,
@@ -212,6 +213,8 @@ def load(now: datetime | None = None, echo=print) -> dict | None:
         )
         tickets = builder.save_tickets(ticket_plans)
         echo(f"Demo: {tickets} service-desk tickets.")
+        paragraphs = load_canned_paragraphs(db.session)
+        echo(f"Demo: {paragraphs} canned paragraphs for replies.")
     except Exception:
         db.session.rollback()
         raise
