@@ -31,6 +31,7 @@ class CannedParagraphView(ScopedModelView):
     record_noun = "canned paragraph"
     can_delete = False
     can_view_details = True
+    can_export = True
     column_list = ("title", "case_kind", "active", "updated_at")
     column_details_list = ("title", "case_kind", "body", "active", "updated_at")
     column_labels = {
