@@ -104,6 +104,9 @@ def recipient_words(role: str, name: str | None, address: str | None, case) -> s
         if address and complaint is not None and not complaint.confidential:
             return f"the complainant at {address}"
         return "the complainant"
+    if role in correspondence.CORRESPONDENTS:
+        # A ticket's contact may be a confidential complainant elsewhere: no name, no address.
+        return f"the {correspondence.ROLES[role]}"
     return (
         f"{name}, {correspondence.ROLES.get(role, role)}"
         if name

@@ -142,10 +142,15 @@ def find_case(reference: str):
 
 def hides_recipient(message) -> bool:
     """A letter to a confidential complainant the user may not see: on this complaint, or
-    a person who is one on any other (as the people screens hide them)."""
-    if message.recipient_role != rules.COMPLAINANT:
+    a person who is one on any other (as the people screens hide them), even when written
+    to as a ticket's client contact."""
+    if message.recipient_role not in rules.CORRESPONDENTS:
         return False
-    if message.complaint is not None and not visibility().shows_complainant(message.complaint):
+    if (
+        message.recipient_role == rules.COMPLAINANT
+        and message.complaint is not None
+        and not visibility().shows_complainant(message.complaint)
+    ):
         return True
     return message.participant_id is not None and (
         message.participant_id in visibility().hidden_person_ids()
