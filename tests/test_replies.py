@@ -167,7 +167,9 @@ def test_a_canned_paragraph_is_appended_without_javascript_and_nothing_is_saved(
     response = manager.post(reply_url("complaint", complaint), data=values)
     assert response.status_code == 200
     again = form_values(response.get_data(as_text=True))
-    assert again["body"].replace("\r\n", "\n").strip() == "Dear Sam,\n\nWe are sorry for the delay."
+    assert (
+        again["body"].replace("\r\n", "\n").strip() == "Dear Sam,\n\nWe are sorry for the delay."
+    )
     assert replies_of() == []
 
 
@@ -196,9 +198,7 @@ def test_a_document_of_another_case_is_refused_in_words(app, team, complaint):
     other = team.complaint("registered", registered_at=NOW - timedelta(hours=5))
     elsewhere = add_document(other)
     with pytest.raises(RuleViolation, match="not one of this case's"):
-        replies.queue_reply(
-            db.session, complaint, team.manager, "Hello", "Words.", [elsewhere.id]
-        )
+        replies.queue_reply(db.session, complaint, team.manager, "Hello", "Words.", [elsewhere.id])
     db.session.rollback()
     assert replies_of() == []
 
@@ -379,8 +379,12 @@ def test_a_complainant_without_email_gets_a_letter_to_post(app, team):
 
 def test_a_ticket_reply_goes_to_its_contact_else_to_the_client_organisation(app, team):
     acme = Participant(kind="client", organisation_name="Acme Training", email="desk@acme.test")
-    pat = Participant(kind="contact", given_name="Pat", family_name="Morgan", email="pat@acme.test")
-    ticket = Ticket(severity="2", summary="Slow reports", client=acme, contact=pat, reported_at=NOW)
+    pat = Participant(
+        kind="contact", given_name="Pat", family_name="Morgan", email="pat@acme.test"
+    )
+    ticket = Ticket(
+        severity="2", summary="Slow reports", client=acme, contact=pat, reported_at=NOW
+    )
     bare = Ticket(severity="3", summary="Typo", client=acme, reported_at=NOW)
     db.session.add_all([ticket, bare])
     db.session.commit()

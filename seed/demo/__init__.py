@@ -18,11 +18,11 @@ from models import Division, User, db
 from rules.vocabulary import CAPACITIES
 
 from .builder import DemoBuilder
-from .paragraphs import load_canned_paragraphs
 from .office import (
     Office,
     live_start,
 )
+from .paragraphs import load_canned_paragraphs
 from .people import (
     AD,
     CLIENT_ORGANISATIONS,

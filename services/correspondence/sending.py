@@ -16,9 +16,9 @@ import socket
 import ssl
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
+from pathlib import Path
 
 from sqlalchemy import func, or_, select, update
 

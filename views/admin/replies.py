@@ -83,8 +83,10 @@ def reply_url(model):
 
 
 def reply_label(model) -> str:
-    return "Reply to the client…" if kinds.find_kind(model) is kinds.TICKET else (
-        "Reply to the complainant…"
+    return (
+        "Reply to the client…"
+        if kinds.find_kind(model) is kinds.TICKET
+        else ("Reply to the complainant…")
     )
 
 
