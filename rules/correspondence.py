@@ -29,6 +29,9 @@ TICKET_ACKNOWLEDGED = "ticket_acknowledged"
 TICKET_RESPONSE = "ticket_response"
 TICKET_RESOLUTION = "ticket_resolution"
 STAFF_REPLY = "staff_reply"
+# Letters written about a ticket, and those about any case.
+TICKET_LETTERS = frozenset({TICKET_ACKNOWLEDGED, TICKET_RESPONSE, TICKET_RESOLUTION})
+ANY_CASE_LETTERS = frozenset({STAFF_REPLY})
 DUE_REMINDER = "due_reminder"
 DUE_PASSED = "due_passed"
 
@@ -97,6 +100,15 @@ CORRESPONDENTS = frozenset({COMPLAINANT, "client_contact", "client"})
 CONFIDENTIAL_RECIPIENTS = frozenset(
     {COMPLAINANT, "complaint_manager", "decision_maker", "internal_reviewer"}
 )
+
+
+def written_about(key: str, is_ticket: bool) -> str | None:
+    """Why a letter cannot be previewed on this kind of case, or None if it can."""
+    if key in ANY_CASE_LETTERS or key in (DUE_REMINDER, DUE_PASSED):
+        return None
+    if key in TICKET_LETTERS:
+        return None if is_ticket else f"{TEMPLATE_NAMES[key]} is written about tickets only."
+    return f"{TEMPLATE_NAMES[key]} is written about complaints only." if is_ticket else None
 
 
 def may_receive(*, confidential: bool, role: str) -> bool:

@@ -158,3 +158,15 @@ def test_the_acknowledgement_arrives_as_a_letter_to_a_person_with_the_reference(
     assert message["Auto-Submitted"] is None
     assert message["To"] == "Pat Morgan <pat@acme.test>"
     assert letters(ticket)[0].status == rules.SENT
+
+
+def test_mail_preview_fills_a_ticket_letter_with_the_tickets_values(app, team, runner):
+    ticket = new_ticket()
+    result = runner.invoke(args=["mail", "preview", rules.TICKET_ACKNOWLEDGED, ticket.reference])
+    assert result.exit_code == 0, result.output
+    assert f"Subject: We have logged your ticket {ticket.reference}" in result.output
+    assert "Dear Pat Morgan," in result.output
+    complaint = team.complaint("registered", registered_at=NOW)
+    result = runner.invoke(args=["mail", "preview", rules.TICKET_RESPONSE, complaint.reference])
+    assert result.exit_code != 0
+    assert "is written about tickets only" in result.output

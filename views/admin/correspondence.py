@@ -75,11 +75,9 @@ class MailTemplateView(ScopedModelView):
                 result["error"] = NO_CASE.format(reference=reference)
                 return result
             complaint = kinds.kind_of(case).complaint_of(case)
-            if complaint is None and model.key not in (
-                rules.DUE_REMINDER,
-                rules.DUE_PASSED,
-            ):
-                result["error"] = f"{model.name} is written about complaints, not tickets."
+            refusal = rules.written_about(model.key, kinds.kind_of(case) is kinds.TICKET)
+            if refusal is not None:
+                result["error"] = refusal
                 return result
             if complaint is case:
                 hidden = not visibility().shows_complainant(case)
