@@ -411,3 +411,50 @@ def test_thread_of_keeps_the_first_and_latest_ids_of_a_long_thread():
     kept = references.split()
     assert len(kept) == replies.REFERENCES_KEPT
     assert kept[0] == "<m0@example.com>" and kept[-1] == "<latest@example.com>"
+
+
+# ------------------------------------------------------------------------------ the API
+
+
+def bearer(user) -> dict:
+    from services import api_tokens
+
+    issued = api_tokens.issue(db.session, user, "Replies")
+    db.session.commit()
+    return {"Authorization": f"Bearer {issued.secret}"}
+
+
+def test_the_api_queues_a_reply_threaded_like_the_form(app, team, complaint, client):
+    person = db.session.get(Participant, complaint.complainant_id)
+    inbound(complaint, person, message_id="<their-9@example.com>", subject="Any news?")
+    response = client.post(
+        f"/api/v1/complaints/{complaint.reference}/replies",
+        json={"body": "We expect to finish next week."},
+        headers=bearer(team.manager),
+    )
+    assert response.status_code == 201, response.get_data(as_text=True)
+    answer = response.get_json()
+    assert answer["subject"] == f"Re: Any news? [{complaint.reference}]"
+    assert answer["status"] == rules.QUEUED and answer["in_reply_to"] == "<their-9@example.com>"
+    (reply,) = replies_of()
+    assert reply.author_id == team.manager.id
+
+
+@ONCE
+def test_the_api_refuses_a_reply_in_words_and_saves_nothing(app, team, complaint, client):
+    url = f"/api/v1/complaints/{complaint.reference}/replies"
+    headers = bearer(team.manager)
+    response = client.post(url, json={"body": "   "}, headers=headers)
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    assert "body is required and may not be blank" in response.get_json()["detail"]
+    long = client.post(url, json={"subject": "x" * 295, "body": "Hello."}, headers=headers)
+    assert long.status_code == 422
+    detail = long.get_json()["detail"]
+    assert "characters long with the reference" in detail and "Nothing was saved." in detail
+    agent = client.post(url, json={"body": "Hello."}, headers=bearer(team.agent))
+    assert agent.status_code == 403
+    assert agent.mimetype == "application/problem+json"
+    reader = client.post(url, json={"body": "Hello."}, headers=bearer(team.reviewer))
+    assert reader.status_code == 403
+    assert replies_of() == []
