@@ -111,7 +111,7 @@ RECORD_GRANTS: Mapping[str, Mapping[str, Grant]] = MappingProxyType(
             # Letter wording is edited, never added or removed: the portal knows each letter.
             "mailtemplate": Grant(frozenset({"list", "view", "edit"}), "all"),
             # Paragraphs are switched off, never deleted: replies were written from them.
-            "cannedparagraph": Grant(_EVERYTHING - {"delete"}, "all"),
+            "cannedparagraph": Grant(frozenset({"list", "view", "create", "edit"}), "all"),
             # The outbox is the sender's record; failed messages may be sent again.
             "outboundmessage": Grant(frozenset({"list", "view", "retry"}), "all"),
         },

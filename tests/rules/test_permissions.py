@@ -51,7 +51,7 @@ EXPECTED = {
         "referencecounter": ("list view", "all"),
         "apitoken": ("list view create edit", "all"),
         "mailtemplate": ("list view edit", "all"),
-        "cannedparagraph": ("list view create edit export", "all"),
+        "cannedparagraph": ("list view create edit", "all"),
         "outboundmessage": ("list view retry", "all"),
     },
     "coordinator": {

@@ -31,7 +31,6 @@ class CannedParagraphView(ScopedModelView):
     record_noun = "canned paragraph"
     can_delete = False
     can_view_details = True
-    can_export = True
     column_list = ("title", "case_kind", "active", "updated_at")
     column_details_list = ("title", "case_kind", "body", "active", "updated_at")
     column_labels = {
@@ -61,7 +60,6 @@ class CannedParagraphView(ScopedModelView):
     }
     form_widget_args = {"body": {"rows": 10}}
     column_formatters = {"case_kind": show_case_kind}
-    column_formatters_export = {"case_kind": show_case_kind}
 
     def on_model_change(self, form, model, is_created):
         if model.case_kind is not None and model.case_kind not in {k.name for k in kinds.KINDS}:
