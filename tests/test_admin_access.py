@@ -28,6 +28,7 @@ LIST_URLS = [
     "/admin/reference_counter/",
     "/admin/outboundmessage/",
     "/admin/mailtemplate/",
+    "/admin/canned/",
 ]
 CREATE_URLS = [
     url + "new/"
