@@ -25,6 +25,13 @@ ACKNOWLEDGED = "complaint_acknowledged"
 OUTCOME = "complaint_outcome"
 REVIEW_REQUESTED = "review_requested"
 REVIEW_OUTCOME = "review_outcome"
+TICKET_ACKNOWLEDGED = "ticket_acknowledged"
+TICKET_RESPONSE = "ticket_response"
+TICKET_RESOLUTION = "ticket_resolution"
+STAFF_REPLY = "staff_reply"
+# Letters written about a ticket, and those about any case.
+TICKET_LETTERS = frozenset({TICKET_ACKNOWLEDGED, TICKET_RESPONSE, TICKET_RESOLUTION})
+ANY_CASE_LETTERS = frozenset({STAFF_REPLY})
 DUE_REMINDER = "due_reminder"
 DUE_PASSED = "due_passed"
 REPLY_RECEIVED = "reply_received"
@@ -35,6 +42,10 @@ TEMPLATE_NAMES = {
     OUTCOME: "Outcome letter to the complainant",
     REVIEW_REQUESTED: "Internal review request registered: email to the complainant",
     REVIEW_OUTCOME: "Internal review outcome letter to the complainant",
+    TICKET_ACKNOWLEDGED: "New ticket acknowledged: email to the client",
+    TICKET_RESPONSE: "Response to the client on a ticket",
+    TICKET_RESOLUTION: "Resolution of a ticket: email to the client",
+    STAFF_REPLY: "Reply written by staff on a case",
     DUE_REMINDER: "Reminder to the officer: a step is due soon",
     DUE_PASSED: "Reminder to the officer: a due date has passed",
     REPLY_RECEIVED: "To the officer: a reply arrived by email on their case",
@@ -46,6 +57,10 @@ TEMPLATE_NOUNS = {
     OUTCOME: "Outcome letter",
     REVIEW_REQUESTED: "Review registration email",
     REVIEW_OUTCOME: "Review outcome letter",
+    TICKET_ACKNOWLEDGED: "Ticket acknowledgement",
+    TICKET_RESPONSE: "Ticket response",
+    TICKET_RESOLUTION: "Ticket resolution",
+    STAFF_REPLY: "Reply",
     DUE_REMINDER: "Due-date reminder",
     DUE_PASSED: "Overdue reminder",
     REPLY_RECEIVED: "Reply-received notice",
@@ -76,13 +91,27 @@ ROLES = {
     "internal_reviewer": "internal reviewer",
     "coordinator": "coordinator",
     "support_agent": "support agent",
+    "client_contact": "client contact",
+    "client": "client organisation",
 }
+# Those the case is about, who write back: the rest (officers) get reminders, sent as
+# automatic mail.
+CORRESPONDENTS = frozenset({COMPLAINANT, "client_contact", "client"})
 # A confidential complaint's correspondence goes to these and nobody else (docs/domain.md,
 # "Confidentiality": "personal details are not to be used"): the complainant and the
 # officers assigned to it.
 CONFIDENTIAL_RECIPIENTS = frozenset(
     {COMPLAINANT, "complaint_manager", "decision_maker", "internal_reviewer"}
 )
+
+
+def written_about(key: str, is_ticket: bool) -> str | None:
+    """Why a letter cannot be previewed on this kind of case, or None if it can."""
+    if key in ANY_CASE_LETTERS or key in (DUE_REMINDER, DUE_PASSED):
+        return None
+    if key in TICKET_LETTERS:
+        return None if is_ticket else f"{TEMPLATE_NAMES[key]} is written about tickets only."
+    return f"{TEMPLATE_NAMES[key]} is written about complaints only." if is_ticket else None
 
 
 def may_receive(*, confidential: bool, role: str) -> bool:
@@ -140,7 +169,24 @@ REMINDER_VARIABLES = {
     "time_left": "Business time left until it is due (reminders before the due instant)",
     "portal_link": "The case's page in the portal (PORTAL_URL)",
 }
+TICKET_VARIABLES = {
+    "client_name": "The client contact's name, else the client organisation's",
+    "organisation_name": "The client organisation",
+    "severity": "The ticket's severity, e.g. 2",
+    "first_response_due": "When we will first respond by, in words (empty once responded)",
+    "resolution_due": "When the ticket is due to be resolved by, in words",
+    "agent_name": "The support agent handling it (empty until one is assigned)",
+}
+STEP_CONTENT_VARIABLES = {
+    "content": "What the officer wrote to the client, as written",
+}
 REPLY_VARIABLES = {
+    "recipient_name": 'Whom the reply is to ("Sir or Madam" when no name is recorded)',
+    "reply_subject": "The subject the officer wrote (always carrying the reference)",
+    "reply_body": "The reply the officer wrote, as written",
+    "author_name": "The officer who wrote it",
+}
+REPLY_RECEIVED_VARIABLES = {
     "officer_name": "The officer told of the reply",
     "officer_role": "Their part in the case: complaint manager, support agent, ...",
     "message_subject": "The subject of the email received",
@@ -160,9 +206,13 @@ VARIABLES = {
         **REVIEW_VARIABLES,
         **REVIEW_OUTCOME_VARIABLES,
     },
+    TICKET_ACKNOWLEDGED: {**COMMON_VARIABLES, **TICKET_VARIABLES},
+    TICKET_RESPONSE: {**COMMON_VARIABLES, **TICKET_VARIABLES, **STEP_CONTENT_VARIABLES},
+    TICKET_RESOLUTION: {**COMMON_VARIABLES, **TICKET_VARIABLES, **STEP_CONTENT_VARIABLES},
+    STAFF_REPLY: {**COMMON_VARIABLES, **REPLY_VARIABLES},
     DUE_REMINDER: {**COMMON_VARIABLES, **REMINDER_VARIABLES},
     DUE_PASSED: {**COMMON_VARIABLES, **REMINDER_VARIABLES},
-    REPLY_RECEIVED: {**COMMON_VARIABLES, **REPLY_VARIABLES},
+    REPLY_RECEIVED: {**COMMON_VARIABLES, **REPLY_RECEIVED_VARIABLES},
 }
 
 # What a preview shows when no case is chosen.
@@ -200,6 +250,16 @@ SAMPLE = {
     "message_subject": "Re: We are looking into your complaint CTS-2026-000123",
     "received_at": "10:15 am on Tuesday 10 March 2026 (Brisbane time)",
     "clock_resumed": True,
+    "client_name": "Pat Morgan (Acme Training)",
+    "organisation_name": "Acme Training",
+    "severity": "2",
+    "first_response_due": "11:00 am on Monday 2 March 2026 (Brisbane time)",
+    "agent_name": "Chris Tan",
+    "content": "We have restarted the reporting service; reports run normally again.",
+    "recipient_name": "Sam Citizen",
+    "reply_subject": "Your complaint CTS-2026-000123",
+    "reply_body": "Thank you for the photographs you sent. We will call you on Friday.",
+    "author_name": "Alex Lee",
 }
 
 # --- the wording shipped with the portal ------------------------------------------------
@@ -327,6 +387,57 @@ Commission (telephone 1300 130 670, www.qhrc.qld.gov.au).
 {% endif %}
 Yours sincerely,
 {{ sender_name }}
+""",
+    ),
+    TICKET_ACKNOWLEDGED: (
+        "We have logged your ticket {{ reference }}: {{ summary }}",
+        """Dear {{ client_name }},
+
+Thank you for contacting the service desk. We logged your request "{{ summary }}" on \
+{{ received_on }} as ticket {{ reference }}, severity {{ severity }}. Please quote this \
+number whenever you contact us about it.
+{% if first_response_due %}
+An officer will respond to you by {{ first_response_due }}.
+{%- endif %}{% if resolution_due %}
+We aim to resolve it by {{ resolution_due }}.
+{%- endif %}
+
+Regards,
+{{ sender_name }}
+""",
+    ),
+    TICKET_RESPONSE: (
+        "Your ticket {{ reference }}: {{ summary }}",
+        """Dear {{ client_name }},
+
+{{ content }}
+
+{% if agent_name %}{{ agent_name }}
+{% endif %}{{ sender_name }}
+Ticket {{ reference }}: please quote it whenever you contact us about it.
+""",
+    ),
+    TICKET_RESOLUTION: (
+        "Your ticket {{ reference }} is resolved: {{ summary }}",
+        """Dear {{ client_name }},
+
+We have resolved your ticket {{ reference }} ({{ summary }}).
+
+{{ content }}
+
+If the problem is not fixed, reply to this email and we will reopen the ticket.
+
+{% if agent_name %}{{ agent_name }}
+{% endif %}{{ sender_name }}
+""",
+    ),
+    STAFF_REPLY: (
+        "{{ reply_subject or reference }}",
+        """{{ reply_body }}
+
+{{ author_name }}
+{{ sender_name }}
+Reference {{ reference }}: please quote it whenever you contact us about it.
 """,
     ),
     DUE_REMINDER: (

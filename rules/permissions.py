@@ -50,6 +50,7 @@ SCREENS = (
     "clockpause",
     "referencecounter",
     "mailtemplate",
+    "cannedparagraph",
     "outboundmessage",
     "inboundmessage",
 )
@@ -110,6 +111,8 @@ RECORD_GRANTS: Mapping[str, Mapping[str, Grant]] = MappingProxyType(
             "referencecounter": Grant(_READ, "all"),
             # Letter wording is edited, never added or removed: the portal knows each letter.
             "mailtemplate": Grant(frozenset({"list", "view", "edit"}), "all"),
+            # Paragraphs are switched off, never deleted: replies were written from them.
+            "cannedparagraph": Grant(frozenset({"list", "view", "create", "edit"}), "all"),
             # The outbox is the sender's record; failed messages may be sent again.
             "outboundmessage": Grant(frozenset({"list", "view", "retry"}), "all"),
             # Mail received: filed from triage or dismissed, never edited; the raw message

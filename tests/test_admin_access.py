@@ -29,6 +29,7 @@ LIST_URLS = [
     "/admin/outboundmessage/",
     "/admin/mailtemplate/",
     "/admin/inboundmessage/",
+    "/admin/canned/",
 ]
 CREATE_URLS = [
     url + "new/"

@@ -155,8 +155,8 @@ def test_no_request_built_from_the_document_gets_a_server_error(api_schema, api_
     # schemathesis's own pytest plugin (from_fixture) does not run on pytest 9: one
     # Hypothesis test per operation instead, with the same strategies and checks.
     operations = [result.ok() for result in api_schema.get_all_operations()]
-    # list, lodge, read, step, read notes, add a note: of complaints and tickets
-    assert len(operations) == 12
+    # list, lodge, read, step, read notes, add a note, reply: of complaints and tickets
+    assert len(operations) == 14
 
     for operation in operations:
         strategy = operation.as_strategy(generation_mode=mode)

@@ -28,6 +28,7 @@ import pytest
 from models import (
     ApiToken,
     Calendar,
+    CannedParagraph,
     Category,
     Channel,
     ClassificationLevel,
@@ -144,6 +145,8 @@ def records(world, screen):
         return world.clock_pause, None
     if screen == "referencecounter":
         return "CTS,2026", None
+    if screen == "cannedparagraph":
+        return walk_paragraph(), None
     model = {
         "classificationlevel": ClassificationLevel,
         "calendar": Calendar,
@@ -174,6 +177,17 @@ def walk_inbound(complaint_id) -> int:
         db.session.add(row)
         db.session.commit()
         found = row.id
+    return found
+
+
+def walk_paragraph() -> int:
+    """A canned paragraph, made once for the walk."""
+    found = db.session.scalars(db.select(CannedParagraph.id).order_by(CannedParagraph.id)).first()
+    if found is None:
+        paragraph = CannedParagraph(title="Walk", body="Thank you for contacting us.")
+        db.session.add(paragraph)
+        db.session.commit()
+        found = paragraph.id
     return found
 
 

@@ -96,8 +96,8 @@ def preview(key, reference):
             .order_by(InternalReview.id.desc())
         )
         case = review if review is not None and review.completed_at is None else case
-    elif key not in (rules.DUE_REMINDER, rules.DUE_PASSED) and not is_complaint:
-        raise Refused(f"{rules.TEMPLATE_NAMES[key]} is written about complaints only.")
+    elif rules.written_about(key, kinds.kind_of(case) is kinds.TICKET):
+        raise Refused(rules.written_about(key, kinds.kind_of(case) is kinds.TICKET))
     subject, body = correspondence.template_for(db.session, key)
     try:
         rendered = correspondence.preview(db.session, key, subject, body, case)

@@ -22,6 +22,7 @@ from .office import (
     Office,
     live_start,
 )
+from .paragraphs import load_canned_paragraphs
 from .people import (
     AD,
     CLIENT_ORGANISATIONS,
@@ -212,6 +213,8 @@ def load(now: datetime | None = None, echo=print) -> dict | None:
         )
         tickets = builder.save_tickets(ticket_plans)
         echo(f"Demo: {tickets} service-desk tickets.")
+        paragraphs = load_canned_paragraphs(db.session)
+        echo(f"Demo: {paragraphs} canned paragraphs for replies.")
     except Exception:
         db.session.rollback()
         raise

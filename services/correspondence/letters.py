@@ -164,3 +164,39 @@ def render_letter(session, key: str, values: dict) -> tuple[correspondence.Rende
         subject, body = correspondence.DEFAULT_TEMPLATES[key]
         note = f"The edited template could not be used ({error}); the default wording was."
         return correspondence.render(key, subject, body, wanted), note
+
+
+# --- the service desk's letters ---------------------------------------------------------
+
+
+def ticket_recipient(ticket) -> tuple[str, Participant | None]:
+    """Whom a ticket's mail goes to: the contact who reported it, else the client
+    organisation itself (role, person)."""
+    contact = _by_id(ticket, Participant, ticket.contact_id)
+    if contact is not None:
+        return "client_contact", contact
+    return "client", _by_id(ticket, Participant, ticket.client_id)
+
+
+def ticket_values(ticket, content: str = "") -> dict:
+    """A ticket's values, its due instants in words in its calendar's local time."""
+    tz = localtime.case_timezone(ticket, localtime.settings_in_force())
+    client = _by_id(ticket, Participant, ticket.client_id)
+    _, recipient = ticket_recipient(ticket)
+    return {
+        "reference": ticket.reference or "",
+        "kind": "ticket",
+        "summary": ticket.summary or "",
+        "received_on": correspondence.day_in_words(ticket.reported_at, tz),
+        "division": _name(client),
+        "sender_name": config("MAIL_SENDER_NAME"),
+        "client_name": _name(recipient) or NO_NAME,
+        "organisation_name": _name(client),
+        "severity": ticket.severity or "",
+        "first_response_due": correspondence.instant_in_words(
+            ticket.first_response_due_at if ticket.first_response_at is None else None, tz
+        ),
+        "resolution_due": correspondence.instant_in_words(ticket.resolution_due_at, tz),
+        "agent_name": _name(_by_id(ticket, Participant, ticket.agent_id)),
+        "content": content,
+    }

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import inspect, select
 
 from models import (
+    CaseNote,
     Complaint,
     HistoryEntry,
     InternalReview,
@@ -28,7 +29,16 @@ from models import (
 from rules import correspondence
 
 from .. import history
-from .letters import _by_id, _name, complaint_values, config, render_letter, review_values
+from .letters import (
+    _by_id,
+    _name,
+    complaint_values,
+    config,
+    render_letter,
+    review_values,
+    ticket_recipient,
+    ticket_values,
+)
 from .recipients import complaint_of, recipient_refusal, usable_address
 
 # The mail's log keeps one name, whichever part of it writes.
@@ -94,6 +104,9 @@ def recipient_words(role: str, name: str | None, address: str | None, case) -> s
         if address and complaint is not None and not complaint.confidential:
             return f"the complainant at {address}"
         return "the complainant"
+    if role in correspondence.CORRESPONDENTS:
+        # A ticket's contact may be a confidential complainant elsewhere: no name, no address.
+        return f"the {correspondence.ROLES[role]}"
     return (
         f"{name}, {correspondence.ROLES.get(role, role)}"
         if name
@@ -254,8 +267,59 @@ def review_letters_for(review: InternalReview, is_new: bool, now: datetime) -> l
     return letters
 
 
+# What a ticket's step said to the client (services/steps.py files it as a shared note):
+# the note's kind -> the letter that carries it.
+TICKET_STEP_LETTERS = {
+    "response": correspondence.TICKET_RESPONSE,
+    "resolution": correspondence.TICKET_RESOLUTION,
+}
+
+
+def ticket_letters_for(ticket, is_new: bool, filed: list, now: datetime):
+    """The letters this flush owes a ticket's client: (key, dedupe key, when, content).
+
+    A new ticket is acknowledged; the respond and resolve steps' content goes out as
+    written, whichever door took the step (its note is filed in the same flush)."""
+    letters = []
+    if is_new:
+        letters.append(
+            (
+                correspondence.TICKET_ACKNOWLEDGED,
+                f"{correspondence.TICKET_ACKNOWLEDGED}:ticket:{ticket.id}",
+                # Reported long before it was entered (an import, the demo): history.
+                ticket.reported_at or now,
+                "",
+            )
+        )
+    for note in filed:
+        key = TICKET_STEP_LETTERS[note.kind]
+        # A ticket is responded to once; resolved again after a reopening: a new letter.
+        dedupe_key = (
+            f"{key}:ticket:{ticket.id}"
+            if key == correspondence.TICKET_RESPONSE
+            else f"{key}:ticket:{ticket.id}:note:{note.id}"
+        )
+        letters.append((key, dedupe_key, note.recorded_at or now, note.summary))
+    return letters
+
+
+def _ticket_step_notes(session) -> dict:
+    """The shared response and resolution notes this flush filed, by their ticket."""
+    filed = {}
+    for obj in session.new:
+        if (
+            isinstance(obj, CaseNote)
+            and obj.kind in TICKET_STEP_LETTERS
+            and obj.shared
+            and obj.id is not None
+            and obj.ticket is not None
+        ):
+            filed.setdefault(obj.ticket, []).append(obj)
+    return filed
+
+
 def after_flush(session) -> None:
-    """Queue the letters owed by the complaints this flush created or moved on."""
+    """Queue the letters owed by the cases this flush created or moved on."""
     new = set(map(id, session.new))
     saved = [
         (kind, obj)
@@ -264,7 +328,10 @@ def after_flush(session) -> None:
     ]
     complaints = [obj for kind, obj in saved if kind is kinds.COMPLAINT]
     reviews = [obj for kind, obj in saved if kind is kinds.INTERNAL_REVIEW and obj.complaint_id]
-    if not complaints and not reviews:
+    step_notes = _ticket_step_notes(session)
+    tickets = [obj for kind, obj in saved if kind is kinds.TICKET and id(obj) in new]
+    tickets += [ticket for ticket in step_notes if ticket not in tickets]
+    if not complaints and not reviews and not tickets:
         return
     now = utcnow()
     oldest = now - timedelta(days=float(config("MAIL_LETTER_MAX_AGE_DAYS")))
@@ -302,6 +369,29 @@ def after_flush(session) -> None:
                     person=_by_id(complaint, Participant, complaint.complainant_id),
                     dedupe_key=dedupe_key,
                     values=review_values(review),
+                    now=now,
+                    connection=connection,
+                )
+        for ticket in tickets:
+            if ticket.id is None or ticket in session.deleted:
+                continue
+            role, person = ticket_recipient(ticket)
+            for key, dedupe_key, event_at, content in ticket_letters_for(
+                ticket,
+                id(ticket) in new,
+                step_notes.get(ticket, []),
+                now,
+            ):
+                if event_at is None or event_at < oldest:
+                    continue
+                queue(
+                    session,
+                    key=key,
+                    case=ticket,
+                    role=role,
+                    person=person,
+                    dedupe_key=dedupe_key,
+                    values=ticket_values(ticket, content),
                     now=now,
                     connection=connection,
                 )

@@ -14,6 +14,8 @@ from sqlalchemy.orm import object_session
 from models import Capacity, OutboundMessage, Participant, User, kinds
 from rules import correspondence
 
+# Who a ticket's mail goes to: the contact who reported it, else the client organisation.
+CLIENT_ROLES = {"client_contact": "contact_id", "client": "client_id"}
 SIMPLE_ADDRESS = re.compile(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+")
 
 
@@ -34,6 +36,10 @@ def holds_role(case, role: str, participant_id) -> bool:
     kind = kinds.find_kind(case)
     if participant_id is None or kind is None:
         return False
+    if role in CLIENT_ROLES:
+        # A ticket's client organisation, or the contact who reported it for them.
+        column = CLIENT_ROLES[role]
+        return hasattr(case, column) and getattr(case, column) == participant_id
     complaint = kind.complaint_of(case)
     if complaint is not case:
         # A ticket's agent, a review's reviewer; else the part held on the review's complaint.

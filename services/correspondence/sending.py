@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
+from pathlib import Path
 
 from sqlalchemy import func, or_, select, update
 
-from models import OutboundMessage, Participant, utcnow
+from models import OutboundMessage, Participant, kinds, utcnow
 from rules import correspondence
 
 from .letters import config
@@ -45,6 +46,8 @@ class MailSettings:
     max_attempts: int
     retry_minutes: float
     sending_timeout: timedelta
+    # Where the documents sent with a reply are kept (services/intake.attachment_folder).
+    attachment_folder: Path | None = None
 
     @classmethod
     def from_config(cls) -> "MailSettings":
@@ -64,6 +67,7 @@ class MailSettings:
             max_attempts=max(1, int(config("MAIL_MAX_ATTEMPTS"))),
             retry_minutes=float(config("MAIL_RETRY_MINUTES")),
             sending_timeout=timedelta(minutes=float(config("MAIL_SENDING_TIMEOUT_MINUTES"))),
+            attachment_folder=_attachment_folder(),
         )
 
     def problem(self) -> str | None:
@@ -75,6 +79,53 @@ class MailSettings:
         if self.use_tls and self.use_ssl:
             return "Set MAIL_USE_TLS or MAIL_USE_SSL, not both."
         return None
+
+
+def _attachment_folder() -> Path | None:
+    from flask import current_app, has_app_context
+
+    from ..intake import attachment_folder
+
+    return attachment_folder(current_app) if has_app_context() else None
+
+
+class DocumentMissing(Exception):
+    """A document to go with a message is no longer in the attachment folder."""
+
+
+def subject_with_reference(message: OutboundMessage) -> str:
+    """The subject, carrying the case's reference however the template was worded: replies
+    are threaded by it."""
+    subject = " ".join(message.subject.split())
+    case = _case_of(message)
+    kind = kinds.find_kind(case)
+    if kind is None:
+        return subject
+    holder = case if kind.reference_variant is not None else kind.complaint_of(case)
+    reference = getattr(holder, "reference", None) or ""
+    if reference and reference.lower() not in subject.lower():
+        subject = f"{subject} [{reference}]"
+    return subject
+
+
+def attach_documents(email: EmailMessage, message: OutboundMessage, folder: Path | None):
+    """The message's documents, by their original names and recognised types."""
+    for document in message.attachments:
+        path = (folder / document.stored_name) if folder is not None else None
+        if path is None or not path.is_file():
+            raise DocumentMissing(
+                f"The document {document.original_filename} is missing from the attachment "
+                "folder: the message was not sent."
+            )
+        maintype, _, subtype = (document.content_type or "").partition("/")
+        if not maintype or not subtype:
+            maintype, subtype = "application", "octet-stream"
+        email.add_attachment(
+            path.read_bytes(),
+            maintype=maintype,
+            subtype=subtype,
+            filename=document.original_filename,
+        )
 
 
 def message_id(message: OutboundMessage, sender: str | None) -> str:
@@ -89,12 +140,18 @@ def email_for(message: OutboundMessage, address: str, settings: MailSettings) ->
     email = EmailMessage()
     email["From"] = settings.sender
     email["To"] = formataddr((" ".join((message.recipient_name or "").split()), address))
-    email["Subject"] = " ".join(message.subject.split())
+    email["Subject"] = subject_with_reference(message)
     email["Date"] = format_datetime(utcnow())
     email["Message-ID"] = message_id(message, settings.sender)
-    if message.recipient_role != correspondence.COMPLAINANT:
+    if message.in_reply_to:
+        email["In-Reply-To"] = " ".join(message.in_reply_to.split())
+    if message.references_header:
+        email["References"] = " ".join(message.references_header.split())
+    if message.recipient_role not in correspondence.CORRESPONDENTS:
         email["Auto-Submitted"] = "auto-generated"
     email.set_content(message.body)
+    if message.attachments:
+        attach_documents(email, message, settings.attachment_folder)
     return email
 
 
@@ -360,7 +417,16 @@ def _send_one(session, postman, message, worker, settings, clock, report):
         session.commit()
         return None
     try:
-        postman.send(email_for(message, address, settings))
+        email = email_for(message, address, settings)
+    except DocumentMissing as error:
+        # Sending again will not bring the document back: failed, for an officer to see.
+        values = {"status": correspondence.FAILED, "last_error": str(error)}
+        if _finish(session, message.id, worker, values):
+            report.failed += 1
+        session.commit()
+        return None
+    try:
+        postman.send(email)
     except (smtplib.SMTPException, OSError) as error:
         _failed(session, message, worker, error, settings, clock(), report)
         return error if server_down(error) else None

@@ -7,7 +7,7 @@ from rules import correspondence
 from rules.errors import RuleViolation
 
 from .. import history, localtime
-from .letters import case_values, config, review_values
+from .letters import case_values, config, review_values, ticket_values
 from .reminders import REMINDED_DUES, officers_of
 
 
@@ -64,5 +64,8 @@ def preview(session, key: str, subject: str, body: str, case=None, hide_complain
             values["complainant_name"] = history.MASK
         if key in (correspondence.DUE_REMINDER, correspondence.DUE_PASSED):
             values.update(_reminder_values(case))
+        if key in correspondence.TICKET_LETTERS and kinds.find_kind(case) is kinds.TICKET:
+            # What the step said is the sample's: it is written when the step is taken.
+            values.update(ticket_values(case, values["content"]))
     wanted = {name: values.get(name, "") for name in correspondence.VARIABLES[key]}
     return correspondence.render(key, subject, body, wanted)

@@ -51,6 +51,7 @@ EXPECTED = {
         "referencecounter": ("list view", "all"),
         "apitoken": ("list view create edit", "all"),
         "mailtemplate": ("list view edit", "all"),
+        "cannedparagraph": ("list view create edit", "all"),
         "outboundmessage": ("list view retry", "all"),
         "inboundmessage": ("list view file dismiss raw", "all"),
     },

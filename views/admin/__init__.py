@@ -6,6 +6,7 @@ from flask_admin.theme import Bootstrap4Theme
 from models import (
     ApiToken,
     Calendar,
+    CannedParagraph,
     Category,
     Channel,
     ClassificationLevel,
@@ -30,6 +31,7 @@ from models import (
 )
 
 from .audit import ClockPauseView, HistoryEntryView, ReferenceCounterView
+from .canned import CannedParagraphView
 from .cases import ComplaintView, ExtensionView, ExternalReviewView, InternalReviewView, TicketView
 from .configuration import (
     CalendarView,
@@ -42,6 +44,7 @@ from .correspondence import MailTemplateView, OutboundMessageView
 from .home import HomeView
 from .inbound import InboundMessageView
 from .people import ClassificationLevelView, DivisionView, ParticipantView, UserView
+from .replies import ReplyView
 from .reports import build_report_views
 from .tokens import ApiTokenView
 
@@ -102,6 +105,10 @@ def build_views():
         OutboundMessageView(OutboundMessage, name="Outbox", category=CORRESPONDENCE),
         InboundMessageView(InboundMessage, name="Mail received", category=CORRESPONDENCE),
         MailTemplateView(MailTemplate, name="Letter templates", category=CORRESPONDENCE),
+        CannedParagraphView(
+            CannedParagraph, name="Canned paragraphs", category=CORRESPONDENCE, endpoint="canned"
+        ),
+        ReplyView(name="Reply", endpoint="replies"),
     ]
 
 

@@ -75,11 +75,9 @@ class MailTemplateView(ScopedModelView):
                 result["error"] = NO_CASE.format(reference=reference)
                 return result
             complaint = kinds.kind_of(case).complaint_of(case)
-            if complaint is None and model.key not in (
-                rules.DUE_REMINDER,
-                rules.DUE_PASSED,
-            ):
-                result["error"] = f"{model.name} is written about complaints, not tickets."
+            refusal = rules.written_about(model.key, kinds.kind_of(case) is kinds.TICKET)
+            if refusal is not None:
+                result["error"] = refusal
                 return result
             if complaint is case:
                 hidden = not visibility().shows_complainant(case)
@@ -142,10 +140,15 @@ def find_case(reference: str):
 
 def hides_recipient(message) -> bool:
     """A letter to a confidential complainant the user may not see: on this complaint, or
-    a person who is one on any other (as the people screens hide them)."""
-    if message.recipient_role != rules.COMPLAINANT:
+    a person who is one on any other (as the people screens hide them), even when written
+    to as a ticket's client contact."""
+    if message.recipient_role not in rules.CORRESPONDENTS:
         return False
-    if message.complaint is not None and not visibility().shows_complainant(message.complaint):
+    if (
+        message.recipient_role == rules.COMPLAINANT
+        and message.complaint is not None
+        and not visibility().shows_complainant(message.complaint)
+    ):
         return True
     return message.participant_id is not None and (
         message.participant_id in visibility().hidden_person_ids()

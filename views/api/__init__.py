@@ -141,4 +141,4 @@ def init_app(app):
 
 
 # The endpoints add their routes to the blueprint.
-from . import cases, notes, openapi  # noqa: E402, F401
+from . import cases, notes, openapi, replies  # noqa: E402, F401

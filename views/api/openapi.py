@@ -26,6 +26,7 @@ from .cases import COMPLAINTS, LOOKUPS, TICKETS, Resource
 from .fields import Code, Field, Nested, object_schema
 from .idempotency import HEADER as IDEMPOTENCY_HEADER
 from .notes import NOTE_FIELDS
+from .replies import REPLY, REPLY_FIELDS
 
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
 PROBLEM_STATUSES = {
@@ -435,6 +436,35 @@ NOTE = {
 }
 
 
+def reply_paths(resource: Resource) -> dict:
+    noun, plural = resource.noun, resource.plural
+    return {
+        f"/{plural}/{{reference}}/replies": {
+            "post": {
+                "operationId": f"add_{noun}_reply",
+                "tags": [plural.capitalize()],
+                "summary": f"Reply to the {noun}'s "
+                + ("client" if noun == "ticket" else "complainant")
+                + " through the outbox",
+                "description": "Threaded on their latest message on the case; sent by "
+                "`flask mail send-due`, or kept as a letter to print and post when there is "
+                "no email address (`status` no_address).",
+                "parameters": [REFERENCE, IDEMPOTENCY],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": object_schema(REPLY_FIELDS)}},
+                },
+                "responses": responses(
+                    "201",
+                    "The reply as queued.",
+                    {"$ref": "#/components/schemas/Reply"},
+                    ("400", "401", "403", "404", "409", "413", "415", "422", "503"),
+                ),
+            },
+        },
+    }
+
+
 def note_paths(resource: Resource) -> dict:
     noun, plural = resource.noun, resource.plural
     tag = plural.capitalize()
@@ -495,6 +525,8 @@ def document() -> dict:
             **resource_paths(TICKETS, codes, "Ticket"),
             **note_paths(COMPLAINTS),
             **note_paths(TICKETS),
+            **reply_paths(COMPLAINTS),
+            **reply_paths(TICKETS),
             "/openapi.json": {
                 "get": {
                     "operationId": "openapi",
@@ -532,6 +564,7 @@ def document() -> dict:
                 "TicketItem": record_schema(ticket_properties(), list(ticket_properties()), False),
                 "TicketList": list_schema("TicketItem"),
                 "Note": NOTE,
+                "Reply": REPLY,
                 "NoteList": {
                     "type": "object",
                     "required": ["items"],
