@@ -13,15 +13,19 @@ alphabet the font covers prints as typed. Nothing here reads a request.
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
-from fpdf import FPDF
+from fpdf import FPDF, FPDF_VERSION
 from fpdf.enums import XPos, YPos
+from sqlalchemy import update
 
 from models import OutboundMessage
+from rules import correspondence
 
+from .. import history
 from .letters import config
+from .outbox import recipient_words
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 FAMILY = "DejaVu"
@@ -181,6 +185,7 @@ def letter_pdf(
     if letterhead.name:
         pdf.set_author(letterhead.name)
     pdf.set_creator("Complaints portal")
+    pdf.set_producer(f"fpdf2 {FPDF_VERSION}")
     pdf.add_page()
 
     # The letterhead: the department, then how to reach it, with a rule beneath.
@@ -225,3 +230,62 @@ def letter_pdf(
 
     pdf.number_pages()
     return bytes(pdf.output())
+
+
+# --- sent by post -----------------------------------------------------------------------
+
+
+class PostingRefused(ValueError):
+    """The letter cannot be marked as sent by post; the message says why."""
+
+
+def case_of(message: OutboundMessage):
+    """The case the letter is about: the review, the ticket or the complaint."""
+    return message.internal_review or message.ticket or message.complaint
+
+
+def to_post(message: OutboundMessage) -> bool:
+    """Whether the letter waits to be printed and posted."""
+    return message.status == correspondence.NO_ADDRESS and message.posted_at is None
+
+
+def mark_posted(session, message: OutboundMessage, user_id: int | None, now: datetime) -> str:
+    """Record that the letter was printed and posted, once, and say so on the case.
+
+    The status stays "no_address" (to post: no email address); `posted_at` says it went. Two
+    officers marking it at once: one succeeds, the other is told it already was.
+    Returns the history's words; raises PostingRefused.
+    """
+    noun = correspondence.TEMPLATE_NOUNS.get(message.template_key, "Letter")
+    if message.status != correspondence.NO_ADDRESS:
+        status = correspondence.STATUSES.get(message.status, message.status)
+        raise PostingRefused(
+            f"This {noun.lower()} is not waiting to be posted (it is {status.lower()}): "
+            "only a letter to someone with no email address is sent by post."
+        )
+    claimed = session.execute(
+        update(OutboundMessage)
+        .where(
+            OutboundMessage.id == message.id,
+            OutboundMessage.status == correspondence.NO_ADDRESS,
+            OutboundMessage.posted_at.is_(None),
+        )
+        .values(posted_at=now, posted_by_id=user_id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        session.rollback()
+        session.refresh(message)
+        raise PostingRefused(
+            f"This {noun.lower()} was already marked as sent by post: nothing was changed."
+        )
+    case = case_of(message)
+    who = recipient_words(message.recipient_role, message.recipient_name, None, case)
+    summary = (
+        f"Letter sent by post to {who} ({noun[0].lower()}{noun[1:]}, printed from the outbox)."
+    )
+    if case is not None:
+        history.note(session, case, "correspondence", summary)
+    session.commit()
+    session.refresh(message)
+    return summary
