@@ -370,9 +370,7 @@ def test_an_old_event_recorded_now_writes_to_nobody(app, make):
     assert letters_of(complaint) == []
 
 
-def test_an_anonymous_complainant_gets_no_email_and_the_history_says_it_goes_by_post(
-    app, make
-):
+def test_an_anonymous_complainant_gets_no_email_and_the_history_says_it_goes_by_post(app, make):
     anonymous = Participant(kind="complainant", given_name="Anonymous")
     complaint = make.complaint(complainant=anonymous)
     (letter,) = letters_of(complaint)

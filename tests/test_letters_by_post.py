@@ -221,9 +221,7 @@ def test_a_letter_to_a_complainant_without_email_is_queued_to_post_and_the_histo
     )
 
 
-def test_the_coordinator_prints_the_letter_and_marks_it_sent_by_post_once(
-    department, team, make
-):
+def test_the_coordinator_prints_the_letter_and_marks_it_sent_by_post_once(department, team, make):
     complaint = team.complaint(complainant=no_email(make))
     message = letter_of(complaint)
     coordinator = client_for(department, "coord")
@@ -271,9 +269,7 @@ def test_the_coordinator_prints_the_letter_and_marks_it_sent_by_post_once(
     assert len([s for s in history_of(complaint) if s.startswith("Letter sent by post")]) == 1
 
 
-def test_marking_posted_without_the_forms_token_is_refused_and_changes_nothing(
-    app, team, make
-):
+def test_marking_posted_without_the_forms_token_is_refused_and_changes_nothing(app, team, make):
     complaint = team.complaint(complainant=no_email(make))
     message = letter_of(complaint)
     page = mark_posted(client_for(app, "coord"), message, token=False)
@@ -343,9 +339,7 @@ def test_a_letter_sent_by_email_is_not_printed_or_marked_posted(app, team):
     assert "Print letter (PDF)" not in page
     refused = coordinator.get(f"/admin/outboundmessage/print/{message.id}", follow_redirects=True)
     assert refused.mimetype == "text/html"
-    assert "Only a letter to someone with no email address is printed and posted" in text(
-        refused
-    )
+    assert "Only a letter to someone with no email address is printed and posted" in text(refused)
     assert "Only a letter to someone with no email address" in text(
         mark_posted(coordinator, message)
     )
