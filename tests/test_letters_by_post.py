@@ -8,11 +8,13 @@ administrator (who may not see a confidential complainant).
 
 import io
 import re
+import threading
 from datetime import date, datetime, timezone
 
 import pytest
 from pypdf import PdfReader
 
+from app import create_app
 from models import (
     Attachment,
     Complaint,
@@ -21,6 +23,7 @@ from models import (
     Participant,
     User,
     db,
+    utcnow,
 )
 from rules import correspondence as rules
 from services.correspondence import printing
@@ -370,3 +373,66 @@ def test_marking_a_letter_posted_twice_through_the_service_is_refused(app, team,
     with pytest.raises(printing.PostingRefused, match="already marked"):
         printing.mark_posted(db.session, message, user.id, when)
     assert letter_of(complaint).posted_at == when
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_two_officers_marking_the_same_letter_at_once_record_it_once(app, team, make):
+    complaint = team.complaint(complainant=no_email(make))
+    message_id = letter_of(complaint).id
+    user_id = db.session.scalar(db.select(User.id).filter_by(username="coord"))
+    officers_app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+            "SECRET_KEY": "tests-only",
+        }
+    )
+    start = threading.Barrier(2)
+    outcomes, errors = [], []
+
+    def officer():
+        try:
+            with officers_app.app_context():
+                message = db.session.get(OutboundMessage, message_id)
+                start.wait(timeout=30)
+                try:
+                    printing.mark_posted(db.session, message, user_id, utcnow())
+                    outcomes.append("posted")
+                except printing.PostingRefused:
+                    outcomes.append("refused")
+                finally:
+                    db.session.remove()
+        except BaseException as error:  # noqa: BLE001 - handed to the main thread
+            errors.append(error)
+            start.abort()
+
+    threads = [threading.Thread(target=officer) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    with officers_app.app_context():
+        db.engine.dispose()
+    assert errors == []
+    assert sorted(outcomes) == ["posted", "refused"]
+    assert len([s for s in history_of(complaint) if s.startswith("Letter sent by post")]) == 1
+
+
+def test_marking_posted_from_the_case_page_returns_to_it_and_never_off_site(app, team, make):
+    complaint = team.complaint(complainant=no_email(make))
+    message = letter_of(complaint)
+    coordinator = client_for(app, "coord")
+    case_page = f"/admin/complaint/details/?id={complaint.id}"
+    outside = coordinator.post(
+        f"/admin/outboundmessage/posted/{message.id}?url=https://evil.example/",
+        data={"csrf_token": form_token(coordinator)},
+    )
+    assert outside.status_code == 302
+    assert "evil.example" not in outside.headers["Location"]
+    again = coordinator.post(
+        f"/admin/outboundmessage/posted/{message.id}",
+        query_string={"url": case_page},
+        data={"csrf_token": form_token(coordinator)},
+    )
+    assert again.status_code == 302 and again.headers["Location"].endswith(case_page)

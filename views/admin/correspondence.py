@@ -9,6 +9,7 @@ from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_admin.form import SecureForm
+from flask_admin.helpers import get_redirect_target
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import and_, select
@@ -383,7 +384,7 @@ class OutboundMessageView(ReadOnlyModelView):
         refused = self.refusal(model)
         if refused is not None:
             flash(refused, "error")
-            return redirect(self.get_url(".details_view", id=model.id))
+            return redirect(get_redirect_target() or self.get_url(".details_view", id=model.id))
         zone = ZoneInfo(self.timezone_for(model))
         letter = printing.letter_pdf(
             model,
@@ -404,7 +405,8 @@ class OutboundMessageView(ReadOnlyModelView):
     def mark_posted(self, id):
         """Record that the letter was printed and posted (once), on the case's history."""
         model = self.get_one(id)
-        details = self.get_url(".details_view", id=model.id)
+        # Back where the button was: the message's page, or the case's (?url=, same site only).
+        details = get_redirect_target() or self.get_url(".details_view", id=model.id)
         if not PostedForm(request.form).validate():
             flash(EXPIRED_FORM, "error")
             return redirect(details)
