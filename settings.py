@@ -117,6 +117,16 @@ SETTINGS = (
         "the From address; its domain also names the Message-IDs",
     ),
     Setting("MAIL_SENDER_NAME", "Customer Complaints", "who letters are signed by"),
+    # The letterhead of a letter printed and posted (services/correspondence/printing.py);
+    # a line whose setting is unset is left out.
+    Setting("DEPARTMENT_NAME", None, "the department's name, at the top of a printed letter"),
+    Setting(
+        "DEPARTMENT_ADDRESS",
+        None,
+        "the department's postal address on a printed letter (a new line or `;` between lines)",
+    ),
+    Setting("DEPARTMENT_PHONE", None, "the phone number on a printed letter"),
+    Setting("DEPARTMENT_EMAIL", None, "the email address on a printed letter"),
     Setting(
         "PORTAL_URL",
         None,

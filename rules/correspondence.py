@@ -78,7 +78,8 @@ STATUSES = {
     SENDING: "Sending",
     SENT: "Sent",
     FAILED: "Failed",
-    NO_ADDRESS: "Not sent: no email address",
+    # A letter printed and posted instead; shown "Sent by post" once it is marked posted.
+    NO_ADDRESS: "To post: no email address",
     WITHHELD: "Withheld: recipient may not receive it",
 }
 

@@ -370,20 +370,20 @@ def test_an_old_event_recorded_now_writes_to_nobody(app, make):
     assert letters_of(complaint) == []
 
 
-def test_an_anonymous_complainant_gets_no_letter_and_the_history_says_no_address(app, make):
+def test_an_anonymous_complainant_gets_no_email_and_the_history_says_it_goes_by_post(app, make):
     anonymous = Participant(kind="complainant", given_name="Anonymous")
     complaint = make.complaint(complainant=anonymous)
     (letter,) = letters_of(complaint)
     assert letter.status == rules.NO_ADDRESS
     assert letter.recipient_address is None
     assert (
-        "Registration email not sent: no address. The complainant has no email address "
-        "(anonymous, or none recorded)." in history_summaries(complaint)
+        "Registration email to be printed and sent by post: the complainant has no email "
+        "address (anonymous, or none recorded)." in history_summaries(complaint)
     )
     complaint.status, complaint.registered_at = "registered", utcnow()
     db.session.commit()
     assert len(letters_of(complaint)) == 1
-    assert sum("no address" in s for s in history_summaries(complaint)) == 1
+    assert sum("sent by post" in s for s in history_summaries(complaint)) == 1
 
 
 # ------------------------------------------------------------------------ confidentiality

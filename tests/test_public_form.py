@@ -866,10 +866,10 @@ def test_an_anonymous_lodgement_sends_nothing_and_the_outbox_and_history_say_why
     complaint_id = only_complaint(app).id
     (letter,) = letters(app, complaint_id)
     assert letter.status == rules.NO_ADDRESS
-    assert rules.STATUSES[letter.status] == "Not sent: no email address"
+    assert rules.STATUSES[letter.status] == "To post: no email address"
     assert (
-        "Registration email not sent: no address. The complainant has no email address "
-        "(anonymous, or none recorded)." in history(app, complaint_id)
+        "Registration email to be printed and sent by post: the complainant has no email "
+        "address (anonymous, or none recorded)." in history(app, complaint_id)
     )
     assert "Sent: 0;" in send_due(app)
     assert mail_settings.received == []

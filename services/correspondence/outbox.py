@@ -171,12 +171,11 @@ def queue(
         else "has no usable email address"
     )
     subject = "The complainant" if role == correspondence.COMPLAINANT else who
-    record_on_case(
-        connection,
-        case_type,
-        case.id,
-        f"{noun} not sent: no address. {subject[0].upper()}{subject[1:]} {reason}.",
-    )
+    summary = f"{noun} not sent: no address. {subject[0].upper()}{subject[1:]} {reason}."
+    if role == correspondence.COMPLAINANT:
+        # A complainant still gets the letter: printed from the outbox and sent by post.
+        summary = f"{noun} to be printed and sent by post: the complainant {reason}."
+    record_on_case(connection, case_type, case.id, summary)
     return "no_address"
 
 

@@ -154,9 +154,9 @@ def test_an_anonymous_lodgement_is_emailed_to_nobody_and_the_outbox_says_why(
     page.goto(live_server.url + "/admin/outboundmessage/?search=" + reference)
     rows = page.locator("table.model-list tbody tr")
     assert rows.count() == 1
-    assert "Not sent: no email address" in rows.first.inner_text()
+    assert "To post: no email address" in rows.first.inner_text()
     _, history = open_from_the_grid(page, live_server, reference)
     assert (
-        "Registration email not sent: no address. The complainant has no email address "
-        "(anonymous, or none recorded)." in history
+        "Registration email to be printed and sent by post: the complainant has no email "
+        "address (anonymous, or none recorded)." in history
     )

@@ -1,21 +1,31 @@
 """Letters and reminders on the screens: the templates administrators edit (with a preview),
-and the outbox, read-only, with a bulk "send again" for failed messages."""
+and the outbox, read-only, with a bulk "send again" for failed messages, and for a
+recipient with no email address the letter to print (PDF) and mark as sent by post."""
 
-from flask import flash, request
+from zoneinfo import ZoneInfo
+
+from flask import Response, current_app, flash, redirect, request
+from flask_admin import expose
 from flask_admin.actions import action
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter
+from flask_admin.form import SecureForm
+from flask_admin.helpers import get_redirect_target
+from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, ValidationError
 
-from models import OutboundMessage, db, kinds
+from models import OutboundMessage, db, kinds, utcnow
 from rules import correspondence as rules
 from rules.confidentiality import MASK
 from services import access, confidentiality, correspondence
+from services.correspondence import printing
 
 from ..context import case_timezone, current_actor, visibility
 from .base import ReadOnlyModelView, ScopedModelView
-from .filters import ChoiceFilter, LocalDayFilter
+from .fields import EXPIRED_FORM
+from .filters import YES, ChoiceFilter, LocalDayFilter
 
 
 def plain_text(text) -> Markup:
@@ -44,6 +54,7 @@ class MailTemplateView(ScopedModelView):
     }
     form_widget_args = {"body": {"rows": 22, "class": "form-control mail-template-body"}}
     edit_template = "admin/mail_template_edit.html"
+    details_template = "admin/letter_details.html"
     column_formatters = {"body": lambda view, context, model, name: plain_text(model.body)}
 
     def on_model_change(self, form, model, is_created):
@@ -189,6 +200,54 @@ def show_message_id(view, context, model, name):
     return correspondence.message_id(model, correspondence.config("MAIL_FROM"))
 
 
+SENT_BY_POST = "Sent by post"
+
+
+def show_status(view, context, model, name):
+    """A letter to post reads "Sent by post" once an officer has marked it posted."""
+    if model.status == rules.NO_ADDRESS and model.posted_at is not None:
+        return SENT_BY_POST
+    return rules.STATUSES.get(model.status, model.status)
+
+
+def show_user(view, context, model, name):
+    user = getattr(model, name)
+    if user is None:
+        return ""
+    person = user.participant
+    return person.display_name if person is not None else user.username
+
+
+class ToPrintAndPostFilter(BaseSQLAFilter):
+    """Letters to someone with no email address that nobody has marked as posted yet."""
+
+    def __init__(self, name="To print and post"):
+        super().__init__(OutboundMessage.status, name, options=YES)
+
+    def apply(self, query, value, alias=None):
+        return query.filter(
+            and_(OutboundMessage.status == rules.NO_ADDRESS, OutboundMessage.posted_at.is_(None))
+        )
+
+    def operation(self):
+        return "is"
+
+
+class PostedForm(SecureForm):
+    """Mark as sent by post: nothing but the CSRF token."""
+
+
+# Said when the user may not see the complainant the letter is written to.
+CONFIDENTIAL_LETTER = (
+    "This letter is to a confidential complainant whose details you may not see: only the "
+    "coordinator of the complaint's division and the officers assigned to it may print it "
+    "or mark it posted."
+)
+NOT_TO_POST = (
+    "Only a letter to someone with no email address is printed and posted: this one is {status}."
+)
+
+
 class OutboundMessageView(ReadOnlyModelView):
     """Every letter and reminder, queued or sent, scoped like the cases they are about."""
 
@@ -220,6 +279,8 @@ class OutboundMessageView(ReadOnlyModelView):
         "sent_at",
         "last_error",
         "message_id",
+        "posted_at",
+        "posted_by",
     )
     column_labels = {
         "created_at": "Queued",
@@ -231,6 +292,8 @@ class OutboundMessageView(ReadOnlyModelView):
         "claimed_by": "Sender",
         "claimed_at": "Sending since",
         "message_id": "Message-ID",
+        "posted_at": "Sent by post",
+        "posted_by": "Posted by",
     }
     column_choices = {
         "template_key": list(rules.TEMPLATE_NOUNS.items()),
@@ -242,6 +305,8 @@ class OutboundMessageView(ReadOnlyModelView):
         "subject": show_subject,
         "body": show_body,
         "message_id": show_message_id,
+        "status": show_status,
+        "posted_by": show_user,
     }
     column_sortable_list = ("created_at", "status", "sent_at", "attempts")
     column_default_sort = [("created_at", True), ("id", True)]
@@ -249,6 +314,7 @@ class OutboundMessageView(ReadOnlyModelView):
     # A confidential complainant's address or name does not find their letters.
     identity_search_columns = ("recipient_address", "recipient_name")
     column_filters = [
+        ToPrintAndPostFilter(),
         ChoiceFilter(OutboundMessage.status, "Status", list(rules.STATUSES.items())),
         ChoiceFilter(OutboundMessage.template_key, "Letter", list(rules.TEMPLATE_NOUNS.items())),
         LocalDayFilter(OutboundMessage.created_at, "Queued", "on"),
@@ -257,6 +323,10 @@ class OutboundMessageView(ReadOnlyModelView):
     ]
     column_select_related_list = (OutboundMessage.complaint, OutboundMessage.ticket)
     action_permissions = {"retry": "retry"}
+    # Whoever may read the letter may print it and record that it was posted.
+    endpoint_actions = {"print_letter": "view", "mark_posted": "view"}
+    details_template = "admin/outbox_details.html"
+    list_template = "admin/outbox_list.html"
 
     def identity_search_condition(self):
         return confidentiality.person_visible(current_actor(), OutboundMessage.participant_id)
@@ -281,3 +351,81 @@ class OutboundMessageView(ReadOnlyModelView):
         if left:
             message += f" {left} that had not failed were left as they were."
         flash(message, "success" if count else "warning")
+
+    # --- letters by post ----------------------------------------------------------------
+
+    def render(self, template, **kwargs):
+        model = kwargs.get("model")
+        if template == self.details_template and model is not None:
+            kwargs["posting"] = self.posting_of(model)
+        return super().render(template, **kwargs)
+
+    def posting_of(self, model) -> dict | None:
+        """What the details page offers for a letter to post, or None."""
+        if model.status != rules.NO_ADDRESS:
+            return None
+        hidden = hides_recipient(model)
+        return {
+            "hidden": hidden,
+            "posted": model.posted_at is not None,
+            "no_postal_address": not hidden and not printing.recipient_address(model),
+            "form": PostedForm(),
+        }
+
+    def refusal(self, model) -> str | None:
+        if model.status != rules.NO_ADDRESS:
+            status = rules.STATUSES.get(model.status, model.status).lower()
+            return NOT_TO_POST.format(status=status)
+        if hides_recipient(model):
+            return CONFIDENTIAL_LETTER
+        return None
+
+    @expose("/print/<int:id>")
+    def print_letter(self, id):
+        """The letter as an A4 PDF, dated today in the case's time zone."""
+        model = self.get_one(id)
+        refused = self.refusal(model)
+        if refused is not None:
+            flash(refused, "error")
+            return redirect(get_redirect_target() or self.get_url(".details_view", id=model.id))
+        zone = ZoneInfo(self.timezone_for(model))
+        letter = printing.letter_pdf(
+            model,
+            on=utcnow().astimezone(zone).date(),
+            letterhead=printing.Letterhead.of(current_app.config),
+        )
+        reference = printing.case_reference(model) or "letter"
+        return Response(
+            letter,
+            mimetype="application/pdf",
+            headers={
+                "Content-Disposition": f'attachment; filename="{reference}-letter-{model.id}.pdf"',
+                "Cache-Control": "no-store",
+            },
+        )
+
+    @expose("/posted/<int:id>", methods=["POST"])
+    def mark_posted(self, id):
+        """Record that the letter was printed and posted (once), on the case's history."""
+        model = self.get_one(id)
+        # Back where the button was: the message's page, or the case's (?url=, same site only).
+        details = get_redirect_target() or self.get_url(".details_view", id=model.id)
+        if not PostedForm(request.form).validate():
+            flash(EXPIRED_FORM, "error")
+            return redirect(details)
+        refused = self.refusal(model)
+        if refused is not None:
+            flash(refused, "error")
+            return redirect(details)
+        try:
+            printing.mark_posted(db.session, model, current_user.id, utcnow())
+        except printing.PostingRefused as error:
+            db.session.rollback()
+            flash(str(error), "warning")
+            return redirect(details)
+        except Exception as error:  # noqa: BLE001 - every failure becomes a message
+            db.session.rollback()
+            self.explain_failure(error, model)
+            return redirect(details)
+        flash("Marked as sent by post; the case's history says so.", "success")
+        return redirect(details)
