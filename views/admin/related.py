@@ -1,6 +1,7 @@
 """A case's related records on its details page, each a link both ways: a complaint's
 complainant, reviews, extensions, tickets and letters; a review's, extension's or ticket's
-complaint. Nobody retypes a reference into a search box.
+complaint; a participant's cases, as complainant, client or contact, and as officer.
+Nobody retypes a reference into a search box.
 
 A record is a link only when the signed-in officer may open it (the permission table and
 the row scope of its screen); otherwise it is named without a link, and a confidential
@@ -11,8 +12,10 @@ from flask import url_for
 from sqlalchemy import select
 
 from models import (
+    Complaint,
     Extension,
     ExternalReview,
+    InternalReview,
     OutboundMessage,
     Participant,
     Ticket,
@@ -72,11 +75,22 @@ class RelatedRecords:
     """Mixed into the case screens: `related` for admin/_related.html."""
 
     def related_records(self, model) -> list[dict]:
+        groups = []
+        if isinstance(model, Ticket):
+            # A ticket's client organisation and contact: not complainants, never masked.
+            people = [
+                link(person, person.display_name)
+                for person in (model.client, model.contact)
+                if person is not None
+            ]
+            groups.append(group("Client and contact", people))
         complaint = kinds.complaint_of(model)
-        if complaint is None:
-            return []
-        status = COMPLAINT_STATUSES.get(complaint.status, complaint.status)
-        return [group("Complaint", [link(complaint, f"{complaint.reference}, {status}")])]
+        if complaint is not None:
+            status = COMPLAINT_STATUSES.get(complaint.status, complaint.status)
+            groups.append(
+                group("Complaint", [link(complaint, f"{complaint.reference}, {status}")])
+            )
+        return groups
 
     def details_context(self, model):
         context = super().details_context(model)
@@ -146,18 +160,106 @@ class ComplaintRelatedRecords(RelatedRecords):
             .where(OutboundMessage.complaint_id == model.id)
             .order_by(OutboundMessage.created_at.desc(), OutboundMessage.id.desc())
         ).all()
+        letter_links = [
+            link(
+                message,
+                f"{message.subject} "
+                f"({letters.STATUSES.get(message.status, message.status)}, "
+                f"{local(message.created_at)})",
+            )
+            for message in messages
+        ]
+        if letter_links and model.reference and may_list("outboundmessage"):
+            # The outbox has no filter by case: its search finds the reference in subjects.
+            letter_links.append(
+                {
+                    "text": f"Search the outbox for {model.reference}",
+                    "url": url_for("outboundmessage.index_view", search=model.reference),
+                }
+            )
+        groups.append(group("Letters and emails", letter_links))
+        return groups
+
+
+def may_list(screen: str) -> bool:
+    return permissions.allowed(access.capacity_codes(current_actor()), screen, "list")
+
+
+# The newest of each kind of a person's cases listed on their page.
+PERSON_CASES = 50
+
+
+def _newest(model, *conditions):
+    return db.session.scalars(
+        select(model).where(*conditions).order_by(model.id.desc()).limit(PERSON_CASES)
+    ).all()
+
+
+def _complaint_text(complaint) -> str:
+    status = COMPLAINT_STATUSES.get(complaint.status, complaint.status)
+    return f"{complaint.reference or 'New complaint'}, {status}"
+
+
+def _ticket_text(ticket) -> str:
+    status = TICKET_STATUSES.get(ticket.status, ticket.status)
+    return f"{ticket.reference or 'New ticket'}, {status}"
+
+
+class ParticipantRelatedRecords:
+    """Mixed into the participant screen: `related` for admin/_related.html, the cases the
+    person is on, each a link where the reader may open it. A confidential complainant the
+    reader may not see has no cases listed as complainant (that would name them)."""
+
+    def participant_cases(self, person) -> list[dict]:
+        groups = []
+        if visibility().shows_person(person):
+            groups.append(
+                group(
+                    "Complaints made",
+                    [
+                        link(c, _complaint_text(c))
+                        for c in _newest(Complaint, Complaint.complainant_id == person.id)
+                    ],
+                )
+            )
         groups.append(
             group(
-                "Letters and emails",
+                "Tickets (client or contact)",
                 [
-                    link(
-                        message,
-                        f"{message.subject} "
-                        f"({letters.STATUSES.get(message.status, message.status)}, "
-                        f"{local(message.created_at)})",
+                    link(t, _ticket_text(t))
+                    for t in _newest(
+                        Ticket, (Ticket.client_id == person.id) | (Ticket.contact_id == person.id)
                     )
-                    for message in messages
                 ],
             )
         )
-        return groups
+        groups.append(
+            group(
+                "Complaints handled (coordinator, manager or decision maker)",
+                [
+                    link(c, _complaint_text(c))
+                    for c in _newest(
+                        Complaint,
+                        (Complaint.coordinator_id == person.id)
+                        | (Complaint.manager_id == person.id)
+                        | (Complaint.decision_maker_id == person.id),
+                    )
+                ],
+            )
+        )
+        groups.append(
+            group(
+                "Internal reviews conducted",
+                [
+                    link(r, str(r))
+                    for r in _newest(InternalReview, InternalReview.reviewer_id == person.id)
+                ],
+            )
+        )
+        groups.append(
+            group(
+                "Tickets worked (support agent)",
+                [link(t, _ticket_text(t)) for t in _newest(Ticket, Ticket.agent_id == person.id)],
+            )
+        )
+        return [g for g in groups if g["links"]]
