@@ -67,6 +67,40 @@ def link(record, text: str) -> dict:
     return {"text": text, "url": url}
 
 
+def links(pairs) -> list[dict]:
+    """[(record, text)] as links, whether each may be opened read once per kind of record
+    (a statement per screen, however many records)."""
+    pairs = list(pairs)
+    ids: dict[type, list[int]] = {}
+    for record, _ in pairs:
+        ids.setdefault(type(record), []).append(record.id)
+    actor = current_actor()
+    capacities = access.capacity_codes(actor)
+    openable: dict[type, set[int]] = {}
+    for model, wanted in ids.items():
+        screen = SCREENS[model]
+        openable[model] = (
+            set(
+                db.session.scalars(
+                    select(model.id).where(
+                        model.id.in_(wanted), access.rows(actor, screen, "view")
+                    )
+                )
+            )
+            if permissions.allowed(capacities, screen, "view")
+            else set()
+        )
+    return [
+        {
+            "text": text,
+            "url": url_for(f"{SCREENS[type(record)]}.details_view", id=record.id)
+            if record.id in openable[type(record)]
+            else None,
+        }
+        for record, text in pairs
+    ]
+
+
 def group(title: str, links: list[dict]) -> dict:
     return {"title": title, "links": links}
 
@@ -98,6 +132,10 @@ class RelatedRecords:
         return context
 
 
+# The newest letters named among the related records (the timeline has them all).
+LETTERS_SHOWN = 10
+
+
 class ComplaintRelatedRecords(RelatedRecords):
     def related_records(self, model) -> list[dict]:
         local = lambda instant: self.zoned_text(instant, model)  # noqa: E731
@@ -108,67 +146,60 @@ class ComplaintRelatedRecords(RelatedRecords):
                 groups.append(group("Complainant", [link(person, person.display_name)]))
             else:
                 groups.append(group("Complainant", [{"text": MASK, "url": None}]))
-        groups.append(
-            group(
-                "Internal reviews",
-                [
-                    link(
-                        review,
-                        f"{REVIEW_STATUSES.get(review.status, review.status)}, requested "
-                        f"{local(review.requested_at)}",
-                    )
-                    for review in model.internal_reviews
-                ],
+        internal = [
+            (
+                review,
+                f"{REVIEW_STATUSES.get(review.status, review.status)}, requested "
+                f"{local(review.requested_at)}",
             )
-        )
-        groups.append(
-            group(
-                "External reviews",
-                [
-                    link(
-                        review,
-                        f"{EXTERNAL_BODIES.get(review.body, review.body)}, "
-                        f"{EXTERNAL_REVIEW_STATUSES.get(review.status, review.status)}",
-                    )
-                    for review in model.external_reviews
-                ],
+            for review in model.internal_reviews
+        ]
+        external = [
+            (
+                review,
+                f"{EXTERNAL_BODIES.get(review.body, review.body)}, "
+                f"{EXTERNAL_REVIEW_STATUSES.get(review.status, review.status)}",
             )
-        )
-        groups.append(
-            group(
-                "Extensions",
-                [
-                    link(extension, f"To {local(extension.new_due_at)}: {extension.reason}")
-                    for extension in model.extensions
-                ],
+            for review in model.external_reviews
+        ]
+        extensions = [
+            (extension, f"To {local(extension.new_due_at)}: {extension.reason}")
+            for extension in model.extensions
+        ]
+        tickets = [
+            (t, f"{t.reference}, {TICKET_STATUSES.get(t.status, t.status)}")
+            for t in db.session.scalars(
+                select(Ticket).where(Ticket.complaint_id == model.id).order_by(Ticket.id)
             )
-        )
-        tickets = db.session.scalars(
-            select(Ticket).where(Ticket.complaint_id == model.id).order_by(Ticket.id)
-        ).all()
-        groups.append(
-            group(
-                "Tickets",
-                [
-                    link(t, f"{t.reference}, {TICKET_STATUSES.get(t.status, t.status)}")
-                    for t in tickets
-                ],
-            )
-        )
-        messages = db.session.scalars(
-            select(OutboundMessage)
-            .where(OutboundMessage.complaint_id == model.id)
-            .order_by(OutboundMessage.created_at.desc(), OutboundMessage.id.desc())
-        ).all()
-        letter_links = [
-            link(
+        ]
+        letters_shown = [
+            (
                 message,
                 f"{message.subject} "
                 f"({letters.STATUSES.get(message.status, message.status)}, "
                 f"{local(message.created_at)})",
             )
-            for message in messages
+            for message in db.session.scalars(
+                select(OutboundMessage)
+                .where(OutboundMessage.complaint_id == model.id)
+                .order_by(OutboundMessage.created_at.desc(), OutboundMessage.id.desc())
+                .limit(LETTERS_SHOWN)
+            )
         ]
+        # One check per screen for all of them: the page costs the same for many records.
+        found = iter(links(internal + external + extensions + tickets + letters_shown))
+        groups.append(group("Internal reviews", [next(found) for _ in internal]))
+        groups.append(group("External reviews", [next(found) for _ in external]))
+        groups.append(group("Extensions", [next(found) for _ in extensions]))
+        groups.append(group("Tickets", [next(found) for _ in tickets]))
+        letter_links = [next(found) for _ in letters_shown]
+        if len(letter_links) == LETTERS_SHOWN:
+            letter_links.append(
+                {
+                    "text": f"The newest {LETTERS_SHOWN}; every one is on the timeline",
+                    "url": None,
+                }
+            )
         if letter_links and model.reference and may_list("outboundmessage"):
             # The outbox has no filter by case: its search finds the reference in subjects.
             letter_links.append(
@@ -216,50 +247,50 @@ class ParticipantRelatedRecords:
             groups.append(
                 group(
                     "Complaints made",
-                    [
-                        link(c, _complaint_text(c))
+                    links(
+                        (c, _complaint_text(c))
                         for c in _newest(Complaint, Complaint.complainant_id == person.id)
-                    ],
+                    ),
                 )
             )
         groups.append(
             group(
                 "Tickets (client or contact)",
-                [
-                    link(t, _ticket_text(t))
+                links(
+                    (t, _ticket_text(t))
                     for t in _newest(
                         Ticket, (Ticket.client_id == person.id) | (Ticket.contact_id == person.id)
                     )
-                ],
+                ),
             )
         )
         groups.append(
             group(
                 "Complaints handled (coordinator, manager or decision maker)",
-                [
-                    link(c, _complaint_text(c))
+                links(
+                    (c, _complaint_text(c))
                     for c in _newest(
                         Complaint,
                         (Complaint.coordinator_id == person.id)
                         | (Complaint.manager_id == person.id)
                         | (Complaint.decision_maker_id == person.id),
                     )
-                ],
+                ),
             )
         )
         groups.append(
             group(
                 "Internal reviews conducted",
-                [
-                    link(r, str(r))
+                links(
+                    (r, str(r))
                     for r in _newest(InternalReview, InternalReview.reviewer_id == person.id)
-                ],
+                ),
             )
         )
         groups.append(
             group(
                 "Tickets worked (support agent)",
-                [link(t, _ticket_text(t)) for t in _newest(Ticket, Ticket.agent_id == person.id)],
+                links((t, _ticket_text(t)) for t in _newest(Ticket, Ticket.agent_id == person.id)),
             )
         )
         return [g for g in groups if g["links"]]
