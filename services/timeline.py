@@ -11,6 +11,7 @@ complainant (`withheld`), whom they may see named (`person_visible`) and how to 
 entry (`links`).
 """
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -44,8 +45,11 @@ GROUPS = {
 }
 # The newest entries shown before "show all" (the statements are the same either way).
 PAGE = 200
-# Folded into the entry they repeat: the document, the letter.
-FOLDED_ACTIONS = frozenset({"document_added", "correspondence"})
+# Folded into the entry they repeat: a document added is the document's own entry; a letter
+# sent is a line of the letter's entry (the history names it by id). A letter not sent for
+# want of an address names none, and stays on the timeline: it says why.
+FOLDED_ACTIONS = frozenset({"document_added"})
+LETTER_LOGGED = "correspondence"
 # Writing to these is writing inside the department.
 STAFF_ROLES = frozenset(letters.ROLES) - {letters.COMPLAINANT}
 WITHHELD = "Withheld: the complainant asked for their personal details to be kept confidential."
@@ -304,12 +308,25 @@ def _messages_out(session, case, zone, links, withheld) -> list[dict]:
                 ],
                 links=[link for link in entry_links if link["url"]],
                 withheld=hidden,
+                message_id=message.id,
+                log=[],
             )
         )
     return entries
 
 
-def _history(session, case, zone, person_visible) -> list[dict]:
+def _letter_logged(row) -> int | None:
+    """The outbox message a correspondence history entry is about, if it names one."""
+    if row.action != LETTER_LOGGED or not row.changes:
+        return None
+    try:
+        named = json.loads(row.changes).get("message")
+    except (ValueError, AttributeError):
+        return None
+    return named[1] if isinstance(named, list) and len(named) == 2 else None
+
+
+def _history(session, case, zone, person_visible, letters_by_id) -> list[dict]:
     if person_visible is None:
         confidential = history._confidential_complainant(case)
 
@@ -339,6 +356,11 @@ def _history(session, case, zone, person_visible) -> list[dict]:
     own_type = type(case).__name__
     entries = []
     for row in rows:
+        letter = letters_by_id.get(_letter_logged(row))
+        if letter is not None:
+            if not letter["withheld"]:
+                letter["log"].append(f"{localtime.zoned_text(row.at, zone)}: {row.summary}")
+            continue
         record = (
             ""
             if row.record_type == own_type
@@ -384,12 +406,13 @@ def timeline_of(
     links = links or Links()
     zone = localtime.case_timezone(case, localtime.settings_in_force())
     documents, files_of = _documents(session, case, zone, links, withheld)
+    sent = _messages_out(session, case, zone, links, withheld)
     entries = (
         _notes(session, case, zone, links)
         + documents
         + _messages_in(session, case, zone, withheld, files_of)
-        + _messages_out(session, case, zone, links, withheld)
-        + _history(session, case, zone, person_visible)
+        + sent
+        + _history(session, case, zone, person_visible, {e["message_id"]: e for e in sent})
     )
     entries.sort(key=_order, reverse=True)
     counts = {key: 0 for key in GROUPS}

@@ -4,6 +4,7 @@ filter chips; a confidential complainant's messages and files withheld; and a pa
 costs the same number of SQL statements for 2,000 entries as for 20."""
 
 import html as html_lib
+import json
 import re
 from collections import Counter
 from contextlib import contextmanager
@@ -342,3 +343,48 @@ def test_the_details_page_costs_the_same_statements_for_2000_entries_as_for_20(
         html = details(client, big_id, timeline_all=1)
     assert len(entry_keys(html)) >= 2000
     assert len(everything) == len(small_page), difference(everything, small_page)
+
+
+def test_a_letter_sent_is_one_entry_with_its_history_line_in_it(case, auth, client):
+    letter = OutboundMessage(
+        complaint=case,
+        dedupe_key="sent-1",
+        template_key="acknowledgement",
+        recipient_role="complainant",
+        recipient_name="Sam Citizen",
+        recipient_address="sam@example.com",
+        subject="We have your complaint",
+        body="Dear Sam",
+        status="sent",
+        created_at=NOW - timedelta(hours=2),
+    )
+    db.session.add(letter)
+    db.session.commit()
+    db.session.add_all(
+        [
+            HistoryEntry(
+                at=NOW - timedelta(hours=1),
+                record_type="Complaint",
+                record_id=case.id,
+                action="correspondence",
+                summary="Acknowledgement sent to the complainant: We have your complaint",
+                changes=json.dumps({"message": [None, letter.id]}),
+            ),
+            HistoryEntry(
+                at=NOW - timedelta(hours=1),
+                record_type="Complaint",
+                record_id=case.id,
+                action="correspondence",
+                summary="Reminder not sent: no address.",
+            ),
+        ]
+    )
+    db.session.commit()
+    auth.login("marsh")
+    html = the_timeline(details(client, case.id))
+    entry = html[html.index(f'id="message-out-{letter.id}"') :]
+    entry = words(entry[: entry.index("</li>")])
+    assert "20/03/2026 09:00 AEST: Acknowledgement sent to the complainant" in entry
+    assert words(html).count("Acknowledgement sent to the complainant") == 1
+    # A history line that names no letter says why nothing went: it stays on its own.
+    assert "Reminder not sent: no address." in words(html)
