@@ -52,7 +52,7 @@ FOLDED_ACTIONS = frozenset({"document_added"})
 LETTER_LOGGED = "correspondence"
 # Writing to these is writing inside the department.
 STAFF_ROLES = frozenset(letters.ROLES) - {letters.COMPLAINANT}
-WITHHELD = "Withheld: the complainant asked for their personal details to be kept confidential."
+WITHHELD = "withheld: the complainant asked for their personal details to be kept confidential."
 
 
 @dataclass
@@ -196,7 +196,7 @@ def _documents(session, case, zone, links, withheld) -> tuple[list[dict], dict]:
                 who=who,
                 # The complainant's own files are known to them; staff documents are not sent.
                 shared=attachment.uploaded_by is None,
-                text=WITHHELD if withheld else (attachment.note or None),
+                text=f"File {WITHHELD}" if withheld else (attachment.note or None),
                 files=[] if withheld else [file],
                 meta=meta,
                 links=[] if withheld else entry_links,
@@ -212,7 +212,12 @@ def _messages_in(session, case, zone, withheld, files_of) -> list[dict]:
     entries = []
     for message in rows:
         if withheld:
-            fields = {"title": "Email received", "who": "", "text": WITHHELD, "withheld": True}
+            fields = {
+                "title": "Email received",
+                "who": "",
+                "text": f"Message {WITHHELD}",
+                "withheld": True,
+            }
         else:
             sender = message.from_address or ""
             if message.from_name:
@@ -293,7 +298,7 @@ def _messages_out(session, case, zone, links, withheld) -> list[dict]:
                 ),
                 who=_user_name(message.author) if message.author is not None else "The system",
                 shared=message.recipient_role not in STAFF_ROLES,
-                text=WITHHELD if hidden else message.body,
+                text=f"Letter {WITHHELD}" if hidden else message.body,
                 meta=meta,
                 status=message.status,
                 files=[]

@@ -221,8 +221,17 @@ PERSON_CASES = 50
 
 
 def _newest(model, *conditions):
+    """The newest of the person's cases of this kind that the reader may open: a case out
+    of their scope is not even named on a person's page."""
+    actor = current_actor()
+    screen = SCREENS[model]
+    if not permissions.allowed(access.capacity_codes(actor), screen, "view"):
+        return []
     return db.session.scalars(
-        select(model).where(*conditions).order_by(model.id.desc()).limit(PERSON_CASES)
+        select(model)
+        .where(*conditions, access.rows(actor, screen, "view"))
+        .order_by(model.id.desc())
+        .limit(PERSON_CASES)
     ).all()
 
 
