@@ -13,7 +13,7 @@ entry (`links`).
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
 from markupsafe import Markup
 from sqlalchemy import inspect, or_, select
@@ -51,6 +51,7 @@ PAGE = 200
 FOLDED_ACTIONS = frozenset({"document_added"})
 LETTER_LOGGED = "correspondence"
 # Writing to these is writing inside the department.
+EARLIEST = datetime.min.replace(tzinfo=timezone.utc)
 STAFF_ROLES = frozenset(letters.ROLES) - {letters.COMPLAINANT}
 WITHHELD = "withheld: the complainant asked for their personal details to be kept confidential."
 
@@ -390,7 +391,7 @@ def _history(session, case, zone, person_visible, letters_by_id) -> list[dict]:
 def _order(entry):
     # Newest first; within one instant, the later-made row first.
     key = entry["key"].rsplit("-", 1)
-    return (entry["at"] or datetime.min, int(key[1]) if key[1].isdigit() else 0)
+    return (entry["at"] or EARLIEST, int(key[1]) if key[1].isdigit() else 0)
 
 
 def timeline_of(
