@@ -351,7 +351,7 @@ def test_details_say_when_the_online_consent_question_was_never_asked(app, make,
     page = auth.client.get(f"/admin/complaint/details/?id={by_phone.id}").get_data(as_text=True)
     assert "Not asked (not lodged online, or lodged anonymously)" in page
     page = auth.client.get(f"/admin/complaint/details/?id={online.id}").get_data(as_text=True)
-    assert re.search(r"may be used</b>\s*</td>\s*<td>\s*Yes\s*</td>", page)
+    assert re.search(r"may be used</dt>\s*<dd[^>]*>\s*Yes\s*</dd>", page)
 
 
 def test_a_picker_choice_that_is_not_staff_is_refused_as_manager(app, make, auth):

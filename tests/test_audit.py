@@ -267,7 +267,7 @@ def test_the_details_page_shows_the_complaints_history_newest_first(app, make, a
     page = client.get(f"/admin/complaint/details/?id={complaint.id}")
     assert page.status_code == 200
     shown = html_lib.unescape(page.get_data(as_text=True))
-    tab = shown[shown.index('id="history-heading"') :]
+    tab = shown[shown.index('id="timeline-heading"') :]
     assert "Alex Coord (coord)" in tab
     assert "Summary</strong>: As registered → As clarified" in tab
     assert "Decision maker</strong>: (none) → Kim Lee" in tab
@@ -290,7 +290,7 @@ def test_the_history_on_the_details_page_is_escaped(app, make, auth, client):
     url = f"/admin/complaint/edit/?id={complaint.id}"
     assert edit(client, url, summary="<script>alert(1)</script>").status_code == 302
     page = client.get(f"/admin/complaint/details/?id={complaint.id}").get_data(as_text=True)
-    tab = page[page.index('id="history-heading"') :]
+    tab = page[page.index('id="timeline-heading"') :]
     assert "<script>alert(1)</script>" not in tab
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in tab
 

@@ -79,7 +79,7 @@ def test_the_manager_adds_a_draft_and_downloads_it_from_the_case_page(case, auth
     assert (folder / document.stored_name).read_bytes() == PDF
     details = client.get(f"/admin/complaint/details/?id={case.id}")
     page = text(details)
-    assert "Attachments and documents" in page and "Draft response" in page
+    assert "Timeline" in page and "Draft response" in page
     assert "draft response.pdf" in page
     download = client.get(f"/admin/complaint/attachment/{document.id}/")
     assert download.status_code == 200 and download.data == PDF

@@ -72,7 +72,7 @@ def test_the_manager_adds_an_internal_note_and_it_shows_on_the_case_page(case, a
     )
     assert response.status_code == 302
     page = text(client.get(f"/admin/complaint/details/?id={case.id}"))
-    assert "Notes and contacts" in page
+    assert "Timeline" in page
     assert "Asked the counter manager for the roster." in page
     assert "Internal note" in page and "internal" in page
     (note,) = db.session.scalars(select(CaseNote)).all()

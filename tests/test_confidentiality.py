@@ -111,8 +111,8 @@ def test_the_coordinator_and_assigned_officers_see_who_complained(
 
 
 def without_history(html):
-    """The page without its history section (see the test on the history below)."""
-    return html.split('id="history-heading"')[0]
+    """The page without its timeline (see the test on the history below)."""
+    return html.split('id="timeline-heading"')[0]
 
 
 def test_an_administrator_reads_the_mask_in_the_grid_details_and_export(app, auth, client, case):
@@ -132,12 +132,12 @@ def test_an_administrator_reads_the_mask_in_the_grid_details_and_export(app, aut
 def test_the_history_on_the_details_page_masks_the_complainant_too(app, auth, client, case):
     auth.login("boss")
     html = shown(client, f"/admin/complaint/details/?id={case.id}")
-    history = html.split('id="history-heading"')[1]
+    history = html.split('id="timeline-heading"')[1]
     assert MASK in history and "Papadopoulos" not in history
     auth.logout()
     auth.login("manager")
     html = shown(client, f"/admin/complaint/details/?id={case.id}")
-    history = html.split('id="history-heading"')[1]
+    history = html.split('id="timeline-heading"')[1]
     assert "Sam Papadopoulos" in history and MASK not in history
 
 

@@ -157,7 +157,7 @@ def test_a_coordinator_corrects_the_received_instant_with_a_reason_kept_in_the_h
     assert changes["received_at"][1].startswith("2026-03-03T23:00")
     assert "Reason: Letter was date-stamped a day late" in entry.summary
     history = page_text(client.get(f"/admin/complaint/details/?id={case.id}"))
-    history = history[history.index('id="history-heading"') :]
+    history = history[history.index('id="timeline-heading"') :]
     assert "Received instant corrected. Reason: Letter was date-stamped a day late" in history
 
 

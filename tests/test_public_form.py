@@ -647,7 +647,7 @@ def test_the_coordinator_sees_and_downloads_the_attachment(client, staff, lodged
     details = client.get(lodged["details"])
     assert details.status_code == 200
     html = details.get_data(as_text=True)
-    assert "Attachments" in html
+    assert "Documents" in html
     assert f'href="{lodged["url"]}"' in html
     assert "receipt.pdf" in html
     download = client.get(lodged["url"])

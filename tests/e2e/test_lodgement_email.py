@@ -99,7 +99,7 @@ def open_from_the_grid(page, live_server, reference):
     assert rows.first.locator("td.col-reference").inner_text().strip() == reference
     grid_row = rows.first.inner_text()
     rows.first.locator("a[title='View Record']").click()
-    return grid_row, words(page.inner_text("section[aria-labelledby=history-heading]"))
+    return grid_row, words(page.inner_text("section[aria-labelledby=timeline-heading]"))
 
 
 def test_a_lodged_complaint_is_emailed_to_its_complainant_and_found_by_the_coordinator(

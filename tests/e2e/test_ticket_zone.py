@@ -101,7 +101,7 @@ def test_a_ticket_created_in_january_at_ten_melbourne_time_is_timed_from_ten(
     row = page.locator("table.model-list tr", has=page.locator("td.col-reference"))
     assert "12/01/2027 10:00 AEDT" in row.first.inner_text()
     page.goto(desk.url + f"/admin/ticket/details/?id={ticket_id}")
-    reported = page.locator("table.table tr", has_text="Reported").first.inner_text()
+    reported = page.locator(".facts-grid .fact", has_text="Reported").first.inner_text()
     assert "12/01/2027 10:00 AEDT" in reported
     due = page.locator("#due-dates-heading + p + table tr", has_text="First response")
     due_text = due.inner_text()

@@ -10,7 +10,7 @@ the same content checks as the public form (services/documents.py).
 
 import os
 
-from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, request, send_file
 from flask_admin import expose
 from flask_admin.helpers import get_redirect_target
 from sqlalchemy import select
@@ -47,36 +47,6 @@ class CaseDocuments:
 
     def _case_column(self):
         return getattr(Attachment, f"{documents.CASE_RELATIONS[self.model]}_id")
-
-    def details_context(self, model):
-        context = super().details_context(model)
-        files = db.session.scalars(
-            select(Attachment)
-            .where(self._case_column() == model.id)
-            .order_by(Attachment.uploaded_at.desc(), Attachment.id.desc())
-        ).all()
-        context["attachments"] = {
-            "withheld": self._withheld(model),
-            "add_url": self.get_url(".add_document_view", id=model.id, url=get_redirect_target()),
-            "files": [
-                {
-                    "name": attachment.original_filename,
-                    "size": describe_size(attachment.size),
-                    "content_type": attachment.content_type,
-                    "uploaded": self.zoned_text(attachment.uploaded_at, model),
-                    "by": (
-                        str(attachment.uploaded_by)
-                        if attachment.uploaded_by is not None
-                        else "Sent by the complainant"
-                    ),
-                    "note": attachment.note or "",
-                    "sha256": attachment.sha256,
-                    "url": url_for(".download_attachment", attachment_id=attachment.id),
-                }
-                for attachment in files
-            ],
-        }
-        return context
 
     @expose("/attachment/<int:attachment_id>/")
     def download_attachment(self, attachment_id):

@@ -1,9 +1,15 @@
-"""What every case screen shares: the details page with its due dates, in the case's
-local time, and never a case deleted by hand."""
+"""What every case screen shares: the details page with its facts, due dates and timeline,
+in the case's local time, and never a case deleted by hand."""
 
+from flask import request, url_for
+from flask_admin.helpers import get_redirect_target
 from flask_login import current_user
+from werkzeug.routing import BuildError
 
-from ..context import case_timezone, complaint_timezone, visibility
+from rules import permissions
+from services import access, documents, timeline
+
+from ..context import case_timezone, complaint_timezone, current_actor, visibility
 from .base import ScopedModelView
 
 
@@ -50,13 +56,85 @@ class CaseView(ScopedModelView):
     details_template = "admin/case_details.html"
 
     def details_context(self, model):
-        """What `admin/_due_dates.html` can use besides `model` and `admin_view`."""
-        return {
+        """What `admin/_due_dates.html` and `admin/_timeline.html` can use besides `model`
+        and `admin_view`."""
+        person_visible = visibility().person_visible_on(model)
+        context = {
             "case_timezone": self.timezone_for(model),
             "local_time": lambda instant: self.local_text(instant, model),
-            # Whom admin/_history.html may name: no confidential complainant hidden from me.
-            "history_person_visible": visibility().person_visible_on(model),
+            # Whom the history may name: no confidential complainant hidden from me.
+            "history_person_visible": person_visible,
         }
+        if type(model) in documents.CASE_RELATIONS:
+            context["timeline"] = self.timeline_context(model, person_visible)
+        return context
+
+    def timeline_links(self, model) -> timeline.Links:
+        may_open_outbox = permissions.allowed(
+            access.capacity_codes(current_actor()), "outboundmessage", "view"
+        )
+        back = get_redirect_target()
+
+        def outbox(message_id):
+            if not may_open_outbox:
+                return None
+            return url_for("outboundmessage.details_view", id=message_id)
+
+        def print_letter(message_id):
+            if not may_open_outbox:
+                return None
+            try:
+                return url_for("outboundmessage.print_letter", id=message_id)
+            except BuildError:  # the printable letter is not installed on this portal
+                return None
+
+        return timeline.Links(
+            download=lambda attachment_id: url_for(
+                ".download_attachment", attachment_id=attachment_id
+            ),
+            outbox=outbox,
+            print_letter=print_letter,
+            correct=lambda note_id: self.get_url(
+                ".add_note_view", id=model.id, corrects=note_id, url=back
+            ),
+        )
+
+    def timeline_context(self, model, person_visible) -> dict:
+        """The case's timeline for `admin/_timeline.html`: the chosen filter chip
+        (?timeline=notes) and the newest entries unless ?timeline_all=1."""
+        group = request.args.get("timeline", "all")
+        show_all = request.args.get("timeline_all") == "1"
+        # The files and messages of a confidential complainant: as the documents decide.
+        withheld = self._withheld(model) if hasattr(self, "_withheld") else False
+        found = timeline.timeline_of(
+            model,
+            withheld=withheld,
+            person_visible=person_visible,
+            links=self.timeline_links(model),
+            group=group,
+            show_all=show_all,
+        )
+        back = get_redirect_target()
+
+        def page_url(**args):
+            return self.get_url(".details_view", id=model.id, url=back, **args)
+
+        found["chips"] = [
+            {
+                "key": key,
+                "label": label,
+                "count": found["counts"][key],
+                "url": page_url(**({} if key == "all" else {"timeline": key})),
+                "current": key == found["group"],
+            }
+            for key, label in timeline.GROUPS.items()
+        ]
+        chosen = {} if found["group"] == "all" else {"timeline": found["group"]}
+        found["show_all_url"] = page_url(timeline_all="1", **chosen)
+        found["add_note_url"] = self.get_url(".add_note_view", id=model.id, url=back)
+        found["add_document_url"] = self.get_url(".add_document_view", id=model.id, url=back)
+        found["shared_with"] = getattr(self, "shared_with", "the complainant")
+        return found
 
     def render(self, template, **kwargs):
         if template == self.details_template and "model" in kwargs:

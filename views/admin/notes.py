@@ -32,18 +32,6 @@ class CaseNotes:
             return "view"
         return super().action_for(function_name, view_args)
 
-    def details_context(self, model):
-        context = super().details_context(model)
-        context["case_notes"] = {
-            "entries": notes.entries_of(model),
-            "add_url": self.get_url(".add_note_view", id=model.id, url=get_redirect_target()),
-            "correct_url": lambda entry_id: self.get_url(
-                ".add_note_view", id=model.id, corrects=entry_id, url=get_redirect_target()
-            ),
-            "shared_with": self.shared_with,
-        }
-        return context
-
     def _note_form(self, timezone_name, corrected):
         fields = {
             "kind": SelectField(

@@ -20,6 +20,7 @@ from .corrections import LevelChange
 from .filters import ChoiceFilter
 from .loaders import clients, staff
 from .options import division_options
+from .related import ParticipantRelatedRecords
 from .retiming import BACK, CONFIRMED
 
 # Posted by the rank change's confirmation page: why the rank changes.
@@ -37,7 +38,7 @@ def email_address(form, field):
         raise ValidationError(problem)
 
 
-class ParticipantView(LevelChange, ScopedModelView):
+class ParticipantView(ParticipantRelatedRecords, LevelChange, ScopedModelView):
     record_noun = "participant"
     can_delete = False  # the register keeps everyone it has named
     can_view_details = True
@@ -101,6 +102,7 @@ class ParticipantView(LevelChange, ScopedModelView):
     def render(self, template, **kwargs):
         if template == self.details_template and "model" in kwargs:
             kwargs["level_change"] = self.level_change_link(kwargs["model"])
+            kwargs["related"] = self.participant_cases(kwargs["model"])
         return super().render(template, **kwargs)
 
     def get_one(self, id):
