@@ -207,12 +207,16 @@ def _documents(session, case, zone, links, withheld) -> tuple[list[dict], dict]:
     return entries, by_message
 
 
-def _messages_in(session, case, zone, withheld, files_of) -> list[dict]:
+def _messages_in(session, case, zone, withheld, files_of, person_visible) -> list[dict]:
     column = _case_column(InboundMessage, case)
-    rows = session.scalars(select(InboundMessage).where(column == case.id)).all()
+    rows = session.scalars(
+        select(InboundMessage)
+        .where(column == case.id)
+        .options(joinedload(InboundMessage.participant))
+    ).all()
     entries = []
     for message in rows:
-        if withheld:
+        if withheld or not _visible(person_visible, message.participant):
             fields = {
                 "title": "Email received",
                 "who": "",
@@ -248,16 +252,25 @@ def _messages_in(session, case, zone, withheld, files_of) -> list[dict]:
     return entries
 
 
-def _hides_recipient(message, withheld) -> bool:
-    return withheld and message.recipient_role == letters.COMPLAINANT
+def _visible(person_visible, participant) -> bool:
+    """Whether the reader may see who this person is (a confidential complainant elsewhere
+    may be a ticket's contact)."""
+    return participant is None or person_visible is None or person_visible(participant)
 
 
-def _messages_out(session, case, zone, links, withheld) -> list[dict]:
+def _hides_recipient(message, withheld, person_visible) -> bool:
+    if withheld and message.recipient_role == letters.COMPLAINANT:
+        return True
+    return not _visible(person_visible, message.participant)
+
+
+def _messages_out(session, case, zone, links, withheld, person_visible) -> list[dict]:
     column = _case_column(OutboundMessage, case)
     rows = session.scalars(
         select(OutboundMessage)
         .where(column == case.id)
         .options(
+            joinedload(OutboundMessage.participant),
             joinedload(OutboundMessage.author).joinedload(User.participant),
             joinedload(OutboundMessage.posted_by).joinedload(User.participant),
             selectinload(OutboundMessage.attachments),
@@ -265,7 +278,7 @@ def _messages_out(session, case, zone, links, withheld) -> list[dict]:
     ).all()
     entries = []
     for message in rows:
-        hidden = _hides_recipient(message, withheld)
+        hidden = _hides_recipient(message, withheld, person_visible)
         role = letters.ROLES.get(message.recipient_role, message.recipient_role)
         if hidden:
             recipient = f"the {role}"
@@ -293,9 +306,7 @@ def _messages_out(session, case, zone, links, withheld) -> list[dict]:
                 message.created_at,
                 zone,
                 title=(
-                    f"{kind_noun} to the complainant"
-                    if hidden
-                    else f"{kind_noun}: {message.subject}"
+                    f"{kind_noun} to the {role}" if hidden else f"{kind_noun}: {message.subject}"
                 ),
                 who=_user_name(message.author) if message.author is not None else "The system",
                 shared=message.recipient_role not in STAFF_ROLES,
@@ -412,11 +423,11 @@ def timeline_of(
     links = links or Links()
     zone = localtime.case_timezone(case, localtime.settings_in_force())
     documents, files_of = _documents(session, case, zone, links, withheld)
-    sent = _messages_out(session, case, zone, links, withheld)
+    sent = _messages_out(session, case, zone, links, withheld, person_visible)
     entries = (
         _notes(session, case, zone, links)
         + documents
-        + _messages_in(session, case, zone, withheld, files_of)
+        + _messages_in(session, case, zone, withheld, files_of, person_visible)
         + sent
         + _history(session, case, zone, person_visible, {e["message_id"]: e for e in sent})
     )

@@ -115,13 +115,15 @@ def test_a_member_of_the_public_lodges_a_complaint_with_the_keyboard_only(
     row = page.locator("table.model-list tr", has=page.locator("td.col-reference"))
     assert "Robin Keyboard" in row.inner_text()
     row.locator("a[title='View Record']").click()
-    assert (
-        page.locator("section", has_text="Attachments")
+    # The file is on the case's timeline, as a document the complainant sent.
+    receipt = (
+        page.locator("section[aria-labelledby=timeline-heading]")
         .locator("a", has_text="receipt.pdf")
-        .is_visible()
+        .first
     )
+    assert receipt.is_visible()
     with page.expect_download() as download:
-        page.click("text=receipt.pdf")
+        receipt.click()
     assert download.value.suggested_filename == "receipt.pdf"
 
     assert off_site(page.requested) == []

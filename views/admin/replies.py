@@ -30,7 +30,7 @@ from models import Attachment, CannedParagraph, db, kinds
 from rules.attachments import AttachmentRefused, allowed_names, check_size, describe_size
 from rules.errors import RuleViolation
 from rules.inflation import InflationLimits
-from services import access
+from services import access, confidentiality
 from services import documents as case_documents
 from services.correspondence import replies
 from services.intake import attachment_folder
@@ -158,6 +158,9 @@ class ReplyView(BaseView):
         )
         _, person = replies.recipient_of(case)
         noun = replies.recipient_noun(case)
+        # Someone who asked elsewhere that their details not be used is not named here.
+        seen = confidentiality.Confidentiality(current_actor(), db.session)
+        shown = seen.person_visible_on(case)(person) and seen.shows_person(person)
         if request.method != "POST":
             form.subject.data = replies.default_subject(db.session, case)
 
@@ -167,8 +170,9 @@ class ReplyView(BaseView):
                 case=case,
                 form=form,
                 noun=noun,
-                recipient=person,
-                address=replies.usable_address(person),
+                recipient=person if shown else None,
+                address=replies.usable_address(person) if shown else None,
+                address_hidden=not shown and bool(replies.usable_address(person)),
                 paragraphs=paragraphs,
                 cancel_url=details_url,
             )
