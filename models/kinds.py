@@ -308,3 +308,27 @@ def complaint_of(record):
     extension...); None when it is of none."""
     complaint = record if isinstance(record, Complaint) else getattr(record, "complaint", None)
     return complaint if isinstance(complaint, Complaint) else None
+
+
+def reference_of(case) -> str:
+    """The reference a case goes by: its own, or (a review) its complaint's."""
+    kind = kind_of(case)
+    if kind.reference_variant is None:
+        complaint = kind.complaint_of(case)
+        return (complaint.reference if complaint is not None else None) or ""
+    return case.reference or ""
+
+
+def case_by_reference(session, reference: str, condition=None):
+    """The complaint or ticket with this reference (a review goes by its complaint's), or
+    None; `condition(kind)`, when given, narrows each kind's rows (an officer's scope)."""
+    for kind in KINDS:
+        if kind.reference_variant is None:
+            continue
+        query = select(kind.model).where(kind.model.reference == reference)
+        if condition is not None:
+            query = query.where(condition(kind))
+        case = session.scalar(query)
+        if case is not None:
+            return case
+    return None

@@ -30,6 +30,7 @@ from models import (
     OutboundMessage,
     Participant,
     Ticket,
+    kinds,
 )
 from models.cases import complaint_involved, complaint_subject
 from rules import permissions
@@ -232,3 +233,8 @@ def only_assigned_as(actor, capacity: str, screen: str) -> bool:
     if capacity not in codes or permissions.grant(capacity, screen).scope != "assigned":
         return False
     return permissions.scope(codes - {capacity}, screen) == "none"
+
+
+def case_by_reference(session, actor, reference: str):
+    """A complaint or ticket by reference, among those the officer may open (None else)."""
+    return kinds.case_by_reference(session, reference, lambda kind: rows(actor, kind.name, "view"))

@@ -516,6 +516,8 @@ class ReviewStepper(Stepper):
 COMPLAINT_STEPS = ComplaintStepper()
 TICKET_STEPS = TicketStepper()
 REVIEW_STEPS = ReviewStepper()
+# Each kind of case's steps, by its name (models/kinds.py).
+STEPPERS = {"complaint": COMPLAINT_STEPS, "ticket": TICKET_STEPS, "internal_review": REVIEW_STEPS}
 
 
 def register_on_creation(complaint, actor: workflow.Actor, now: datetime) -> bool:

@@ -74,11 +74,9 @@ def status():
 
 
 def find_case(reference: str):
-    # Complaints and tickets have references of their own; a review goes by its complaint's.
-    for model in (kind.model for kind in kinds.KINDS if kind.reference_variant is not None):
-        case = db.session.scalar(select(model).where(model.reference == reference))
-        if case is not None:
-            return case
+    case = kinds.case_by_reference(db.session, reference)
+    if case is not None:
+        return case
     raise Refused(f"There is no complaint or ticket with the reference {reference}.")
 
 

@@ -31,15 +31,6 @@ BODY_LIMIT = 20_000
 REFERENCES_KEPT = 20
 
 
-def reference_of(case) -> str:
-    """The reference the case's mail quotes: a review goes by its complaint's."""
-    kind = kinds.kind_of(case)
-    if kind.reference_variant is None:
-        complaint = kind.complaint_of(case)
-        return complaint.reference if complaint is not None else ""
-    return case.reference or ""
-
-
 def recipient_of(case) -> tuple[str, Participant | None]:
     """Whom a reply on the case goes to: (role, person)."""
     kind = kinds.kind_of(case)
@@ -120,7 +111,7 @@ def with_reference(subject: str, reference: str) -> str:
 def default_subject(session, case) -> str:
     """ "Re: <their last message's subject>", else "Your complaint CTS-…", with the
     reference."""
-    reference = reference_of(case)
+    reference = kinds.reference_of(case)
     _, person = recipient_of(case)
     last = latest_message_from(session, case, person)
     if last is not None and (last.subject or "").strip():
@@ -173,7 +164,7 @@ def reply_problems(session, case, subject: str, body: str, attachment_ids=()) ->
         refusal = recipient_refusal(case, role, person.id)
         if refusal is not None:
             problems.append(f"The reply may not go to {recipient_noun(case)}: {refusal}")
-    full_subject = with_reference(subject, reference_of(case))
+    full_subject = with_reference(subject, kinds.reference_of(case))
     if not (subject or "").strip():
         problems.append("Write a subject.")
     elif len(full_subject) > SUBJECT_LIMIT:
@@ -211,7 +202,7 @@ def queue_reply(
     kind = kinds.kind_of(case)
     role, person = recipient_of(case)
     documents, _ = documents_of(session, case, attachment_ids)
-    subject = with_reference(subject, reference_of(case))
+    subject = with_reference(subject, kinds.reference_of(case))
     body = body.replace("\r\n", "\n").strip("\n")
     author_person = author.participant if author is not None else None
     values = {
@@ -235,7 +226,7 @@ def queue_reply(
         recipient_role=role,
         participant_id=person.id,
         # The subject as written (with the reference): a template cannot drop it.
-        subject=with_reference(rendered.subject, reference_of(case))[:SUBJECT_LIMIT],
+        subject=with_reference(rendered.subject, kinds.reference_of(case))[:SUBJECT_LIMIT],
         body=rendered.body,
         status=correspondence.QUEUED if address else correspondence.NO_ADDRESS,
         attempts=0,

@@ -59,11 +59,6 @@ NEW_TICKET_SEVERITY = list(TICKET_SEVERITIES)[-1]
 REPLY_ACTOR = workflow.Actor(
     user_id=None, capacities=frozenset({ADMINISTRATOR}), name="the reply by email"
 )
-STEPPERS = {
-    "complaint": steps.COMPLAINT_STEPS,
-    "ticket": steps.TICKET_STEPS,
-    "internal_review": steps.REVIEW_STEPS,
-}
 RESUME = "resume"
 
 
@@ -211,20 +206,24 @@ class _Work:
 
     # --- the message -----------------------------------------------------------------
 
+    def read(self) -> None:
+        """Parse the message (Malformed when it cannot be) and take its own Message-ID."""
+        self.parsed = parse(
+            self.raw,
+            max_bytes=self.settings.max_bytes,
+            max_parts=self.settings.max_parts,
+            own_domains=self.settings.own_domains,
+        )
+        given = (self.parsed.message_id or "").strip()
+        if given and len(given) <= 500:
+            self.message_id = given
+
     def run(self) -> Ingested:
         try:
-            self.parsed = parse(
-                self.raw,
-                max_bytes=self.settings.max_bytes,
-                max_parts=self.settings.max_parts,
-                own_domains=self.settings.own_domains,
-            )
+            self.read()
         except Malformed as malformed:
             return self.quarantine(str(malformed) or "The message could not be read.")
         parsed = self.parsed
-        given = (parsed.message_id or "").strip()
-        if given and len(given) <= 500:
-            self.message_id = given
         duplicate = self.duplicate()
         if duplicate is not None:
             return duplicate
@@ -300,17 +299,9 @@ class _Work:
     def triage_only(self, reason: str) -> Ingested:
         """The fallback when filing failed: parse again, and keep it for triage."""
         try:
-            self.parsed = parse(
-                self.raw,
-                max_bytes=self.settings.max_bytes,
-                max_parts=self.settings.max_parts,
-                own_domains=self.settings.own_domains,
-            )
+            self.read()
         except Malformed as malformed:
             return self.quarantine(str(malformed))
-        given = (self.parsed.message_id or "").strip()
-        if given and len(given) <= 500:
-            self.message_id = given
         claimed = rules.claimed_reference(self.parsed.subject, PREFIXES.values())
         return self.triage(reason, claimed)
 
@@ -343,14 +334,11 @@ class _Work:
                 continue  # a forged or stale id: it threads nothing
             case = row.internal_review or row.ticket or row.complaint
             if case is not None:
-                return case, reference_of(case)
+                return case, kinds.reference_of(case) or None
         claimed = rules.claimed_reference(parsed.subject, PREFIXES.values())
         if claimed is None:
             return None, None
-        case = self.session.scalar(
-            select(Complaint).where(Complaint.reference == claimed)
-        ) or self.session.scalar(select(Ticket).where(Ticket.reference == claimed))
-        return case, claimed
+        return kinds.case_by_reference(self.session, claimed), claimed
 
     # --- filing on a case ------------------------------------------------------------
 
@@ -374,7 +362,7 @@ class _Work:
         if not waits:
             return
         try:
-            STEPPERS[kind.name].take(RESUME, case, {}, REPLY_ACTOR, self.now)
+            steps.STEPPERS[kind.name].take(RESUME, case, {}, REPLY_ACTOR, self.now)
         except steps.StepRefused as refused:
             self.refused.append(f"The clock was not resumed: {refused}")
             return
@@ -551,12 +539,6 @@ def link(row: InboundMessage, case) -> None:
     """Point the message at its case as the model says: one of the three case columns."""
     kind = kinds.kind_of(case)
     setattr(row, kind.name, case)
-
-
-def reference_of(case) -> str | None:
-    return getattr(case, "reference", None) or getattr(
-        kinds.kind_of(case).complaint_of(case), "reference", None
-    )
 
 
 def belongs_to(case, sender: str | None) -> tuple[bool, str]:

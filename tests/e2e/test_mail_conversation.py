@@ -8,13 +8,13 @@ case's timeline and resumes the clock that was waiting on them.
 
 import json
 import re
-from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from types import SimpleNamespace
 
 import pytest
 
+from models import utcnow
 from tests.e2e.conftest import PASSWORD, _people, serving
 from tests.imap_server import imap_server  # noqa: F401  (a fixture)
 
@@ -83,7 +83,7 @@ def email_from_the_public(subject, body, **headers) -> bytes:
     message["From"] = f"Robin Writer <{PUBLIC}>"
     message["To"] = "complaints@example.gov.au"
     message["Subject"] = subject
-    message["Date"] = format_datetime(datetime.now().astimezone())
+    message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = make_msgid(domain="example.com")
     for name, value in headers.items():
         message[name.replace("_", "-")] = value
@@ -98,7 +98,7 @@ def words(text: str) -> str:
 def test_an_email_becomes_a_case_the_officer_replies_and_the_answer_resumes_its_clock(
     page, live_server, mailbox
 ):
-    from models import Complaint, Participant, User, db, utcnow
+    from models import Complaint, Participant, User, db
     from services import steps
 
     # 1. The public writes in; the fetch makes a complaint of it.

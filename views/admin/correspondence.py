@@ -12,7 +12,7 @@ from flask_admin.form import SecureForm
 from flask_admin.helpers import get_redirect_target
 from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import and_, select
+from sqlalchemy import and_
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired, ValidationError
 
@@ -81,7 +81,7 @@ class MailTemplateView(ScopedModelView):
         }
         case, hidden = None, False
         if reference:
-            case = find_case(reference)
+            case = access.case_by_reference(db.session, current_actor(), reference)
             if case is None:
                 result["error"] = NO_CASE.format(reference=reference)
                 return result
@@ -131,19 +131,6 @@ class MailTemplateView(ScopedModelView):
         if model is not None and getattr(model, "key", None) in rules.VARIABLES:
             kwargs.setdefault("variables", rules.VARIABLES[model.key])
         return super().render(template, **kwargs)
-
-
-def find_case(reference: str):
-    """A complaint or ticket by reference, among those the user may open."""
-    for kind in kinds.KINDS:
-        if kind.reference_variant is None:
-            continue  # a review goes by its complaint's reference
-        model, screen = kind.model, kind.name
-        condition = access.rows(current_actor(), screen, "view")
-        case = db.session.scalar(select(model).where(model.reference == reference, condition))
-        if case is not None:
-            return case
-    return None
 
 
 # --- the outbox -------------------------------------------------------------------------

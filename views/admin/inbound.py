@@ -6,7 +6,6 @@ from flask import abort, current_app, flash, redirect, request, send_file
 from flask_admin import expose
 from flask_admin.helpers import get_redirect_target
 from markupsafe import Markup
-from sqlalchemy import select
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -189,7 +188,7 @@ class InboundMessageView(ReadOnlyModelView):
             flash("Check the form and try again.", "error")
             return page()
         reference = " ".join(form.reference.data.split()).upper()
-        case = case_by_reference(reference)
+        case = access.case_by_reference(db.session, current_actor(), reference)
         if case is None:
             flash(
                 f"There is no complaint or ticket with the reference {reference} that you "
@@ -271,16 +270,3 @@ class InboundMessageView(ReadOnlyModelView):
             etag=False,
             conditional=False,
         )
-
-
-def case_by_reference(reference: str):
-    """A complaint or ticket by reference, among those the user may open."""
-    for kind in kinds.KINDS:
-        if kind.reference_variant is None:
-            continue  # a review goes by its complaint's reference
-        model = kind.model
-        condition = access.rows(current_actor(), kind.name, "view")
-        case = db.session.scalar(select(model).where(model.reference == reference, condition))
-        if case is not None:
-            return case
-    return None
