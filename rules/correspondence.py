@@ -489,6 +489,15 @@ Read it on the case in the portal: {{ portal_link }}
 # --- rendering --------------------------------------------------------------------------
 
 
+def with_reference(subject: str, reference: str) -> str:
+    """The subject on one line, with the case's reference added when it does not carry
+    it: replies are threaded by it."""
+    subject = " ".join((subject or "").split())
+    if reference and reference.lower() not in subject.lower():
+        subject = f"{subject} [{reference}]" if subject else reference
+    return subject
+
+
 class TemplateRefused(ValueError):
     """A template that cannot be used, with the reason in the administrator's words."""
 

@@ -100,14 +100,6 @@ def thread_of(message: InboundMessage | None) -> tuple[str | None, str | None]:
     return own[:1000], " ".join(ids)
 
 
-def with_reference(subject: str, reference: str) -> str:
-    """The subject, with the case's reference added when it does not carry it."""
-    subject = " ".join((subject or "").split())
-    if reference and reference.lower() not in subject.lower():
-        subject = f"{subject} [{reference}]" if subject else reference
-    return subject
-
-
 def default_subject(session, case) -> str:
     """ "Re: <their last message's subject>", else "Your complaint CTS-…", with the
     reference."""
@@ -118,7 +110,7 @@ def default_subject(session, case) -> str:
         subject = " ".join(last.subject.split())
         if not subject.lower().startswith("re:"):
             subject = f"Re: {subject}"
-        return with_reference(subject, reference)
+        return correspondence.with_reference(subject, reference)
     kind = kinds.kind_of(case)
     if kind is kinds.TICKET:
         noun = "ticket"
@@ -164,7 +156,7 @@ def reply_problems(session, case, subject: str, body: str, attachment_ids=()) ->
         refusal = recipient_refusal(case, role, person.id)
         if refusal is not None:
             problems.append(f"The reply may not go to {recipient_noun(case)}: {refusal}")
-    full_subject = with_reference(subject, kinds.reference_of(case))
+    full_subject = correspondence.with_reference(subject, kinds.reference_of(case))
     if not (subject or "").strip():
         problems.append("Write a subject.")
     elif len(full_subject) > SUBJECT_LIMIT:
@@ -202,7 +194,7 @@ def queue_reply(
     kind = kinds.kind_of(case)
     role, person = recipient_of(case)
     documents, _ = documents_of(session, case, attachment_ids)
-    subject = with_reference(subject, kinds.reference_of(case))
+    subject = correspondence.with_reference(subject, kinds.reference_of(case))
     body = body.replace("\r\n", "\n").strip("\n")
     author_person = author.participant if author is not None else None
     values = {
@@ -226,7 +218,9 @@ def queue_reply(
         recipient_role=role,
         participant_id=person.id,
         # The subject as written (with the reference): a template cannot drop it.
-        subject=with_reference(rendered.subject, kinds.reference_of(case))[:SUBJECT_LIMIT],
+        subject=correspondence.with_reference(rendered.subject, kinds.reference_of(case))[
+            :SUBJECT_LIMIT
+        ],
         body=rendered.body,
         status=correspondence.QUEUED if address else correspondence.NO_ADDRESS,
         attempts=0,

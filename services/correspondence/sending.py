@@ -94,18 +94,10 @@ class DocumentMissing(Exception):
 
 
 def subject_with_reference(message: OutboundMessage) -> str:
-    """The subject, carrying the case's reference however the template was worded: replies
-    are threaded by it."""
-    subject = " ".join(message.subject.split())
+    """The subject, carrying the case's reference however the template was worded."""
     case = _case_of(message)
-    kind = kinds.find_kind(case)
-    if kind is None:
-        return subject
-    holder = case if kind.reference_variant is not None else kind.complaint_of(case)
-    reference = getattr(holder, "reference", None) or ""
-    if reference and reference.lower() not in subject.lower():
-        subject = f"{subject} [{reference}]"
-    return subject
+    reference = kinds.reference_of(case) if kinds.find_kind(case) is not None else ""
+    return correspondence.with_reference(message.subject, reference)
 
 
 def attach_documents(email: EmailMessage, message: OutboundMessage, folder: Path | None):
