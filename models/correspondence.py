@@ -106,5 +106,10 @@ class OutboundMessage(db.Model):
     posted_by = relationship("User", foreign_keys=[posted_by_id])
     attachments = relationship("Attachment", secondary=outbound_attachment)
 
+    @property
+    def case(self):
+        """The case it is about: the review, the ticket or the complaint."""
+        return self.internal_review or self.ticket or self.complaint
+
     def __str__(self):
         return self.subject or f"Message {self.id}"

@@ -20,7 +20,7 @@ from fpdf import FPDF, FPDF_VERSION
 from fpdf.enums import XPos, YPos
 from sqlalchemy import update
 
-from models import OutboundMessage
+from models import OutboundMessage, kinds
 from rules import correspondence
 
 from .. import history
@@ -105,8 +105,8 @@ def clean(text: str | None) -> str:
 
 
 def case_reference(message: OutboundMessage) -> str | None:
-    case = message.ticket if message.ticket_id is not None else message.complaint
-    return case.reference if case is not None else None
+    case = message.case
+    return (kinds.reference_of(case) or None) if case is not None else None
 
 
 def recipient_name(message: OutboundMessage) -> str:
@@ -239,11 +239,6 @@ class PostingRefused(ValueError):
     """The letter cannot be marked as sent by post; the message says why."""
 
 
-def case_of(message: OutboundMessage):
-    """The case the letter is about: the review, the ticket or the complaint."""
-    return message.internal_review or message.ticket or message.complaint
-
-
 def to_post(message: OutboundMessage) -> bool:
     """Whether the letter waits to be printed and posted."""
     return message.status == correspondence.NO_ADDRESS and message.posted_at is None
@@ -279,7 +274,7 @@ def mark_posted(session, message: OutboundMessage, user_id: int | None, now: dat
         raise PostingRefused(
             f"This {noun.lower()} was already marked as sent by post: nothing was changed."
         )
-    case = case_of(message)
+    case = message.case
     who = recipient_words(message.recipient_role, message.recipient_name, None, case)
     summary = (
         f"Letter sent by post to {who} ({noun[0].lower()}{noun[1:]}, printed from the outbox)."

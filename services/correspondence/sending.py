@@ -95,7 +95,7 @@ class DocumentMissing(Exception):
 
 def subject_with_reference(message: OutboundMessage) -> str:
     """The subject, carrying the case's reference however the template was worded."""
-    case = _case_of(message)
+    case = message.case
     reference = kinds.reference_of(case) if kinds.find_kind(case) is not None else ""
     return correspondence.with_reference(message.subject, reference)
 
@@ -294,14 +294,6 @@ def _finish(session, message_id_, worker, values) -> bool:
     return result.rowcount == 1
 
 
-def _case_of(message: OutboundMessage):
-    if message.internal_review_id is not None:
-        return message.internal_review
-    if message.ticket_id is not None:
-        return message.ticket
-    return message.complaint
-
-
 def stuck_messages(session, settings: MailSettings, now: datetime):
     table = OutboundMessage.__table__
     return select(table.c.id).where(
@@ -378,7 +370,7 @@ def send_due(
 
 def _send_one(session, postman, message, worker, settings, clock, report):
     """Send one claimed message; returns the error if the server itself is failing."""
-    case = _case_of(message)
+    case = message.case
     refusal = (
         recipient_refusal(case, message.recipient_role, message.participant_id)
         if case is not None
