@@ -135,7 +135,14 @@ def out_of_reach(username):
         officers = {complaint.coordinator_id, complaint.manager_id, complaint.decision_maker_id}
         return me in officers or complaint.id in reviewed
 
-    hidden = {c.complainant_id for c in complaints if c.complainant_id and not sees_complainant(c)}
+    # A complainant the user meets on a case they handle is named there, even when another
+    # of the same person's confidential complaints is out of the user's sight.
+    seen = {c.complainant_id for c in complaints if sees_complainant(c)}
+    hidden = {
+        c.complainant_id
+        for c in complaints
+        if c.complainant_id and c.complainant_id not in seen and not sees_complainant(c)
+    }
     shown_emails = set(
         db.session.scalars(select(Participant.email).where(Participant.id.not_in(hidden)))
     )
