@@ -27,12 +27,18 @@ def init_app(app):
         event.listen(Session, "after_rollback", history.after_rollback)
         event.listen(Session, "after_commit", custody.forget)
         event.listen(Session, "after_rollback", custody.forget)
+        # A rollback (a savepoint's too) may undo a configuration the Clocks were read from.
+        event.listen(Session, "after_soft_rollback", _forget_clocks)
     app.add_template_global(clocks.explain_case, "due_dates_of")
     app.add_template_global(clocks.holiday_preview, "holidays_of")
     app.add_template_global(history.explain_history, "history_of")
     app.add_template_global(localtime.place, "zone_place")
     app.add_template_global(localtime.abbreviations, "zone_abbreviations")
     app.add_template_global(localtime.zone_label, "zone_label")
+
+
+def _forget_clocks(session, previous_transaction):
+    clocks.forget_configuration(session)
 
 
 def _before_flush(session, flush_context, instances):

@@ -33,13 +33,13 @@ def calendar_of(case_type: str, session) -> ColumnElement[int]:
     own = kind.calendar_id_query()
     if kind.no_calendar is None:
         # A ticket's client without a calendar of its own: the service desk's.
-        return func.coalesce(own, Clocks(session).default_ticket_calendar_id())
+        return func.coalesce(own, Clocks.of(session).default_ticket_calendar_id())
     return own
 
 
 def business_days_ahead(session, now: datetime, days: int) -> dict[int, datetime]:
     """Per calendar: the instant `days` business days from `now`."""
-    clocks = Clocks(session)
+    clocks = Clocks.of(session)
     ids = session.scalars(select(Calendar.id)).all()
     return {
         calendar_id: clocks.engine(calendar_id).due(now, days, Unit.BUSINESS_DAYS)

@@ -90,7 +90,7 @@ def _judge_new(session, extension: Extension) -> None:
         ),
     )
     if extension.new_due_at is not None:
-        clocks = Clocks(session)
+        clocks = Clocks.of(session)
         calendar = clocks.engine(clocks.calendar_id_of(complaint))
         moved = extensions.at_closing_time(calendar, extension.new_due_at)
         if moved != extension.new_due_at:

@@ -216,7 +216,7 @@ def promised_acknowledgement_due(session, complaint: Complaint, clocks=None) -> 
         return None
     if complaint.registration_due_at is None:
         return None
-    clocks = clocks or Clocks(session)
+    clocks = clocks or Clocks.of(session)
     try:
         targets = clocks.targets(clocks.calendar_id_of(complaint))
     except RuleViolation:
@@ -228,7 +228,7 @@ def promised_acknowledgement_due(session, complaint: Complaint, clocks=None) -> 
 def promise(session, complaint: Complaint) -> Promise:
     """When the complaint will be registered, acknowledged and answered, from its own due
     dates (see promised_acknowledgement_due)."""
-    clocks = Clocks(session)
+    clocks = Clocks.of(session)
     calendar_id = clocks.calendar_id_of(complaint)
     engine = clocks.engine(calendar_id)
     targets = clocks.targets(calendar_id)

@@ -207,3 +207,29 @@ def test_bulk_reads_and_writes_instants_exactly_as_the_column_type_does(make):
         select(raw_instant(table.c.registered_at), raw_instant(table.c.closed_at))
     ).one()
     assert stored[0] == stored[1]
+
+
+def test_a_change_within_one_transaction_times_the_cases_saved_after_it(make):
+    """The clocks a transaction reads once (Clocks.of) are read again after a calendar or
+    target changes in that transaction, and after a rollback undoes such a change."""
+    from models import SlaTarget
+
+    qld = make.division()
+    first = make.complaint(division=qld, received_at=brisbane(2026, 3, 9, 9))
+    due_before = first.registration_due_at
+    shared = services.clocks.Clocks.of(db.session)
+    assert services.clocks.Clocks.of(db.session) is shared  # one read per transaction
+
+    target = db.session.scalars(
+        select(SlaTarget).where(SlaTarget.key == "complaint.registration.complaint")
+    ).one()
+    target.amount += 5
+    # Saved in the same transaction, after the change: timed by the changed target.
+    second = make.complaint(division=qld, received_at=brisbane(2026, 3, 9, 9), commit=False)
+    db.session.flush()
+    assert services.clocks.Clocks.of(db.session) is not shared
+    assert second.registration_due_at > due_before
+
+    db.session.rollback()  # the change is undone: so are the clocks read after it
+    third = make.complaint(division=qld, received_at=brisbane(2026, 3, 9, 9))
+    assert third.registration_due_at == due_before

@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from sqlalchemy import inspect, select
+from sqlalchemy.orm import scoped_session
 
 from models import (
     Calendar,
@@ -104,8 +105,46 @@ def business_calendar(calendar: Calendar) -> clock.BusinessCalendar:
     return engine
 
 
+# What Clocks loads: a change to any of these (flushed, or rolled back) forgets the
+# transaction's Clocks (see `Clocks.of`).
+CONFIGURATION = (Calendar, *CALENDAR_PARTS, SlaTarget, PauseStatus)
+_SESSION_KEY = "clocks"
+
+
+def forget_configuration(session) -> None:
+    """Forget the session's Clocks: the configuration it was loaded from is changing."""
+    session.info.pop(_SESSION_KEY, None)
+
+
+def configuration_pending(session) -> bool:
+    """Whether the session holds an unflushed change to what Clocks loads."""
+    return any(
+        isinstance(obj, CONFIGURATION)
+        for obj in (*session.new, *session.dirty, *session.deleted)
+    )
+
+
 class Clocks:
     """What one flush or recompute needs, loaded once: calendars, targets, pause statuses."""
+
+    @classmethod
+    def of(cls, session) -> "Clocks":
+        """The Clocks of the session's transaction, loaded once and shared by the flushes,
+        letters and promises of that transaction (an email received and filed takes three
+        of them). A pending, flushed or rolled-back change to the configuration forgets it
+        (the flush hooks call `forget_configuration`); a configuration changed by plain
+        SQL within the transaction is not seen until the next transaction."""
+        if isinstance(session, scoped_session):
+            session = session()
+        if configuration_pending(session):
+            forget_configuration(session)
+            return cls(session)
+        cached = session.info.get(_SESSION_KEY)
+        if cached is not None and cached[0] is session.get_transaction():
+            return cached[1]
+        clocks = cls(session)
+        session.info[_SESSION_KEY] = (session.get_transaction(), clocks)
+        return clocks
 
     def __init__(self, session):
         self.session = session

@@ -26,7 +26,7 @@ def due_dates(case, now: datetime | None = None) -> list[dict]:
     if session is None or case.id is None:
         return []
     now = now or utcnow()
-    clocks = Clocks(session)
+    clocks = Clocks.of(session)
     case_type = kinds.kind_of(case).name
     pauses = recorded_pauses(session, case_type, case.id)
     engine = clocks.engine(clocks.calendar_id_of(case))
@@ -50,7 +50,7 @@ def explain_case(case, now: datetime | None = None) -> list[dict]:
         return []
     from sqlalchemy.orm import object_session
 
-    clocks = Clocks(object_session(case))
+    clocks = Clocks.of(object_session(case))
     tz = clocks.engine(clocks.calendar_id_of(case)).tz
     shown = [
         {

@@ -18,7 +18,15 @@ from rules import deadlines as rules  # `deadlines` here: the case's own deadlin
 from rules.errors import RuleViolation
 
 from .. import history, references
-from .engines import CALENDAR_PARTS, Clocks, deadlines_of, recorded_pauses, spec_of
+from .engines import (
+    CALENDAR_PARTS,
+    Clocks,
+    configuration_pending,
+    deadlines_of,
+    forget_configuration,
+    recorded_pauses,
+    spec_of,
+)
 
 
 def before_flush(session):
@@ -29,9 +37,11 @@ def before_flush(session):
             if obj.complaint not in touched:
                 touched.append(obj.complaint)
     changed_calendars, changed_keys = _configuration_changes(session)
+    if configuration_pending(session):
+        forget_configuration(session)
     if not touched and not changed_calendars and not changed_keys:
         return
-    clocks = Clocks(session)
+    clocks = Clocks.of(session)
     with session.no_autoflush:
         for calendar_id in changed_calendars:
             calendar = session.get(Calendar, calendar_id)

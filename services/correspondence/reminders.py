@@ -65,7 +65,7 @@ def queue_reminders(session, now: datetime | None = None) -> ReminderReport:
     report = ReminderReport()
     lead = timedelta(hours=float(config("REMINDER_LEAD_BUSINESS_HOURS")))
     passed_since = now - timedelta(days=float(config("REMINDER_PASSED_WITHIN_DAYS")))
-    clocks = Clocks(session)
+    clocks = Clocks.of(session)
     horizon = _reminder_horizon(session, clocks, now, lead) if lead else now
     for kind, due_field, done_field, label in REMINDED_DUES:
         model, case_type = kind.model, kind.name

@@ -35,7 +35,7 @@ def _reminder_values(case) -> dict:
         if due > now:
             from ..clocks import Clocks
 
-            clocks = Clocks(object_session(case))
+            clocks = Clocks.of(object_session(case))
             try:
                 engine = clocks.engine(clocks.calendar_id_of(case))
             except RuleViolation:
