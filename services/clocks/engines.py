@@ -119,8 +119,7 @@ def forget_configuration(session) -> None:
 def configuration_pending(session) -> bool:
     """Whether the session holds an unflushed change to what Clocks loads."""
     return any(
-        isinstance(obj, CONFIGURATION)
-        for obj in (*session.new, *session.dirty, *session.deleted)
+        isinstance(obj, CONFIGURATION) for obj in (*session.new, *session.dirty, *session.deleted)
     )
 
 
