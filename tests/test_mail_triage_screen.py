@@ -155,3 +155,60 @@ def test_an_administrator_sees_a_quarantined_message_and_downloads_it_as_receive
     auth.logout()
     auth.login("intake")
     assert client.get(f"{LIST}raw/?id={result.inbound_id}").status_code == 403
+
+
+def test_filing_the_reply_a_case_waits_on_resumes_its_clock_and_tells_its_manager(
+    app, make, intake, folder, fixed_now, client, auth
+):
+    from models import OutboundMessage
+    from rules import correspondence as letters
+    from rules import workflow
+    from services import steps
+
+    with app.app_context():
+        cs = db.session.get(Division, intake)
+        make.user("intake", "coordinator", division=cs)
+        manager = make.staff("Manager")
+        waiting = make.complaint(division=cs, manager=manager)
+        unpaused = make.complaint(division=cs, manager=manager, summary="Not waiting")
+        actor = workflow.Actor(user_id=None, capacities=frozenset({"administrator"}))
+        for step in ("register", "wait_on_complainant"):
+            steps.COMPLAINT_STEPS.take(step, waiting, {}, actor, fixed_now)
+            db.session.commit()
+        steps.COMPLAINT_STEPS.take("register", unpaused, {}, actor, fixed_now)
+        db.session.commit()
+        waiting_reference, unpaused_reference = waiting.reference, unpaused.reference
+        manager_id = manager.id
+    # The complainant wrote from another address: triage, then a coordinator files it.
+    first = triaged(
+        app, folder, plain_message(sender="sam@work.example", message_id="<1@work.example>")
+    )
+    second = triaged(
+        app, folder, plain_message(sender="sam@home.example", message_id="<2@home.example>")
+    )
+    auth.login("intake")
+    form = client.get(f"{LIST}file/?id={first}").get_data(as_text=True)
+    assert "resume its clock" in form
+    done = post_form(
+        client, f"{LIST}file/?id={first}", {"reference": waiting_reference, "resume": "y"}
+    )
+    assert f"Filed on {waiting_reference}; its clock resumed." in done.get_data(as_text=True)
+    done = post_form(
+        client, f"{LIST}file/?id={second}", {"reference": unpaused_reference, "resume": "y"}
+    )
+    assert "was not waiting on a reply" in done.get_data(as_text=True)
+    with app.app_context():
+        resumed = db.session.scalars(
+            select(Complaint).where(Complaint.reference == waiting_reference)
+        ).one()
+        assert resumed.status == "registered" and resumed.paused_since is None
+        told = db.session.scalars(
+            select(OutboundMessage).where(OutboundMessage.template_key == letters.REPLY_RECEIVED)
+        ).all()
+        assert sorted(m.complaint.reference for m in told) == sorted(
+            [waiting_reference, unpaused_reference]
+        )
+        assert {m.participant_id for m in told} == {manager_id}
+        assert "clock has resumed" in next(
+            m.body for m in told if m.complaint.reference == waiting_reference
+        )

@@ -368,17 +368,18 @@ class _Work:
             return
         self.resumed = True
 
-    def tell_officer(self, case) -> bool:
+    def tell_officer(self, case, *, filed_by: int | None = None) -> bool:
         """Queue `reply_received` to the officer who answers for the case (the complaint's
         manager or coordinator, the ticket's agent, the reviewer; a review with nobody
         assigned: its complaint's officers); nobody assigned to the complaint: each
-        coordinator of its division."""
+        coordinator of its division. `filed_by` (the person filing it from triage) is not
+        told: when they answer for the case, nobody is."""
         kind = kinds.kind_of(case)
         candidates = kind.officers(case)
         complaint = kind.complaint_of(case)
         if complaint is not None and complaint is not case:
             candidates += kinds.COMPLAINT.officers(complaint)
-        if self.tell(case, candidates, first_only=True):
+        if self.tell(case, candidates, first_only=True, filed_by=filed_by):
             return True
         if complaint is None or complaint.coordinator_id is not None:
             return False
@@ -387,19 +388,23 @@ class _Work:
             ("coordinator", self.session.get(Participant, person_id))
             for person_id in sorted(division_coordinator_ids(complaint))
         ]
-        return self.tell(case, coordinators, first_only=False)
+        return self.tell(case, coordinators, first_only=False, filed_by=filed_by)
 
-    def tell(self, case, candidates, *, first_only: bool) -> bool:
+    def tell(self, case, candidates, *, first_only: bool, filed_by: int | None = None) -> bool:
         tz = localtime.case_timezone(case, localtime.settings_in_force())
         told = False
         for role, person in candidates:
             if person is None or recipient_refusal(case, role, person.id) is not None:
                 continue
+            if filed_by is not None and person.id == filed_by:
+                if first_only:
+                    return True  # the officer filed it: they know
+                continue
             values = {
                 **case_values(case),
                 "officer_name": person.display_name,
                 "officer_role": letters.ROLES.get(role, role),
-                "message_subject": self.parsed.subject or rules.NO_SUBJECT,
+                "message_subject": self.inbound.subject or rules.NO_SUBJECT,
                 "received_at": letters.instant_in_words(self.now, tz),
                 "clock_resumed": self.resumed,
             }

@@ -34,11 +34,15 @@ def file_on_case(
     user: User | None,
     *,
     settings: IngestSettings,
+    resume: bool = False,
     now: datetime | None = None,
 ) -> str:
     """File a triaged message on the case: its parts stored on the case, an entry in the
-    case's history, the message marked filed by the user. Returns what was done, in words;
-    RuleViolation (nothing saved) when it cannot be."""
+    case's history, the message marked filed by the user, and the case's officer told (as
+    for a reply by email; not when the user is that officer). With `resume` (the user says
+    it is the answer the case waits on) a case waiting on a reply resumes its clock, as a
+    reply from the case's own person does. Returns what was done, in words; RuleViolation
+    (nothing saved) when it cannot be."""
     _waiting(message)
     now = now or utcnow()
     raw_path = settings.folder / message.raw_stored_name if message.raw_stored_name else None
@@ -59,6 +63,10 @@ def file_on_case(
         link(message, case)
         if work.parsed is not None:
             work.store_parts(case)
+        if resume:
+            work.resume(case)
+        filer = user.participant_id if user is not None else None
+        told = work.tell_officer(case, filed_by=filer)
         who = user.username if user is not None else "a coordinator"
         subject = message.subject or rules.NO_SUBJECT
         sender = rules.sender_words(
@@ -70,6 +78,10 @@ def file_on_case(
             ),
         )
         summary = f"Email from {sender} filed on the case from triage by {who}: {subject}."
+        if work.resumed:
+            summary += " The case was waiting on this reply: its clock resumed."
+        if not told:
+            summary += " Nobody is assigned to be told."
         if work.refused:
             summary += " " + " ".join(work.refused)
         history.note(session, case, "email_received", summary)
@@ -89,6 +101,10 @@ def file_on_case(
     words = f"Filed on {reference}"
     if kept:
         words += f" with {kept} attachment{'s' if kept != 1 else ''}"
+    if work.resumed:
+        words += "; its clock resumed"
+    elif resume and not any(r.startswith("The clock") for r in work.refused):
+        words += "; the case was not waiting on a reply, so there was no clock to resume"
     if work.refused:
         words += "; " + " ".join(work.refused)
     return words + "."

@@ -6,7 +6,7 @@ from flask import abort, current_app, flash, redirect, request, send_file
 from flask_admin import expose
 from flask_admin.helpers import get_redirect_target
 from markupsafe import Markup
-from wtforms import StringField, TextAreaField
+from wtforms import BooleanField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from models import InboundMessage, User, db, kinds
@@ -165,7 +165,12 @@ class InboundMessageView(ReadOnlyModelView):
                     validators=[DataRequired("Write the reference of the case, e.g. CTS-…")],
                     description="The complaint or ticket it belongs to, e.g. CTS-2026-000123.",
                     default=message.claimed_reference,
-                )
+                ),
+                "resume": BooleanField(
+                    "It answers what the case is waiting on: resume its clock",
+                    description="For a case paused waiting on the complainant or client, "
+                    "as a reply from their own address would.",
+                ),
             }
         )(request.form if request.method == "POST" else None)
 
@@ -173,8 +178,9 @@ class InboundMessageView(ReadOnlyModelView):
             return self.render(
                 "admin/transition.html",
                 step="File on a case",
-                intro=f"“{message}”. Its attachments are checked and kept on the case, and "
-                "the case's history notes it. Nothing is sent to the sender.",
+                intro=f"“{message}”. Its attachments are checked and kept on the case, "
+                "the case's history notes it and its officer is told. Nothing is sent to "
+                "the sender.",
                 records=None,
                 form=form,
                 submit="File it",
@@ -199,7 +205,12 @@ class InboundMessageView(ReadOnlyModelView):
         user = db.session.get(User, current_actor().id)
         try:
             done = mail_triage.file_on_case(
-                db.session, message, case, user, settings=self._settings()
+                db.session,
+                message,
+                case,
+                user,
+                settings=self._settings(),
+                resume=bool(form.resume.data),
             )
         except RuleViolation as refusal:
             db.session.rollback()
