@@ -3,9 +3,11 @@
 import copy
 import os
 import secrets
+from functools import partial
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy import event
 
 import settings
 from extensions import db, migrate
@@ -63,10 +65,35 @@ def persisted_secret_key(instance: Path) -> str:
 
 def register_extensions(app):
     db.init_app(app)
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name == "sqlite":
+        event.listen(
+            engine,
+            "connect",
+            partial(sqlite_pragmas, busy_seconds=app.config["SQLITE_BUSY_SECONDS"]),
+        )
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     from services import init_app as init_services
 
     init_services(app)
+
+
+def sqlite_pragmas(connection, record, *, busy_seconds) -> None:
+    """Each SQLite connection: write-ahead logging, so that readers never wait on a save
+    and a save never waits on readers (one save at a time still), and a wait of
+    `busy_seconds` for another save to finish before refusing as busy. The log is written
+    through to disk on each commit (synchronous FULL): a saved lodgement survives a power
+    cut. A copy of the database must be taken with `sqlite3 portal.sqlite3 ".backup
+    copy.sqlite3"` (or with the portal stopped): the file alone lacks what is still in
+    portal.sqlite3-wal."""
+    cursor = connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute(f"PRAGMA busy_timeout={int(float(busy_seconds) * 1000)}")
+    finally:
+        cursor.close()
 
 
 def register_views(app):

@@ -41,6 +41,12 @@ SETTINGS = (
         "instance/portal.sqlite3",
     ),
     Setting(
+        "SQLITE_BUSY_SECONDS",
+        30,
+        "on SQLite, how long a save waits for another one to finish before it is refused "
+        "as busy (503, try again)",
+    ),
+    Setting(
         "SECRET_KEY",
         None,
         "signs sessions and forms; unset, generated once and kept in instance/secret_key "

@@ -800,3 +800,41 @@ def test_tokens_from_the_command_line(app, runner, team, client):
     assert result.exit_code == 2
     assert count(ApiToken) == 1
     assert db.session.execute(select(User).filter_by(username="coord")).scalar_one().active
+
+
+# ----------------------------------------------------------------------------- busy mornings
+
+BUSY_WRITERS = 16
+BUSY_CREATES = 30
+
+
+@pytest.mark.parametrize("database", ["sqlite"], indirect=True)
+def test_sixteen_writers_at_once_on_sqlite_are_all_registered(app, client, team):
+    """The embedded default takes a busy morning: 16 API clients lodging at once, none
+    refused (write-ahead logging and a busy wait, app.sqlite_pragmas)."""
+    from sqlalchemy import text
+
+    assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+    assert db.session.execute(text("PRAGMA busy_timeout")).scalar() == 30_000
+    headers = token_for(team.coordinator)
+    start = threading.Barrier(BUSY_WRITERS)
+    statuses: list[int] = []
+
+    def writer(number: int) -> None:
+        own = app.test_client()
+        try:
+            start.wait(timeout=30)
+        except threading.BrokenBarrierError:
+            return
+        for n in range(BUSY_CREATES):
+            response = lodge(own, headers, division=team.division, summary=f"Busy {number}.{n}")
+            statuses.append(response.status_code)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(BUSY_WRITERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert sorted(set(statuses)) == [201], f"{statuses.count(503)} refused as busy"
+    assert len(statuses) == BUSY_WRITERS * BUSY_CREATES
+    assert count(Complaint) == BUSY_WRITERS * BUSY_CREATES
