@@ -4,8 +4,8 @@ from datetime import datetime
 
 from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from rules import passwords
 from rules.vocabulary import CAPACITIES
 
 from .base import UTCDateTime, Versioned, db, utcnow
@@ -130,10 +130,10 @@ class User(Versioned, db.Model):
         return str(self.id)
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password)
+        self.password_hash = passwords.hash_password(password)
 
     def check_password(self, password: str) -> bool:
-        return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+        return passwords.verify(self.password_hash, password)
 
     @property
     def capacity_codes(self) -> frozenset[str]:

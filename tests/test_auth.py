@@ -125,3 +125,32 @@ def test_the_site_root_leads_to_the_portal_and_from_there_to_sign_in(client):
     assert response.status_code == 302
     assert response.headers["Location"].endswith("/admin/")
     assert "/login" in client.get("/", follow_redirects=True).request.path
+
+
+def test_a_new_password_is_kept_as_an_argon2id_hash_with_owasps_parameters(app, make, auth):
+    user = make.user("coord", "coordinator")
+    user.set_password("a long enough passphrase")
+    db.session.commit()
+    assert user.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert user.check_password("a long enough passphrase")
+    assert not user.check_password("a long enough passphrasE")
+    assert auth.login("coord", password="a long enough passphrase").status_code == 302
+
+
+@pytest.mark.parametrize("method", ["scrypt", "pbkdf2:sha256:600000"])
+def test_an_older_kind_of_hash_still_signs_in_and_is_made_argon2id(app, make, auth, method):
+    from werkzeug.security import generate_password_hash
+
+    user = make.user("coord", "coordinator")
+    user.password_hash = generate_password_hash("the old passphrase", method=method)
+    db.session.commit()
+    assert auth.login("coord", password="wrong").status_code == 200
+    db.session.expire_all()
+    assert not db.session.get(User, user.id).password_hash.startswith("$argon2")  # unchanged
+    assert auth.login("coord", password="the old passphrase").status_code == 302
+    db.session.expire_all()
+    rehashed = db.session.get(User, user.id)
+    assert rehashed.password_hash.startswith("$argon2id$")
+    assert rehashed.check_password("the old passphrase")
+    auth.logout()
+    assert auth.login("coord", password="the old passphrase").status_code == 302

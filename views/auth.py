@@ -6,12 +6,12 @@ from flask import Blueprint, flash, g, redirect, render_template, request, sessi
 from flask_admin.form import SecureForm
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import update
-from werkzeug.security import check_password_hash, generate_password_hash
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired
 
 from extensions import login_manager
 from models import User, db, utcnow
+from rules import passwords
 
 from .security import record_failed_sign_in
 
@@ -21,7 +21,7 @@ SWITCHED_OFF = "This account is switched off. Ask an administrator if you need i
 bp = Blueprint("auth", __name__)
 
 # Compared against when the username is unknown, so both wrong parts take as long.
-_NO_SUCH_USER_HASH = generate_password_hash("no such user")
+_NO_SUCH_USER_HASH = passwords.hash_password("no such user")
 
 
 class LoginForm(SecureForm):
@@ -76,7 +76,7 @@ def login():
                 db.select(User).filter_by(username=form.username.data.strip())
             ).scalar_one_or_none()
             if user is None:
-                check_password_hash(_NO_SUCH_USER_HASH, form.password.data)
+                passwords.verify(_NO_SUCH_USER_HASH, form.password.data)
                 error = WRONG_CREDENTIALS
             elif not user.check_password(form.password.data):
                 error = WRONG_CREDENTIALS
@@ -85,9 +85,13 @@ def login():
             else:
                 session.clear()  # nothing from before sign-in carries over
                 login_user(user)
-                # A plain UPDATE: signing in is not a change to the account's history.
+                # A plain UPDATE: signing in is not a change to the account's history, nor is
+                # an old kind of hash of the same password made again as argon2id.
+                values = {"last_login_at": utcnow()}
+                if passwords.needs_rehash(user.password_hash):
+                    values["password_hash"] = passwords.hash_password(form.password.data)
                 db.session.execute(
-                    update(User).where(User.id == user.id).values(last_login_at=utcnow()),
+                    update(User).where(User.id == user.id).values(**values),
                     execution_options={"synchronize_session": False},
                 )
                 # Save: the flush hooks (services/__init__.py) check and complete it, or refuse.
