@@ -50,6 +50,9 @@ class Complaint(Versioned, db.Model):
     # What the complainant answered when lodging online: may their personal details be used?
     # None when not asked (another channel, or anonymous); No also sets `confidential`.
     personal_details_consent: Mapped[bool | None] = mapped_column(Boolean)
+    # The public form's submission, hashed (SHA-256 of the token the form was sent with):
+    # the same form sent again answers with this complaint instead of lodging another.
+    lodgement_key: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     channel_id: Mapped[int | None] = mapped_column(ForeignKey("channel.id"), index=True)
     channel = relationship("Channel")

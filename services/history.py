@@ -61,7 +61,7 @@ AUDITED_TYPES = (
     "ApiToken",
     "MailTemplate",
 )
-IGNORED_FIELDS = {"version", "updated_at", "password_hash", "secret_hash"}
+IGNORED_FIELDS = {"version", "updated_at", "password_hash", "secret_hash", "lodgement_key"}
 
 # The record in the team's words, where the class name is not already them.
 RECORD_NOUNS = {

@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from models import Attachment, Channel, Complaint, Division, OutboundMessage, Participant, utcnow
 from rules import correspondence as letters
@@ -46,6 +47,13 @@ class Submission:
     address: str | None = None
     # May their personal details be used? None when anonymous (nothing to use).
     consent: bool | None = None
+    # The token the form was sent with (a new one each time the form is opened): the same
+    # form sent twice lodges once.
+    token: str | None = None
+
+    @property
+    def key(self) -> str | None:
+        return hashlib.sha256(self.token.encode()).hexdigest() if self.token else None
 
 
 @dataclass(slots=True)
@@ -98,8 +106,13 @@ def lodge(
     division_code: str | None,
     now: datetime | None = None,
 ) -> Complaint:
-    """Save the submission as a new, unregistered complaint with its files; all or nothing."""
+    """Save the submission as a new, unregistered complaint with its files; all or nothing.
+    A submission whose token was lodged already (the form sent again) returns the complaint
+    lodged the first time, and saves nothing."""
     now = now or utcnow()
+    key = submission.key
+    if key is not None and (first := lodged_before(session, key)) is not None:
+        return first
     division = intake_division(session, division_code)
     channel = session.scalar(select(Channel).where(Channel.code == ONLINE_FORM))
     complainant = None
@@ -128,6 +141,7 @@ def lodge(
         division=division,
         complainant=complainant,
         received_at=now,
+        lodgement_key=key,
     )
     written: list[Path] = []
     try:
@@ -151,12 +165,22 @@ def lodge(
             )
         history.note(session, complaint, "lodged", _lodged_summary(submission, files))
         session.commit()
-    except BaseException:
+    except BaseException as error:
         session.rollback()
         for path in written:
             path.unlink(missing_ok=True)
+        if key is not None and isinstance(error, IntegrityError):
+            # The same form sent twice at once: the other request saved it first.
+            first = lodged_before(session, key)
+            if first is not None:
+                return first
         raise
     return complaint
+
+
+def lodged_before(session, key: str) -> Complaint | None:
+    """The complaint lodged with this submission key, if the form was sent before."""
+    return session.scalar(select(Complaint).where(Complaint.lodgement_key == key))
 
 
 def write_new(path: Path, data: bytes) -> None:

@@ -231,6 +231,68 @@ def test_a_complaint_is_lodged_with_a_reference_due_dates_and_history(
     assert "quote your reference number " + reference_number in page
 
 
+def submission_token(page) -> str:
+    match = re.search(r'name="submission"[^>]*value="([^"]+)"', page.get_data(as_text=True))
+    assert match, "the form carries no submission token"
+    return match.group(1)
+
+
+def test_the_same_form_sent_twice_lodges_once_and_answers_with_the_first(
+    app, client, lodger, folder
+):
+    """A resend after a connection error, or a double click, answers with the lodgement
+    the first send made; a form opened afresh lodges anew."""
+    page = lodger.open()
+    data = {**complete(), "csrf_token": csrf_token(page.get_data(as_text=True))}
+    data["submission"] = submission_token(page)
+    first = client.post("/lodge/", data=data, content_type="multipart/form-data")
+    assert first.status_code == 302
+    reference = only_complaint(app).reference
+    # The answer was lost, and the same form is sent again.
+    resent = lodger.client.post("/lodge/", data=data, content_type="multipart/form-data")
+    assert resent.status_code == 302
+    assert reference in text_of(lodger.client.get("/lodge/received"))
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Complaint)) == 1
+        lodged = db.session.scalars(select(HistoryEntry).filter_by(action="lodged")).all()
+        assert len(lodged) == 1
+    # A form opened again is a new submission.
+    assert lodger.send().status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Complaint)) == 2
+
+
+def test_two_sends_of_one_form_racing_each_other_lodge_once(app, intake_division, folder):
+    """The second send found nothing lodged yet, and commits after the first: the unique
+    key refuses it, its files are removed, and it answers with the first lodgement."""
+    from rules.attachments import check_file
+    from services import intake
+
+    submission = intake.Submission(
+        kind="complaint", summary="Counter closed", description="Twice.", token="t" * 32
+    )
+    png = b"\x89PNG\r\n\x1a\n" + bytes(64)
+    with app.app_context():
+        first = intake.lodge(db.session, submission, [], folder, "CS")
+        real = intake.lodged_before
+        looked = []
+
+        def not_yet_the_first_time(session, key):
+            looked.append(key)
+            return None if len(looked) == 1 else real(session, key)
+
+        intake.lodged_before = not_yet_the_first_time
+        try:
+            sent = intake.SentFile("photo.png", png, check_file("photo.png", png, 10**6))
+            second = intake.lodge(db.session, submission, [sent], folder, "CS")
+        finally:
+            intake.lodged_before = real
+        assert second.id == first.id
+        assert db.session.scalar(select(func.count()).select_from(Complaint)) == 1
+        assert db.session.scalar(select(func.count()).select_from(Attachment)) == 0
+    assert not folder.exists() or list(folder.iterdir()) == []
+
+
 def test_the_confirmation_page_needs_a_lodgement_first(lodger):
     response = lodger.client.get("/lodge/received")
     assert response.status_code == 302

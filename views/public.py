@@ -17,6 +17,7 @@ import logging
 import math
 import os
 import re
+import secrets
 from datetime import timedelta
 
 from flask import (
@@ -33,6 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms import (
     BooleanField,
+    HiddenField,
     MultipleFileField,
     RadioField,
     StringField,
@@ -164,6 +166,8 @@ class LodgementForm(SecureForm):
     attachments = MultipleFileField("Attachments (optional)")
     # The honeypot: hidden from people by the stylesheet; a bot that fills it is not saved.
     website = StringField("Leave this empty")
+    # A new token each time the form is opened: the same form sent twice lodges once.
+    submission = HiddenField(validators=[Optional(), Length(max=100)])
 
     def validate(self, extra_validators=None):
         valid = super().validate(extra_validators)
@@ -308,6 +312,7 @@ def submission_of(form) -> intake.Submission:
         phone=None if anonymous else form.phone.data or None,
         address=None if anonymous else form.address.data or None,
         consent=None if anonymous else form.consent.data == "yes",
+        token=form.submission.data or None,
     )
 
 
@@ -344,7 +349,7 @@ def lodge():
         except intake.IntakeUnavailable as error:
             log.error("%s", error)
             return render_template("public/unavailable.html"), 503
-        return _render_form(LodgementForm())
+        return _render_form(LodgementForm(submission=secrets.token_urlsafe(24)))
     # Werkzeug refuses the body past this size with a 413 (the friendly page below).
     request.max_content_length = max_request_bytes()
     form = LodgementForm(request.form)
