@@ -383,3 +383,31 @@ def test_gunicorn_serves_healthz_and_adds_up_every_workers_requests(tmp_path):
             server.kill()
             server.wait()
     assert '"endpoint": "operations.healthz"' in log.read_text()
+
+
+def test_every_page_answers_503_with_retry_after_while_the_database_is_away(
+    app, client, auth, make, tmp_path
+):
+    """A signed-in coordinator's grid, the public form and the API, served by an app whose
+    database cannot be reached (a PostgreSQL restarting): 503 and when to retry, never a
+    500, and nothing about where the database is."""
+    make.user("coord", "coordinator")
+    assert auth.login("coord").status_code == 302
+    cookie = client.get_cookie("session")
+    away = fresh_app(
+        tmp_path,
+        DATABASE_URL=f"postgresql://portal:s3cret-password@127.0.0.1:{free_port()}/portal",
+        SECRET_KEY=app.config["SECRET_KEY"],
+    )
+    browser = away.test_client()
+    browser.set_cookie("session", cookie.value)
+    for path in ("/admin/complaint/", "/admin/", "/lodge/"):
+        response = browser.get(path)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 503, (path, response.status_code)
+        assert response.headers["Retry-After"] == "5"
+        assert "briefly unavailable" in page and "request id" in page
+        assert "s3cret" not in page and "127.0.0.1" not in page
+    api = browser.get("/api/v1/complaints", headers={"Authorization": "Bearer nothing-here"})
+    assert api.status_code == 503 and api.headers["Retry-After"] == "5"
+    assert api.mimetype == "application/problem+json"
