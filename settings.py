@@ -152,8 +152,9 @@ SETTINGS = (
     Setting("MAIL_RETRY_MINUTES", 5, "the first wait before trying again, doubled each time"),
     Setting(
         "MAIL_SENDING_TIMEOUT_MINUTES",
-        15,
-        "when a message left Sending is reported as stuck",
+        5,
+        "a sender's claim on the messages it holds lapses this long after its last sign of "
+        "life (it renews it before each message); the next run takes them over",
     ),
     Setting(
         "MAIL_LETTER_MAX_AGE_DAYS",

@@ -12,7 +12,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from app import create_app
 from models import (
@@ -703,7 +703,43 @@ def test_without_mail_settings_nothing_is_sent_and_the_run_says_why(app, make, r
     assert letters_of(complaint)[0].status == rules.QUEUED
 
 
-def test_a_message_left_sending_by_a_stopped_sender_is_reported_and_requeued_on_request(
+def test_a_sender_killed_mid_batch_leaves_nothing_for_a_person_to_do(
+    mail_app, make, runner, mailbox
+):
+    """A sender that took 10 messages and died after handing the first to the mail server:
+    once its lease lapses, the next run takes all 10 over by itself; a live sender's recent
+    claim is left alone."""
+    for _ in range(11):
+        make.complaint()
+    letters = db.session.scalars(select(OutboundMessage).order_by(OutboundMessage.id)).all()
+    assert len(letters) == 11
+    dead, alive = letters[:10], letters[10]
+    db.session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.id.in_([m.id for m in dead]))
+        .values(status="sending", claimed_by="gone:1", claimed_at=utcnow() - timedelta(minutes=6))
+    )
+    db.session.execute(
+        update(OutboundMessage)
+        .where(OutboundMessage.id == alive.id)
+        .values(status="sending", claimed_by="busy:2", claimed_at=utcnow() - timedelta(minutes=1))
+    )
+    db.session.commit()
+    result = send(runner)
+    assert result.exit_code == 0, result.output
+    assert "Sent: 10;" in result.output
+    assert "Taken over from a sender that stopped: 10" in result.output
+    assert "Warning" not in result.output
+    assert len(mailbox.received) == 10
+    db.session.expire_all()
+    for message in dead:
+        message = db.session.get(OutboundMessage, message.id)
+        assert message.status == rules.SENT and "taken over" in message.last_error
+    still = db.session.get(OutboundMessage, alive.id)
+    assert still.status == "sending" and still.claimed_by == "busy:2"
+
+
+def test_a_message_left_sending_can_be_queued_again_at_once_on_request(
     mail_app, make, runner, mailbox
 ):
     complaint = make.complaint()
@@ -714,13 +750,30 @@ def test_a_message_left_sending_by_a_stopped_sender_is_reported_and_requeued_on_
         .values(status="sending", claimed_by="gone:1", claimed_at=utcnow() - timedelta(hours=1))
     )
     db.session.commit()
-    result = send(runner)
-    assert "1 messages have been 'sending' for more than 15 minutes" in result.output
-    assert mailbox.received == []
-    result = send(runner, "--requeue-stuck")
+    result = send(runner, "--requeue-stuck", "--limit", "1")
     assert "Queued again after their sender stopped: 1." in result.output
     assert "Sent: 1;" in result.output
     assert len(mailbox.received) == 1
+
+
+def test_a_sender_renews_its_lease_on_what_it_still_holds(mail_app, make, mailbox):
+    """Each message sent renews the claim on the rest, so a long batch on a slow mail server
+    is never taken over from a sender still working through it."""
+    from services.correspondence import sending
+
+    for _ in range(3):
+        make.complaint()
+    ids = sending.claim(db.session, "me:1", 3, utcnow())
+    assert len(ids) == 3
+    db.session.execute(update(OutboundMessage).values(claimed_at=utcnow() - timedelta(minutes=30)))
+    db.session.commit()
+    # Another sender finds them lapsed, unless renewed:
+    sending.renew(db.session, "me:1", ids[1:], utcnow())
+    assert sending.claim(db.session, "other:2", 3, utcnow()) == [ids[0]]
+    sending.renew(db.session, "other:2", ids[1:], utcnow())  # not its own: no effect
+    db.session.expire_all()
+    held = {m.id: m.claimed_by for m in db.session.scalars(select(OutboundMessage))}
+    assert held == {ids[0]: "other:2", ids[1]: "me:1", ids[2]: "me:1"}
 
 
 @ONCE

@@ -19,7 +19,8 @@ mail = AppGroup("mail", help="Letters and reminders: send the outbox, see it, pr
     "--requeue-stuck",
     is_flag=True,
     help="First queue again the messages left 'sending' by a sender that stopped "
-    "(MAIL_SENDING_TIMEOUT_MINUTES ago or more). Their recipients may get them twice.",
+    "(MAIL_SENDING_TIMEOUT_MINUTES ago or more). Not needed: each run takes them over "
+    "by itself. Their recipients may get them twice.",
 )
 @click.option("--no-reminders", is_flag=True, help="Send what is queued; queue no reminders.")
 def send_due(limit, requeue_stuck, no_reminders):
@@ -47,12 +48,16 @@ def send_due(limit, requeue_stuck, no_reminders):
         f"Sent: {report.sent}; to retry later: {report.retrying}; failed: {report.failed}; "
         f"withheld: {report.withheld}; no address: {report.no_address}."
     )
+    if report.taken_over:
+        click.echo(
+            f"Taken over from a sender that stopped: {report.taken_over} (one it had handed "
+            "to the mail server may reach its recipient twice, with the same Message-ID)."
+        )
     if report.stuck:
         click.echo(
-            f"Warning: {report.stuck} messages have been 'sending' for more than "
-            f"{settings.sending_timeout.total_seconds() / 60:g} minutes: their sender "
-            "stopped. The mail server may have accepted them. Check the outbox, then run "
-            "with --requeue-stuck to send them again.",
+            f"Warning: {report.stuck} messages are held by a sender that stopped more than "
+            f"{settings.sending_timeout.total_seconds() / 60:g} minutes ago; the next run "
+            "takes them over.",
             err=True,
         )
     for error in report.errors:

@@ -146,7 +146,7 @@ def _work_gauges():
         outbox.add_metric([status], backlog[status])
     stuck = GaugeMetricFamily(
         "portal_outbox_stuck_messages",
-        "Messages left Sending longer than MAIL_SENDING_TIMEOUT_MINUTES",
+        "Messages held Sending by a sender silent longer than MAIL_SENDING_TIMEOUT_MINUTES",
     )
     stuck.add_metric([], backlog["stuck"])
     cases = GaugeMetricFamily(

@@ -3,10 +3,14 @@
 A sender claims a few queued messages in a short transaction (PostgreSQL: SELECT ... FOR
 UPDATE SKIP LOCKED, then marks them `sending`; SQLite: a conditional UPDATE per message,
 checked by its row count), sends them, then marks each `sent` in its own transaction. A
-message is only ever claimed by one sender. A sender that dies after the mail server
-accepted a message and before it was marked sent leaves it `sending`: it is reported, and
-sent again only on request (`--requeue-stuck`), with the same Message-ID so that a
-duplicate can be recognised.
+message is only ever claimed by one sender at a time.
+
+A claim is a lease: before each message it sends, a sender renews its claim on the ones it
+still holds. A sender that dies (killed, its server lost) stops renewing, and once its
+claim is older than MAIL_SENDING_TIMEOUT_MINUTES the next run of any sender takes its
+messages over by itself: the ones it never tried are sent once, and the one it may have
+handed to the mail server just before dying goes again with the same Message-ID, so that
+a duplicate can be recognised (its outbox entry says so).
 """
 
 import hashlib
@@ -20,7 +24,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 
 from models import OutboundMessage, Participant, kinds, utcnow
 from rules import correspondence
@@ -243,23 +247,44 @@ class SendReport:
     withheld: int = 0
     no_address: int = 0
     stuck: int = 0
+    taken_over: int = 0
     requeued: int = 0
     errors: list = field(default_factory=list)
 
 
-def claim(session, worker: str, limit: int, now: datetime) -> list[int]:
-    """Take up to `limit` queued messages for this sender alone; committed at once."""
-    table = OutboundMessage.__table__
-    ready = select(table.c.id).where(
+TAKEN_OVER = (
+    "Its sender stopped while it held it; taken over by another. If that sender had handed "
+    "it to the mail server, the recipient may get it twice, with the same Message-ID."
+)
+
+
+def _claimable(table, now: datetime, lease: timedelta):
+    """Queued and due, or held by a sender whose lease lapsed (it stopped)."""
+    lapsed = and_(table.c.status == correspondence.SENDING, table.c.claimed_at < now - lease)
+    due = and_(
         table.c.status == correspondence.QUEUED,
         or_(table.c.next_attempt_at.is_(None), table.c.next_attempt_at <= now),
     )
+    return or_(due, lapsed)
+
+
+def claim(
+    session, worker: str, limit: int, now: datetime, lease: timedelta = timedelta(minutes=5)
+) -> list[int]:
+    """Take up to `limit` messages for this sender alone (queued and due, or held by a
+    sender that stopped: see the module's docstring); committed at once."""
+    table = OutboundMessage.__table__
+    claimable = _claimable(table, now, lease)
+    ready = select(table.c.id).where(claimable)
     ready = ready.order_by(table.c.next_attempt_at, table.c.id).limit(limit)
     taken = {
         "status": correspondence.SENDING,
         "claimed_by": worker,
         "claimed_at": now,
         "attempts": table.c.attempts + 1,
+        "last_error": case(
+            (table.c.status == correspondence.SENDING, TAKEN_OVER), else_=table.c.last_error
+        ),
     }
     if session.get_bind().dialect.name == "postgresql":
         ids = list(session.scalars(ready.with_for_update(skip_locked=True)))
@@ -269,14 +294,27 @@ def claim(session, worker: str, limit: int, now: datetime) -> list[int]:
         ids = []
         for candidate in list(session.scalars(ready)):
             result = session.execute(
-                update(table)
-                .where(table.c.id == candidate, table.c.status == correspondence.QUEUED)
-                .values(**taken)
+                update(table).where(table.c.id == candidate, claimable).values(**taken)
             )
             if result.rowcount == 1:
                 ids.append(candidate)
     session.commit()
     return ids
+
+
+def renew(session, worker: str, ids, now: datetime) -> None:
+    """This sender is alive: its claim on the messages it still holds starts again."""
+    table = OutboundMessage.__table__
+    session.execute(
+        update(table)
+        .where(
+            table.c.id.in_(list(ids)),
+            table.c.status == correspondence.SENDING,
+            table.c.claimed_by == worker,
+        )
+        .values(claimed_at=now)
+    )
+    session.commit()
 
 
 def _finish(session, message_id_, worker, values) -> bool:
@@ -338,26 +376,27 @@ def send_due(
     worker = worker or default_worker()
     report = SendReport()
     clock = (lambda: now) if now is not None else utcnow
-    report.stuck = session.scalar(
-        select(func.count()).select_from(stuck_messages(session, settings, clock()).subquery())
-    )
     postman = postman or Postman(settings)
     handled = 0
     try:
         while limit is None or handled < limit:
             batch = CLAIM_BATCH if limit is None else min(CLAIM_BATCH, limit - handled)
-            ids = claim(session, worker, batch, clock())
+            ids = claim(session, worker, batch, clock(), settings.sending_timeout)
             if not ids:
                 break
             handled += len(ids)
             messages = session.scalars(
                 select(OutboundMessage).where(OutboundMessage.id.in_(ids))
             ).all()
+            report.taken_over += sum(1 for m in messages if m.last_error == TAKEN_OVER)
             down = None
-            for message in sorted(messages, key=lambda m: m.id):
+            holding = sorted(messages, key=lambda m: m.id)
+            for number, message in enumerate(holding):
                 if down is not None:
                     _failed(session, message, worker, down, settings, clock(), report)
                     continue
+                if number:
+                    renew(session, worker, (m.id for m in holding[number:]), clock())
                 down = _send_one(session, postman, message, worker, settings, clock, report)
             session.expire_all()
             if down is not None:
@@ -365,6 +404,11 @@ def send_due(
                 break
     finally:
         postman.close()
+    # Held by a sender that stopped and not taken over in this run (it stopped early, or
+    # reached its limit): the next run takes them over.
+    report.stuck = session.scalar(
+        select(func.count()).select_from(stuck_messages(session, settings, clock()).subquery())
+    )
     return report
 
 
