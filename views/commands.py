@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 from models import Capacity, ClassificationLevel, Division, Participant, User, db
 from rules.vocabulary import CAPACITIES, COORDINATOR
 from seed.commands import Refused, seed_command
+from views.attachment_commands import attachments
 from views.clock_commands import due_date_command
 from views.import_commands import import_group
 from views.mail_commands import mail
@@ -27,6 +28,7 @@ def init_app(app):
     app.cli.add_command(due_date_command)
     app.cli.add_command(import_group)
     app.cli.add_command(mail)
+    app.cli.add_command(attachments)
     app.cli.add_command(ready_command)
 
 
