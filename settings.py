@@ -81,6 +81,16 @@ SETTINGS = (
         True,
         "if Redis goes away, keep counting per process until it is back",
     ),
+    Setting(
+        "SESSION_IDLE_MINUTES",
+        30,
+        "a signed-in session not used for this long is ended (0: never)",
+    ),
+    Setting(
+        "SESSION_MAX_HOURS",
+        12,
+        "a session is ended this long after signing in, however busy (0: never)",
+    ),
     Setting("SESSION_COOKIE_HTTPONLY", True, "scripts in the page cannot read the session"),
     Setting("SESSION_COOKIE_SAMESITE", "Lax", "the session cookie is not sent cross-site"),
     Setting(

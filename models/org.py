@@ -112,6 +112,12 @@ class User(Versioned, db.Model):
     capacities = relationship("Capacity", secondary=user_capacity, lazy="selectin")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Raised to end every session of the account on every app server: a session cookie
+    # carries the generation it was signed in under, and one from an earlier generation is
+    # refused (services/sessions.py).
+    session_generation: Mapped[int] = mapped_column(
+        Integer, default=0, server_default="0", nullable=False
+    )
 
     # Flask-Login's interface.
     @property

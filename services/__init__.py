@@ -15,6 +15,7 @@ from . import (
     invariants,
     localtime,
     notes,
+    sessions,
 )
 
 
@@ -55,6 +56,8 @@ def _before_flush(session, flush_context, instances):
     # Extensions before the clocks: the due they set is the one the clocks take.
     extensions.before_flush(session)
     clocks.before_flush(session)
+    # A new password or an account switched off ends the account's sessions.
+    sessions.before_flush(session)
     history.before_flush(session)
 
 

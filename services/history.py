@@ -61,7 +61,14 @@ AUDITED_TYPES = (
     "ApiToken",
     "MailTemplate",
 )
-IGNORED_FIELDS = {"version", "updated_at", "password_hash", "secret_hash", "lodgement_key"}
+IGNORED_FIELDS = {
+    "version",
+    "updated_at",
+    "password_hash",
+    "secret_hash",
+    "lodgement_key",
+    "session_generation",
+}
 
 # The record in the team's words, where the class name is not already them.
 RECORD_NOUNS = {

@@ -1,8 +1,19 @@
 """Sign in and out: Flask-Login with a session-keyed CSRF form."""
 
+import time
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_admin.form import SecureForm
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import update
@@ -12,6 +23,7 @@ from wtforms.validators import InputRequired
 from extensions import login_manager
 from models import User, db, utcnow
 from rules import passwords
+from services import sessions
 
 from .security import record_failed_sign_in
 
@@ -38,6 +50,19 @@ def load_user(user_id):
     # A switched-off account is signed out on its next request.
     if user is None or not user.active:
         return None
+    now = time.time()
+    config = current_app.config
+    refused = sessions.refusal(
+        session, user, now, config["SESSION_IDLE_MINUTES"], config["SESSION_MAX_HOURS"]
+    )
+    if refused:
+        # The sign-in page says why; nothing else of the ended session carries over.
+        session.clear()
+        session["signed_out_because"] = refused
+        return None
+    # Kept to the minute: the cookie is not sent again on every request for this alone.
+    if now - session["seen_at"] >= 60:
+        session["seen_at"] = now
     return user
 
 
@@ -70,6 +95,7 @@ def login():
         return redirect(next_url or home_url())
     form = LoginForm(request.form if request.method == "POST" else None)
     error = None
+    notice = session.pop("signed_out_because", None)
     if request.method == "POST":
         if form.validate():
             user = db.session.execute(
@@ -85,6 +111,9 @@ def login():
             else:
                 session.clear()  # nothing from before sign-in carries over
                 login_user(user)
+                now = time.time()
+                session["generation"] = user.session_generation or 0
+                session["signed_in_at"] = session["seen_at"] = now
                 # A plain UPDATE: signing in is not a change to the account's history, nor is
                 # an old kind of hash of the same password made again as argon2id.
                 values = {"last_login_at": utcnow()}
@@ -103,11 +132,17 @@ def login():
             error = WRONG_CREDENTIALS
         # Whatever the reason, an attempt that did not sign in counts against the limits.
         record_failed_sign_in()
-    return render_template("auth/login.html", form=form, error=error, next_url=next_url)
+    return render_template(
+        "auth/login.html", form=form, error=error, notice=notice, next_url=next_url
+    )
 
 
 @bp.route("/logout", methods=["GET", "POST"])
 def logout():
+    if current_user.is_authenticated:
+        # Every session of the account ends, on every server: a copied cookie included.
+        sessions.end_every_session(db.session, current_user.id)
+        db.session.commit()
     logout_user()
     session.clear()
     flash("You are signed out.", "info")

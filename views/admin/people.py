@@ -1,6 +1,7 @@
 """People: participants, login accounts, divisions and classification levels."""
 
 from flask import abort, flash, make_response, request
+from flask_admin.actions import action
 from flask_admin.helpers import get_redirect_target
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -11,7 +12,7 @@ from models import Participant, User, db
 from rules.errors import RuleViolation
 from rules.values import email_problem
 from rules.vocabulary import ADMINISTRATOR, PARTICIPANT_KINDS
-from services import confidentiality, custody
+from services import confidentiality, custody, sessions
 
 from ..context import current_actor, visibility
 from . import privacy
@@ -181,6 +182,25 @@ class UserView(ScopedModelView):
                     "You cannot switch off your own account or remove your own administrator "
                     "capacity: ask another administrator."
                 )
+
+    @action(
+        "sign_out_everywhere",
+        "Sign out everywhere",
+        "Sign the selected accounts out on every device and server? They must sign in again.",
+    )
+    def action_sign_out_everywhere(self, ids):
+        users = self.get_query().filter(User.id.in_([int(i) for i in ids if i.isdigit()])).all()
+        for user in users:
+            sessions.end_every_session(db.session, user.id)
+        db.session.commit()
+        if users:
+            names = ", ".join(sorted(u.username for u in users))
+            flash(
+                f"Signed out everywhere: {names}. Their next request asks them to sign in.",
+                "success",
+            )
+        else:
+            flash("No account was chosen.", "info")
 
 
 class DivisionView(ScopedModelView):
