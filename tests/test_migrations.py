@@ -18,6 +18,7 @@ from sqlalchemy import inspect
 
 from app import create_app
 from models import db
+from services import downgrades
 from tests.conftest import scratch_postgres_database
 
 MIGRATIONS_DIRECTORY = Path(__file__).resolve().parent.parent / "migrations"
@@ -96,3 +97,67 @@ def test_downgrade_to_base_then_upgrade_again_rebuilds_the_schema(migration_app)
         assert table_names() <= {"alembic_version"}
         upgrade()
         assert schema_differences() == []
+
+
+# `flask db downgrade` refuses a downgrade that would drop data unless told --yes-drop-data,
+# and says what it would drop; nothing is changed by the refusal.
+
+
+def tables_now():
+    return set(inspect(db.engine).get_table_names())
+
+
+def current_revision():
+    with db.engine.connect() as connection:
+        return connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+
+
+def test_a_downgrade_to_base_is_refused_and_changes_nothing(migration_app):
+    runner = migration_app.test_cli_runner()
+    with migration_app.app_context():
+        upgrade()
+        before, head = tables_now(), current_revision()
+    result = runner.invoke(args=["db", "downgrade", "base"])
+    assert result.exit_code == 1, result.output
+    assert "Refused: downgrading to base would throw away data" in result.output
+    assert "drops the tables" in result.output and "history_entry" in result.output
+    assert "--yes-drop-data" in result.output
+    with migration_app.app_context():
+        assert tables_now() == before and current_revision() == head
+
+    result = runner.invoke(args=["db", "downgrade"])
+    assert result.exit_code == 1 and "Refused: downgrading to -1" in result.output
+
+    told = runner.invoke(args=["db", "downgrade", "base", "--yes-drop-data"])
+    assert told.exit_code == 0, told.output
+    with migration_app.app_context():
+        assert tables_now() <= {"alembic_version"}
+
+
+def test_an_unknown_revision_is_a_plain_message(migration_app):
+    runner = migration_app.test_cli_runner()
+    with migration_app.app_context():
+        upgrade()
+    result = runner.invoke(args=["db", "downgrade", "nonsense"])
+    assert result.exit_code == 1
+    assert "Cannot work out that downgrade" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_every_revision_that_drops_something_is_known_to_be_one_way(migration_app):
+    with migration_app.app_context():
+        config = migration_app.extensions["migrate"].migrate.get_config()
+        one_way = {loss.revision: loss for loss in downgrades.one_way_revisions(config)}
+    # The first revision builds the register; going below it drops everything.
+    first = one_way["c522765aa4a9"]
+    assert "complaint" in first.tables and "participant" in first.tables
+    # The history's append-only triggers drop nothing when taken away.
+    assert "2b2517f9724a" not in one_way
+
+
+@pytest.mark.parametrize("revision", ["5e55105e9e11"])
+def test_a_column_dropped_in_a_batch_is_named_with_its_table(migration_app, revision):
+    with migration_app.app_context():
+        config = migration_app.extensions["migrate"].migrate.get_config()
+        one_way = {loss.revision: loss for loss in downgrades.one_way_revisions(config)}
+    assert one_way[revision].columns == ("user_account.session_generation",)

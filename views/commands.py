@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 from models import Capacity, ClassificationLevel, Division, Participant, User, db
 from rules.vocabulary import CAPACITIES, COORDINATOR
 from seed.commands import Refused, seed_command
+from views import migration_commands
 from views.attachment_commands import attachments
 from views.clock_commands import due_date_command
 from views.import_commands import import_group
@@ -30,6 +31,7 @@ def init_app(app):
     app.cli.add_command(mail)
     app.cli.add_command(attachments)
     app.cli.add_command(ready_command)
+    migration_commands.init_app(app)
 
 
 users = AppGroup("users", help="Create and manage login accounts.")
