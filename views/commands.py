@@ -10,6 +10,7 @@ from rules.vocabulary import CAPACITIES, COORDINATOR
 from seed.commands import Refused, seed_command
 from views import migration_commands
 from views.attachment_commands import attachments
+from views.backup_commands import backup_command, restore_command
 from views.clock_commands import due_date_command
 from views.import_commands import import_group
 from views.mail_commands import mail
@@ -31,6 +32,8 @@ def init_app(app):
     app.cli.add_command(mail)
     app.cli.add_command(attachments)
     app.cli.add_command(ready_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
     migration_commands.init_app(app)
 
 
