@@ -116,6 +116,12 @@ SETTINGS = (
         "json: one JSON object a line (request log included); text: plain lines for a terminal",
     ),
     Setting(
+        "JOB_LATE_MINUTES",
+        30,
+        "a scheduled command expected to run (mail send-due, mail fetch) whose last success "
+        "is older than this makes /readyz fail",
+    ),
+    Setting(
         "METRICS_TOKEN",
         None,
         "the bearer token /metrics asks for; unset, /metrics does not exist (404)",

@@ -16,12 +16,14 @@ from .cases import (
     Ticket,
 )
 from .correspondence import CannedParagraph, MailTemplate, OutboundMessage, outbound_attachment
+from .jobs import ScheduledJob
 from .lookups import Category, Channel, Outcome, ReferralTarget
 from .mail import InboundMessage
 from .notes import CaseNote
 from .org import Capacity, ClassificationLevel, Division, Participant, User
 
 __all__ = [
+    "ScheduledJob",
     "Attachment",
     "CannedParagraph",
     "InboundMessage",

@@ -408,7 +408,7 @@ def test_the_command_reads_one_mailbox_when_asked_and_at_most_limit_messages(
     ]
     result = runner.invoke(args=["mail", "fetch", "--mailbox", "Complaints", "--limit", "2"])
     assert result.exit_code == 0, result.output
-    assert result.output == (
+    assert result.stdout == (
         "complaints: read 2; new cases 2; filed on cases 0; triage 0; ignored 0; "
         "quarantined 0; already received 0.\n"
     )

@@ -13,6 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, text
 
@@ -78,7 +79,7 @@ def test_readyz_is_ready_when_database_migrations_and_attachments_are(migrated):
     assert response.status_code == 200
     body = response.get_json()
     assert body["status"] == "ready" and body["failing"] == []
-    assert set(body["checks"]) == {"database", "migrations", "attachments"}
+    assert set(body["checks"]) == {"database", "migrations", "attachments", "jobs"}
     assert all(check["ok"] for check in body["checks"].values())
 
 
@@ -411,3 +412,58 @@ def test_every_page_answers_503_with_retry_after_while_the_database_is_away(
     api = browser.get("/api/v1/complaints", headers={"Authorization": "Bearer nothing-here"})
     assert api.status_code == 503 and api.headers["Retry-After"] == "5"
     assert api.mimetype == "application/problem+json"
+
+
+# The scheduled commands: each run recorded and logged; /readyz fails when one is late
+
+
+def job_lines(caplog):
+    return [r for r in caplog.records if r.name == "portal.jobs"]
+
+
+def test_readyz_fails_until_the_expected_send_due_has_run_and_again_when_it_is_late(
+    migrated, mailbox, caplog
+):
+    migrated.config.update(
+        MAIL_SERVER="127.0.0.1", MAIL_PORT=mailbox.port, MAIL_FROM="complaints@example.gov.au"
+    )
+    client = migrated.test_client()
+    body = client.get("/readyz").get_json()
+    assert body["failing"] == ["jobs"]
+    assert (
+        "`flask mail send-due` (sends the outbox) has never succeeded"
+        in (body["checks"]["jobs"]["detail"])
+    )
+
+    with caplog.at_level(logging.INFO, logger="portal.jobs"):
+        result = migrated.test_cli_runner().invoke(args=["mail", "send-due"])
+    assert result.exit_code == 0, result.output
+    [line] = job_lines(caplog)
+    fields = json.loads(JsonFormatter().format(line))
+    assert fields["job"] == "mail send-due" and fields["status"] == "succeeded"
+    assert fields["exit_code"] == 0 and fields["duration_ms"] >= 0 and fields["request_id"]
+    assert client.get("/readyz").status_code == 200
+
+    with time_machine.travel(utcnow() + timedelta(minutes=31), tick=False):
+        body = client.get("/readyz").get_json()
+    assert body["failing"] == ["jobs"]
+    assert "last succeeded 31 minutes ago" in body["checks"]["jobs"]["detail"]
+
+
+def test_a_failed_run_is_recorded_logged_as_a_warning_and_counted_in_the_metrics(migrated, caplog):
+    migrated.config.update(
+        MAIL_SERVER="127.0.0.1",
+        MAIL_FROM=None,  # a setting missing: the run is refused
+        METRICS_TOKEN=TOKEN,
+    )
+    with caplog.at_level(logging.INFO, logger="portal.jobs"):
+        result = migrated.test_cli_runner().invoke(args=["mail", "send-due"])
+    assert result.exit_code != 0, result.output
+    [line] = job_lines(caplog)
+    assert line.levelname == "WARNING" and line.fields["status"] == "failed"
+    assert line.fields["exit_code"] == result.exit_code
+    scraped = metrics(migrated).get_data(as_text=True)
+    assert 'portal_job_last_run_failed{job="mail send-due"} 1.0' in scraped
+    assert "portal_job_last_success_timestamp_seconds" in scraped
+    assert 'portal_job_last_success_timestamp_seconds{job="mail send-due"}' not in scraped
+    assert migrated.test_client().get("/readyz").get_json()["failing"] == ["jobs"]

@@ -10,6 +10,8 @@ from rules import correspondence as rules
 from seed.commands import Refused
 from services import correspondence
 
+from .scheduled import scheduled
+
 mail = AppGroup("mail", help="Letters and reminders: send the outbox, see it, preview a letter.")
 
 
@@ -23,6 +25,7 @@ mail = AppGroup("mail", help="Letters and reminders: send the outbox, see it, pr
     "by itself. Their recipients may get them twice.",
 )
 @click.option("--no-reminders", is_flag=True, help="Send what is queued; queue no reminders.")
+@scheduled("mail send-due")
 def send_due(limit, requeue_stuck, no_reminders):
     """Queue officers' reminders of due dates, then send every message that is due.
 

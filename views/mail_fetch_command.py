@@ -11,6 +11,7 @@ from services.mail_in.imap import FetchReport, fetch
 from services.mail_in.ingest import IngestSettings
 from services.mail_in.mailboxes import SETTING, MailboxesRefused, mailboxes_from_config
 from views.mail_commands import mail
+from views.scheduled import scheduled
 
 
 def _chosen(name: str | None):
@@ -51,6 +52,7 @@ def _chosen(name: str | None):
     type=click.IntRange(min=1),
     help="Read at most N messages from each mailbox in this run (the oldest first).",
 )
+@scheduled("mail fetch")
 def fetch_command(name, limit):
     """Read the unread mail of every mailbox in MAIL_IN_MAILBOXES (or one) into the register.
 

@@ -22,7 +22,7 @@ from flask.cli import with_appcontext
 from sqlalchemy.exc import SQLAlchemyError
 
 from models import db, utcnow
-from services import intake, operations
+from services import intake, jobs, operations
 
 try:
     from prometheus_client import CollectorRegistry, Histogram, multiprocess
@@ -61,11 +61,12 @@ def healthz():
 
 
 def _readiness() -> list[operations.Check]:
-    return operations.readiness(
+    checks = operations.readiness(
         db.engine,
         current_app.extensions["migrate"].directory,
         intake.attachment_folder(current_app),
     )
+    return [*checks, jobs.jobs_check(db.engine, current_app.config, utcnow())]
 
 
 @bp.get("/readyz")
@@ -130,6 +131,7 @@ def _work_gauges():
             db.session, current_app.config["MAIL_SENDING_TIMEOUT_MINUTES"], now
         )
         overdue = operations.overdue_cases(db.session, now)
+        runs = jobs.last_runs(db.session)
     except SQLAlchemyError:
         db.session.rollback()
         up.add_metric([], 0)
@@ -156,7 +158,25 @@ def _work_gauges():
     )
     for kind, count in overdue.items():
         cases.add_metric([kind], count)
-    return [up, outbox, stuck, cases]
+    return [up, outbox, stuck, cases, *_job_gauges(runs)]
+
+
+def _job_gauges(runs):
+    succeeded = GaugeMetricFamily(
+        "portal_job_last_success_timestamp_seconds",
+        "When each scheduled command last succeeded (Unix time), on any server",
+        labels=["job"],
+    )
+    failed = GaugeMetricFamily(
+        "portal_job_last_run_failed",
+        "1 when the scheduled command's last run failed",
+        labels=["job"],
+    )
+    for name, run in sorted(runs.items()):
+        if run.last_succeeded_at:
+            succeeded.add_metric([name], run.last_succeeded_at.timestamp())
+        failed.add_metric([name], 1 if run.last_status == "failed" else 0)
+    return [succeeded, failed]
 
 
 @click.command("ready")
