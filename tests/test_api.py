@@ -838,3 +838,30 @@ def test_sixteen_writers_at_once_on_sqlite_are_all_registered(app, client, team)
     assert sorted(set(statuses)) == [201], f"{statuses.count(503)} refused as busy"
     assert len(statuses) == BUSY_WRITERS * BUSY_CREATES
     assert count(Complaint) == BUSY_WRITERS * BUSY_CREATES
+
+
+def test_links_are_built_on_the_portal_address_never_on_the_host_a_caller_names(
+    app, client, team, make
+):
+    for _ in range(3):
+        make.complaint()
+    headers = {**token_for(team.admin), "Host": "attacker.example"}
+    created = lodge(client, headers, division=team.division)
+    assert created.status_code == 201
+    page = client.get("/api/v1/complaints?per_page=1", headers=headers).get_json()
+    spec = client.get("/api/v1/openapi.json", headers=headers).get_data(as_text=True)
+    handed_out = [created.headers["Location"], created.get_json()["url"], page["next"], spec]
+    assert not any("attacker.example" in text for text in handed_out)
+    # Without PORTAL_URL they are paths, resolved against the address the client used.
+    assert created.headers["Location"].startswith("/api/v1/complaints/")
+    assert page["next"].startswith("/api/v1/complaints?")
+
+    app.config["PORTAL_URL"] = "https://complaints.example.gov.au/"
+    created = lodge(client, headers, division=team.division)
+    page = client.get("/api/v1/complaints?per_page=1", headers=headers).get_json()
+    assert created.headers["Location"].startswith(
+        "https://complaints.example.gov.au/api/v1/complaints/"
+    )
+    assert created.get_json()["url"] == created.headers["Location"]
+    assert page["next"].startswith("https://complaints.example.gov.au/api/v1/complaints?")
+    assert client.get(page["next"], headers=headers).status_code == 200

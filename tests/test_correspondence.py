@@ -978,3 +978,15 @@ def test_two_senders_at_once_send_each_message_exactly_once(mail_app, make, mail
     assert statuses == [rules.SENT] * MESSAGES
     senders = set(db.session.scalars(db.select(OutboundMessage.claimed_by)))
     assert senders == {"sender-0", "sender-1"}
+
+
+def test_a_letters_link_to_the_case_never_takes_the_host_a_request_names(app):
+    from services.correspondence.letters import portal_link
+
+    with app.test_request_context("/", headers={"Host": "attacker.example"}):
+        app.config["PORTAL_URL"] = None
+        assert portal_link("complaint", 7) == "/admin/complaint/details/?id=7"
+        app.config["PORTAL_URL"] = "https://complaints.example.gov.au/"
+        assert portal_link("complaint", 7) == (
+            "https://complaints.example.gov.au/admin/complaint/details/?id=7"
+        )

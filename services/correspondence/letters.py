@@ -93,15 +93,9 @@ def complaint_values(complaint: Complaint, *, hide_complainant: bool = False) ->
 
 
 def portal_link(case_type: str, case_id) -> str:
+    """The case's page: on PORTAL_URL, never on the Host header of whichever request
+    queued the letter (a caller chooses that). Without PORTAL_URL, the path alone."""
     base = str(config("PORTAL_URL", "") or "").rstrip("/")
-    if not base:
-        try:
-            from flask import has_request_context, request
-
-            if has_request_context():
-                base = request.url_root.rstrip("/")
-        except ImportError:  # pragma: no cover
-            pass
     return base + kinds.by_name(case_type).page_of(case_id)
 
 

@@ -7,7 +7,7 @@ record out of scope is a 404, as on the screens), the workflow rules for a step
 give references and due dates, enforce separation of duties and write the history.
 """
 
-from flask import request, url_for
+from flask import request
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -16,6 +16,7 @@ from models import Complaint, Division, Participant, Ticket, db, utcnow
 from rules import permissions
 from rules.vocabulary import COORDINATOR
 from services import access, steps
+from views.links import absolute_url
 
 from ..context import current_actor
 from . import bp, idempotency
@@ -164,7 +165,7 @@ def lodge_complaint():
         steps.register_on_creation(record, steps.actor_of(current_user), utcnow())
         flush()
         ensure_in_scope(COMPLAINTS, record, "division", f"division {division.code}")
-        location = url_for("api.complaint", reference=record.reference, _external=True)
+        location = absolute_url("api.complaint", reference=record.reference)
         return (
             201,
             complaint_json(record, steps.actor_of(current_user)),
@@ -257,7 +258,7 @@ def report_ticket():
         db.session.add(record)
         flush()
         ensure_in_scope(TICKETS, record, "client_id", "the service desk")
-        location = url_for("api.ticket", reference=record.reference, _external=True)
+        location = absolute_url("api.ticket", reference=record.reference)
         return (
             201,
             ticket_json(record, steps.actor_of(current_user)),

@@ -5,7 +5,7 @@ the JSON body read and checked, the record looked up within the caller's row sco
 import json
 import re
 
-from flask import request, url_for
+from flask import request
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -13,6 +13,7 @@ from models import Participant, db, utcnow
 from rules import permissions
 from rules.errors import RuleViolation
 from services import access, confidentiality
+from views.links import absolute_url
 
 from ..context import current_actor
 from .fields import error, parse_object
@@ -160,7 +161,7 @@ def page_links(endpoint, page, per_page, total) -> dict:
     last = max(1, -(-total // per_page))
 
     def link(number):
-        return url_for(endpoint, **args, page=number, per_page=per_page, _external=True)
+        return absolute_url(endpoint, **args, page=number, per_page=per_page)
 
     return {
         "next": link(page + 1) if page < last else None,

@@ -8,7 +8,7 @@ channels, categories, outcomes, referral targets) as they are in the register no
 
 from dataclasses import replace
 
-from flask import jsonify, url_for
+from flask import jsonify
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -20,6 +20,7 @@ from rules.vocabulary import (
     TICKET_SEVERITIES,
     TICKET_STATUSES,
 )
+from views.links import absolute_url
 
 from . import bp
 from .cases import COMPLAINTS, LOOKUPS, TICKETS, Resource
@@ -518,7 +519,7 @@ def document() -> dict:
             "permissions and scope as on the screens. Errors are application/problem+json. "
             "Instants are ISO 8601 with an offset, in the case calendar's local time.",
         },
-        "servers": [{"url": url_for("api.openapi", _external=True).rsplit("/", 1)[0]}],
+        "servers": [{"url": absolute_url("api.openapi").rsplit("/", 1)[0]}],
         "security": [{"bearer": []}],
         "paths": {
             **resource_paths(COMPLAINTS, codes, "Complaint"),

@@ -2,8 +2,6 @@
 by id and name (a confidential complainant masked as on the screens), instants in ISO 8601
 with the offset of the case's calendar, and each due instant with its state."""
 
-from flask import url_for
-
 from models import Complaint, Ticket, kinds, utcnow
 from rules.confidentiality import MASK
 from rules.vocabulary import (
@@ -12,6 +10,7 @@ from rules.vocabulary import (
     TICKET_STATUSES,
 )
 from services import clocks, localtime, steps
+from views.links import absolute_url
 
 from ..context import case_timezone, visibility
 
@@ -115,7 +114,7 @@ def complaint_json(complaint: Complaint, actor=None, full: bool = True) -> dict:
         "overdue": overdue(complaint),
         "time_zone": tz,
         "version": complaint.version,
-        "url": url_for("api.complaint", reference=complaint.reference, _external=True),
+        "url": absolute_url("api.complaint", reference=complaint.reference),
     }
     if full:
         body["due"] = due_dates(complaint, tz)
@@ -140,7 +139,7 @@ def ticket_json(ticket: Ticket, actor=None, full: bool = True) -> dict:
         "overdue": overdue(ticket),
         "time_zone": tz,
         "version": ticket.version,
-        "url": url_for("api.ticket", reference=ticket.reference, _external=True),
+        "url": absolute_url("api.ticket", reference=ticket.reference),
     }
     if full:
         body["due"] = due_dates(ticket, tz)
