@@ -21,6 +21,7 @@ from .lookups import Category, Channel, Outcome, ReferralTarget
 from .mail import InboundMessage
 from .notes import CaseNote
 from .org import Capacity, ClassificationLevel, Division, Participant, User
+from .records import DisposalRecord, Improvement, RetentionRule, complaint_issue
 
 __all__ = [
     "ScheduledJob",
@@ -39,11 +40,13 @@ __all__ = [
     "ClockPause",
     "Closure",
     "Complaint",
+    "DisposalRecord",
     "Division",
     "Extension",
     "ExtensionRequest",
     "ExternalReview",
     "HistoryEntry",
+    "Improvement",
     "InternalReview",
     "MailTemplate",
     "OpeningWindow",
@@ -53,11 +56,13 @@ __all__ = [
     "PauseStatus",
     "ReferenceCounter",
     "ReferralTarget",
+    "RetentionRule",
     "SlaTarget",
     "Ticket",
     "UTCDateTime",
     "User",
     "WorkedHoliday",
+    "complaint_issue",
     "db",
     "utcnow",
 ]

@@ -68,6 +68,18 @@ class Complaint(Versioned, db.Model):
     # 2022 s 264; docs/queensland-rules.md).
     change_made: Mapped[str | None] = mapped_column(Text)
     change_made_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the complaint teaches (AS 10002:2022; docs/records.md): the issues it raised
+    # (several, from the category list), whether it revealed a systemic issue, the root
+    # cause, and the improvements it led to.
+    issues = relationship(
+        "Category", secondary="complaint_issue", order_by="Category.sort_order, Category.name"
+    )
+    systemic_issue: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=text("false")
+    )
+    root_cause: Mapped[str | None] = mapped_column(Text)
+    # Disposed of under its retention rule: personal content removed, counts kept.
+    disposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     division_id: Mapped[int] = mapped_column(ForeignKey("division.id"))
     division = relationship("Division")
@@ -123,6 +135,12 @@ class Complaint(Versioned, db.Model):
     external_reviews = relationship("ExternalReview", back_populates="complaint")
     attachments = relationship(
         "Attachment", back_populates="complaint", order_by="Attachment.id", passive_deletes=True
+    )
+    improvements = relationship(
+        "Improvement",
+        back_populates="complaint",
+        order_by="Improvement.made_at",
+        passive_deletes=True,
     )
 
     # A large register: the grid's default sort (newest first), alone, within a division
@@ -237,6 +255,7 @@ class Ticket(Versioned, db.Model):
     first_response_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resolution_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    disposed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -340,10 +359,10 @@ class HistoryEntry(db.Model):
     changes: Mapped[str | None] = mapped_column(Text)
 
 
-# PostgreSQL refuses to change or remove a history entry, whoever asks. TRUNCATE stays
-# allowed, and so does the replication role, which fires no triggers (the tests empty
-# every table between tests that way); SQLite has no such trigger, and the application
-# never updates or deletes an entry. The migration runs the same statements.
+# PostgreSQL refuses to change or remove a history entry, whoever asks (TRUNCATE too, below).
+# The replication role fires no triggers (the tests empty every table between tests that
+# way); SQLite has no such trigger, and the application never updates or deletes an entry
+# but through disposal (services/disposal.py). The migration runs the same statements.
 HISTORY_APPEND_ONLY_UP = (
     """
     CREATE OR REPLACE FUNCTION history_entry_append_only() RETURNS trigger
@@ -374,3 +393,60 @@ event.listen(
     "after_drop",
     DDL(HISTORY_APPEND_ONLY_DOWN[1]).execute_if(dialect="postgresql"),
 )
+
+# Disposal under a retention rule is the one path that may take personal content out of
+# the history (docs/records.md): `history_entry_dispose` sets a transaction-local flag the
+# trigger checks, and then only blanks an entry's summary and changes, keeping who, when,
+# what record and what action. TRUNCATE is refused like UPDATE and DELETE.
+HISTORY_DISPOSAL_UP = (
+    """
+    CREATE OR REPLACE FUNCTION history_entry_append_only() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    BEGIN
+        IF TG_OP = 'UPDATE'
+           AND current_setting('portal.history_disposal', true) = 'on'
+           AND NEW.id = OLD.id AND NEW.at = OLD.at
+           AND NEW.user_id IS NOT DISTINCT FROM OLD.user_id
+           AND NEW.record_type = OLD.record_type AND NEW.record_id = OLD.record_id
+           AND NEW.action = OLD.action AND NEW.changes IS NULL THEN
+            RETURN NEW;
+        END IF;
+        RAISE EXCEPTION USING
+            ERRCODE = 'insufficient_privilege',
+            MESSAGE = 'The history is append-only: ' || TG_OP || ' on history_entry is refused.';
+    END;
+    $$
+    """,
+    """
+    CREATE TRIGGER history_entry_no_truncate
+    BEFORE TRUNCATE ON history_entry
+    FOR EACH STATEMENT EXECUTE FUNCTION history_entry_append_only()
+    """,
+    """
+    CREATE OR REPLACE FUNCTION history_entry_dispose(p_record_type text, p_ids integer[])
+    RETURNS integer LANGUAGE plpgsql AS $$
+    DECLARE
+        blanked integer;
+    BEGIN
+        PERFORM set_config('portal.history_disposal', 'on', true);
+        UPDATE history_entry
+           SET changes = NULL,
+               summary = 'Content removed on disposal (' || action || ')'
+         WHERE record_type = p_record_type AND record_id = ANY(p_ids);
+        GET DIAGNOSTICS blanked = ROW_COUNT;
+        PERFORM set_config('portal.history_disposal', 'off', true);
+        RETURN blanked;
+    END;
+    $$
+    """,
+)
+HISTORY_DISPOSAL_DOWN = (
+    "DROP FUNCTION IF EXISTS history_entry_dispose(text, integer[])",
+    "DROP TRIGGER IF EXISTS history_entry_no_truncate ON history_entry",
+    # Back to the function HISTORY_APPEND_ONLY_UP made: no exception for disposal.
+    HISTORY_APPEND_ONLY_UP[0],
+)
+for _statement in HISTORY_DISPOSAL_UP:
+    event.listen(
+        HistoryEntry.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql")
+    )

@@ -192,6 +192,7 @@ REPORTS = (
     "outcomes_report",
     "trends_report",
     "annual_report",
+    "improvements_report",
 )
 COMPLAINT_REPORTS = REPORTS[1:]
 _REPORT = frozenset({"list", "export"})

@@ -26,6 +26,7 @@ from models import (
     Extension,
     ExternalReview,
     HistoryEntry,
+    Improvement,
     InternalReview,
     Participant,
     User,
@@ -60,6 +61,8 @@ AUDITED_TYPES = (
     "ReferralTarget",
     "ApiToken",
     "MailTemplate",
+    "Improvement",
+    "RetentionRule",
 )
 IGNORED_FIELDS = {
     "version",
@@ -83,6 +86,7 @@ RECORD_NOUNS = {
     "User": "Account",
     "ApiToken": "API token",
     "MailTemplate": "Letter template",
+    "RetentionRule": "Retention rule",
 }
 
 
@@ -392,6 +396,13 @@ FIELD_LABELS = {
     "participant": "Person",
     "last_login_at": "Last signed in",
     "level": "Classification level",
+    "issues": "Issues raised",
+    "systemic_issue": "Revealed a systemic issue",
+    "root_cause": "Root cause",
+    "made_by": "Made by",
+    "made_at": "Made on",
+    "recorded_at": "Recorded",
+    "disposed_at": "Disposed of",
 }
 
 CHOICES = {
@@ -509,11 +520,12 @@ def _python_type(column):
 
 
 def _records_of(record) -> dict[str, set]:
-    """The record, and for a complaint its extensions and reviews: record type -> ids."""
+    """The record, and for a complaint its extensions, reviews and improvements: record
+    type -> ids."""
     session = object_session(record)
     records = {type(record).__name__: {record.id}}
     if kinds.find_kind(record) is kinds.COMPLAINT:
-        for model in (Extension, InternalReview, ExternalReview):
+        for model in (Extension, InternalReview, ExternalReview, Improvement):
             ids = set(session.scalars(select(model.id).where(model.complaint_id == record.id)))
             if ids:
                 records[model.__name__] = ids

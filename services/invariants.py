@@ -8,8 +8,10 @@ from sqlalchemy import inspect
 from models import (
     Complaint,
     ExternalReview,
+    Improvement,
     InternalReview,
     Participant,
+    RetentionRule,
     SlaTarget,
     Ticket,
     utcnow,
@@ -28,6 +30,7 @@ HAPPENED = {
         "notified_at": "time the external body was notified",
         "closed_at": "time the external review closed",
     },
+    Improvement: {"made_at": "date the change was made"},
 }
 
 
@@ -45,8 +48,37 @@ def before_flush(session) -> None:
             and _changed(obj, "notified_at", "closed_at")
         ):
             problem = values.review_closed_problem(obj.notified_at, obj.closed_at)
+        elif problem is None and isinstance(obj, Improvement):
+            problem = _improvement_problem(obj)
+        elif problem is None and isinstance(obj, RetentionRule):
+            problem = _retention_problem(obj)
         if problem:
             raise RuleViolation(problem)
+
+
+def _improvement_problem(improvement) -> str | None:
+    """An improvement says what changed, who made it and when (the publication counts it
+    by that date)."""
+    if not (improvement.description or "").strip():
+        return "Improvement: say what was changed in the policies, procedures or practices."
+    if not (improvement.made_by or "").strip():
+        return "Improvement: say who made the change (an officer or a business area)."
+    if improvement.made_at is None:
+        return "Improvement: say when the change was made."
+    return None
+
+
+def _retention_problem(rule) -> str | None:
+    if rule.years is None or not 1 <= rule.years <= 150:
+        return (
+            f"Retention of {rule.case_kind}: keep it for a whole number of years, from 1 to 150."
+        )
+    if not (rule.authority or "").strip() or not (rule.record_class or "").strip():
+        return (
+            f"Retention of {rule.case_kind}: name the schedule's record class and the disposal "
+            "authorisation that allows disposal."
+        )
+    return None
 
 
 def _happened_problem(obj, now) -> str | None:

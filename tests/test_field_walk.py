@@ -44,6 +44,9 @@ COMPLAINT_FIELDS = {
     "classification",
     "change_made",
     "change_made_at",
+    "issues",
+    "systemic_issue",
+    "root_cause",
 }
 COMPLAINT_PEOPLE = {"coordinator", "subjects", "involved"}
 TICKET_FIELDS = {

@@ -47,7 +47,7 @@ PER_KIND = 3
 # Query names that only page, sort or size a list: the same kind of page.
 PAGING = {"page", "sort", "desc", "page_size"}
 COMPLAINT_REFERENCE = re.compile(r"\b(?:CTS|CMP|SUG)-\d{4}-\d{6}\b")
-REPORTS = ("service-levels", "timeliness", "outcomes", "trends", "annual")
+REPORTS = ("service-levels", "timeliness", "outcomes", "trends", "annual", "improvements")
 
 
 @pytest.fixture(scope="module")
@@ -404,6 +404,7 @@ REPORT_PERIODS = {
     "outcomes": report_urls(periods.KINDS),
     "trends": report_urls([periods.QUARTER]),
     "annual": report_urls([periods.FINANCIAL_YEAR]),
+    "improvements": report_urls(periods.KINDS),
 }
 BAD = ("?period=0001-01", "?period=someday", "?kind=week", "?by=officer", "?period=2026-Q9")
 

@@ -27,6 +27,7 @@ What the figures count, in words:
   is neither met nor missed and is left out of its percentage.
 """
 
+from .improvements import ImprovementLine, ImprovementsReport, improvements_made
 from .outcomes import OutcomesReport, outcomes_and_reviews
 from .publication import AnnualPublication, annual_publication
 from .tickets import (
@@ -45,6 +46,8 @@ __all__ = [
     "AtRiskTicket",
     "Count",
     "DIMENSIONS",
+    "ImprovementLine",
+    "ImprovementsReport",
     "OutcomesReport",
     "ServiceLevelForecast",
     "ServiceLevelReport",
@@ -58,6 +61,7 @@ __all__ = [
     "business_day_closes",
     "complaint_timeliness",
     "complaint_trends",
+    "improvements_made",
     "outcomes_and_reviews",
     "service_levels",
 ]

@@ -19,6 +19,7 @@ from sqlalchemy import (
 from models import (
     Complaint,
     ExternalReview,
+    Improvement,
     InternalReview,
     Outcome,
 )
@@ -56,8 +57,11 @@ class AnnualPublication:
     year it was received, never in the year its review or change happened.
 
     further_action: an internal review was requested, an external review notified, or a
-    change to the department's policies, procedures or practices recorded
-    (`Complaint.change_made_at`), before the cut-off. no_further_action: the others
+    change to the department's policies, procedures or practices made (an `Improvement`
+    recorded on the complaint, or `Complaint.change_made_at`), before the cut-off. A change
+    counts by the date it was made (`Improvement.made_at`), not by the complaint's: a
+    complaint received in the year whose change was made after the year's end counts as
+    further action once the cut-off is past that date, never before. no_further_action: the others
     finalised or closed before the cut-off (withdrawn, declined and referred included).
     still_open: the others, neither yet. received = further + no further + still open.
     """
@@ -110,8 +114,9 @@ class AnnualPublication:
             "further": (
                 f"Of those received: an internal review was requested, an external review "
                 f"(Ombudsman, Human Rights Commissioner) was notified, or a change to the "
-                f"department's policies, procedures or practices was recorded, {cut}, "
-                "whenever in or after the year it happened."
+                f"department's policies, procedures or practices was made (an improvement "
+                f"recorded on the complaint), {cut}, whenever in or after the year it "
+                "happened: a change counts by the date it was made."
             ),
             "no_further": (
                 f"Of those received: finalised or closed {cut} (withdrawn, declined and "
@@ -122,7 +127,7 @@ class AnnualPublication:
             "external": "Of those taken further: an external review was notified.",
             "change": (
                 "Of those taken further: a change to policies, procedures or practices was "
-                "recorded on the complaint."
+                f"made {cut} (an improvement recorded on the complaint)."
             ),
             "withdrawn": "Of those with no further action: withdrawn by the complainant.",
             "declined": "Of those with no further action: declined to investigate, with reasons.",
@@ -227,6 +232,11 @@ def annual_publication(
     external = select(ExternalReview.id).where(
         ExternalReview.complaint_id == Complaint.id, by_cut_off(ExternalReview.notified_at)
     )
+    improved = (
+        select(Improvement.id)
+        .where(Improvement.complaint_id == Complaint.id, by_cut_off(Improvement.made_at))
+        .exists()
+    )
     commissioner = external.where(ExternalReview.body == "human_rights_commissioner").exists()
     state = case(
         (and_(by_cut_off(Complaint.finalised_at), Outcome.code.is_not(None)), Outcome.code),
@@ -248,7 +258,7 @@ def annual_publication(
             as_flag(internal).label("internal"),
             as_flag(external.exists()).label("external"),
             as_flag(commissioner).label("commissioner"),
-            as_flag(by_cut_off(Complaint.change_made_at)).label("changed"),
+            as_flag(or_(by_cut_off(Complaint.change_made_at), improved)).label("changed"),
             as_flag(Complaint.human_rights.is_(True)).label("human_rights"),
         )
         .select_from(Complaint)

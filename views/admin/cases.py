@@ -37,6 +37,7 @@ from .filters import (
     WaitingFilter,
 )
 from .formatters import show_due, show_person
+from .improvements import ComplaintImprovements
 from .loaders import anyone, staff
 from .notes import CaseNotes
 from .options import division_options, lookup_options, lookup_query
@@ -57,6 +58,7 @@ def show_consent(view, context, model, name):
 
 
 class ComplaintView(
+    ComplaintImprovements,
     ComplaintRelatedRecords,
     CaseNotes,
     CaseDocuments,
@@ -105,6 +107,9 @@ class ComplaintView(
         "outcome_reason",
         "change_made",
         "change_made_at",
+        "issues",
+        "systemic_issue",
+        "root_cause",
         "received_at",
         "registered_at",
         "acknowledged_at",
@@ -127,6 +132,9 @@ class ComplaintView(
         "outcome_reason": "Reasons for the outcome",
         "change_made": "Change made to policies, procedures or practices",
         "change_made_at": "Change made on",
+        "issues": "Issues raised",
+        "systemic_issue": "Revealed a systemic issue",
+        "root_cause": "Root cause",
         "human_rights": "Human-rights aspect",
         "confidential": "Personal details not to be used",
         "personal_details_consent": "Agreed online that personal details may be used",
@@ -230,6 +238,9 @@ class ComplaintView(
         "involved",
         "change_made",
         "change_made_at",
+        "issues",
+        "systemic_issue",
+        "root_cause",
         # Status, outcome and referral change only through the workflow's steps.
     )
     form_choices = {
@@ -240,6 +251,14 @@ class ComplaintView(
         "received_at": {"default": utcnow},
         "channel": {"query_factory": lookup_query(Channel)},
         "category": {"query_factory": lookup_query(Category)},
+        "issues": {
+            "query_factory": lookup_query(Category),
+            "description": "Every issue the complaint raised, from the category list.",
+        },
+        "systemic_issue": {
+            "description": "The complaint points to a problem beyond this one case, in how "
+            "a service, policy or practice works (AS 10002:2022)."
+        },
     }
     form_ajax_refs = {
         "complainant": anyone("complainant"),
@@ -253,6 +272,10 @@ class ComplaintView(
         "summary": {"placeholder": "One line the team will recognise"},
         "description": {"rows": 5},
         "outcome_sought": {"rows": 3},
+        "root_cause": {
+            "rows": 3,
+            "placeholder": "Why it happened: the cause behind the issues raised",
+        },
         "change_made": {
             "rows": 3,
             "placeholder": "The change to a policy, procedure or practice this complaint led to",

@@ -558,6 +558,48 @@ class AnnualReportView(ReportView):
         return f"{name}-as-at-{choice.as_at.isoformat()}" if choice.as_at else name
 
 
+# --- improvements -----------------------------------------------------------------------
+
+
+class ImprovementsReportView(ReportView):
+    screen = "improvements_report"
+    template = "admin/reports/improvements.html"
+    title = "Improvements"
+    intro = (
+        "Changes to the department's policies, procedures or practices that complaints led "
+        "to, made in the period (by the date each change was made), by division; and the "
+        "complaints received in the period recorded as revealing a systemic issue."
+    )
+
+    def build(self, choice):
+        return reports.improvements_made(
+            db.session, choice.period, scope=self.report_scope(), tz=self.zone
+        )
+
+    def chart(self, report, choice):
+        return charts.bar_chart(
+            "improvements",
+            f"Improvements made by division, {choice.period.label}",
+            ("Improvements",),
+            [(c.label, (c.count,)) for c in report.by_division],
+            empty="no improvements",
+        )
+
+    def extra(self, report, choice):
+        may_open = permissions.allowed(access.capacity_codes(current_actor()), "complaint", "view")
+        return {
+            "improvement_rows": list(zip(report.lines, self.table(report).rows, strict=True)),
+            "complaint_links": {
+                line.id: url_for("complaint.details_view", id=line.complaint_id)
+                for line in report.lines
+                if may_open
+            },
+        }
+
+    def filename(self, choice):
+        return f"improvements-{choice.period.key}"
+
+
 REPORTS = "Reports"
 
 
@@ -593,5 +635,11 @@ def build_report_views():
             category=REPORTS,
             endpoint="annual_report",
             url="/admin/reports/annual",
+        ),
+        ImprovementsReportView(
+            name="Improvements",
+            category=REPORTS,
+            endpoint="improvements_report",
+            url="/admin/reports/improvements",
         ),
     ]
