@@ -7,7 +7,7 @@ a disposal record. On PostgreSQL the history's trigger lets only `history_entry_
 blank entries, and refuses TRUNCATE like UPDATE and DELETE.
 
 Revision ID: e5a1c7d3b9f2
-Revises: d41f0a7b9c3e
+Revises: 7ab5c4e4d0b1
 Create Date: 2026-12-04 11:00:00
 
 """
@@ -20,7 +20,7 @@ from models.cases import HISTORY_DISPOSAL_DOWN, HISTORY_DISPOSAL_UP
 
 # revision identifiers, used by Alembic.
 revision = "e5a1c7d3b9f2"
-down_revision = "d41f0a7b9c3e"
+down_revision = "7ab5c4e4d0b1"
 branch_labels = None
 depends_on = None
 
