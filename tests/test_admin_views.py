@@ -198,3 +198,34 @@ def test_the_history_is_read_only_and_filtered_by_record_and_user(app, make, aut
     assert db.session.get(HistoryEntry, entry.id) is not None
     today = client.get("/admin/history/?flt0_when_on=2020-01-01").get_data(as_text=True)
     assert complaint.reference not in today
+
+
+def test_administrators_are_told_on_every_page_while_no_mail_server_is_set(app, make, auth):
+    from models import OutboundMessage
+
+    make.user("root", "administrator")
+    make.user("coord", "coordinator")
+    db.session.add(
+        OutboundMessage(
+            dedupe_key="waiting-1",
+            template_key="due_reminder",
+            recipient_role="complaint_manager",
+            subject="Reminder",
+            body="A due date",
+            status="queued",
+        )
+    )
+    db.session.commit()
+    app.config.update(MAIL_SERVER=None)
+    auth.login("root")
+    for page in ("/admin/", "/admin/complaint/", "/admin/outboundmessage/"):
+        html = auth.client.get(page).get_data(as_text=True)
+        assert "Mail is not configured: set MAIL_SERVER" in html, page
+        assert "1 waiting in the outbox" in html
+    auth.logout()
+    auth.login("coord")
+    assert "Mail is not configured" not in auth.client.get("/admin/").get_data(as_text=True)
+    auth.logout()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_FROM="complaints@example.gov.au")
+    auth.login("root")
+    assert "Mail is not configured" not in auth.client.get("/admin/").get_data(as_text=True)

@@ -30,6 +30,7 @@ from models import (
     User,
 )
 
+from . import mail_warning
 from .audit import ClockPauseView, HistoryEntryView, ReferenceCounterView
 from .canned import CannedParagraphView
 from .cases import ComplaintView, ExtensionView, ExternalReviewView, InternalReviewView, TicketView
@@ -123,4 +124,5 @@ def init_app(app):
     )
     for view in build_views():
         admin.add_view(view)
+    mail_warning.init_app(app)
     return admin
