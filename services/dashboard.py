@@ -10,13 +10,33 @@ the same ones, so a count always equals the rows its link shows.
   its division's calendar, an internal review on its complaint's, a ticket on its
   client's (or the service desk's default calendar).
 - Waiting on the complainant (or client): in one of the case type's pause statuses.
+- Lodged online, to register: a complaint sent through the public form or by email (no
+  officer took it in), still in "received".
+- Unassigned: an open complaint past registration with no complaint manager; an open
+  ticket with no agent.
+- Reply received, unanswered: mail from the complainant or client filed on the case (by
+  the mail reader, or from triage) after which no officer has written on the case: no
+  reply queued and no note or contact logged since it was filed.
+- Awaiting my decision: a drafted response on a complaint the officer decides.
+- First response due: an open ticket the service desk has not yet answered.
 """
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, false, func, select
+from sqlalchemy import ColumnElement, and_, case, exists, false, func, select
 
-from models import Calendar, Complaint, InternalReview, PauseStatus, kinds
+from models import (
+    CaseNote,
+    Channel,
+    Complaint,
+    InboundMessage,
+    InternalReview,
+    OutboundMessage,
+    PauseStatus,
+    Ticket,
+    kinds,
+)
+from rules import mail_in
 from rules.clock import Unit
 
 from .clocks import Clocks
@@ -40,10 +60,9 @@ def calendar_of(case_type: str, session) -> ColumnElement[int]:
 def business_days_ahead(session, now: datetime, days: int) -> dict[int, datetime]:
     """Per calendar: the instant `days` business days from `now`."""
     clocks = Clocks.of(session)
-    ids = session.scalars(select(Calendar.id)).all()
     return {
         calendar_id: clocks.engine(calendar_id).due(now, days, Unit.BUSINESS_DAYS)
-        for calendar_id in ids
+        for calendar_id in clocks.calendar_ids()
     }
 
 
@@ -83,3 +102,73 @@ def in_division(case_type: str, division_id: int | None) -> ColumnElement[bool]:
             select(Complaint.id).where(Complaint.division_id == division_id)
         )
     return false()
+
+
+# The channels through which a complaint arrives without an officer taking it in.
+ONLINE_CHANNELS = ("online_form", "email")
+
+
+def lodged_online_to_register() -> ColumnElement[bool]:
+    """Complaints lodged through the public form or by email, waiting to be registered."""
+    online = select(Channel.id).where(Channel.code.in_(ONLINE_CHANNELS))
+    return and_(Complaint.status == "received", Complaint.channel_id.in_(online))
+
+
+def unassigned(case_type: str) -> ColumnElement[bool]:
+    """Open cases nobody works yet: a registered complaint without a complaint manager (a
+    compliment or suggestion needs none), a ticket without an agent."""
+    kind = kinds.by_name(case_type)
+    still_open = kind.model.status.notin_(kind.closed_statuses)
+    if case_type == "complaint":
+        return and_(
+            still_open,
+            Complaint.status != "received",
+            Complaint.kind == "complaint",
+            Complaint.manager_id.is_(None),
+        )
+    if case_type == "ticket":
+        return and_(still_open, Ticket.agent_id.is_(None))
+    if case_type == "internal_review":
+        return and_(still_open, InternalReview.reviewer_id.is_(None))
+    raise ValueError(f"unknown case type {case_type!r}")
+
+
+def reply_unanswered(case_type: str) -> ColumnElement[bool]:
+    """Cases with mail filed on them that no officer has answered or noted since."""
+    model = kinds.by_name(case_type).model
+    key = f"{case_type}_id"
+    message = InboundMessage
+    # Mail filed from triage reaches the officer when it is filed, not when it arrived.
+    filed_at = func.coalesce(message.handled_at, message.received_at)
+    replied = exists().where(
+        getattr(OutboundMessage, key) == getattr(message, key),
+        OutboundMessage.author_id.is_not(None),
+        OutboundMessage.created_at >= filed_at,
+    )
+    noted = exists().where(
+        getattr(CaseNote, key) == getattr(message, key),
+        CaseNote.user_id.is_not(None),
+        CaseNote.recorded_at >= filed_at,
+    )
+    return exists().where(
+        getattr(message, key) == model.id,
+        message.status == mail_in.FILED,
+        ~replied,
+        ~noted,
+    )
+
+
+def awaiting_decision_by(participant_id: int | None) -> ColumnElement[bool]:
+    """Complaints with a drafted response waiting for this decision maker."""
+    if participant_id is None:
+        return false()
+    return and_(
+        Complaint.decision_maker_id == participant_id, Complaint.status == "response_drafted"
+    )
+
+
+def awaiting_first_response() -> ColumnElement[bool]:
+    """Open tickets the service desk has not yet answered."""
+    return and_(
+        Ticket.status.notin_(kinds.TICKET.closed_statuses), Ticket.first_response_at.is_(None)
+    )

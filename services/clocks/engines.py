@@ -155,6 +155,14 @@ class Clocks:
                 (p.case_type, p.status) for p in session.scalars(select(PauseStatus))
             }
         self._default_ticket_calendar_id = None
+        self._calendar_ids: list[int] | None = None
+
+    def calendar_ids(self) -> list[int]:
+        """Every calendar's id (the home page's "due within" counts weigh each)."""
+        if self._calendar_ids is None:
+            with self.session.no_autoflush:
+                self._calendar_ids = list(self.session.scalars(select(Calendar.id)))
+        return self._calendar_ids
 
     def engine(self, calendar_id: int) -> clock.BusinessCalendar:
         if calendar_id not in self._engines:

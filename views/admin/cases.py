@@ -35,6 +35,10 @@ from .filters import (
     OpenFilter,
     OverdueFilter,
     WaitingFilter,
+    awaiting_my_decision_filter,
+    lodged_online_to_register_filter,
+    reply_received_filter,
+    unassigned_filter,
 )
 from .formatters import show_due, show_person
 from .improvements import ComplaintImprovements
@@ -208,6 +212,11 @@ class ComplaintView(
         WaitingFilter(Complaint.status, "complaint"),
         InMyDivisionFilter(Complaint.division_id, "complaint"),
         ExtensionRequestAwaitingMeFilter(Complaint.id),
+        AssignedToMeFilter(Complaint.manager_id, name="Managed by me"),
+        awaiting_my_decision_filter(Complaint.decision_maker_id),
+        lodged_online_to_register_filter(Complaint.channel_id),
+        unassigned_filter(Complaint.manager_id, "complaint"),
+        reply_received_filter(Complaint.id, "complaint"),
     ]
     # Every column the grid shows comes in the one list query, whatever the page size.
     column_select_related_list = (

@@ -216,3 +216,46 @@ def awaiting_my_decision():
     if person is not None and COORDINATOR in access.capacity_codes(current_user):
         coordinates = person.division_id
     return extension_requests.awaiting_decision_of(getattr(person, "id", None), coordinates)
+
+
+class ConditionFilter(BaseSQLAFilter):
+    """A yes-only filter whose rows are a condition of services.dashboard, shared with the
+    home page's queues so a queue's count is the rows its link shows."""
+
+    def __init__(self, column, name, condition):
+        super().__init__(column, name, options=YES)
+        self.condition = condition
+
+    def apply(self, query, value, alias=None):
+        return query.filter(self.condition())
+
+    def operation(self):
+        return "is"
+
+
+def lodged_online_to_register_filter(column):
+    return ConditionFilter(
+        column, "Lodged online, to register", dashboard.lodged_online_to_register
+    )
+
+
+def unassigned_filter(column, case_type):
+    return ConditionFilter(column, "Unassigned", lambda: dashboard.unassigned(case_type))
+
+
+def reply_received_filter(column, case_type):
+    return ConditionFilter(
+        column, "Reply received, unanswered", lambda: dashboard.reply_unanswered(case_type)
+    )
+
+
+def awaiting_my_decision_filter(column):
+    return ConditionFilter(
+        column,
+        "Awaiting my decision",
+        lambda: dashboard.awaiting_decision_by(getattr(current_user, "participant_id", None)),
+    )
+
+
+def first_response_due_filter(column):
+    return ConditionFilter(column, "First response due", dashboard.awaiting_first_response)

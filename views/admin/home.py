@@ -1,10 +1,14 @@
 """The admin home: what is on my plate today, each count a link to the filtered grid.
 
-A panel per register the user may list. In it, the cases assigned to me: open, due within
-two business days (in each case's own calendar), overdue, and waiting on the complainant;
-for coordinators and administrators the same for their division; and all open cases they
-may see. Every count uses the grid's own filter conditions (services.dashboard and
-views.admin.filters) within the user's row scope, so it equals the rows its link shows.
+First the queues of each capacity the user holds (QUEUES): the work that is theirs, a
+count and a link to the grid filtered to exactly those rows. Then a panel per register the
+user may list: the cases assigned to me (open, due within two business days in each
+case's own calendar, overdue, waiting on the complainant), for coordinators and
+administrators the same for their division, and all open cases they may see.
+
+Every count is the grid's own count for its link's arguments (views.admin.grid_counts:
+the grid's filters, the user's row scope), so it equals the rows the link shows; the
+counts of one grid are summed in one statement.
 """
 
 from dataclasses import dataclass
@@ -12,19 +16,22 @@ from dataclasses import dataclass
 from flask import redirect, request, url_for
 from flask_admin import AdminIndexView, expose
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_
 
-from models import db, kinds, utcnow
+from models import kinds
 from rules import permissions
 from rules.vocabulary import (
     ADMINISTRATOR,
+    COMPLAINT_MANAGER,
     COORDINATOR,
     DECISION_MAKER,
+    INTERNAL_REVIEWER,
+    SUPPORT_AGENT,
 )
-from services import access, dashboard
+from services import access
 
 from ..context import current_actor
-from .filters import awaiting_my_decision
+from .grid_counts import GridCounts
 
 DUE_SOON_DAYS = 2
 # The grid filters' URL arguments (Flask-Admin's named filter URLs).
@@ -34,10 +41,145 @@ OPEN = "state_is"
 OVERDUE = "overdue_is"
 DUE_SOON = f"due_within_{DUE_SOON_DAYS}_business_days_is"
 AWAITING_MY_DECISION = "extension_request_awaiting_my_decision_is"
+MANAGED_BY_ME = "managed_by_me_is"
+WAITING = "waiting_on_the_complainant_is"
+TO_REGISTER = "lodged_online_to_register_is"
+UNASSIGNED = "unassigned_is"
+REPLY_RECEIVED = "reply_received_unanswered_is"
+DECISION_AWAITING_ME = "awaiting_my_decision_is"
+SEVERITY = "severity_is"
+FIRST_RESPONSE_DUE = "first_response_due_is"
 
 
-def _count(statement) -> int:
-    return db.session.execute(statement).scalar_one()
+@dataclass(frozen=True)
+class Queue:
+    """One piece of a capacity's work: the grid it lives in and the filters that find it."""
+
+    key: str
+    label: str
+    endpoint: str
+    # The grid's named filters and their values, in the order the link gives them.
+    filters: tuple[tuple[str, str], ...]
+    urgent: bool = False
+
+    def args(self) -> dict[str, str]:
+        return {f"flt{n}_{name}": value for n, (name, value) in enumerate(self.filters)}
+
+
+ON = "1"
+# Per capacity: the heading of its queues, and the queues, in the order they are worked.
+QUEUES: tuple[tuple[str, str, tuple[Queue, ...]], ...] = (
+    (
+        COORDINATOR,
+        "My division's complaints",
+        (
+            Queue(
+                "to_register",
+                "Lodged online, to register",
+                "complaint",
+                ((TO_REGISTER, ON), (DIVISION, ON)),
+            ),
+            Queue(
+                "unassigned",
+                "Unassigned",
+                "complaint",
+                ((UNASSIGNED, ON), (DIVISION, ON)),
+            ),
+            Queue(
+                "due",
+                f"Due within {DUE_SOON_DAYS} business days",
+                "complaint",
+                ((DUE_SOON, ON), (DIVISION, ON), (OPEN, "open")),
+            ),
+            Queue(
+                "overdue",
+                "Overdue",
+                "complaint",
+                ((OVERDUE, ON), (DIVISION, ON), (OPEN, "open")),
+                urgent=True,
+            ),
+            Queue(
+                "replies",
+                "Replies received",
+                "complaint",
+                ((REPLY_RECEIVED, ON), (DIVISION, ON), (OPEN, "open")),
+            ),
+        ),
+    ),
+    (
+        COMPLAINT_MANAGER,
+        "Complaints I manage",
+        (
+            Queue(
+                "assigned",
+                "Assigned to me",
+                "complaint",
+                ((MANAGED_BY_ME, ON), (OPEN, "open")),
+            ),
+            Queue(
+                "waiting",
+                "Waiting on the complainant",
+                "complaint",
+                ((MANAGED_BY_ME, ON), (WAITING, ON), (OPEN, "open")),
+            ),
+            Queue(
+                "replies",
+                "Replies received",
+                "complaint",
+                ((MANAGED_BY_ME, ON), (REPLY_RECEIVED, ON), (OPEN, "open")),
+            ),
+        ),
+    ),
+    (
+        DECISION_MAKER,
+        "Complaints I decide",
+        (
+            Queue(
+                "awaiting",
+                "Awaiting my decision",
+                "complaint",
+                ((DECISION_AWAITING_ME, ON),),
+            ),
+        ),
+    ),
+    (
+        INTERNAL_REVIEWER,
+        "Internal reviews",
+        (
+            Queue(
+                "mine",
+                "My reviews",
+                "internal_review",
+                ((ASSIGNED, ON), (OPEN, "open")),
+            ),
+        ),
+    ),
+    (
+        SUPPORT_AGENT,
+        "Service desk",
+        (
+            Queue(
+                "severity_1",
+                "Severity 1 open",
+                "ticket",
+                ((SEVERITY, "1"), (OPEN, "open")),
+                urgent=True,
+            ),
+            Queue(
+                "unassigned",
+                "Unassigned tickets",
+                "ticket",
+                ((UNASSIGNED, ON),),
+            ),
+            Queue(
+                "first_response",
+                "First response due",
+                "ticket",
+                ((FIRST_RESPONSE_DUE, ON),),
+            ),
+        ),
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -125,83 +267,78 @@ class HomeView(AdminIndexView):
 
     @expose("/")
     def index(self):
-        codes = access.capacity_codes(current_actor())
+        actor = current_actor()
+        codes = access.capacity_codes(actor)
+        counts = GridCounts(self.admin, actor)
+        queues = self._queues(codes, counts)
         panels = [
-            self._panel(register)
+            self._panel(register, codes, counts)
             for register in REGISTERS
             if permissions.allowed(codes, register.screen, "list")
         ]
-        return self.render("admin/home.html", panels=panels)
+        counts.run()
+        for row in _rows(queues, panels):
+            row["count"] = row.pop("wanted").count
+        return self.render("admin/home.html", queues=queues, panels=panels)
 
-    def _panel(self, register: Register):
-        endpoint = f"{register.screen}.index_view"
-        count = select(func.count()).select_from(register.model)
-        reachable = access.rows(current_actor(), register.screen, "list")
-        if not access.is_everything(reachable):
-            count = count.where(reachable)
-        now = utcnow()
-        work = (
-            ("Open", None, register.is_open(), {}),
-            (
-                f"Due within {DUE_SOON_DAYS} business days",
-                "due",
-                dashboard.due_within_business_days(
-                    db.session,
-                    register.case_type,
-                    register.due,
-                    register.paused,
-                    now,
-                    DUE_SOON_DAYS,
-                ),
-                {DUE_SOON: 1},
-            ),
-            ("Overdue", "overdue", register.due < now, {OVERDUE: 1}),
-            (
-                register.waiting_label,
-                "waiting",
-                dashboard.waiting(register.case_type, register.status),
-                {_slug(register.waiting_label): 1},
-            ),
-        )
-
-        def section(title, key, condition, link_filter):
+    def _queues(self, codes, counts):
+        groups = []
+        for capacity, title, queues in QUEUES:
+            if capacity not in codes:
+                continue
             rows = []
-            for label, kind, measure, extra in work:
-                filters = {link_filter: 1, OPEN: "open", **extra}
-                args = {f"flt{n}_{name}": value for n, (name, value) in enumerate(filters.items())}
+            for queue in queues:
+                wanted = counts.add(queue.endpoint, queue.args())
+                if wanted is None:
+                    continue
                 rows.append(
                     {
-                        "label": label,
-                        "key": f"{key}:{kind or 'open'}",
-                        "overdue": kind == "overdue",
-                        "count": _count(count.where(register.is_open(), condition, measure))
-                        if condition is not None
-                        else 0,
-                        "url": url_for(endpoint, **args),
+                        "label": queue.label,
+                        "key": f"queue:{capacity}:{queue.key}",
+                        "overdue": queue.urgent,
+                        "wanted": wanted,
+                        "url": url_for(f"{queue.endpoint}.index_view", **queue.args()),
                     }
                 )
+            if rows:
+                groups.append({"title": title, "key": capacity, "rows": rows})
+        return groups
+
+    def _panel(self, register: Register, codes, counts):
+        endpoint = f"{register.screen}.index_view"
+        work = (
+            ("Open", "open", {}),
+            (f"Due within {DUE_SOON_DAYS} business days", "due", {DUE_SOON: ON}),
+            ("Overdue", "overdue", {OVERDUE: ON}),
+            (register.waiting_label, "waiting", {_slug(register.waiting_label): ON}),
+        )
+
+        def row(label, key, filters, overdue=False):
+            args = {f"flt{n}_{name}": value for n, (name, value) in enumerate(filters.items())}
+            return {
+                "label": label,
+                "key": key,
+                "overdue": overdue,
+                "wanted": counts.add(register.screen, args),
+                "url": url_for(endpoint, **args),
+            }
+
+        def section(title, key, link_filter):
+            rows = [
+                row(
+                    label,
+                    f"{key}:{kind}",
+                    {link_filter: ON, OPEN: "open", **extra},
+                    kind == "overdue",
+                )
+                for label, kind, extra in work
+            ]
             return {"title": title, "key": key, "rows": rows}
 
-        me = access.participant_id(current_actor())
-        sections = [
-            section(
-                "Assigned to me",
-                "mine",
-                register.mine(me) if me is not None else None,
-                ASSIGNED,
-            )
-        ]
+        sections = [section("Assigned to me", "mine", ASSIGNED)]
         division = access.division_id(current_actor())
-        codes = access.capacity_codes(current_actor())
         if register.has_division and division is not None and codes & {COORDINATOR, ADMINISTRATOR}:
-            sections.append(
-                section(
-                    "My division",
-                    "division",
-                    dashboard.in_division(register.case_type, division),
-                    DIVISION,
-                )
-            )
+            sections.append(section("My division", "division", DIVISION))
         if register.kind.extended and codes & {DECISION_MAKER, COORDINATOR}:
             # A case that can be extended: the extension requests waiting for whoever may
             # approve them to decide.
@@ -210,21 +347,22 @@ class HomeView(AdminIndexView):
                     "title": "Extension requests",
                     "key": "extensions",
                     "rows": [
-                        {
-                            "label": "Awaiting my decision",
-                            "key": "extensions:awaiting",
-                            "overdue": False,
-                            "count": _count(count.where(awaiting_my_decision())),
-                            "url": url_for(endpoint, **{f"flt0_{AWAITING_MY_DECISION}": 1}),
-                        }
+                        row(
+                            "Awaiting my decision",
+                            "extensions:awaiting",
+                            {AWAITING_MY_DECISION: ON},
+                        )
                     ],
                 }
             )
-        all_open = {
-            "label": "All open",
-            "key": "all:open",
-            "overdue": False,
-            "count": _count(count.where(register.is_open())),
-            "url": url_for(endpoint, flt0_state_is="open"),
-        }
+        all_open = row("All open", "all:open", {OPEN: "open"})
         return {"title": register.title, "sections": sections, "all_open": all_open}
+
+
+def _rows(queues, panels):
+    for group in queues:
+        yield from group["rows"]
+    for panel in panels:
+        for section in panel["sections"]:
+            yield from section["rows"]
+        yield panel["all_open"]

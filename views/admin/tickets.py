@@ -20,6 +20,9 @@ from .filters import (
     OpenFilter,
     OverdueFilter,
     WaitingFilter,
+    first_response_due_filter,
+    reply_received_filter,
+    unassigned_filter,
 )
 from .formatters import show_due, show_person
 from .loaders import ComplaintLoader, anyone, clients, staff
@@ -110,6 +113,9 @@ class TicketView(
             Ticket.paused_since,
         ),
         WaitingFilter(Ticket.status, "ticket", name="Waiting on the client"),
+        unassigned_filter(Ticket.agent_id, "ticket"),
+        first_response_due_filter(Ticket.first_response_at),
+        reply_received_filter(Ticket.id, "ticket"),
     ]
     column_select_related_list = (Ticket.client, Ticket.agent)
 
