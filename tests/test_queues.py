@@ -169,6 +169,16 @@ def plant_work():
         )
     )
     db.session.commit()
+    reviewer = person("reviewer")
+    review = db.session.scalars(
+        select(InternalReview).filter_by(reviewer_id=reviewer.id).order_by(InternalReview.id)
+    ).first()
+    assert review is not None, "the demo reviewer has no reviews"
+    db.session.execute(
+        update(InternalReview)
+        .where(InternalReview.id == review.id)
+        .values(status="in_progress", completed_at=None, outcome=None)
+    )
     db.session.execute(
         update(Complaint)
         .where(Complaint.id == mine[3].id)
