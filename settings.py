@@ -147,12 +147,23 @@ SETTINGS = (
         None,
         "the department's postal address on a printed letter (a new line or `;` between lines)",
     ),
-    Setting("DEPARTMENT_PHONE", None, "the phone number on a printed letter"),
-    Setting("DEPARTMENT_EMAIL", None, "the email address on a printed letter"),
+    Setting(
+        "DEPARTMENT_PHONE",
+        "07 3000 0000",
+        "the phone number complainants reach the department on: every letter, the lodgement "
+        "confirmation, the case page and a printed letter say it",
+    ),
+    Setting(
+        "DEPARTMENT_EMAIL",
+        "complaints@example.gov.au",
+        "the email address complainants reach the department at (every letter, the "
+        "confirmation page, the case page, a printed letter)",
+    ),
     Setting(
         "PORTAL_URL",
         None,
-        "the portal's address, for the links in officers' reminders",
+        "the portal's address, for the links in officers' reminders and the personal links "
+        "to a case's own page in letters (never taken from the request)",
     ),
     Setting(
         "REMINDER_LEAD_BUSINESS_HOURS",
@@ -202,6 +213,29 @@ SETTINGS = (
         100_000_000,
         "the most a Word or Excel attachment may open out to, all its parts together "
         "(larger is refused as a zip bomb)",
+    ),
+    # A case's own page for its complainant or client (views/case_page.py)
+    Setting(
+        "CASE_LINK_DAYS_AFTER_CLOSE",
+        90,
+        "how many days after a case is finalised or closed its personal links still open its page",
+    ),
+    Setting(
+        "CASE_PAGE_LIMIT",
+        "30 per 10 minutes",
+        "what may be sent from case pages (information, withdrawal, review request) per "
+        "client address",
+    ),
+    Setting(
+        "CASE_LINK_REQUEST_LIMIT",
+        "5 per hour",
+        "requests for a fresh link per client address, and per reference",
+    ),
+    Setting(
+        "CASE_LINK_REQUESTS_PER_DAY",
+        3,
+        "fresh links sent a day for one reference, and for one email address (counted in "
+        "the database, so every app server shares the count)",
     ),
     Setting(
         "PUBLIC_ENQUIRIES",

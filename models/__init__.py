@@ -4,6 +4,7 @@ from .api import ApiToken, IdempotencyKey
 from .attachments import Attachment
 from .base import UTCDateTime, db, utcnow
 from .calendars import Calendar, Closure, OpeningWindow, PauseStatus, SlaTarget, WorkedHoliday
+from .case_links import CaseLink, CaseLinkRequest, LateReviewRequest
 from .cases import (
     ClockPause,
     Complaint,
@@ -33,6 +34,8 @@ __all__ = [
     "IdempotencyKey",
     "Calendar",
     "Capacity",
+    "CaseLink",
+    "CaseLinkRequest",
     "CaseNote",
     "Category",
     "Channel",
@@ -48,6 +51,7 @@ __all__ = [
     "HistoryEntry",
     "Improvement",
     "InternalReview",
+    "LateReviewRequest",
     "MailTemplate",
     "OpeningWindow",
     "Outcome",

@@ -29,9 +29,11 @@ TICKET_ACKNOWLEDGED = "ticket_acknowledged"
 TICKET_RESPONSE = "ticket_response"
 TICKET_RESOLUTION = "ticket_resolution"
 STAFF_REPLY = "staff_reply"
+# A fresh personal link to a case's own page, asked for on the lost-link form.
+CASE_LINK = "case_link"
 # Letters written about a ticket, and those about any case.
 TICKET_LETTERS = frozenset({TICKET_ACKNOWLEDGED, TICKET_RESPONSE, TICKET_RESOLUTION})
-ANY_CASE_LETTERS = frozenset({STAFF_REPLY})
+ANY_CASE_LETTERS = frozenset({STAFF_REPLY, CASE_LINK})
 DUE_REMINDER = "due_reminder"
 DUE_PASSED = "due_passed"
 REPLY_RECEIVED = "reply_received"
@@ -46,6 +48,7 @@ TEMPLATE_NAMES = {
     TICKET_RESPONSE: "Response to the client on a ticket",
     TICKET_RESOLUTION: "Resolution of a ticket: email to the client",
     STAFF_REPLY: "Reply written by staff on a case",
+    CASE_LINK: "A fresh link to the case's own page, asked for by the complainant or client",
     DUE_REMINDER: "Reminder to the officer: a step is due soon",
     DUE_PASSED: "Reminder to the officer: a due date has passed",
     REPLY_RECEIVED: "To the officer: a reply arrived by email on their case",
@@ -61,6 +64,7 @@ TEMPLATE_NOUNS = {
     TICKET_RESPONSE: "Ticket response",
     TICKET_RESOLUTION: "Ticket resolution",
     STAFF_REPLY: "Reply",
+    CASE_LINK: "Case page link",
     DUE_REMINDER: "Due-date reminder",
     DUE_PASSED: "Overdue reminder",
     REPLY_RECEIVED: "Reply-received notice",
@@ -187,6 +191,10 @@ REPLY_VARIABLES = {
     "reply_body": "The reply the officer wrote, as written",
     "author_name": "The officer who wrote it",
 }
+CASE_LINK_VARIABLES = {
+    "recipient_name": 'Whom the link is for ("Sir or Madam" when no name is recorded)',
+    "case_link": "The personal link to the case's page (made when the email is sent)",
+}
 REPLY_RECEIVED_VARIABLES = {
     "officer_name": "The officer told of the reply",
     "officer_role": "Their part in the case: complaint manager, support agent, ...",
@@ -211,6 +219,7 @@ VARIABLES = {
     TICKET_RESPONSE: {**COMMON_VARIABLES, **TICKET_VARIABLES, **STEP_CONTENT_VARIABLES},
     TICKET_RESOLUTION: {**COMMON_VARIABLES, **TICKET_VARIABLES, **STEP_CONTENT_VARIABLES},
     STAFF_REPLY: {**COMMON_VARIABLES, **REPLY_VARIABLES},
+    CASE_LINK: {**COMMON_VARIABLES, **CASE_LINK_VARIABLES},
     DUE_REMINDER: {**COMMON_VARIABLES, **REMINDER_VARIABLES},
     DUE_PASSED: {**COMMON_VARIABLES, **REMINDER_VARIABLES},
     REPLY_RECEIVED: {**COMMON_VARIABLES, **REPLY_RECEIVED_VARIABLES},
@@ -261,6 +270,7 @@ SAMPLE = {
     "reply_subject": "Your complaint CTS-2026-000123",
     "reply_body": "Thank you for the photographs you sent. We will call you on Friday.",
     "author_name": "Alex Lee",
+    "case_link": "https://complaints.example.gov.au/case/Xq3…",
 }
 
 # --- the wording shipped with the portal ------------------------------------------------
@@ -439,6 +449,25 @@ If the problem is not fixed, reply to this email and we will reopen the ticket.
 {{ author_name }}
 {{ sender_name }}
 Reference {{ reference }}: please quote it whenever you contact us about it.
+""",
+    ),
+    CASE_LINK: (
+        "Your link to the page of your {{ kind }} {{ reference }}",
+        """Dear {{ recipient_name }},
+
+You asked for a new link to the page of your {{ kind }} {{ reference }} ({{ summary }}). \
+Open it here:
+
+{{ case_link }}
+
+On that page you can see where your {{ kind }} is up to, add information or documents, \
+and more. The link is personal: please do not share it. Links sent to you before still \
+work until they expire.
+
+If you did not ask for this link, you can ignore this email.
+
+Yours sincerely,
+{{ sender_name }}
 """,
     ),
     DUE_REMINDER: (

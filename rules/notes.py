@@ -29,7 +29,15 @@ STEP_KINDS = MappingProxyType(
         "resolution": "Resolution",
     }
 )
-ALL_KINDS = MappingProxyType({**KINDS, **STEP_KINDS})
+# What the complainant or client sends from their case's own page (services/case_page.py).
+PUBLIC_KINDS = MappingProxyType(
+    {
+        "from_complainant": "Information from the complainant (case page)",
+        "withdrawal": "Withdrawal (case page)",
+        "review_grounds": "Grounds for an internal review (case page)",
+    }
+)
+ALL_KINDS = MappingProxyType({**KINDS, **STEP_KINDS, **PUBLIC_KINDS})
 SUMMARY_LIMIT = 20_000
 WITH_WHOM_LIMIT = 200
 

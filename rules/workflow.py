@@ -582,6 +582,11 @@ def _review_effect(case, actor, inputs) -> dict[str, object]:
     return {}
 
 
+def _withdraw_effect(case, actor, inputs) -> dict[str, object]:
+    # The complainant's words are the reasons of the outcome "withdrawn".
+    return {"outcome_code": "withdrawn"}
+
+
 def _reviewer_effect(case, actor, inputs) -> dict[str, object]:
     return {"reviewer_id": inputs["reviewer"].id}
 
@@ -596,6 +601,19 @@ CO, CM, DM, IR, SA = (
     SUPPORT_AGENT,
 )
 COMPLAINTS_ONLY = frozenset({"complaint"})
+# Where the complainant may still withdraw a complaint: any time before its response.
+WITHDRAWABLE = frozenset(
+    {
+        "received",
+        "registered",
+        "acknowledged",
+        "under_assessment",
+        "investigation",
+        "awaiting_complainant",
+        "response_drafted",
+        "decided",
+    }
+)
 ASSIGNABLE = frozenset(
     {"under_assessment", "investigation", "awaiting_complainant", "response_drafted"}
 )
@@ -714,6 +732,14 @@ def _complaint_transitions() -> list[Transition]:
             saves=(("referral_target", "referral_target_id"),), kinds=COMPLAINTS_ONLY,
             done="referred", when="before it is investigated", gerund="Referring",
             action="refer it",
+        ),
+        Transition(
+            "withdraw", "Withdraw", WITHDRAWABLE, "closed", frozenset({CO}),
+            requires=("reason",), records=("closed_at",), clears=("paused_since",),
+            saves=(("reason", "outcome_reason"),), kinds=COMPLAINTS_ONLY,
+            effect=_withdraw_effect,
+            done="withdrawn", when="before its response is given", gerund="Withdrawing",
+            action="record that the complainant withdrew it",
         ),
         Transition(
             "close", "Close",

@@ -414,6 +414,8 @@ class ComplaintStepper(Stepper):
             return f"Review outcome: {REVIEW_OUTCOMES[changes['review_outcome']]}"
         if name == "refer":
             return f"Referred to {model.referral_target or ''}".strip()
+        if name == "withdraw":
+            return f"Withdrawn by the complainant: {model.outcome_reason}"
         if name == "finalise" and model.outcome is not None:
             return f"Outcome: {model.outcome}"
         if changes.get("reason"):

@@ -174,7 +174,9 @@ def test_finalising_queues_the_outcome_letter_with_the_review_options_and_window
     assert f"that is by {window}, quoting {complaint.reference}" in letter.body
     assert "Queensland Human Rights Commissioner" in letter.body
     assert "Queensland Ombudsman" in letter.body
-    assert letter.body.rstrip().endswith("Alex Deakin")
+    # Signed by the decision maker; then the personal link and how to reach us.
+    signed, _, footer = letter.body.partition("Yours sincerely,\nAlex Deakin\n")
+    assert signed and "To contact us:\nPhone: 07 3000 0000" in footer
 
 
 def test_the_outcome_letter_states_the_date_the_review_window_closes_in_words(app, make):

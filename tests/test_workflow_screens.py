@@ -163,7 +163,7 @@ def test_the_details_page_shows_the_status_and_the_steps_open_to_the_coordinator
     complaint = team.complaint("received")
     page = details(coordinator, "complaint", complaint)
     assert 'class="badge badge-info workflow-status">Received<' in page
-    assert set(offered(page)) == {"register", "refer"}
+    assert set(offered(page)) == {"register", "refer", "withdraw"}
     assert offered(page)["register"][1]["row_version"] == str(complaint.version)
     assert offered(page)["refer"][1] is None  # refer asks where to: a form
 

@@ -409,7 +409,13 @@ def received():
     if not lodged:
         return redirect(url_for("public.lodge"))
     return render_template(
-        "public/received.html", lodged=lodged, enquiries=current_app.config["PUBLIC_ENQUIRIES"]
+        "public/received.html",
+        lodged=lodged,
+        enquiries=current_app.config["PUBLIC_ENQUIRIES"],
+        contact={
+            "phone": current_app.config.get("DEPARTMENT_PHONE") or "",
+            "email": current_app.config.get("DEPARTMENT_EMAIL") or "",
+        },
     )
 
 

@@ -214,7 +214,8 @@ def add_security_headers(response):
     )
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
+    # A page reached by a personal link says no-referrer itself (views/case_page.py).
+    response.headers.setdefault("Referrer-Policy", "same-origin")
     if request.is_secure:
         # One year; subdomains are left to their own servers.
         response.headers["Strict-Transport-Security"] = "max-age=31536000"

@@ -140,6 +140,10 @@ def queue(
         return "withheld"
     address = usable_address(person)
     rendered, note = render_letter(session, key, values)
+    # Every letter to a complainant or client: their personal link, and how to reach us.
+    from ..case_links import footer
+
+    body = rendered.body + footer(case, role, person is not None, rendered.body)
     user_id = None
     if person is not None and role != correspondence.COMPLAINANT:
         user_id = session.scalar(select(User.id).where(User.participant_id == person.id))
@@ -153,7 +157,7 @@ def queue(
         "participant_id": person_id,
         "user_id": user_id,
         "subject": rendered.subject,
-        "body": rendered.body,
+        "body": body,
         "status": correspondence.QUEUED if address else correspondence.NO_ADDRESS,
         "attempts": 0,
         "next_attempt_at": now if address else None,

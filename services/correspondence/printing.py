@@ -213,7 +213,9 @@ def letter_pdf(
     pdf.lines(clean(message.subject), size=11, bold=True)
     pdf.gap(3)
 
-    body = clean(message.body).strip("\n")
+    from ..case_links import printed
+
+    body = clean(printed(message.body)).strip("\n")
     pdf.lines(body)
     signer = letterhead.sender_name or letterhead.name
     if signer and not signed_already(body):

@@ -207,6 +207,9 @@ def queue_reply(
         ),
     }
     rendered, note = render_letter(session, correspondence.STAFF_REPLY, values)
+    from ..case_links import footer
+
+    body = rendered.body + footer(case, role, True, rendered.body)
     in_reply_to, references = thread_of(latest_message_from(session, case, person))
     address = usable_address(person)
     message = OutboundMessage(
@@ -221,7 +224,7 @@ def queue_reply(
         subject=correspondence.with_reference(rendered.subject, kinds.reference_of(case))[
             :SUBJECT_LIMIT
         ],
-        body=rendered.body,
+        body=body,
         status=correspondence.QUEUED if address else correspondence.NO_ADDRESS,
         attempts=0,
         next_attempt_at=now if address else None,

@@ -132,7 +132,9 @@ def message_id(message: OutboundMessage, sender: str | None) -> str:
     return f"<outbox.{message.id}.{digest}@{domain}>"
 
 
-def email_for(message: OutboundMessage, address: str, settings: MailSettings) -> EmailMessage:
+def email_for(
+    message: OutboundMessage, address: str, settings: MailSettings, body: str | None = None
+) -> EmailMessage:
     email = EmailMessage()
     email["From"] = settings.sender
     email["To"] = formataddr((" ".join((message.recipient_name or "").split()), address))
@@ -145,7 +147,7 @@ def email_for(message: OutboundMessage, address: str, settings: MailSettings) ->
         email["References"] = " ".join(message.references_header.split())
     if message.recipient_role not in correspondence.CORRESPONDENTS:
         email["Auto-Submitted"] = "auto-generated"
-    email.set_content(message.body)
+    email.set_content(message.body if body is None else body)
     if message.attachments:
         attach_documents(email, message, settings.attachment_folder)
     return email
@@ -444,8 +446,11 @@ def _send_one(session, postman, message, worker, settings, clock, report):
             report.no_address += 1
         session.commit()
         return None
+    from ..case_links import personalise
+
     try:
-        email = email_for(message, address, settings)
+        # A personal link made for this email only (its hash kept, committed with "sent").
+        email = email_for(message, address, settings, personalise(session, message, clock()))
     except DocumentMissing as error:
         # Sending again will not bring the document back: failed, for an officer to see.
         values = {"status": correspondence.FAILED, "last_error": str(error)}

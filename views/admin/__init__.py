@@ -33,6 +33,7 @@ from models import (
 from . import mail_warning
 from .audit import ClockPauseView, HistoryEntryView, ReferenceCounterView
 from .canned import CannedParagraphView
+from .case_page_links import LateReviewRequestsView
 from .cases import ComplaintView, ExtensionView, ExternalReviewView, InternalReviewView, TicketView
 from .configuration import (
     CalendarView,
@@ -68,6 +69,12 @@ def build_views():
             ExternalReview, name="External reviews", category=REGISTER, endpoint="external_review"
         ),
         ExtensionView(Extension, name="Extensions", category=REGISTER),
+        LateReviewRequestsView(
+            name="Late review requests",
+            category=REGISTER,
+            endpoint="late_review_requests",
+            url="/admin/late-review-requests",
+        ),
         ParticipantView(Participant, name="Participants", category=PEOPLE),
         UserView(User, name="Users", category=PEOPLE),
         ApiTokenView(ApiToken, name="API tokens", category=PEOPLE, endpoint="api_token"),

@@ -19,6 +19,7 @@ from services import access, confidentiality, steps
 from ..context import case_timezone, complaint_timezone, current_actor, visibility
 from . import privacy
 from .attachments import CaseDocuments
+from .case_page_links import CasePageLinks
 from .case_view import CaseView, choices
 from .complaint_steps import ComplaintSteps
 from .corrections import ClockStartCorrection
@@ -62,6 +63,7 @@ def show_consent(view, context, model, name):
 
 
 class ComplaintView(
+    CasePageLinks,
     ComplaintImprovements,
     ComplaintRelatedRecords,
     CaseNotes,

@@ -10,6 +10,7 @@ from rules.vocabulary import TICKET_SEVERITIES, TICKET_STATUSES
 
 from ..context import case_timezone, ticket_timezone
 from .attachments import CaseDocuments
+from .case_page_links import CasePageLinks
 from .case_view import CaseView, choices
 from .corrections import ClockStartCorrection
 from .filters import (
@@ -35,7 +36,13 @@ CHOOSE_SEVERITY = "Choose the severity: it sets the ticket's response and resolu
 
 
 class TicketView(
-    RelatedRecords, CaseNotes, CaseDocuments, ClockStartCorrection, TicketSteps, CaseView
+    CasePageLinks,
+    RelatedRecords,
+    CaseNotes,
+    CaseDocuments,
+    ClockStartCorrection,
+    TicketSteps,
+    CaseView,
 ):
     shared_with = "the client"
 
