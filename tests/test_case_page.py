@@ -20,6 +20,8 @@ from models import (
     CaseNote,
     Complaint,
     HistoryEntry,
+    InboundMessage,
+    InternalReview,
     LateReviewRequest,
     OutboundMessage,
     User,
@@ -27,10 +29,10 @@ from models import (
     utcnow,
 )
 from rules import correspondence as letters
-from rules.vocabulary import ADMINISTRATOR
+from rules.vocabulary import ADMINISTRATOR, COMPLAINT_STATUSES
 from rules.workflow import Actor
 from seed import reference
-from services import case_links, steps
+from services import case_links, notes, steps
 from tests.conftest import csrf_token
 from tests.scoped_world import CHEAP_HASH
 from tests.test_workflow_screens import Team, client_for, fill, fresh, text
@@ -549,3 +551,88 @@ def test_a_declined_late_request_shows_its_reasons_on_the_page(app, client, team
     assert "Your late request for an internal review was declined" in page
     assert "Eight months late, no reason given." in page
     assert "Send my late request" not in page
+
+
+# ------------------------------------------------------------------------- what never shows
+
+SECRETS = (
+    "INTERNAL-NOTE-SECRET",
+    "STAFF-DOCUMENT-SECRET",
+    "OFFICER-REMINDER-SECRET",
+    "THIRD-PARTY-EMAIL-SECRET",
+    "OTHER-CASE-SECRET",
+    "Subjectperson",
+    "Othercomplainant",
+    "other@example.com",
+)
+
+
+@pytest.mark.parametrize("status", sorted(COMPLAINT_STATUSES))
+def test_the_page_never_shows_internal_notes_other_cases_or_anyone_else_for_any_status(
+    client, team, make, status
+):
+    subject = make.staff("Subjectperson")
+    other_person = make.complainant("Othercomplainant")
+    other_person.email = "other@example.com"
+    complaint = team.complaint(
+        status,
+        subjects=[subject],
+        finalised_at=utcnow() - timedelta(days=1) if status in ("finalised", "closed") else None,
+    )
+    other = team.complaint(
+        "investigation", complainant=other_person, summary="OTHER-CASE-SECRET summary"
+    )
+    notes.add(db.session, complaint, team.manager, kind="note", summary="INTERNAL-NOTE-SECRET")
+    notes.add(
+        db.session, other, None, kind="from_complainant", summary="OTHER-CASE-SECRET", shared=True
+    )
+    review = InternalReview(complaint=complaint, status="requested", requested_at=utcnow())
+    db.session.add(review)
+    db.session.flush()
+    notes.add(db.session, review, team.reviewer, kind="note", summary="INTERNAL-NOTE-SECRET")
+    db.session.add(
+        Attachment(
+            complaint=complaint,
+            original_filename="STAFF-DOCUMENT-SECRET.pdf",
+            content_type="application/pdf",
+            size=3,
+            sha256="0" * 64,
+            stored_name="staffdoc" + status[:20],
+            uploaded_by=team.manager,
+        )
+    )
+    db.session.add(
+        OutboundMessage(
+            dedupe_key=f"reminder-secret-{status}",
+            template_key=letters.DUE_REMINDER,
+            recipient_role="complaint_manager",
+            participant_id=team.manager.participant_id,
+            recipient_address="officer@example.gov.au",
+            subject="OFFICER-REMINDER-SECRET",
+            body="OFFICER-REMINDER-SECRET",
+            status=letters.SENT,
+            complaint_id=complaint.id,
+        )
+    )
+    db.session.add(
+        InboundMessage(
+            message_id=f"<third-party-{status}@example.com>",
+            mailbox="complaints",
+            from_address="other@example.com",
+            from_name="Othercomplainant",
+            subject="THIRD-PARTY-EMAIL-SECRET",
+            body_text="THIRD-PARTY-EMAIL-SECRET",
+            status="filed",
+            complaint_id=complaint.id,
+            participant_id=other_person.id,
+        )
+    )
+    db.session.commit()
+    token = link_to(complaint)
+    response = page_of(client, token)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert complaint.reference in page
+    for secret in SECRETS:
+        assert secret not in page, secret
+    assert other.reference not in page
