@@ -1,7 +1,7 @@
 """a case's own page: personal links, requests for a fresh link, late review requests
 
 Revision ID: a7c3e5f19b20
-Revises: 5e55105e9e11
+Revises: e5a1c7d3b9f2
 Create Date: 2026-12-04 10:40:00
 
 """
@@ -13,7 +13,7 @@ import models.base
 
 # revision identifiers, used by Alembic.
 revision = "a7c3e5f19b20"
-down_revision = "5e55105e9e11"
+down_revision = "e5a1c7d3b9f2"
 branch_labels = None
 depends_on = None
 
