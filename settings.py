@@ -171,6 +171,12 @@ SETTINGS = (
         "how far ahead of a due instant officers are reminded (0: once it has passed)",
     ),
     Setting(
+        "NOTIFY_DESK_LEADS",
+        "",
+        "usernames of the service desk's leads, comma-separated: told of tickets with no "
+        "agent and by escalation rules (empty: every coordinator)",
+    ),
+    Setting(
         "REMINDER_PASSED_WITHIN_DAYS",
         7,
         "due instants that passed longer ago are not reminded",

@@ -21,6 +21,7 @@ from .jobs import ScheduledJob
 from .lookups import Category, Channel, Outcome, ReferralTarget
 from .mail import InboundMessage
 from .notes import CaseNote
+from .notifications import EscalationRule, Notification, NotificationPreference
 from .org import Capacity, ClassificationLevel, Division, Participant, User
 from .records import DisposalRecord, Improvement, RetentionRule, complaint_issue
 
@@ -45,6 +46,7 @@ __all__ = [
     "Complaint",
     "DisposalRecord",
     "Division",
+    "EscalationRule",
     "Extension",
     "ExtensionRequest",
     "ExternalReview",
@@ -53,6 +55,8 @@ __all__ = [
     "InternalReview",
     "LateReviewRequest",
     "MailTemplate",
+    "Notification",
+    "NotificationPreference",
     "OpeningWindow",
     "Outcome",
     "OutboundMessage",

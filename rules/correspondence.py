@@ -37,6 +37,7 @@ ANY_CASE_LETTERS = frozenset({STAFF_REPLY, CASE_LINK})
 DUE_REMINDER = "due_reminder"
 DUE_PASSED = "due_passed"
 REPLY_RECEIVED = "reply_received"
+NOTIFICATION = "notification"
 
 TEMPLATE_NAMES = {
     REGISTERED: "Registration email to the complainant",
@@ -52,6 +53,7 @@ TEMPLATE_NAMES = {
     DUE_REMINDER: "Reminder to the officer: a step is due soon",
     DUE_PASSED: "Reminder to the officer: a due date has passed",
     REPLY_RECEIVED: "To the officer: a reply arrived by email on their case",
+    NOTIFICATION: "To staff: a notification from the portal, by email",
 }
 # The letter in a history entry: "Registration email sent to the complainant".
 TEMPLATE_NOUNS = {
@@ -68,6 +70,7 @@ TEMPLATE_NOUNS = {
     DUE_REMINDER: "Due-date reminder",
     DUE_PASSED: "Overdue reminder",
     REPLY_RECEIVED: "Reply-received notice",
+    NOTIFICATION: "Notification email",
 }
 
 # Outbox statuses.
@@ -96,6 +99,9 @@ ROLES = {
     "internal_reviewer": "internal reviewer",
     "coordinator": "coordinator",
     "support_agent": "support agent",
+    # Staff told by a notification who hold no part in the case (mentioned, on duty, a
+    # desk lead): never of a confidential complaint's.
+    "staff": "officer",
     "client_contact": "client contact",
     "client": "client organisation",
 }
@@ -112,7 +118,7 @@ CONFIDENTIAL_RECIPIENTS = frozenset(
 
 def written_about(key: str, is_ticket: bool) -> str | None:
     """Why a letter cannot be previewed on this kind of case, or None if it can."""
-    if key in ANY_CASE_LETTERS or key in (DUE_REMINDER, DUE_PASSED):
+    if key in ANY_CASE_LETTERS or key in (DUE_REMINDER, DUE_PASSED, NOTIFICATION):
         return None
     if key in TICKET_LETTERS:
         return None if is_ticket else f"{TEMPLATE_NAMES[key]} is written about tickets only."
@@ -203,6 +209,11 @@ REPLY_RECEIVED_VARIABLES = {
     "clock_resumed": "Whether the reply resumed the case's paused clock (true or false)",
     "portal_link": "The case's page in the portal (PORTAL_URL)",
 }
+NOTIFICATION_VARIABLES = {
+    "officer_name": "The person told",
+    "notification": "What they are told, in one line: Assigned to you: CTS-..., ...",
+    "portal_link": "The case's page in the portal (PORTAL_URL)",
+}
 VARIABLES = {
     REGISTERED: {**COMMON_VARIABLES, **LETTER_VARIABLES},
     ACKNOWLEDGED: {**COMMON_VARIABLES, **LETTER_VARIABLES},
@@ -223,6 +234,7 @@ VARIABLES = {
     DUE_REMINDER: {**COMMON_VARIABLES, **REMINDER_VARIABLES},
     DUE_PASSED: {**COMMON_VARIABLES, **REMINDER_VARIABLES},
     REPLY_RECEIVED: {**COMMON_VARIABLES, **REPLY_RECEIVED_VARIABLES},
+    NOTIFICATION: {**COMMON_VARIABLES, **NOTIFICATION_VARIABLES},
 }
 
 # What a preview shows when no case is chosen.
@@ -260,6 +272,7 @@ SAMPLE = {
     "message_subject": "Re: We are looking into your complaint CTS-2026-000123",
     "received_at": "10:15 am on Tuesday 10 March 2026 (Brisbane time)",
     "clock_resumed": True,
+    "notification": "Assigned to you as complaint manager: CTS-2026-000123",
     "client_name": "Pat Morgan (Acme Training)",
     "organisation_name": "Acme Training",
     "severity": "2",
@@ -510,6 +523,18 @@ arrived {{ received_at }}:
 The case was waiting on this reply: its clock has resumed.
 {% endif %}
 Read it on the case in the portal: {{ portal_link }}
+""",
+    ),
+    NOTIFICATION: (
+        "Portal notification: {{ notification }}",
+        """Dear {{ officer_name }},
+
+{{ notification }}
+
+Open {{ kind }} {{ reference }} in the portal: {{ portal_link }}
+
+You get this email because your notification preferences ask for it (Notifications,
+Preferences, in the portal).
 """,
     ),
 }

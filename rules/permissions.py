@@ -42,6 +42,7 @@ SCREENS = (
     "calendar",
     "slatarget",
     "pausestatus",
+    "escalationrule",
     "channel",
     "category",
     "outcome",
@@ -108,6 +109,8 @@ RECORD_GRANTS: Mapping[str, Mapping[str, Grant]] = MappingProxyType(
             "apitoken": Grant(_EVERYTHING - {"delete", "export"}, "all"),
             "historyentry": Grant(frozenset({"list", "view", "export"}), "all"),
             "clockpause": Grant(frozenset({"list", "view", "export"}), "all"),
+            # Switched off, never deleted: the notifications it made name it.
+            "escalationrule": Grant(_EVERYTHING - {"delete"}, "all"),
             "referencecounter": Grant(_READ, "all"),
             # Letter wording is edited, never added or removed: the portal knows each letter.
             "mailtemplate": Grant(frozenset({"list", "view", "edit"}), "all"),

@@ -12,6 +12,7 @@ from models import (
     Category,
     Channel,
     ClassificationLevel,
+    EscalationRule,
     MailTemplate,
     OpeningWindow,
     Outcome,
@@ -21,6 +22,7 @@ from models import (
     db,
 )
 from rules.correspondence import DEFAULT_TEMPLATES, TEMPLATE_NAMES
+from rules.notifications import DUE_KIND_NAMES
 from rules.vocabulary import CAPACITIES, SLA_KEYS
 
 CALENDARS = [
@@ -128,6 +130,15 @@ PAUSE_STATUSES = [
 ]
 
 
+# Escalation rules a new portal starts with (administrators change them under
+# Configuration -> Escalation rules): each kind of due date, once passed, is told to the
+# coordinator of the case's division (tickets: the desk leads).
+ESCALATION_RULES = [
+    (f"Overdue: {label.lower()}", code, "passed", 0, "supervisor")
+    for code, label in DUE_KIND_NAMES.items()
+]
+
+
 def _get_or_add(model, match: dict, **values):
     row = db.session.execute(db.select(model).filter_by(**match)).scalar_one_or_none()
     if row is None:
@@ -183,6 +194,20 @@ def load() -> None:
             service_level_percent=service_level,
             active=True,
         )
+    # Only into an empty table: a rule an administrator changed or switched off stays so.
+    if db.session.execute(db.select(EscalationRule.id).limit(1)).first() is None:
+        for name, due_kind, moment, hours, audience in ESCALATION_RULES:
+            db.session.add(
+                EscalationRule(
+                    name=name,
+                    due_kind=due_kind,
+                    moment=moment,
+                    business_hours=hours,
+                    audience=audience,
+                    outside_hours=False,
+                    active=True,
+                )
+            )
     for key, (subject, body) in DEFAULT_TEMPLATES.items():
         _get_or_add(
             MailTemplate, {"key": key}, name=TEMPLATE_NAMES[key], subject=subject, body=body

@@ -15,6 +15,7 @@ from . import (
     invariants,
     localtime,
     notes,
+    notifications,
     sessions,
 )
 
@@ -66,3 +67,5 @@ def _after_flush(session, flush_context):
     clocks.after_flush(session)
     # Letters last: they read the due instants and reference numbers the flush gave.
     correspondence.after_flush(session)
+    # Then the people told of what the flush did (an assignment, a mention...).
+    notifications.after_flush(session)

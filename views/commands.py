@@ -14,6 +14,7 @@ from views.backup_commands import backup_command, restore_command
 from views.clock_commands import due_date_command
 from views.import_commands import import_group
 from views.mail_commands import mail
+from views.notify_commands import notify
 from views.operations import ready_command
 from views.token_commands import token_commands
 
@@ -35,6 +36,7 @@ def init_app(app):
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
     migration_commands.init_app(app)
+    app.cli.add_command(notify)
 
 
 users = AppGroup("users", help="Create and manage login accounts.")

@@ -36,6 +36,9 @@ def holds_role(case, role: str, participant_id) -> bool:
     kind = kinds.find_kind(case)
     if participant_id is None or kind is None:
         return False
+    if role == "staff":
+        # Told by a notification (mentioned, on duty, a desk lead): while they may sign in.
+        return _has_active_account(object_session(case), participant_id)
     if role in CLIENT_ROLES:
         # A ticket's client organisation, or the contact who reported it for them.
         column = CLIENT_ROLES[role]
@@ -61,6 +64,17 @@ def holds_role(case, role: str, participant_id) -> bool:
         "coordinator": "coordinator_id",
     }.get(role)
     return column is not None and getattr(case, column) == participant_id
+
+
+def _has_active_account(session, participant_id) -> bool:
+    if session is None:
+        return False
+    return (
+        session.scalar(
+            select(User.id).where(User.participant_id == participant_id, User.active.is_(True))
+        )
+        is not None
+    )
 
 
 def division_coordinator_ids(complaint) -> set:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from models import Calendar, Participant, kinds, utcnow
+from models import Calendar, Participant, User, kinds, utcnow
 from rules import correspondence
 from rules.clock import Unit
 from rules.errors import RuleViolation
@@ -108,6 +108,8 @@ def _remind(session, report, case, case_type, key, due_field, label, due, time_l
             continue
         if recipient_refusal(case, role, person.id) is not None:
             continue
+        if not _wants_email(session, person, key):
+            return  # the officer asked not to be emailed of due dates (their preferences)
         values = {
             **case_values(case),
             "officer_name": person.display_name,
@@ -132,3 +134,24 @@ def _remind(session, report, case, case_type, key, due_field, label, due, time_l
             report.no_address += 1
         return
     report.nobody += 1
+
+
+def _wants_email(session, person, key) -> bool:
+    """Whether the officer's notification preferences keep this reminder by email (an
+    officer without a login: always)."""
+    from rules import notifications as notification_rules
+
+    from ..notifications.core import email_events_of
+
+    event = (
+        notification_rules.DUE_PASSED
+        if key == correspondence.DUE_PASSED
+        else notification_rules.DUE_SOON
+    )
+    accounts = session.scalars(
+        select(User.id).where(User.participant_id == person.id, User.active.is_(True))
+    ).all()
+    if not accounts:
+        return True
+    connection = session.connection()
+    return any(event in email_events_of(connection, user_id) for user_id in accounts)

@@ -37,13 +37,14 @@ from models import (
 )
 from rules import correspondence as letters
 from rules import mail_in as rules
+from rules import notifications as notification_rules
 from rules import workflow
 from rules.attachments import AttachmentRefused, check_file, safe_filename
 from rules.errors import RuleViolation
 from rules.inflation import InflationLimits
 from rules.vocabulary import ADMINISTRATOR, TICKET_SEVERITIES
 
-from .. import history, localtime, steps
+from .. import history, localtime, notifications, steps
 from ..correspondence import case_values, queue, recipient_refusal
 from ..correspondence.recipients import division_coordinator_ids
 from ..correspondence.sending import message_id as outbox_message_id
@@ -408,16 +409,35 @@ class _Work:
                 "received_at": letters.instant_in_words(self.now, tz),
                 "clock_resumed": self.resumed,
             }
-            outcome = queue(
-                self.session,
-                key=letters.REPLY_RECEIVED,
-                case=case,
-                role=role,
-                person=person,
-                dedupe_key=f"{letters.REPLY_RECEIVED}:{self.inbound.id}:{person.id}",
-                values=values,
-                now=self.now,
-            )
+            dedupe_key = f"{letters.REPLY_RECEIVED}:{self.inbound.id}:{person.id}"
+            accounts = notifications.accounts_of(self.session, [person.id])
+            # Told in the portal, and by the reply-received email when they ask for it.
+            for user in accounts:
+                notifications.notify(
+                    self.session,
+                    user=user,
+                    event=notification_rules.REPLY,
+                    case=case,
+                    role=role,
+                    title=f"A reply arrived on {kinds.reference_of(case)}: "
+                    f"{self.inbound.subject or rules.NO_SUBJECT}",
+                    dedupe_key=f"reply:{self.inbound.id}:{user.id}",
+                    email=(letters.REPLY_RECEIVED, values, dedupe_key),
+                    now=self.now,
+                )
+            outcome = "queued"
+            if not accounts:
+                # An officer without a login still gets the email.
+                outcome = queue(
+                    self.session,
+                    key=letters.REPLY_RECEIVED,
+                    case=case,
+                    role=role,
+                    person=person,
+                    dedupe_key=dedupe_key,
+                    values=values,
+                    now=self.now,
+                )
             if outcome in ("queued", "duplicate", "no_address"):
                 told = True
                 if first_only:

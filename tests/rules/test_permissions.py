@@ -48,6 +48,7 @@ EXPECTED = {
         "user": ("list view create edit", "all"),
         "historyentry": ("list view export", "all"),
         "clockpause": ("list view export", "all"),
+        "escalationrule": ("list view create edit export", "all"),
         "referencecounter": ("list view", "all"),
         "apitoken": ("list view create edit", "all"),
         "mailtemplate": ("list view edit", "all"),

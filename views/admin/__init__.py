@@ -13,6 +13,7 @@ from models import (
     ClockPause,
     Complaint,
     Division,
+    EscalationRule,
     Extension,
     ExternalReview,
     HistoryEntry,
@@ -37,6 +38,7 @@ from .case_page_links import LateReviewRequestsView
 from .cases import ComplaintView, ExtensionView, ExternalReviewView, InternalReviewView, TicketView
 from .configuration import (
     CalendarView,
+    EscalationRuleView,
     LookupView,
     OutcomeView,
     PauseStatusView,
@@ -45,6 +47,7 @@ from .configuration import (
 from .correspondence import MailTemplateView, OutboundMessageView
 from .home import HomeView
 from .inbound import InboundMessageView
+from .notifications import NotificationsView
 from .people import ClassificationLevelView, DivisionView, ParticipantView, UserView
 from .replies import ReplyView
 from .reports import build_report_views
@@ -92,6 +95,12 @@ def build_views():
         PauseStatusView(
             PauseStatus, name="Pause statuses", category=CONFIGURATION, endpoint="pause_status"
         ),
+        EscalationRuleView(
+            EscalationRule,
+            name="Escalation rules",
+            category=CONFIGURATION,
+            endpoint="escalation_rule",
+        ),
         LookupView(Channel, name="Channels", category=CONFIGURATION),
         LookupView(Category, name="Categories", category=CONFIGURATION),
         OutcomeView(Outcome, name="Outcomes", category=CONFIGURATION),
@@ -117,6 +126,7 @@ def build_views():
             CannedParagraph, name="Canned paragraphs", category=CORRESPONDENCE, endpoint="canned"
         ),
         ReplyView(name="Reply", endpoint="replies"),
+        NotificationsView(name="Notifications", endpoint="notifications"),
     ]
 
 

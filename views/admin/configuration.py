@@ -5,6 +5,7 @@ from flask_admin.model.form import InlineFormAdmin
 from wtforms.validators import ValidationError
 
 from models import Closure, OpeningWindow, WorkedHoliday, kinds
+from rules import notifications as notification_rules
 from rules.clock import validate_spec
 from rules.values import sla_amount_problem
 from rules.vocabulary import (
@@ -146,3 +147,66 @@ class OutcomeView(LookupView):
     column_list = (*LookupView.column_list, "requires_reason")
     column_labels = {**LookupView.column_labels, "requires_reason": "Reasons must be recorded"}
     form_columns = (*LookupView.form_columns, "requires_reason")
+
+
+class EscalationRuleView(AdministrationView):
+    """When a due instant of a kind is N business hours away, or has passed, tell the
+    case's officer and/or the coordinator of its division (tickets: the desk leads).
+    `flask notify run` applies the active rules."""
+
+    record_noun = "escalation rule"
+    column_list = (
+        "name",
+        "due_kind",
+        "moment",
+        "business_hours",
+        "audience",
+        "outside_hours",
+        "active",
+    )
+    column_labels = {
+        "due_kind": "Due date watched",
+        "moment": "When",
+        "business_hours": "Business hours (N)",
+        "audience": "Tell",
+        "outside_hours": "Also outside business hours",
+        "active": "Active",
+    }
+    column_descriptions = {
+        "business_hours": "Before the due: how far ahead, in business hours of the case's "
+        "calendar. Once passed: how long after (0: as soon as it passes).",
+        "outside_hours": "Unticked, the rule is quiet outside the case calendar's business "
+        "hours and tells at the next opening.",
+        "active": "Switch a rule off instead of deleting it.",
+    }
+    column_choices = {
+        "due_kind": list(notification_rules.DUE_KIND_NAMES.items()),
+        "moment": list(notification_rules.MOMENTS.items()),
+        "audience": list(notification_rules.AUDIENCES.items()),
+    }
+    column_default_sort = [("due_kind", False), ("business_hours", False)]
+    column_searchable_list = ("name",)
+    form_columns = (
+        "name",
+        "due_kind",
+        "moment",
+        "business_hours",
+        "audience",
+        "outside_hours",
+        "active",
+    )
+    form_choices = {
+        "due_kind": list(notification_rules.DUE_KIND_NAMES.items()),
+        "moment": list(notification_rules.MOMENTS.items()),
+        "audience": list(notification_rules.AUDIENCES.items()),
+    }
+
+    def on_model_change(self, form, model, is_created):
+        model.name = (model.name or "").strip()
+        if not model.name:
+            raise ValidationError("Give the rule a name (it starts each notification).")
+        problem = notification_rules.rule_problem(
+            model.moment, model.business_hours, model.due_kind, model.audience
+        )
+        if problem:
+            raise ValidationError(problem)
