@@ -19,6 +19,7 @@ LIST_URLS = [
     "/admin/calendar/",
     "/admin/sla_target/",
     "/admin/pause_status/",
+    "/admin/escalation_rule/",
     "/admin/channel/",
     "/admin/category/",
     "/admin/outcome/",

@@ -40,6 +40,8 @@ def test_there_are_units_for_the_app_and_each_scheduled_command():
         "portal-mail-fetch.timer",
         "portal-mail-send-due.service",
         "portal-mail-send-due.timer",
+        "portal-notify.service",
+        "portal-notify.timer",
         "portal.service",
     ]
 
@@ -52,6 +54,14 @@ def test_each_scheduled_mail_command_has_a_timer_and_a_service_that_runs_it(comm
     assert "Type=oneshot" in service
     assert "OnCalendar=" in timer
     assert "WantedBy=timers.target" in timer
+
+
+def test_the_notification_scheduler_has_a_timer_and_a_service_that_runs_it():
+    service = (DEPLOY / "systemd" / "portal-notify.service").read_text()
+    timer = (DEPLOY / "systemd" / "portal-notify.timer").read_text()
+    assert "ExecStart=/srv/portal/.venv/bin/flask --app app notify run\n" in service
+    assert "Type=oneshot" in service
+    assert "OnCalendar=" in timer and "WantedBy=timers.target" in timer
 
 
 def test_the_nginx_site_passes_nginx_t(tmp_path):

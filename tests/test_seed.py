@@ -13,10 +13,12 @@ from models import (
     Division,
     ExternalReview,
     InternalReview,
+    Notification,
     Participant,
     Ticket,
     User,
     db,
+    kinds,
 )
 from rules import duties
 from rules.vocabulary import (
@@ -29,7 +31,7 @@ from rules.vocabulary import (
     TICKET_STATUSES,
 )
 from seed import demo
-from services import clocks
+from services import clocks, notifications
 
 # The demo is loaded relative to the day it runs: bin/test-dates runs this at awkward days.
 pytestmark = pytest.mark.dates
@@ -85,6 +87,7 @@ def test_demo_department_is_believable_and_keeps_the_rules(app, runner, auth):
         tickets_are_consistent()
         demo_logins_hold_open_cases()
         work_is_due_soon_and_overdue(loaded_at)
+        demo_officers_have_notifications()
         assert 450 <= counts["complaint"] <= 560
         assert 270 <= counts["ticket"] <= 330
         assert counts["extension"] > 0
@@ -361,3 +364,17 @@ def work_is_due_soon_and_overdue(now):
         ) == (True, True), division.name
     desk = computer.default_ticket_calendar_id()
     assert soon_and_overdue(Ticket, TICKET_CLOSED_STATUSES, desk) == (True, True)
+
+
+def demo_officers_have_notifications():
+    """A few notifications for the demo logins, each about a case they may open."""
+    for username in ("manager", "decider", "agent"):
+        user = db.session.scalar(select(User).where(User.username == username))
+        made = list(
+            db.session.scalars(select(Notification).where(Notification.user_id == user.id))
+        )
+        assert made, username
+        for notification in made:
+            kind = kinds.by_name(notification.case_type)
+            case = db.session.get(kind.model, notification.case_id)
+            assert notifications.may_open(db.session, user, case), notification.title
