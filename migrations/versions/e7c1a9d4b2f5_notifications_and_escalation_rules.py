@@ -5,7 +5,7 @@ so nothing is told twice), each person's choices (which events also come by emai
 duty or not), and the escalation rules administrators keep per kind of due date.
 
 Revision ID: e7c1a9d4b2f5
-Revises: d41f0a7b9c3e
+Revises: a7c3e5f19b20
 Create Date: 2026-12-04 10:50:00
 
 """
@@ -17,7 +17,7 @@ import models.base
 
 # revision identifiers, used by Alembic.
 revision = "e7c1a9d4b2f5"
-down_revision = "d41f0a7b9c3e"
+down_revision = "a7c3e5f19b20"
 branch_labels = None
 depends_on = None
 
