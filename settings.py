@@ -248,6 +248,19 @@ SETTINGS = (
         None,
         "how to follow up, shown on the confirmation page",
     ),
+    # "How it went": the satisfaction survey (services/surveys.py, views/survey.py)
+    Setting(
+        "SURVEY_ENABLED",
+        True,
+        "whether a finalised complaint or resolved ticket invites its complainant or client "
+        "to the satisfaction survey (off: no new invitations, and links no longer open)",
+    ),
+    Setting(
+        "SURVEY_VALID_DAYS",
+        30,
+        "how many days a survey link works after its email is sent",
+    ),
+    Setting("SURVEY_LIMIT", "20 per hour", "survey answers sent per client address"),
 )
 
 # Set in code and not meant to be changed: the database engine's options.

@@ -24,6 +24,7 @@ from .notes import CaseNote
 from .notifications import EscalationRule, Notification, NotificationPreference
 from .org import Capacity, ClassificationLevel, Division, Participant, User
 from .records import DisposalRecord, Improvement, RetentionRule, complaint_issue
+from .surveys import SurveyInvitation, SurveyResponse
 
 __all__ = [
     "ScheduledJob",
@@ -66,6 +67,8 @@ __all__ = [
     "ReferralTarget",
     "RetentionRule",
     "SlaTarget",
+    "SurveyInvitation",
+    "SurveyResponse",
     "Ticket",
     "UTCDateTime",
     "User",

@@ -31,9 +31,10 @@ TICKET_RESOLUTION = "ticket_resolution"
 STAFF_REPLY = "staff_reply"
 # A fresh personal link to a case's own page, asked for on the lost-link form.
 CASE_LINK = "case_link"
+SURVEY_INVITATION = "survey_invitation"
 # Letters written about a ticket, and those about any case.
 TICKET_LETTERS = frozenset({TICKET_ACKNOWLEDGED, TICKET_RESPONSE, TICKET_RESOLUTION})
-ANY_CASE_LETTERS = frozenset({STAFF_REPLY, CASE_LINK})
+ANY_CASE_LETTERS = frozenset({STAFF_REPLY, CASE_LINK, SURVEY_INVITATION})
 DUE_REMINDER = "due_reminder"
 DUE_PASSED = "due_passed"
 REPLY_RECEIVED = "reply_received"
@@ -50,6 +51,7 @@ TEMPLATE_NAMES = {
     TICKET_RESOLUTION: "Resolution of a ticket: email to the client",
     STAFF_REPLY: "Reply written by staff on a case",
     CASE_LINK: "A fresh link to the case's own page, asked for by the complainant or client",
+    SURVEY_INVITATION: "How it went: the satisfaction survey invitation",
     DUE_REMINDER: "Reminder to the officer: a step is due soon",
     DUE_PASSED: "Reminder to the officer: a due date has passed",
     REPLY_RECEIVED: "To the officer: a reply arrived by email on their case",
@@ -67,6 +69,7 @@ TEMPLATE_NOUNS = {
     TICKET_RESOLUTION: "Ticket resolution",
     STAFF_REPLY: "Reply",
     CASE_LINK: "Case page link",
+    SURVEY_INVITATION: "Survey invitation",
     DUE_REMINDER: "Due-date reminder",
     DUE_PASSED: "Overdue reminder",
     REPLY_RECEIVED: "Reply-received notice",
@@ -214,6 +217,14 @@ NOTIFICATION_VARIABLES = {
     "notification": "What they are told, in one line: Assigned to you: CTS-..., ...",
     "portal_link": "The case's page in the portal (PORTAL_URL)",
 }
+SURVEY_VARIABLES = {
+    "recipient_name": 'Whom it is to ("Sir or Madam" when no name is recorded)',
+    "survey_link": (
+        "The survey's own link (PORTAL_URL), made when the email is sent; shown as a "
+        "placeholder in the outbox"
+    ),
+    "survey_valid_days": "How many days the link works (SURVEY_VALID_DAYS)",
+}
 VARIABLES = {
     REGISTERED: {**COMMON_VARIABLES, **LETTER_VARIABLES},
     ACKNOWLEDGED: {**COMMON_VARIABLES, **LETTER_VARIABLES},
@@ -235,6 +246,7 @@ VARIABLES = {
     DUE_PASSED: {**COMMON_VARIABLES, **REMINDER_VARIABLES},
     REPLY_RECEIVED: {**COMMON_VARIABLES, **REPLY_RECEIVED_VARIABLES},
     NOTIFICATION: {**COMMON_VARIABLES, **NOTIFICATION_VARIABLES},
+    SURVEY_INVITATION: {**COMMON_VARIABLES, **SURVEY_VARIABLES},
 }
 
 # What a preview shows when no case is chosen.
@@ -284,6 +296,8 @@ SAMPLE = {
     "reply_body": "Thank you for the photographs you sent. We will call you on Friday.",
     "author_name": "Alex Lee",
     "case_link": "https://complaints.example.gov.au/case/Xq3…",
+    "survey_link": "https://complaints.example.gov.au/survey/3q5oXv0c8mQ1mU2bS4n6Jw",
+    "survey_valid_days": 30,
 }
 
 # --- the wording shipped with the portal ------------------------------------------------
@@ -453,6 +467,22 @@ If the problem is not fixed, reply to this email and we will reopen the ticket.
 
 {% if agent_name %}{{ agent_name }}
 {% endif %}{{ sender_name }}
+""",
+    ),
+    SURVEY_INVITATION: (
+        "How did we go with your {{ kind }} {{ reference }}?",
+        """Dear {{ recipient_name }},
+
+Your {{ kind }} {{ reference }} ({{ summary }}) is now finished with. We would like to \
+know how it went for you: four short questions, on one page, that take a minute.
+
+{{ survey_link }}
+
+The link is yours alone and works for {{ survey_valid_days }} days. Answering is your \
+choice: it changes nothing about your {{ kind }}.
+
+Thank you,
+{{ sender_name }}
 """,
     ),
     STAFF_REPLY: (

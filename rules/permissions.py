@@ -196,6 +196,8 @@ REPORTS = (
     "trends_report",
     "annual_report",
     "improvements_report",
+    # Complaints by the complaint reports' scope; tickets as the service-level report's.
+    "satisfaction_report",
 )
 COMPLAINT_REPORTS = REPORTS[1:]
 _REPORT = frozenset({"list", "export"})

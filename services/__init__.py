@@ -17,6 +17,7 @@ from . import (
     notes,
     notifications,
     sessions,
+    surveys,
 )
 
 
@@ -69,3 +70,5 @@ def _after_flush(session, flush_context):
     correspondence.after_flush(session)
     # Then the people told of what the flush did (an assignment, a mention...).
     notifications.after_flush(session)
+    # A case finished invites its complainant or client to the survey, once per case.
+    surveys.after_flush(session)

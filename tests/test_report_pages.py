@@ -32,7 +32,8 @@ TIMELINESS = "/admin/reports/timeliness/"
 OUTCOMES = "/admin/reports/outcomes/"
 TRENDS = "/admin/reports/trends/"
 ANNUAL = "/admin/reports/annual/"
-REPORT_PAGES = (SERVICE_LEVELS, TIMELINESS, OUTCOMES, TRENDS, ANNUAL)
+SATISFACTION = "/admin/reports/satisfaction/"
+REPORT_PAGES = (SERVICE_LEVELS, TIMELINESS, OUTCOMES, TRENDS, ANNUAL, SATISFACTION)
 DASH = "\u2013"
 SEVERITY_1 = "1: major outage, service unusable"
 SEVERITY_2 = "2: a function or some users affected"
@@ -740,6 +741,8 @@ def test_a_signed_out_visitor_is_sent_to_sign_in(app, client, url):
         (ANNUAL + "?period=2026-Q1", "annual publication is reported per financial year"),
         (ANNUAL + "?kind=month", "is not a kind of period this report knows"),
         (ANNUAL + "export/xlsx/?period=2026-13", "does not name a period"),
+        (SATISFACTION + "?by=officer", "Satisfaction cannot be grouped by"),
+        (SATISFACTION + "export/csv/?period=2026-Q9", "does not name a period"),
         # The periods compared with year 1 would fall before the first year there is.
         (SERVICE_LEVELS + "?period=0001-01", "choose a year from 1900 to 2200"),
         (TRENDS + "?period=0001-Q1", "choose a year from 1900 to 2200"),

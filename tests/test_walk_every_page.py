@@ -35,6 +35,7 @@ from models import Complaint, InternalReview, Participant, Ticket, User, db
 from rules import periods
 from seed import demo
 from services.reports import DIMENSIONS
+from services.reports.satisfaction import DIMENSIONS as SATISFACTION_DIMENSIONS
 from tests.admin_forms import form_values
 from tests.conftest import login
 from views.security import hash_source
@@ -47,7 +48,15 @@ PER_KIND = 3
 # Query names that only page, sort or size a list: the same kind of page.
 PAGING = {"page", "sort", "desc", "page_size"}
 COMPLAINT_REFERENCE = re.compile(r"\b(?:CTS|CMP|SUG)-\d{4}-\d{6}\b")
-REPORTS = ("service-levels", "timeliness", "outcomes", "trends", "annual", "improvements")
+REPORTS = (
+    "service-levels",
+    "timeliness",
+    "outcomes",
+    "trends",
+    "annual",
+    "improvements",
+    "satisfaction",
+)
 
 
 @pytest.fixture(scope="module")
@@ -405,6 +414,7 @@ REPORT_PERIODS = {
     "trends": report_urls([periods.QUARTER]),
     "annual": report_urls([periods.FINANCIAL_YEAR]),
     "improvements": report_urls(periods.KINDS),
+    "satisfaction": report_urls(periods.KINDS, tuple(SATISFACTION_DIMENSIONS)),
 }
 BAD = ("?period=0001-01", "?period=someday", "?kind=week", "?by=officer", "?period=2026-Q9")
 

@@ -437,6 +437,17 @@ def _send_one(session, postman, message, worker, settings, clock, report):
             report.withheld += 1
         session.commit()
         return None
+    if address is None and message.template_key == correspondence.SURVEY_INVITATION:
+        # The survey is its link: it cannot go by post.
+        values = {
+            "status": correspondence.FAILED,
+            "last_error": "The recipient no longer has an email address: a survey goes by "
+            "email only.",
+        }
+        if _finish(session, message.id, worker, values):
+            report.failed += 1
+        session.commit()
+        return None
     if address is None:
         values = {
             "status": correspondence.NO_ADDRESS,
@@ -448,9 +459,23 @@ def _send_one(session, postman, message, worker, settings, clock, report):
         return None
     from ..case_links import personalise
 
-    try:
+    if message.template_key == correspondence.SURVEY_INVITATION:
+        # The survey link exists only in the email: made now, its hash kept.
+        from .. import surveys
+
+        try:
+            body = surveys.link_for_sending(session, message, clock())
+        except surveys.SurveyLinkUnavailable as error:
+            values = {"status": correspondence.FAILED, "last_error": str(error)}
+            if _finish(session, message.id, worker, values):
+                report.failed += 1
+            session.commit()
+            return None
+    else:
         # A personal link made for this email only (its hash kept, committed with "sent").
-        email = email_for(message, address, settings, personalise(session, message, clock()))
+        body = personalise(session, message, clock())
+    try:
+        email = email_for(message, address, settings, body)
     except DocumentMissing as error:
         # Sending again will not bring the document back: failed, for an officer to see.
         values = {"status": correspondence.FAILED, "last_error": str(error)}
@@ -470,6 +495,10 @@ def _send_one(session, postman, message, worker, settings, clock, report):
         worker,
         {"status": correspondence.SENT, "sent_at": sent_at, "recipient_address": address},
     )
+    if done and message.template_key == correspondence.SURVEY_INVITATION:
+        from .. import surveys
+
+        surveys.mark_sent(session, message, sent_at)
     if done:
         who = recipient_words(message.recipient_role, message.recipient_name, address, case)
         record_on_case(

@@ -1,5 +1,6 @@
-"""Reports: service levels, complaint timeliness, outcomes and reviews, trends, and the
-annual publication (docs/domain.md, "Monitoring and reporting" and "Service-desk tickets").
+"""Reports: service levels, complaint timeliness, outcomes and reviews, trends, the
+annual publication, and satisfaction with the "How it went" surveys (docs/domain.md,
+"Monitoring and reporting" and "Service-desk tickets").
 
 Every function takes a session, the period or periods (rules.periods), an optional scope
 and the time zone the periods are read in, and returns plain frozen dataclasses whose
@@ -30,6 +31,12 @@ What the figures count, in words:
 from .improvements import ImprovementLine, ImprovementsReport, improvements_made
 from .outcomes import OutcomesReport, outcomes_and_reviews
 from .publication import AnnualPublication, annual_publication
+from .satisfaction import (
+    SatisfactionReport,
+    SatisfactionRow,
+    satisfaction_of,
+    satisfaction_report,
+)
 from .tickets import (
     AtRiskTicket,
     ServiceLevelForecast,
@@ -49,6 +56,8 @@ __all__ = [
     "ImprovementLine",
     "ImprovementsReport",
     "OutcomesReport",
+    "SatisfactionReport",
+    "SatisfactionRow",
     "ServiceLevelForecast",
     "ServiceLevelReport",
     "ServiceLevelRow",
@@ -63,5 +72,7 @@ __all__ = [
     "complaint_trends",
     "improvements_made",
     "outcomes_and_reviews",
+    "satisfaction_of",
+    "satisfaction_report",
     "service_levels",
 ]

@@ -600,6 +600,78 @@ class ImprovementsReportView(ReportView):
         return f"improvements-{choice.period.key}"
 
 
+# --- how it went: satisfaction surveys -------------------------------------------------
+
+
+class SatisfactionReportView(ReportView):
+    screen = "satisfaction_report"
+    template = "admin/reports/satisfaction.html"
+    title = "How it went: satisfaction"
+    intro = (
+        "The satisfaction surveys sent in the period (after a complaint was finalised or a "
+        "ticket resolved): how many were answered, the mean satisfaction score from 1 to 5 "
+        "and how many gave each score, and whether the case was handled in time and the "
+        "process fair, in the complainant's or client's view. A survey counts in the period "
+        "it was sent in; its answer counts with it whenever it came."
+    )
+    default_kind = period_rules.QUARTER
+
+    def choose(self, args):
+        choice = super().choose(args)
+        by = (args.get("by") or "kind").strip()
+        if by not in reports.satisfaction.DIMENSIONS:
+            raise BadChoice(
+                f"Satisfaction cannot be grouped by {by!r}: choose "
+                + ", ".join(name.lower() for name in reports.satisfaction.DIMENSIONS.values())
+                + "."
+            )
+        return Choice(choice.kind, choice.period, by)
+
+    def kind_scope(self, screen: str):
+        """Whether the reader's figures hold this kind of case, and which of its cases:
+        complaints as the complaint reports count them, tickets as the service-level one."""
+        actor = current_actor()
+        if not permissions.allowed(access.capacity_codes(actor), screen, "list"):
+            return False, None
+        condition = access.rows(actor, screen, "list")
+        return True, None if access.is_everything(condition) else condition
+
+    def build(self, choice):
+        complaints, complaint_scope = self.kind_scope("timeliness_report")
+        tickets, ticket_scope = self.kind_scope(permissions.SERVICE_LEVEL_REPORT)
+        return reports.satisfaction_report(
+            db.session,
+            choice.period,
+            choice.by,
+            complaints=complaints,
+            tickets=tickets,
+            complaint_scope=complaint_scope,
+            ticket_scope=ticket_scope,
+            hidden_people=visibility().hidden_person_ids(),
+            tz=self.zone,
+        )
+
+    def chart(self, report, choice):
+        return charts.bar_chart(
+            "satisfaction",
+            f"Surveys answered and satisfied, by "
+            f"{reports.satisfaction.DIMENSIONS[choice.by].lower()}, {choice.period.label}",
+            ("Response rate", "Satisfied (4 or 5)"),
+            [
+                (r.label, (r.response_rate, r.satisfied_percent))
+                for r in (*report.rows, report.total)
+            ],
+            unit="%",
+            empty="no surveys sent",
+        )
+
+    def extra(self, report, choice):
+        return {"dimensions": reports.satisfaction.DIMENSIONS}
+
+    def filename(self, choice):
+        return f"satisfaction-{choice.by}-{choice.period.key}"
+
+
 REPORTS = "Reports"
 
 
@@ -641,5 +713,11 @@ def build_report_views():
             category=REPORTS,
             endpoint="improvements_report",
             url="/admin/reports/improvements",
+        ),
+        SatisfactionReportView(
+            name="How it went",
+            category=REPORTS,
+            endpoint="satisfaction_report",
+            url="/admin/reports/satisfaction",
         ),
     ]
