@@ -252,6 +252,7 @@ EXPECTED_REPORTS = {
         "outcomes_report": "division",
         "trends_report": "division",
         "annual_report": "division",
+        "improvements_report": "division",
         "satisfaction_report": "division",
     },
     "complaint_manager": {report: "division" for report in REPORTS[1:]},
