@@ -636,3 +636,44 @@ def test_the_page_never_shows_internal_notes_other_cases_or_anyone_else_for_any_
     for secret in SECRETS:
         assert secret not in page, secret
     assert other.reference not in page
+
+
+# ------------------------------------------------------------------------------ tickets
+
+
+def test_a_ticket_has_its_page_too_and_information_resumes_a_clock_waiting_on_the_client(
+    client, team
+):
+    from models import Participant, Ticket
+
+    acme = Participant(
+        kind="client_organisation", organisation_name="Acme Training", email="it@acme.example"
+    )
+    db.session.add(acme)
+    ticket = Ticket(
+        severity="2",
+        summary="Reports time out",
+        client=acme,
+        status="in_progress",
+        agent=team.agent.participant,
+        reported_at=utcnow() - timedelta(hours=3),
+    )
+    db.session.add(ticket)
+    db.session.commit()
+    steps.TICKET_STEPS.take("wait_on_client", ticket, {}, ADMIN, utcnow())
+    db.session.commit()
+    token = link_to(ticket)
+    page = words(page_of(client, token))
+    assert f"Your ticket {ticket.reference}" in page and "Waiting for information from you" in page
+    assert "Withdraw" not in page and "internal review" not in page
+    response = add_information(client, token, "The error is at 9 am each day.")
+    assert response.status_code == 302
+    ticket = fresh(Ticket, ticket.id)
+    assert ticket.status == "in_progress" and ticket.paused_since is None
+    told = db.session.scalars(
+        select(OutboundMessage).where(OutboundMessage.template_key == letters.REPLY_RECEIVED)
+    ).all()
+    assert [m.participant_id for m in told] == [team.agent.participant_id]
+    # The lost-link form knows the client's address too.
+    assert lost(client, ticket.reference, "IT@acme.example").status_code == 200
+    assert db.session.scalar(select(CaseLinkRequest.sent)) is True
