@@ -8,9 +8,11 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask.testing import FlaskCliRunner as CliRunner
 from sqlalchemy import func, select, update
 
 from models import (
+    Complaint,
     EscalationRule,
     HistoryEntry,
     InboundMessage,
@@ -554,11 +556,15 @@ def test_the_officer_reminder_email_is_the_send_due_reminder_never_both(long_wee
     assert len(reminders) == 1 and reminders[0].participant_id == team.manager.participant_id
 
 
-def test_the_notify_command_runs_the_scheduler(long_weekend, runner):
+def test_the_notify_command_tells_what_the_scheduler_tells(long_weekend, runner, time_machine):
     team, complaint = long_weekend
+    rule("Registration in 12 business hours", "before", 12, "supervisor")
+    time_machine.move_to(brisbane(30, 13, 30), tick=False)
     result = runner.invoke(args=["notify", "run"])
     assert result.exit_code == 0, result.output
-    assert "Due dates looked at:" in result.output
+    assert "notifications made: 1" in result.output
+    assert [n.event for n in told("coord")] == [rules.ESCALATION]
+    assert runner.invoke(args=["notify", "run"]).output.count("notifications made: 0") == 1
 
 
 # ------------------------------------------------------------------- exactly once
@@ -639,3 +645,107 @@ def test_an_administrator_adds_a_rule_and_a_wrong_one_is_refused_with_the_input_
 def test_only_administrators_open_the_escalation_rules(app, team):
     coordinator = sign_in(app.test_client(), "coord")
     assert coordinator.get("/admin/escalation_rule/").status_code == 403
+
+
+# ------------------------------------------------------- tickets and online lodgements
+
+
+def desk_ticket(organisation, **values):
+    ticket = Ticket(
+        severity=values.pop("severity", "2"),
+        summary=values.pop("summary", "Reports time out"),
+        client=organisation,
+        reported_at=values.pop("reported_at", NOW - timedelta(hours=1)),
+        **values,
+    )
+    db.session.add(ticket)
+    db.session.commit()
+    return ticket
+
+
+def test_a_ticket_assigned_on_the_ticket_page_or_through_the_api_tells_its_agent(
+    app, client, make, now
+):
+    make.user("desk", "support_agent")
+    make.user("tan", "support_agent")
+    make.user("lee", "support_agent")
+    organisation = acme()
+    first, second = desk_ticket(organisation), desk_ticket(organisation, summary="Slow")
+    tan = db.session.scalar(select(User).where(User.username == "tan"))
+    lee = db.session.scalar(select(User).where(User.username == "lee"))
+    browser = sign_in(app.test_client(), "desk")
+    url = f"/admin/ticket/transition/assign_agent/?id={first.id}"
+    data = form_values(browser.get(url).get_data(as_text=True))
+    data["agent"] = str(tan.participant_id)
+    browser.post(url, data=data)
+    response = client.post(
+        f"/api/v1/tickets/{second.reference}/transitions",
+        json={"step": "assign_agent", "agent": lee.participant_id},
+        headers=token_for(db.session.scalar(select(User).where(User.username == "desk"))),
+    )
+    assert response.status_code == 200, response.get_json()
+    assert [(n.event, n.case_id) for n in told("tan")] == [(rules.ASSIGNED, first.id)]
+    assert [(n.event, n.case_id) for n in told("lee")] == [(rules.ASSIGNED, second.id)]
+    assert told("desk") == []
+
+
+def test_an_unassigned_ticket_falling_due_tells_the_desk_leads(app, make, now):
+    make.user("lead", "support_agent")
+    make.user("tan", "support_agent")
+    make.user("coord", "coordinator")
+    app.config["NOTIFY_DESK_LEADS"] = "Lead"
+    ticket = desk_ticket(acme())
+    notifications.run(db.session, now=ticket.first_response_due_at - timedelta(minutes=30))
+    assert [(n.event, n.case_id) for n in told("lead")] == [(rules.DUE_SOON, ticket.id)]
+    assert told("tan") == [] and told("coord") == []
+    # Without leads named, every coordinator stands in: the overdue reminder, and the seeded
+    # rule telling the desk leads of an overdue first response.
+    app.config["NOTIFY_DESK_LEADS"] = ""
+    notifications.run(db.session, now=ticket.first_response_due_at + timedelta(minutes=1))
+    assert [n.event for n in told("coord")] == [rules.DUE_PASSED, rules.ESCALATION]
+    assert told("coord")[1].title.startswith("Overdue: first response: First response for")
+
+
+def test_an_online_lodgement_nobody_took_up_tells_the_intake_coordinators(
+    app, client, make, time_machine
+):
+    from tests.test_public_form import Lodger, complete
+
+    time_machine.move_to(NOW, tick=False)
+    intake = make.division("Customer Services")
+    intake.code = "CS"
+    db.session.commit()
+    make.user("intake", "coordinator", division=intake)
+    make.user("roads", "coordinator", division=make.division("Roads"))
+    app.config["ATTACHMENT_FOLDER"] = str(app.instance_path) + "/test-attachments"
+    assert Lodger(client).send(complete()).status_code == 302
+    lodged = db.session.scalar(select(Complaint))
+    assert lodged.manager_id is None and lodged.status == "received"
+    switch_off_seeded_rules()
+    result = CliRunner(app).invoke(args=["notify", "run"])
+    assert "notifications made: 0" in result.output  # two business days ahead: not yet
+    notifications.run(db.session, now=lodged.registration_due_at - timedelta(hours=2))
+    (soon,) = told("intake")
+    assert soon.event == rules.DUE_SOON and soon.case_id == lodged.id
+    assert told("roads") == []
+
+
+def test_a_confidential_complaint_tells_its_coordinator_in_the_portal_but_emails_nobody(
+    long_weekend,
+):
+    team, _ = long_weekend
+    secret = team.complaint(
+        "received", received_at=RECEIVED, manager=None, decision_maker=None, confidential=True
+    )
+    notifications.run(db.session, now=brisbane(4, 10, 0))
+    (told_coordinator,) = [n for n in told("coord") if n.case_id == secret.id]
+    assert told_coordinator.event == rules.DUE_SOON and not told_coordinator.emailed
+    assert (
+        db.session.scalar(
+            select(func.count(OutboundMessage.id)).where(
+                OutboundMessage.complaint_id == secret.id,
+                OutboundMessage.template_key == "due_reminder",
+            )
+        )
+        == 0
+    )
