@@ -82,6 +82,13 @@ SETTINGS = (
         "if Redis goes away, keep counting per process until it is back",
     ),
     Setting(
+        "SECOND_FACTOR_REQUIRED",
+        "administrators",
+        "who must sign in with a second factor (an authenticator app): administrators, "
+        "everyone, or off (nobody by rule: for trying the portal); an administrator can also "
+        "require it of one account",
+    ),
+    Setting(
         "SESSION_IDLE_MINUTES",
         30,
         "a signed-in session not used for this long is ended (0: never)",

@@ -22,11 +22,12 @@ from .lookups import Category, Channel, Outcome, ReferralTarget
 from .mail import InboundMessage
 from .notes import CaseNote
 from .notifications import EscalationRule, Notification, NotificationPreference
-from .org import Capacity, ClassificationLevel, Division, Participant, User
+from .org import Capacity, ClassificationLevel, Division, Participant, RecoveryCode, User
 from .records import DisposalRecord, Improvement, RetentionRule, complaint_issue
 from .surveys import SurveyInvitation, SurveyResponse
 
 __all__ = [
+    "RecoveryCode",
     "ScheduledJob",
     "Attachment",
     "CannedParagraph",

@@ -118,6 +118,18 @@ class User(Versioned, db.Model):
     session_generation: Mapped[int] = mapped_column(
         Integer, default=0, server_default="0", nullable=False
     )
+    # A second factor (TOTP, rules/second_factor.py): the shared secret once enrolled, and
+    # the last time step a code was accepted for, so that no code is used twice.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    # An administrator may require a second factor of anyone (administrators always).
+    second_factor_required: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default="0", nullable=False
+    )
+    recovery_codes = relationship(
+        "RecoveryCode", cascade="all, delete-orphan", order_by="RecoveryCode.id"
+    )
 
     # Flask-Login's interface.
     @property
@@ -152,3 +164,15 @@ class User(Versioned, db.Model):
         if self.participant is not None:
             return f"{self.participant.display_name} ({self.username})"
         return self.username
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the second factor (a lost phone): shown once when
+    made, kept only as its hash, used at most once."""
+
+    __tablename__ = "recovery_code"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -71,6 +71,8 @@ IGNORED_FIELDS = {
     "secret_hash",
     "lodgement_key",
     "session_generation",
+    "totp_secret",
+    "totp_last_step",
 }
 
 # The record in the team's words, where the class name is not already them.

@@ -45,6 +45,10 @@ PASSWORD = "correct horse battery staple"
 # pays for nothing. Signing in checks it as it checks any stored hash (argon2id, so that
 # signing in does not make it again: rules/passwords.py).
 CHEAP_HASH = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash(PASSWORD)
+# Administrators sign in with a second factor by default; the suite's administrators sign
+# in with their password alone, except in the tests of the second factor
+# (tests/test_second_factor.py sets it back). Servers the tests start inherit it.
+os.environ["SECOND_FACTOR_REQUIRED"] = "off"
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 TEST_NOW = os.environ.get("PORTAL_TEST_NOW", "").strip()

@@ -2,7 +2,18 @@
 
 
 def init_app(app):
-    from . import admin, api, auth, case_page, observability, operations, public, security, survey
+    from . import (
+        admin,
+        api,
+        auth,
+        case_page,
+        observability,
+        operations,
+        public,
+        second_factor,  # noqa: F401 - its pages join auth's blueprint
+        security,
+        survey,
+    )
 
     # First: every later hook, and every error page, has the request id.
     observability.init_app(app)

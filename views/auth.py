@@ -23,7 +23,7 @@ from wtforms.validators import InputRequired
 from extensions import login_manager
 from models import User, db, utcnow
 from rules import passwords
-from services import sessions
+from services import second_factor, sessions
 
 from .security import record_failed_sign_in
 
@@ -109,22 +109,25 @@ def login():
             elif not user.active:
                 error = SWITCHED_OFF
             else:
-                session.clear()  # nothing from before sign-in carries over
-                login_user(user)
-                now = time.time()
-                session["generation"] = user.session_generation or 0
-                session["signed_in_at"] = session["seen_at"] = now
-                # A plain UPDATE: signing in is not a change to the account's history, nor is
-                # an old kind of hash of the same password made again as argon2id.
-                values = {"last_login_at": utcnow()}
                 if passwords.needs_rehash(user.password_hash):
-                    values["password_hash"] = passwords.hash_password(form.password.data)
-                db.session.execute(
-                    update(User).where(User.id == user.id).values(**values),
-                    execution_options={"synchronize_session": False},
-                )
-                # Save: the flush hooks (services/__init__.py) check and complete it, or refuse.
-                db.session.commit()
+                    # A plain UPDATE: an old kind of hash of the same password made again as
+                    # argon2id is not a change to the account's history.
+                    db.session.execute(
+                        update(User)
+                        .where(User.id == user.id)
+                        .values(password_hash=passwords.hash_password(form.password.data)),
+                        execution_options={"synchronize_session": False},
+                    )
+                    db.session.commit()
+                second = current_app.config["SECOND_FACTOR_REQUIRED"]
+                if user.totp_secret or second_factor.required_of(user, second):
+                    # The password was right; the second factor comes next (or is set up).
+                    session.clear()
+                    session[PENDING] = {"user": user.id, "since": time.time(), "next": next_url}
+                    if user.totp_secret:
+                        return redirect(url_for("auth.second_factor_step"))
+                    return redirect(url_for("auth.enrol_second_factor"))
+                complete_sign_in(user)
                 return redirect(next_url or home_url())
         elif "csrf_token" in form.errors:
             error = "The form had expired. Please sign in again."
@@ -135,6 +138,38 @@ def login():
     return render_template(
         "auth/login.html", form=form, error=error, notice=notice, next_url=next_url
     )
+
+
+# The sign-in under way between the password and the second factor: whose, since when.
+PENDING = "sign_in_pending"
+PENDING_SECONDS = 300
+
+
+def complete_sign_in(user: User) -> None:
+    """Sign `user` in: a fresh session of the account's current generation."""
+    session.clear()  # nothing from before sign-in carries over
+    login_user(user)
+    now = time.time()
+    session["generation"] = user.session_generation or 0
+    session["signed_in_at"] = session["seen_at"] = now
+    # A plain UPDATE: signing in is not a change to the account's history.
+    db.session.execute(
+        update(User).where(User.id == user.id).values(last_login_at=utcnow()),
+        execution_options={"synchronize_session": False},
+    )
+    db.session.commit()
+
+
+def pending_sign_in() -> tuple[dict, User | None]:
+    """The sign-in waiting for its second factor, and its account; None when there is none,
+    it is older than PENDING_SECONDS, or the account was switched off meanwhile."""
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict) or time.time() - pending.get("since", 0) > PENDING_SECONDS:
+        return {}, None
+    user = db.session.get(User, pending.get("user"))
+    if user is None or not user.active:
+        return {}, None
+    return pending, user
 
 
 @bp.route("/logout", methods=["GET", "POST"])

@@ -67,10 +67,33 @@ def _sign_in_failed(response):
     return request.environ.get(FAILED_SIGN_IN, False)
 
 
+SIGN_IN_STEPS = (
+    "auth.login",
+    "auth.second_factor_step",
+    "auth.enrol_second_factor",
+    "auth.account_second_factor",
+)
+
+
 def _account_key():
     # The username as the sign-in view looks it up, hashed: known or not, counted the same.
-    username = (request.form.get("username") or "").strip()
+    # At the second factor, the account whose password was right.
+    username = (request.form.get("username") or "").strip() or _username_signing_in()
     return "account:" + hashlib.sha256(username.encode()).hexdigest()[:32]
+
+
+def _username_signing_in() -> str:
+    from flask import session
+    from flask_login import current_user
+
+    from models import User, db
+
+    if current_user.is_authenticated:
+        return current_user.username
+    pending = session.get("sign_in_pending")
+    user_id = pending.get("user") if isinstance(pending, dict) else None
+    user = db.session.get(User, user_id) if isinstance(user_id, int) else None
+    return user.username if user else ""
 
 
 def _address_key():
@@ -84,15 +107,17 @@ def init_sign_in_limits(app):
     application keeps apps (the tests make many) from sharing counts or settings.
     """
     limiter = make_limiter(app)
-    login = app.view_functions["auth.login"]
-    for setting, key in (
-        ("SIGN_IN_LIMIT_PER_ACCOUNT", _account_key),
-        ("SIGN_IN_LIMIT_PER_ADDRESS", _address_key),
-    ):
-        login = limiter.limit(
-            app.config[setting], key_func=key, methods=["POST"], deduct_when=_sign_in_failed
-        )(login)
-    app.view_functions["auth.login"] = login
+    # The password and the second factor are limited alike, and counted together.
+    for endpoint in SIGN_IN_STEPS:
+        view = app.view_functions[endpoint]
+        for setting, key in (
+            ("SIGN_IN_LIMIT_PER_ACCOUNT", _account_key),
+            ("SIGN_IN_LIMIT_PER_ADDRESS", _address_key),
+        ):
+            view = limiter.limit(
+                app.config[setting], key_func=key, methods=["POST"], deduct_when=_sign_in_failed
+            )(view)
+        app.view_functions[endpoint] = view
 
     # Any breach is a sign-in one, unless a blueprint named a page of its own.
     @app.errorhandler(RateLimitExceeded)

@@ -12,7 +12,7 @@ from models import Participant, User, db
 from rules.errors import RuleViolation
 from rules.values import email_problem
 from rules.vocabulary import ADMINISTRATOR, PARTICIPANT_KINDS
-from services import confidentiality, custody, sessions
+from services import confidentiality, custody, second_factor, sessions
 
 from ..context import current_actor, visibility
 from . import privacy
@@ -131,12 +131,21 @@ class UserView(ScopedModelView):
     can_view_details = True
     can_export = False
 
-    column_list = ("username", "participant", "capacities", "active", "last_login_at")
+    column_list = (
+        "username",
+        "participant",
+        "capacities",
+        "active",
+        "totp_enrolled_at",
+        "last_login_at",
+    )
     column_details_list = (
         "username",
         "participant",
         "capacities",
         "active",
+        "second_factor_required",
+        "totp_enrolled_at",
         "created_at",
         "last_login_at",
     )
@@ -145,6 +154,14 @@ class UserView(ScopedModelView):
         "active": "Can sign in",
         "last_login_at": "Last signed in",
         "created_at": "Created",
+        "totp_enrolled_at": "Second factor since",
+        "second_factor_required": "Second factor required",
+    }
+    column_descriptions = {
+        "second_factor_required": (
+            "This person must sign in with a code from an authenticator app as well as "
+            "their password (administrators always must, unless SECOND_FACTOR_REQUIRED is off)."
+        ),
     }
     column_formatters = {"participant": show_person}
     column_default_sort = [("username", False)]
@@ -157,7 +174,14 @@ class UserView(ScopedModelView):
     column_filters = ("active",)
     column_select_related_list = (User.participant,)
 
-    form_columns = ("username", "participant", "active", "capacities", "new_password")
+    form_columns = (
+        "username",
+        "participant",
+        "active",
+        "capacities",
+        "second_factor_required",
+        "new_password",
+    )
     form_extra_fields = {
         "new_password": PasswordField(
             "New password",
@@ -201,6 +225,24 @@ class UserView(ScopedModelView):
             )
         else:
             flash("No account was chosen.", "info")
+
+    @action(
+        "reset_second_factor",
+        "Reset second factor",
+        "Remove the second factor of the selected accounts (a lost phone)? They are signed "
+        "out everywhere and set it up again at their next sign-in if they must have one.",
+    )
+    def action_reset_second_factor(self, ids):
+        users = self.get_query().filter(User.id.in_([int(i) for i in ids if i.isdigit()])).all()
+        reset = [u for u in users if u.totp_secret]
+        for user in reset:
+            second_factor.turn_off(db.session, user)
+        db.session.commit()
+        if reset:
+            names = ", ".join(sorted(u.username for u in reset))
+            flash(f"Second factor removed: {names}. They are signed out everywhere.", "success")
+        else:
+            flash("None of the accounts chosen has a second factor.", "info")
 
 
 class DivisionView(ScopedModelView):
