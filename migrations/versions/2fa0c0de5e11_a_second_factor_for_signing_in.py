@@ -1,7 +1,7 @@
 """a second factor for signing in
 
 Revision ID: 2fa0c0de5e11
-Revises: e5a1c7d3b9f2
+Revises: 06f5ce943779
 Create Date: 2026-12-04 11:00:00
 
 """
@@ -13,7 +13,7 @@ import models.base
 
 # revision identifiers, used by Alembic.
 revision = "2fa0c0de5e11"
-down_revision = "e5a1c7d3b9f2"
+down_revision = "06f5ce943779"
 branch_labels = None
 depends_on = None
 
