@@ -184,6 +184,18 @@ SETTINGS = (
         "agent and by escalation rules (empty: every coordinator)",
     ),
     Setting(
+        "RESTRICTION_DECIDER_LEVEL",
+        "AO8",
+        "the classification level at or above which an officer may decide a restriction of "
+        "a complainant's contact (the decision-maker level: a director)",
+    ),
+    Setting(
+        "RESTRICTION_REVIEW_LEAD_DAYS",
+        10,
+        "how many days before a restriction's review date its contact officer and deciding "
+        "officer are reminded",
+    ),
+    Setting(
         "REMINDER_PASSED_WITHIN_DAYS",
         7,
         "due instants that passed longer ago are not reminded",

@@ -16,6 +16,7 @@ from .cases import (
     ReferenceCounter,
     Ticket,
 )
+from .conduct import ContactRestriction, Representative, RestrictedContact
 from .correspondence import CannedParagraph, MailTemplate, OutboundMessage, outbound_attachment
 from .jobs import ScheduledJob
 from .lookups import Category, Channel, Outcome, ReferralTarget
@@ -47,6 +48,7 @@ __all__ = [
     "Closure",
     "Complaint",
     "DisposalRecord",
+    "ContactRestriction",
     "Division",
     "EscalationRule",
     "Extension",
@@ -67,6 +69,8 @@ __all__ = [
     "ReferenceCounter",
     "ReferralTarget",
     "RetentionRule",
+    "Representative",
+    "RestrictedContact",
     "SlaTarget",
     "SurveyInvitation",
     "SurveyResponse",

@@ -91,6 +91,11 @@ class Complaint(Versioned, db.Model):
     manager = relationship("Participant", foreign_keys=[manager_id])
     decision_maker_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id"), index=True)
     decision_maker = relationship("Participant", foreign_keys=[decision_maker_id])
+    # A contact through a restricted channel goes to the restriction's contact officer.
+    contact_officer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participant.id"), index=True
+    )
+    contact_officer = relationship("Participant", foreign_keys=[contact_officer_id])
     subjects = relationship("Participant", secondary=complaint_subject)
     involved = relationship("Participant", secondary=complaint_involved)
     # The accounts that drafted and decided, for "nobody approves their own work".
@@ -132,6 +137,9 @@ class Complaint(Versioned, db.Model):
         passive_deletes=True,
     )
     internal_reviews = relationship("InternalReview", back_populates="complaint")
+    representatives = relationship(
+        "Representative", back_populates="complaint", order_by="Representative.id"
+    )
     external_reviews = relationship("ExternalReview", back_populates="complaint")
     attachments = relationship(
         "Attachment", back_populates="complaint", order_by="Attachment.id", passive_deletes=True

@@ -39,6 +39,13 @@ DUE_REMINDER = "due_reminder"
 DUE_PASSED = "due_passed"
 REPLY_RECEIVED = "reply_received"
 NOTIFICATION = "notification"
+# Unreasonable complainant conduct (rules/conduct.py): the letter telling the person of a
+# restriction, the contact officer's warning, and the reminder that a review is due.
+RESTRICTION_NOTICE = "restriction_notice"
+RESTRICTED_CONTACT = "restricted_contact"
+RESTRICTION_REVIEW = "restriction_review"
+# Letters that may mention a restriction: no other letter to the person ever does.
+RESTRICTION_LETTERS = frozenset({RESTRICTION_NOTICE, RESTRICTED_CONTACT, RESTRICTION_REVIEW})
 
 TEMPLATE_NAMES = {
     REGISTERED: "Registration email to the complainant",
@@ -56,6 +63,9 @@ TEMPLATE_NAMES = {
     DUE_PASSED: "Reminder to the officer: a due date has passed",
     REPLY_RECEIVED: "To the officer: a reply arrived by email on their case",
     NOTIFICATION: "To staff: a notification from the portal, by email",
+    RESTRICTION_NOTICE: "Restriction of contact: letter to the person",
+    RESTRICTED_CONTACT: "To the contact officer: contact through a restricted channel",
+    RESTRICTION_REVIEW: "Reminder: a restriction of contact is due for review",
 }
 # The letter in a history entry: "Registration email sent to the complainant".
 TEMPLATE_NOUNS = {
@@ -74,6 +84,9 @@ TEMPLATE_NOUNS = {
     DUE_PASSED: "Overdue reminder",
     REPLY_RECEIVED: "Reply-received notice",
     NOTIFICATION: "Notification email",
+    RESTRICTION_NOTICE: "Restriction letter",
+    RESTRICTED_CONTACT: "Restricted-contact warning",
+    RESTRICTION_REVIEW: "Restriction review reminder",
 }
 
 # Outbox statuses.
@@ -107,15 +120,27 @@ ROLES = {
     "staff": "officer",
     "client_contact": "client contact",
     "client": "client organisation",
+    "representative": "representative",
+    "contact_officer": "contact officer",
+    "restriction_decider": "officer who decided the restriction",
 }
 # Those the case is about, who write back: the rest (officers) get reminders, sent as
 # automatic mail.
-CORRESPONDENTS = frozenset({COMPLAINANT, "client_contact", "client"})
+CORRESPONDENTS = frozenset({COMPLAINANT, "client_contact", "client", "representative"})
 # A confidential complaint's correspondence goes to these and nobody else (docs/domain.md,
 # "Confidentiality": "personal details are not to be used"): the complainant and the
 # officers assigned to it.
 CONFIDENTIAL_RECIPIENTS = frozenset(
-    {COMPLAINANT, "complaint_manager", "decision_maker", "internal_reviewer"}
+    {
+        COMPLAINANT,
+        "complaint_manager",
+        "decision_maker",
+        "internal_reviewer",
+        # The complainant's own representative, and the officers a restriction names.
+        "representative",
+        "contact_officer",
+        "restriction_decider",
+    }
 )
 
 
@@ -225,6 +250,34 @@ SURVEY_VARIABLES = {
     ),
     "survey_valid_days": "How many days the link works (SURVEY_VALID_DAYS)",
 }
+RESTRICTION_VARIABLES = {
+    "conduct": "The conduct the restriction answers, as recorded",
+    "contact_officer_name": "The one officer the person may contact",
+    "restricted_channels": "The channels restricted, in words (telephone and email)",
+    "subject_matter": "What the person may contact us about (empty: anything)",
+    "contact_times": "When the person may contact us (empty: any time)",
+    "permitted_contact": "How the person may contact us while it lasts",
+    "effective_from": "The day the restriction starts, in words",
+    "restriction_review_due": "The day the restriction will be reviewed by, in words",
+    "ends_on": "The day it ends, in words (empty: until reviewed or lifted)",
+    "decided_by_name": "The senior officer who decided it",
+}
+RESTRICTED_CONTACT_VARIABLES = {
+    "officer_name": "The contact officer",
+    "officer_role": "contact officer",
+    "channel_used": "The restricted channel the contact came through, in words",
+    "received_at": "When it arrived, in words",
+    "restricted_channels": "The channels restricted, in words",
+    "portal_link": "The case's page in the portal (PORTAL_URL)",
+}
+RESTRICTION_REVIEW_VARIABLES = {
+    "officer_name": "The officer reminded",
+    "officer_role": "Their part: contact officer, or the officer who decided it",
+    "restriction_review_due": "The day the restriction is to be reviewed by, in words",
+    "restricted_channels": "The channels restricted, in words",
+    "contact_officer_name": "The contact officer",
+    "restriction_link": "The restriction's page in the portal (PORTAL_URL)",
+}
 VARIABLES = {
     REGISTERED: {**COMMON_VARIABLES, **LETTER_VARIABLES},
     ACKNOWLEDGED: {**COMMON_VARIABLES, **LETTER_VARIABLES},
@@ -247,6 +300,13 @@ VARIABLES = {
     REPLY_RECEIVED: {**COMMON_VARIABLES, **REPLY_RECEIVED_VARIABLES},
     NOTIFICATION: {**COMMON_VARIABLES, **NOTIFICATION_VARIABLES},
     SURVEY_INVITATION: {**COMMON_VARIABLES, **SURVEY_VARIABLES},
+    RESTRICTION_NOTICE: {
+        **COMMON_VARIABLES,
+        "complainant_name": LETTER_VARIABLES["complainant_name"],
+        **RESTRICTION_VARIABLES,
+    },
+    RESTRICTED_CONTACT: {**COMMON_VARIABLES, **RESTRICTED_CONTACT_VARIABLES},
+    RESTRICTION_REVIEW: {**COMMON_VARIABLES, **RESTRICTION_REVIEW_VARIABLES},
 }
 
 # What a preview shows when no case is chosen.
@@ -298,6 +358,18 @@ SAMPLE = {
     "case_link": "https://complaints.example.gov.au/case/Xq3…",
     "survey_link": "https://complaints.example.gov.au/survey/3q5oXv0c8mQ1mU2bS4n6Jw",
     "survey_valid_days": 30,
+    "conduct": "Repeated abusive telephone calls to counter staff.",
+    "contact_officer_name": "Jordan Smith",
+    "restricted_channels": "telephone and in person",
+    "subject_matter": "Your complaint about the fee charged",
+    "contact_times": "Tuesdays, 10 am to 12 noon",
+    "permitted_contact": "In writing, by email or post, to Jordan Smith",
+    "effective_from": "Monday 6 April 2026",
+    "restriction_review_due": "Monday 6 July 2026",
+    "ends_on": "",
+    "decided_by_name": "Pat Morgan",
+    "channel_used": "telephone",
+    "restriction_link": "https://complaints.example.gov.au/admin/contactrestriction/details/?id=7",
 }
 
 # --- the wording shipped with the portal ------------------------------------------------
@@ -568,6 +640,75 @@ Preferences, in the portal).
 """,
     ),
 }
+
+
+DEFAULT_TEMPLATES[RESTRICTION_NOTICE] = (
+    "How you may contact us from {{ effective_from }}",
+    """Dear {{ complainant_name }},
+
+We are writing about how you contact us while we deal with your {{ kind }} {{ reference }}.
+
+We have decided to change how you may contact us, because of this conduct:
+
+{{ conduct }}
+
+From {{ effective_from }}{% if ends_on %} until {{ ends_on }}{% endif %}:
+
+- please contact only {{ contact_officer_name }};
+- we will no longer take your contact by {{ restricted_channels }}: anything you send \
+that way is passed to {{ contact_officer_name }}, who decides how to answer it;
+{%- if subject_matter %}
+- please contact us only about: {{ subject_matter }};
+{%- endif %}
+{%- if contact_times %}
+- please contact us only at these times: {{ contact_times }};
+{%- endif %}
+{%- if permitted_contact %}
+- you may contact us this way: {{ permitted_contact }}.
+{%- endif %}
+
+We will still deal with your {{ kind }}. This decision was made by \
+{{ decided_by_name }}, and will be reviewed by {{ restriction_review_due }}.
+
+If you disagree with this decision, you may ask us to review it. Write to \
+{{ contact_officer_name }}, quoting {{ reference }}, and say why: a senior officer who \
+did not make the decision will review it and tell you the result. If you remain \
+dissatisfied, you may ask the Queensland Ombudsman to look at it (telephone \
+07 3005 7000, toll free outside Brisbane 1800 068 908, email \
+ombudsman@ombudsman.qld.gov.au).
+
+Yours sincerely,
+{{ sender_name }}
+""",
+)
+DEFAULT_TEMPLATES[RESTRICTED_CONTACT] = (
+    "Restricted contact on {{ reference }}: {{ channel_used }}",
+    """Dear {{ officer_name }},
+
+As {{ officer_role }} named in a restriction of contact, you are sent this contact, \
+which arrived {{ received_at }} by {{ channel_used }} about {{ kind }} {{ reference }} \
+({{ summary }}).
+
+Warning: this person's contact by {{ restricted_channels }} is restricted. The contact \
+is recorded on the case and comes to you instead of its usual handling; decide how to \
+answer it as the restriction says.
+
+Open it in the portal: {{ portal_link }}
+""",
+)
+DEFAULT_TEMPLATES[RESTRICTION_REVIEW] = (
+    "Review due {{ restriction_review_due }}: restriction of contact on {{ reference }}",
+    """Dear {{ officer_name }},
+
+As {{ officer_role }}, you are reminded that the restriction of contact recorded on \
+{{ kind }} {{ reference }} ({{ restricted_channels }}; contact officer \
+{{ contact_officer_name }}) is due for review by {{ restriction_review_due }}.
+
+Review it, then record a new review date or lift it: {{ restriction_link }}
+
+This reminder is sent once for each review date.
+""",
+)
 
 
 # --- rendering --------------------------------------------------------------------------

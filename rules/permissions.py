@@ -54,6 +54,8 @@ SCREENS = (
     "cannedparagraph",
     "outboundmessage",
     "inboundmessage",
+    "contactrestriction",
+    "representative",
 )
 RECORD_ACTIONS = ("list", "view", "create", "edit", "delete", "export")
 SCOPES = ("none", "assigned", "division", "all")  # narrowest first
@@ -121,6 +123,9 @@ RECORD_GRANTS: Mapping[str, Mapping[str, Grant]] = MappingProxyType(
             # Mail received: filed from triage or dismissed, never edited; the raw message
             # (a quarantined one may be harmful) is the administrator's alone.
             "inboundmessage": Grant(frozenset({"list", "view", "file", "dismiss", "raw"}), "all"),
+            # Restrictions of contact are lifted, never deleted: their history must stand.
+            "contactrestriction": Grant(_REGISTER | {"lift"}, "all"),
+            "representative": Grant(_REGISTER, "all"),
         },
         COORDINATOR: {
             **_grants(
@@ -134,16 +139,21 @@ RECORD_GRANTS: Mapping[str, Mapping[str, Grant]] = MappingProxyType(
             **_grants(_READ, "all", _LOOKUPS),
             "outboundmessage": Grant(_READ, "division"),
             "inboundmessage": Grant(frozenset({"list", "view", "file", "dismiss"}), "division"),
+            # The register of restrictions of contact: coordinators and administrators only.
+            "contactrestriction": Grant(_REGISTER | {"lift"}, "division"),
+            "representative": Grant(_REGISTER, "division"),
         },
         COMPLAINT_MANAGER: {
             "complaint": Grant(_MY_CASES, "assigned"),
             "participant": Grant(_VIEW, "assigned"),
             "extension": Grant(_VIEW, "assigned"),
+            "representative": Grant(_VIEW, "assigned"),
         },
         DECISION_MAKER: {
             "complaint": Grant(_MY_CASES, "assigned"),
             "participant": Grant(_VIEW, "assigned"),
             "extension": Grant(_VIEW, "assigned"),
+            "representative": Grant(_VIEW, "assigned"),
         },
         INTERNAL_REVIEWER: {
             "internal_review": Grant(_MY_CASES, "assigned"),

@@ -24,6 +24,7 @@ PARTICIPANT_KINDS = {
     "client_organisation": "Client organisation",
     "staff": "Staff member",
     "external_body": "External body",
+    "representative": "Representative of a complainant (advocate, lawyer, member of Parliament)",
 }
 
 COMPLAINT_KINDS = {

@@ -6,6 +6,7 @@ from sqlalchemy.orm import Session
 
 from . import (
     clocks,
+    conduct,
     correspondence,
     custody,
     duties,
@@ -33,6 +34,7 @@ def init_app(app):
         # A rollback (a savepoint's too) may undo a configuration the Clocks were read from.
         event.listen(Session, "after_soft_rollback", _forget_clocks)
     app.add_template_global(clocks.explain_case, "due_dates_of")
+    app.add_template_global(conduct.banner, "restrictions_of")
     app.add_template_global(clocks.holiday_preview, "holidays_of")
     app.add_template_global(history.explain_history, "history_of")
     app.add_template_global(localtime.place, "zone_place")
@@ -55,6 +57,8 @@ def _before_flush(session, flush_context, instances):
     duties.before_flush(session)
     # A request approved adds its extension, judged next like any other.
     extension_requests.before_flush(session)
+    # A restriction of contact checked; a contact through a restricted channel routed.
+    conduct.before_flush(session)
     # Extensions before the clocks: the due they set is the one the clocks take.
     extensions.before_flush(session)
     clocks.before_flush(session)
@@ -72,3 +76,5 @@ def _after_flush(session, flush_context):
     notifications.after_flush(session)
     # A case finished invites its complainant or client to the survey, once per case.
     surveys.after_flush(session)
+    # Restrictions of contact: the letters a restriction and a restricted contact owe.
+    conduct.after_flush(session)

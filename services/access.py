@@ -22,6 +22,7 @@ from sqlalchemy.sql.elements import True_
 
 from models import (
     Complaint,
+    ContactRestriction,
     Division,
     Extension,
     ExternalReview,
@@ -29,6 +30,7 @@ from models import (
     InternalReview,
     OutboundMessage,
     Participant,
+    Representative,
     Ticket,
     kinds,
 )
@@ -78,7 +80,12 @@ def complaints_in(actor, capacity: str, scope_name: str):
         return Complaint.id.in_(
             select(InternalReview.complaint_id).where(InternalReview.reviewer_id == me)
         )
-    return or_(Complaint.manager_id == me, Complaint.decision_maker_id == me)
+    # The contact officer of a restricted person's contact reaches it like an assigned officer.
+    return or_(
+        Complaint.manager_id == me,
+        Complaint.decision_maker_id == me,
+        Complaint.contact_officer_id == me,
+    )
 
 
 def _complaint_ids(actor, capacity, scope_name):
@@ -192,6 +199,16 @@ def _inbox(actor, capacity, scope_name):
     return or_(*conditions)
 
 
+def _restrictions(actor, capacity, scope_name):
+    """The register of restrictions of contact: those decided in the officer's division."""
+    if scope_name == "all":
+        return true()
+    division = division_id(actor)
+    if scope_name == "division" and division is not None:
+        return ContactRestriction.division_id == division
+    return false()
+
+
 ROW_RULES = {
     "complaint": complaints_in,
     "internal_review": _internal_reviews,
@@ -204,6 +221,8 @@ ROW_RULES = {
     **{report: complaints_in for report in permissions.COMPLAINT_REPORTS},
     "outboundmessage": _outbox,
     "inboundmessage": _inbox,
+    "contactrestriction": _restrictions,
+    "representative": _hanging_off(Representative.complaint_id),
 }
 
 

@@ -6,9 +6,9 @@ the complaints grid, details and export, the search (their name does not find th
 complaint), the participant screens, the pickers, the API and the letters' outbox.
 """
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, union
 
-from models import Complaint, InternalReview, kinds
+from models import Complaint, InternalReview, Representative, kinds
 from rules.confidentiality import may_see_complainant
 from rules.vocabulary import COORDINATOR
 
@@ -36,6 +36,7 @@ def identity_visible(actor):
                 Complaint.coordinator_id,
                 Complaint.manager_id,
                 Complaint.decision_maker_id,
+                Complaint.contact_officer_id,
             )
         ]
         conditions.append(Complaint.id.in_(_reviewed_by(me)))
@@ -44,12 +45,18 @@ def identity_visible(actor):
 
 def hidden_people(actor):
     """The participants the officer may not see: complainants of confidential complaints
-    whose identity is hidden from them."""
-    return select(Complaint.complainant_id).where(
+    whose identity is hidden from them, and those complainants' representatives."""
+    complainants = select(Complaint.complainant_id).where(
         Complaint.confidential.is_(True),
         Complaint.complainant_id.is_not(None),
         ~identity_visible(actor),
     )
+    representatives = (
+        select(Representative.participant_id)
+        .join(Complaint, Complaint.id == Representative.complaint_id)
+        .where(Complaint.confidential.is_(True), ~identity_visible(actor))
+    )
+    return union(complainants, representatives)
 
 
 def person_visible(actor, participant_id_column):
@@ -87,7 +94,12 @@ class Confidentiality:
         if not complaint.confidential:
             return True
         me = access.participant_id(self.actor)
-        officers = {complaint.coordinator_id, complaint.manager_id, complaint.decision_maker_id}
+        officers = {
+            complaint.coordinator_id,
+            complaint.manager_id,
+            complaint.decision_maker_id,
+            complaint.contact_officer_id,
+        }
         if me is not None and me not in officers and complaint.id is not None:
             if complaint.id in self._reviewed_complaints():
                 officers.add(me)

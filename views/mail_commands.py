@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from models import InternalReview, OutboundMessage, db, kinds
 from rules import correspondence as rules
 from seed.commands import Refused
-from services import correspondence
+from services import conduct, correspondence
 
 from .scheduled import scheduled
 
@@ -27,7 +27,8 @@ mail = AppGroup("mail", help="Letters and reminders: send the outbox, see it, pr
 @click.option("--no-reminders", is_flag=True, help="Send what is queued; queue no reminders.")
 @scheduled("mail send-due")
 def send_due(limit, requeue_stuck, no_reminders):
-    """Queue officers' reminders of due dates, then send every message that is due.
+    """Queue officers' reminders of due dates and of restriction reviews, then send every
+    message that is due.
 
     Safe to run from cron on several servers at once: each message is sent by one of them.
     """
@@ -40,6 +41,8 @@ def send_due(limit, requeue_stuck, no_reminders):
         if reminders.nobody:
             parts.append(f"{reminders.nobody} due dates have no officer to remind")
         click.echo("; ".join(parts) + ".")
+        reviews = conduct.queue_review_reminders(db.session)
+        click.echo(f"Restriction reviews reminded: {reviews}.")
     problem = settings.problem()
     if problem:
         raise Refused(problem + " Nothing was sent; the messages stay queued.")

@@ -22,6 +22,7 @@ from models import (
     InternalReview,
     OutboundMessage,
     Participant,
+    Representative,
     User,
     kinds,
     utcnow,
@@ -181,6 +182,70 @@ def queue(
         summary = f"{noun} to be printed and sent by post: the complainant {reason}."
     record_on_case(connection, case_type, case.id, summary)
     return "no_address"
+
+
+def queue_to_complainant(
+    session,
+    *,
+    key: str,
+    complaint,
+    dedupe_key: str,
+    values: dict,
+    now=None,
+    connection=None,
+    case=None,
+) -> list[str]:
+    """A letter to a complainant, where they asked it to go: to them, copied to their
+    representatives; or addressed to a representative instead (docs/unreasonable-conduct.md,
+    "Representatives"). Returns what happened to each copy."""
+    case = case if case is not None else complaint
+    representatives = []
+    if complaint.id is not None:
+        with session.no_autoflush:
+            representatives = session.scalars(
+                select(Representative)
+                .where(
+                    Representative.complaint_id == complaint.id,
+                    Representative.ended_at.is_(None),
+                    Representative.letters != "none",
+                )
+                .order_by(Representative.id)
+            ).all()
+    addressed = [r for r in representatives if r.letters == "addressed"]
+    outcomes = []
+    if not addressed:
+        outcomes.append(
+            queue(
+                session,
+                key=key,
+                case=case,
+                role=correspondence.COMPLAINANT,
+                person=_by_id(complaint, Participant, complaint.complainant_id),
+                dedupe_key=dedupe_key,
+                values=values,
+                now=now,
+                connection=connection,
+            )
+        )
+    for representative in addressed or representatives:
+        person = representative.participant
+        outcomes.append(
+            queue(
+                session,
+                key=key,
+                case=case,
+                role="representative",
+                person=person,
+                dedupe_key=f"{dedupe_key}:representative:{representative.id}"[:200],
+                # Addressed to them, the letter greets them; a copy is the complainant's letter.
+                values={**values, "complainant_name": _name(person)}
+                if representative.letters == "addressed" and "complainant_name" in values
+                else values,
+                now=now,
+                connection=connection,
+            )
+        )
+    return outcomes
 
 
 # --- letters, on every save -------------------------------------------------------------
@@ -348,12 +413,18 @@ def after_flush(session) -> None:
                 # not news: nobody is written to about it.
                 if event_at is None or event_at < oldest:
                     continue
-                queue(
+                if (
+                    key == correspondence.REGISTERED
+                    and id(complaint) in new
+                    and complaint.contact_officer_id is not None
+                ):
+                    # A contact through a restricted channel: the contact officer answers it
+                    # as the restriction says (services/conduct.py), not the automatic letter.
+                    continue
+                queue_to_complainant(
                     session,
                     key=key,
-                    case=complaint,
-                    role=correspondence.COMPLAINANT,
-                    person=_by_id(complaint, Participant, complaint.complainant_id),
+                    complaint=complaint,
                     dedupe_key=dedupe_key,
                     values=complaint_values(complaint),
                     now=now,
@@ -364,12 +435,11 @@ def after_flush(session) -> None:
                 if event_at is None or event_at < oldest:
                     continue
                 complaint = _by_id(review, Complaint, review.complaint_id)
-                queue(
+                queue_to_complainant(
                     session,
                     key=key,
+                    complaint=complaint,
                     case=review,
-                    role=correspondence.COMPLAINANT,
-                    person=_by_id(complaint, Participant, complaint.complainant_id),
                     dedupe_key=dedupe_key,
                     values=review_values(review),
                     now=now,

@@ -11,7 +11,15 @@ import re
 from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
-from models import Capacity, OutboundMessage, Participant, User, kinds
+from models import (
+    Capacity,
+    ContactRestriction,
+    OutboundMessage,
+    Participant,
+    Representative,
+    User,
+    kinds,
+)
 from rules import correspondence
 
 # Who a ticket's mail goes to: the contact who reported it, else the client organisation.
@@ -54,6 +62,8 @@ def holds_role(case, role: str, participant_id) -> bool:
         return False
     if role == "internal_reviewer":
         return any(review.reviewer_id == participant_id for review in case.internal_reviews)
+    if role in RESTRICTION_ROLES:
+        return _named_by_restriction(case, role, participant_id)
     if role == "coordinator" and case.coordinator_id is None:
         # Nobody coordinates it yet: the division's coordinators stand in.
         return participant_id in division_coordinator_ids(case)
@@ -75,6 +85,34 @@ def _has_active_account(session, participant_id) -> bool:
         )
         is not None
     )
+
+
+# Parts in a case held through a representation or a restriction of contact.
+RESTRICTION_ROLES = frozenset({"representative", "contact_officer", "restriction_decider"})
+
+
+def _named_by_restriction(complaint, role: str, participant_id) -> bool:
+    session = object_session(complaint)
+    if session is None or complaint.id is None:
+        return False
+    if role == "representative":
+        found = select(Representative.id).where(
+            Representative.complaint_id == complaint.id,
+            Representative.participant_id == participant_id,
+            Representative.ended_at.is_(None),
+        )
+        return session.scalar(found.limit(1)) is not None
+    if role == "contact_officer" and complaint.contact_officer_id == participant_id:
+        return True
+    column = (
+        ContactRestriction.contact_officer_id
+        if role == "contact_officer"
+        else ContactRestriction.decided_by_id
+    )
+    found = select(ContactRestriction.id).where(
+        ContactRestriction.complaint_id == complaint.id, column == participant_id
+    )
+    return session.scalar(found.limit(1)) is not None
 
 
 def division_coordinator_ids(complaint) -> set:

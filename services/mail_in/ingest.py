@@ -44,7 +44,7 @@ from rules.errors import RuleViolation
 from rules.inflation import InflationLimits
 from rules.vocabulary import ADMINISTRATOR, TICKET_SEVERITIES
 
-from .. import history, localtime, notifications, steps
+from .. import conduct, history, localtime, notifications, steps
 from ..correspondence import case_values, queue, recipient_refusal
 from ..correspondence.recipients import division_coordinator_ids
 from ..correspondence.sending import message_id as outbox_message_id
@@ -348,6 +348,12 @@ class _Work:
         link(row, case)
         self.store_parts(case)
         self.resume(case)
+        sender = rules.normal_address(self.parsed.from_address)
+        if conduct.email_caught(self.session, case, sender, self.now, row.id):
+            # Restricted contact: the contact officer is told, with a warning, instead.
+            self.note_on_case(case)
+            row.reason = self.refusals()
+            return Ingested(rules.FILED, self.message_id, row.id, case, reason=row.reason)
         told = self.tell_officer(case)
         self.note_on_case(case, extra="" if told else " Nobody is assigned to be told.")
         row.reason = self.refusals()

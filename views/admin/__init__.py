@@ -12,6 +12,7 @@ from models import (
     ClassificationLevel,
     ClockPause,
     Complaint,
+    ContactRestriction,
     Division,
     EscalationRule,
     Extension,
@@ -26,6 +27,7 @@ from models import (
     PauseStatus,
     ReferenceCounter,
     ReferralTarget,
+    Representative,
     SlaTarget,
     Ticket,
     User,
@@ -36,6 +38,7 @@ from .audit import ClockPauseView, HistoryEntryView, ReferenceCounterView
 from .canned import CannedParagraphView
 from .case_page_links import LateReviewRequestsView
 from .cases import ComplaintView, ExtensionView, ExternalReviewView, InternalReviewView, TicketView
+from .conduct import ContactRestrictionView, RepresentativeView
 from .configuration import (
     CalendarView,
     EscalationRuleView,
@@ -77,6 +80,13 @@ def build_views():
             category=REGISTER,
             endpoint="late_review_requests",
             url="/admin/late-review-requests",
+        ),
+        RepresentativeView(Representative, name="Representatives", category=REGISTER),
+        ContactRestrictionView(
+            ContactRestriction,
+            name="Restrictions of contact",
+            category=PEOPLE,
+            endpoint="contactrestriction",
         ),
         ParticipantView(Participant, name="Participants", category=PEOPLE),
         UserView(User, name="Users", category=PEOPLE),

@@ -54,6 +54,8 @@ class CaseView(ScopedModelView):
     can_view_details = True
     can_export = True
     details_template = "admin/case_details.html"
+    # The banner of a restriction of contact on the case's person, above the form.
+    edit_template = "admin/case_edit.html"
 
     def details_context(self, model):
         """What `admin/_due_dates.html` and `admin/_timeline.html` can use besides `model`

@@ -18,10 +18,12 @@ from models import (
     InternalReview,
     OutboundMessage,
     Participant,
+    Representative,
     Ticket,
     db,
     kinds,
 )
+from rules import conduct as conduct_rules
 from rules import correspondence as letters
 from rules import permissions
 from rules.confidentiality import MASK
@@ -42,6 +44,7 @@ SCREENS = {
     Extension: "extension",
     Participant: "participant",
     OutboundMessage: "outboundmessage",
+    Representative: "representative",
 }
 
 
@@ -146,6 +149,7 @@ class ComplaintRelatedRecords(RelatedRecords):
                 groups.append(group("Complainant", [link(person, person.display_name)]))
             else:
                 groups.append(group("Complainant", [{"text": MASK, "url": None}]))
+        groups.append(group("Representatives", representatives(model)))
         internal = [
             (
                 review,
@@ -210,6 +214,25 @@ class ComplaintRelatedRecords(RelatedRecords):
             )
         groups.append(group("Letters and emails", letter_links))
         return groups
+
+
+def representatives(complaint) -> list[dict]:
+    """The complainant's representatives, masked as the complainant is (a confidential
+    complainant's representative is hidden from whoever may not see the complainant)."""
+    current = [r for r in complaint.representatives if r.ended_at is None]
+    if not current:
+        return []
+    if not visibility().shows_complainant(complaint):
+        return [{"text": MASK, "url": None} for _ in current]
+    return links(
+        (
+            representative,
+            f"{representative.participant.display_name}, "
+            f"{conduct_rules.REPRESENTATIVE_KINDS.get(representative.kind, representative.kind)}"
+            f": {conduct_rules.REPRESENTATIVE_LETTERS.get(representative.letters, '')}",
+        )
+        for representative in current
+    )
 
 
 def may_list(screen: str) -> bool:
