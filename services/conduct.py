@@ -11,11 +11,11 @@
 - the banner of a case names the restrictions in force on its person;
 - reviews due soon are reminded to the contact officer and the officer who decided.
 
-A person is matched by their participant record, or by the same email address or
-telephone number (the public form makes a new record each time).
+A person is matched by their participant record, or by the same email address (the public
+form and email make a new record for a sender; a telephone number is not enough: a
+household shares one).
 """
 
-import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import inspect, select
@@ -48,21 +48,14 @@ NEW_RESTRICTIONS = "conduct_new_restrictions"
 # --- who a person is ----------------------------------------------------------------------
 
 
-def _digits(phone: str | None) -> str:
-    return re.sub(r"\D", "", phone or "")
-
-
 def same_person(restricted: Participant, person: Participant) -> bool:
-    """The restricted person, by record, email address or telephone number."""
+    """The restricted person, by record or email address."""
     if restricted is None or person is None:
         return False
     if person.id is not None and person.id == restricted.id:
         return True
     email = (person.email or "").strip().lower()
-    if email and email == (restricted.email or "").strip().lower():
-        return True
-    phone = _digits(person.phone)
-    return len(phone) >= 6 and phone == _digits(restricted.phone)
+    return bool(email) and email == (restricted.email or "").strip().lower()
 
 
 def in_force(session, now: datetime | None = None) -> list[ContactRestriction]:
@@ -364,7 +357,7 @@ def email_caught(session, case, sender: str | None, now, inbound_id) -> bool:
     complaint = complaint_of(case)
     if complaint is None or not sender:
         return False
-    person = SimpleNamespace(id=None, email=sender, phone=None)
+    person = SimpleNamespace(id=None, email=sender)
     restriction = catching(session, person, rules.EMAIL, now)
     if restriction is None:
         return False

@@ -20,11 +20,13 @@ from models import (
     ClassificationLevel,
     ClockPause,
     Complaint,
+    ContactRestriction,
     Division,
     Extension,
     ExternalReview,
     InternalReview,
     Participant,
+    Representative,
     Ticket,
     User,
     db,
@@ -56,6 +58,8 @@ class Side:
     internal_review: int
     external_review: int
     extension: int
+    contactrestriction: int | None = None
+    representative: int | None = None
 
 
 @dataclass
@@ -133,6 +137,30 @@ def _side(division, complainant_name, manager, decision_maker, reviewer, coordin
     )
     db.session.add_all([review, external, extension])
     db.session.flush()
+    # The complainant acts through an advocate, and their contact is restricted.
+    advocate = Participant(
+        kind="representative", given_name="Ada", family_name=f"Advocate{complainant_name}"
+    )
+    representative = Representative(
+        complaint=complaint,
+        participant=advocate,
+        kind="advocate",
+        letters="copied",
+        authority="Signed authority to act",
+    )
+    restriction = ContactRestriction(
+        complaint=complaint,
+        conduct="Abusive calls",
+        contact_officer=manager,
+        channels="phone",
+        decided_by=reviewer,
+        effective_from=RECEIVED,
+        review_due_at=datetime(2026, 6, 2, 9, 0, tzinfo=timezone.utc),
+    )
+    db.session.add_all([representative, restriction])
+    db.session.flush()
+    complaint.representative_id = representative.id
+    complaint.restriction_id = restriction.id
     return complaint, review, external, extension, complainant
 
 
@@ -200,6 +228,8 @@ def build(capacities=tuple(CAPACITIES), with_nobody=True) -> World:
                 internal_review=review.id,
                 external_review=external.id,
                 extension=extension.id,
+                contactrestriction=complaint.restriction_id,
+                representative=complaint.representative_id,
             ),
         )
     world.ticket, world.ticket_reference = ticket.id, ticket.reference

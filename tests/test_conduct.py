@@ -328,7 +328,6 @@ def test_every_case_of_the_person_shows_the_banner_on_its_page_and_form(client, 
     )
     unrelated = make.complaint(division=w.division, manager=w.manager.participant)
     unrelated.complainant.email = "someone.else@example.com"
-    unrelated.complainant.phone = "07 3000 1111"
     db.session.commit()
     for username in ("marsh", "coord"):
         auth.login(username)

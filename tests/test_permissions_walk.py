@@ -69,6 +69,8 @@ SCOPED = (
     "participant",
     "outboundmessage",
     "inboundmessage",
+    "contactrestriction",
+    "representative",
 )
 
 

@@ -55,6 +55,9 @@ EXPECTED = {
         "cannedparagraph": ("list view create edit", "all"),
         "outboundmessage": ("list view retry", "all"),
         "inboundmessage": ("list view file dismiss raw", "all"),
+        # Restrictions of contact are lifted, never deleted.
+        "contactrestriction": ("list view create edit export lift", "all"),
+        "representative": ("list view create edit export", "all"),
     },
     "coordinator": {
         "complaint": (f"{REGISTER} {COORDINATOR_COMPLAINT_STEPS}", "division"),
@@ -69,6 +72,8 @@ EXPECTED = {
         **{screen: ("list view", "all") for screen in LOOKUPS},
         "outboundmessage": ("list view", "division"),
         "inboundmessage": ("list view file dismiss", "division"),
+        "contactrestriction": ("list view create edit export lift", "division"),
+        "representative": (REGISTER, "division"),
     },
     "complaint_manager": {
         "complaint": (
@@ -78,11 +83,13 @@ EXPECTED = {
         ),
         "participant": ("view", "assigned"),
         "extension": ("view", "assigned"),
+        "representative": ("view", "assigned"),
     },
     "decision_maker": {
         "complaint": ("list view edit decide finalise", "assigned"),
         "participant": ("view", "assigned"),
         "extension": ("view", "assigned"),
+        "representative": ("view", "assigned"),
     },
     "internal_reviewer": {
         "internal_review": (
@@ -188,7 +195,12 @@ def test_nobody_edits_the_audit_log_or_the_reference_counters():
 def test_the_screens_each_capacity_opens_in_menu_order():
     assert screens_for(["administrator"]) == list(SCREENS)
     assert screens_for(["support_agent"]) == ["ticket", "participant"]
-    assert screens_for(["complaint_manager"]) == ["complaint", "extension", "participant"]
+    assert screens_for(["complaint_manager"]) == [
+        "complaint",
+        "extension",
+        "participant",
+        "representative",
+    ]
     assert screens_for(["internal_reviewer"]) == [
         "complaint",
         "internal_review",
@@ -210,12 +222,15 @@ def test_the_screens_each_capacity_opens_in_menu_order():
         "referraltarget",
         "outboundmessage",
         "inboundmessage",
+        "contactrestriction",
+        "representative",
     ]
     assert screens_for(["support_agent", "complaint_manager"]) == [
         "complaint",
         "ticket",
         "extension",
         "participant",
+        "representative",
     ]
 
 
