@@ -22,13 +22,15 @@ from models import (
     Division,
     HistoryEntry,
     OutboundMessage,
+    Participant,
+    Representative,
     RestrictedContact,
     db,
 )
 from rules import conduct as rules
 from rules import correspondence as letters
 from rules.errors import RuleViolation
-from services import api_tokens, conduct
+from services import api_tokens, conduct, steps
 from services.mail_in import ingest
 from tests.admin_forms import form_values
 from tests.conftest import csrf_token
@@ -553,3 +555,148 @@ def test_reviews_due_soon_are_reminded_once_by_send_due(app, runner, world, mail
     assert f"contactrestriction/details/?id={saved.id}" in reminded[0].body
     again = runner.invoke(args=["mail", "send-due"])
     assert "Restriction reviews reminded: 0." in again.output
+
+
+# --- representatives ---------------------------------------------------------------------
+
+
+def add_representative(client, w, letters_to, name="Rowan"):
+    person = Participant(
+        kind="representative",
+        given_name=name,
+        family_name="Advocate",
+        email=f"{name.lower()}@advocacy.example.org",
+    )
+    db.session.add(person)
+    db.session.commit()
+    page = client.get(f"/admin/representative/new/?complaint_id={w.complaint.id}")
+    assert page.status_code == 200
+    data = form_values(page.get_data(as_text=True))
+    data.update(
+        {
+            "complaint": str(w.complaint.id),
+            "participant": str(person.id),
+            "kind": "advocate",
+            "letters": letters_to,
+            "authority": "Signed authority to act, on file",
+            "authority_date": "2026-03-09",
+            "authority_notes": "Limited to this complaint",
+            "csrf_token": csrf_token(page.get_data(as_text=True)),
+        }
+    )
+    response = client.post("/admin/representative/new/", data=data, follow_redirects=True)
+    assert response.status_code == 200
+    return person
+
+
+def acknowledge(w):
+    actor = steps.actor_of(w.manager)
+    complaint = db.session.get(Complaint, w.complaint.id)
+    if complaint.status == "received":
+        steps.STEPPERS["complaint"].take(
+            "register", complaint, {}, steps.actor_of(w.coordinator), NOW
+        )
+        db.session.commit()
+    steps.STEPPERS["complaint"].take("acknowledge", complaint, {}, actor, NOW)
+    db.session.commit()
+    return [m for m in outbox(letters.ACKNOWLEDGED) if m.complaint_id == w.complaint.id]
+
+
+def test_letters_are_addressed_to_the_representative_when_the_complainant_asked(
+    client, auth, world
+):
+    w = world
+    auth.login("coord")
+    rowan = add_representative(client, w, "addressed")
+    (representative,) = db.session.scalars(select(Representative)).all()
+    assert representative.authority == "Signed authority to act, on file"
+    assert str(representative.authority_date) == "2026-03-09"
+    (letter,) = acknowledge(w)
+    assert letter.recipient_role == "representative"
+    assert letter.recipient_address == "rowan@advocacy.example.org"
+    assert letter.participant_id == rowan.id
+    assert "Dear Rowan Advocate," in letter.body
+    # Shown on the case, with their part.
+    text = page_text(client.get(f"/admin/complaint/details/?id={w.complaint.id}"))
+    assert "Rowan Advocate, Advocate: Letters addressed to the representative" in text
+
+
+def test_letters_are_copied_to_the_representative_when_the_complainant_asked(client, auth, world):
+    w = world
+    auth.login("coord")
+    add_representative(client, w, "copied")
+    sent = acknowledge(w)
+    assert sorted((m.recipient_role, m.recipient_address) for m in sent) == [
+        ("complainant", SAM),
+        ("representative", "rowan@advocacy.example.org"),
+    ]
+    assert all("Dear Sam Citizen," in m.body for m in sent)
+
+
+def test_the_restriction_letter_goes_where_the_complainant_asked(client, auth, world):
+    w = world
+    auth.login("coord")
+    add_representative(client, w, "addressed")
+    post_restriction(client, w)
+    (letter,) = outbox(letters.RESTRICTION_NOTICE)
+    assert letter.recipient_role == "representative"
+    assert letter.recipient_address == "rowan@advocacy.example.org"
+
+
+def test_a_representative_needs_their_authority(client, auth, world):
+    w = world
+    auth.login("coord")
+    page = client.get("/admin/representative/new/")
+    data = form_values(page.get_data(as_text=True))
+    person = Participant(kind="representative", given_name="Kim", family_name="Lawyer")
+    db.session.add(person)
+    db.session.commit()
+    data.update(
+        {
+            "complaint": str(w.complaint.id),
+            "participant": str(person.id),
+            "kind": "lawyer",
+            "letters": "copied",
+            "authority": " ",
+            "csrf_token": csrf_token(page.get_data(as_text=True)),
+        }
+    )
+    response = client.post("/admin/representative/new/", data=data, follow_redirects=True)
+    assert "Authority: record the complainant's authority" in page_text(response)
+    assert db.session.scalars(select(Representative)).all() == []
+    with pytest.raises(RuleViolation, match="a staff member cannot represent"):
+        db.session.add(
+            Representative(
+                complaint=w.complaint,
+                participant=w.manager.participant,
+                kind="advocate",
+                letters="copied",
+                authority="Verbal, 9 March",
+            )
+        )
+        db.session.commit()
+    db.session.rollback()
+
+
+def test_a_confidential_complainants_representative_is_masked_the_same_way(client, auth, world):
+    w = world
+    auth.login("coord")
+    add_representative(client, w, "addressed")
+    w.complaint.confidential = True
+    db.session.commit()
+    acknowledge(w)
+    # The coordinator of the division sees both; an administrator sees neither.
+    coordinator_view = page_text(client.get(f"/admin/complaint/details/?id={w.complaint.id}"))
+    assert "Rowan Advocate" in coordinator_view
+    auth.logout()
+    auth.login("admin")
+    details = page_text(client.get(f"/admin/complaint/details/?id={w.complaint.id}"))
+    assert "Rowan Advocate" not in details
+    assert "Sam Citizen" not in details
+    assert "rowan@advocacy.example.org" not in details
+    listing = page_text(client.get("/admin/representative/"))
+    assert "Rowan Advocate" not in listing
+    assert "rowan@advocacy.example.org" not in page_text(client.get("/admin/outboundmessage/"))
+    assert "Rowan" not in page_text(client.get("/admin/participant/?search=Rowan"))
+    # The history names neither.
+    assert "rowan@advocacy.example.org" not in timeline(w.complaint)
