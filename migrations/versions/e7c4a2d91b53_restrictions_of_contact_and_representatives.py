@@ -5,7 +5,7 @@ contacts caught through a restricted channel, the contact officer a complaint go
 the representatives a complainant acts through.
 
 Revision ID: e7c4a2d91b53
-Revises: e5a1c7d3b9f2
+Revises: 2fa0c0de5e11
 Create Date: 2026-12-04 10:45:00
 
 """
@@ -17,7 +17,7 @@ from models.base import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = "e7c4a2d91b53"
-down_revision = "e5a1c7d3b9f2"
+down_revision = "2fa0c0de5e11"
 branch_labels = None
 depends_on = None
 
