@@ -25,6 +25,7 @@ from .notes import CaseNote
 from .notifications import EscalationRule, Notification, NotificationPreference
 from .org import Capacity, ClassificationLevel, Division, Participant, RecoveryCode, User
 from .records import DisposalRecord, Improvement, RetentionRule, complaint_issue
+from .saved_views import SavedView
 from .surveys import SurveyInvitation, SurveyResponse
 
 __all__ = [
@@ -71,6 +72,7 @@ __all__ = [
     "RetentionRule",
     "Representative",
     "RestrictedContact",
+    "SavedView",
     "SlaTarget",
     "SurveyInvitation",
     "SurveyResponse",

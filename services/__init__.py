@@ -17,6 +17,7 @@ from . import (
     localtime,
     notes,
     notifications,
+    saved_views,
     sessions,
     surveys,
 )
@@ -64,6 +65,8 @@ def _before_flush(session, flush_context, instances):
     clocks.before_flush(session)
     # A new password or an account switched off ends the account's sessions.
     sessions.before_flush(session)
+    # A saved view is shared only by a coordinator or administrator, with their division.
+    saved_views.before_flush(session)
     history.before_flush(session)
 
 

@@ -54,6 +54,8 @@ from .notifications import NotificationsView
 from .people import ClassificationLevelView, DivisionView, ParticipantView, UserView
 from .replies import ReplyView
 from .reports import build_report_views
+from .saved_views import SavedViewsView
+from .saved_views import init_app as init_saved_views
 from .tokens import ApiTokenView
 
 REGISTER = "Register"
@@ -137,6 +139,7 @@ def build_views():
         ),
         ReplyView(name="Reply", endpoint="replies"),
         NotificationsView(name="Notifications", endpoint="notifications"),
+        SavedViewsView(name="Saved views", endpoint="saved_views", url="/admin/saved-views"),
     ]
 
 
@@ -151,5 +154,6 @@ def init_app(app):
     )
     for view in build_views():
         admin.add_view(view)
+    init_saved_views(app)
     mail_warning.init_app(app)
     return admin

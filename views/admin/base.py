@@ -60,6 +60,7 @@ from .formatters import (
     show_person,  # noqa: F401  (the screens import it from here)
     yes_no,
 )
+from .grid_columns import GridColumnsMixin
 from .grid_search import GridSearchMixin
 from .local_zones import LocalZoneMixin
 from .row_scope import RowScopeMixin
@@ -117,6 +118,7 @@ class ScopedModelView(
     GridSearchMixin,
     LocalZoneMixin,
     GridExportMixin,
+    GridColumnsMixin,
     ModelView,
 ):
     # The screen's name in rules.permissions (default: the model's name in lower case).

@@ -18,14 +18,11 @@ from werkzeug.datastructures import MultiDict
 from models import db
 from services import access
 
-# The URL arguments that only page, sort or size a list: they change no count.
-NOT_COUNTED = frozenset({"page", "page_size", "sort", "desc", "columns"})
 
-
-def grid_of(admin, endpoint: str):
-    """The admin screen registered under an endpoint (None if there is none)."""
+def grid_of(admin, screen: str):
+    """The grid of a screen (rules.permissions' name; None if there is none)."""
     for view in admin._views:
-        if view.endpoint == endpoint:
+        if getattr(view, "screen", None) == screen and hasattr(view, "_filter_args"):
             return view
     return None
 
@@ -73,9 +70,9 @@ class GridCounts:
         self.actor = actor
         self._wanted: list[_Wanted] = []
 
-    def add(self, endpoint: str, args) -> _Wanted | None:
+    def add(self, screen: str, args) -> _Wanted | None:
         """Ask for a count; None when the grid is unknown or the officer may not list it."""
-        view = grid_of(self.admin, endpoint)
+        view = grid_of(self.admin, screen)
         if view is None or not view.may("list"):
             return None
         if isinstance(args, MultiDict):

@@ -1,7 +1,8 @@
 """The admin home: what is on my plate today, each count a link to the filtered grid.
 
 First the queues of each capacity the user holds (QUEUES): the work that is theirs, a
-count and a link to the grid filtered to exactly those rows. Then a panel per register the
+count and a link to the grid filtered to exactly those rows; beside them the saved views
+the user sees (their own and their division's), counted for the user. Then a panel per register the
 user may list: the cases assigned to me (open, due within two business days in each
 case's own calendar, overdue, waiting on the complainant), for coordinators and
 administrators the same for their division, and all open cases they may see.
@@ -32,6 +33,7 @@ from services import access
 
 from ..context import current_actor
 from .grid_counts import GridCounts
+from .saved_views import count_of, counted_views
 
 DUE_SOON_DAYS = 2
 # The grid filters' URL arguments (Flask-Admin's named filter URLs).
@@ -276,10 +278,12 @@ class HomeView(AdminIndexView):
             for register in REGISTERS
             if permissions.allowed(codes, register.screen, "list")
         ]
+        saved = counted_views(self.admin, actor, counts)
         counts.run()
         for row in _rows(queues, panels):
             row["count"] = row.pop("wanted").count
-        return self.render("admin/home.html", queues=queues, panels=panels)
+        saved = [count_of(row) for row in saved]
+        return self.render("admin/home.html", queues=queues, panels=panels, saved=saved)
 
     def _queues(self, codes, counts):
         groups = []
