@@ -4,7 +4,7 @@ A grid's filters, search, sort and columns saved under a name by its owner, and 
 with the owner's division when a coordinator or administrator chooses.
 
 Revision ID: 5d1e7c3a9b20
-Revises: 2fa0c0de5e11
+Revises: e7c4a2d91b53
 Create Date: 2026-12-04 11:00:00
 
 """
@@ -16,7 +16,7 @@ import models.base
 
 # revision identifiers, used by Alembic.
 revision = "5d1e7c3a9b20"
-down_revision = "2fa0c0de5e11"
+down_revision = "e7c4a2d91b53"
 branch_labels = None
 depends_on = None
 
