@@ -56,6 +56,8 @@ SCREENS = (
     "inboundmessage",
     "contactrestriction",
     "representative",
+    "retentionrule",
+    "disposalrecord",
 )
 RECORD_ACTIONS = ("list", "view", "create", "edit", "delete", "export")
 SCOPES = ("none", "assigned", "division", "all")  # narrowest first
@@ -126,6 +128,10 @@ RECORD_GRANTS: Mapping[str, Mapping[str, Grant]] = MappingProxyType(
             # Restrictions of contact are lifted, never deleted: their history must stand.
             "contactrestriction": Grant(_REGISTER | {"lift"}, "all"),
             "representative": Grant(_REGISTER, "all"),
+            # One rule per kind of case: changed, never added or removed.
+            "retentionrule": Grant(frozenset({"list", "view", "edit", "export"}), "all"),
+            # Disposal records are kept for good; disposing is the administrator's alone.
+            "disposalrecord": Grant(frozenset({"list", "view", "export", "dispose"}), "all"),
         },
         COORDINATOR: {
             **_grants(

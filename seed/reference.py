@@ -18,11 +18,13 @@ from models import (
     Outcome,
     PauseStatus,
     ReferralTarget,
+    RetentionRule,
     SlaTarget,
     db,
 )
 from rules.correspondence import DEFAULT_TEMPLATES, TEMPLATE_NAMES
 from rules.notifications import DUE_KIND_NAMES
+from rules.retention import DEFAULT_RULES
 from rules.vocabulary import CAPACITIES, SLA_KEYS
 
 CALENDARS = [
@@ -208,6 +210,14 @@ def load() -> None:
                     active=True,
                 )
             )
+    for kind, (years, record_class, authority) in DEFAULT_RULES.items():
+        _get_or_add(
+            RetentionRule,
+            {"case_kind": kind},
+            years=years,
+            record_class=record_class,
+            authority=authority,
+        )
     for key, (subject, body) in DEFAULT_TEMPLATES.items():
         _get_or_add(
             MailTemplate, {"key": key}, name=TEMPLATE_NAMES[key], subject=subject, body=body

@@ -73,11 +73,8 @@ def _retention_problem(rule) -> str | None:
         return (
             f"Retention of {rule.case_kind}: keep it for a whole number of years, from 1 to 150."
         )
-    if not (rule.authority or "").strip() or not (rule.record_class or "").strip():
-        return (
-            f"Retention of {rule.case_kind}: name the schedule's record class and the disposal "
-            "authorisation that allows disposal."
-        )
+    if not (rule.record_class or "").strip():
+        return f"Retention of {rule.case_kind}: name the schedule's record class."
     return None
 
 

@@ -440,7 +440,9 @@ def test_the_trends_page_shows_eight_quarters_and_calls_out_the_rises(
         "0", "0", "0", "0", "0", "0", "1", "4", "3"
     ]  # fmt: skip
     assert row_of(rows, "Division", "South")[-3:] == ["3", "5", "2"]
-    rises = re.findall(r"<li data-rise>(.*?)</li>", page)
+    rises = [
+        re.sub(r"<[^>]+>", "", rise) for rise in re.findall(r"<li data-rise>(.*?)</li>", page)
+    ]
     assert rises == [
         "Category Quality of service: up 3 (from 1 to 4, +300%)",
         "Category Delay or timeliness: up 1 (from 2 to 3, +50%)",
@@ -450,6 +452,27 @@ def test_the_trends_page_shows_eight_quarters_and_calls_out_the_rises(
     assert_files_match_page(rows, as_csv, as_xlsx)
     assert as_xlsx[0][2] == f"Jul{DASH}Sep 2024"
     assert f"Apr{DASH}Jun 2026: 8." in chart(page)
+
+
+def test_each_trend_figure_opens_the_complaints_it_counts(eight_quarters, boss, client):
+    page = opened(client, TRENDS)
+    found = re.search(r'<table class="[^"]*report-table.*?</table>', page, re.S).group(0)
+    linked = re.findall(r'<tr><th scope="row">([^<]*)</th>(.*?)</tr>', found, re.S)
+    checked = 0
+    for first, cells in linked:
+        for url, figure in re.findall(r'<a href="([^"]+)">([^<]+)</a>', cells):
+            url = html_lib.unescape(url)
+            assert url.startswith("/admin/complaint/?"), url
+            grid = opened(client, url)
+            references = set(re.findall(r"CTS-\d{4}-\d{6}", grid))
+            assert len(references) == int(figure), (first, url, figure)
+            checked += 1
+    assert checked >= 8 * 3
+    # Each rise opens the last quarter's complaints of its line.
+    rises = re.findall(r'<li data-rise><a href="([^"]+)"', page)
+    assert len(rises) == 3
+    south = set(re.findall(r"CTS-\d{4}-\d{6}", opened(client, html_lib.unescape(rises[-1]))))
+    assert len(south) == 5
 
 
 def test_trends_without_a_rise_say_so(eight_quarters, boss, client):

@@ -13,6 +13,7 @@ from models import (
     ClockPause,
     Complaint,
     ContactRestriction,
+    DisposalRecord,
     Division,
     EscalationRule,
     Extension,
@@ -28,6 +29,7 @@ from models import (
     ReferenceCounter,
     ReferralTarget,
     Representative,
+    RetentionRule,
     SlaTarget,
     Ticket,
     User,
@@ -54,6 +56,7 @@ from .notifications import NotificationsView
 from .people import ClassificationLevelView, DivisionView, ParticipantView, UserView
 from .replies import ReplyView
 from .reports import build_report_views
+from .retention import DisposalRecordView, PastRetentionView, RetentionRuleView
 from .saved_views import SavedViewsView
 from .saved_views import init_app as init_saved_views
 from .tokens import ApiTokenView
@@ -122,6 +125,12 @@ def build_views():
             category=CONFIGURATION,
             endpoint="referral_target",
         ),
+        RetentionRuleView(
+            RetentionRule,
+            name="Retention rules",
+            category=CONFIGURATION,
+            endpoint="retention_rule",
+        ),
         HistoryEntryView(HistoryEntry, name="History", category=AUDIT, endpoint="history"),
         ClockPauseView(ClockPause, name="Clock pauses", category=AUDIT, endpoint="clock_pause"),
         ReferenceCounterView(
@@ -129,6 +138,15 @@ def build_views():
             name="Reference numbers",
             category=AUDIT,
             endpoint="reference_counter",
+        ),
+        PastRetentionView(
+            name="Past retention",
+            category=AUDIT,
+            endpoint="past_retention",
+            url="/admin/retention",
+        ),
+        DisposalRecordView(
+            DisposalRecord, name="Disposals", category=AUDIT, endpoint="disposal_record"
         ),
         *build_report_views(),
         OutboundMessageView(OutboundMessage, name="Outbox", category=CORRESPONDENCE),

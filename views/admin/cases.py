@@ -42,7 +42,7 @@ from .filters import (
     unassigned_filter,
 )
 from .formatters import show_due, show_person
-from .improvements import ComplaintImprovements
+from .improvements import ComplaintImprovements, DeidentifiedExport
 from .loaders import anyone, staff
 from .notes import CaseNotes
 from .options import division_options, lookup_options, lookup_query
@@ -64,6 +64,7 @@ def show_consent(view, context, model, name):
 
 class ComplaintView(
     CasePageLinks,
+    DeidentifiedExport,
     ComplaintImprovements,
     ComplaintRelatedRecords,
     CaseNotes,
@@ -74,6 +75,7 @@ class ComplaintView(
     CaseView,
 ):
     record_noun = "complaint"
+    list_template = "admin/complaint_list.html"
     closed_statuses = kinds.COMPLAINT.closed_statuses
 
     column_list = (

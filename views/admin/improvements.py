@@ -1,4 +1,5 @@
-"""A complaint's systemic-issue findings and improvements, on its details page.
+"""A complaint's systemic-issue findings and improvements, on its details page; and the
+de-identified export of the complaints grid.
 
 Whoever may edit the complaint may record, change or remove an improvement (what was
 changed, who made it, when): the view's own check for "edit", then the complaint through
@@ -6,15 +7,17 @@ the scoped query (out of scope is a 404). The issues raised, the systemic-issue 
 the root cause are fields of the complaint's edit form.
 """
 
-from flask import flash, redirect, request
+from flask import abort, flash, redirect, request
 from flask_admin import expose
 from flask_admin.helpers import get_redirect_target
 from flask_login import current_user
 from wtforms import StringField, TextAreaField
 
-from models import db
+from models import db, utcnow
 from rules.errors import RuleViolation
-from services import improvements
+from services import deidentified, improvements
+from services.exports import FORMATS as EXPORT_FORMATS
+from services.exports import export_response
 
 from . import localtime
 from .fields import EXPIRED_FORM, LocalDateTimeField
@@ -169,3 +172,32 @@ class ComplaintImprovements:
             db.session.commit()
             flash(f"Improvement removed from complaint {model}.", "success")
         return redirect(details_url)
+
+
+class DeidentifiedExport:
+    """Mixed into the complaint screen: the grid's rows (its scope, filters and search) as
+    the de-identified export, for whoever may export the grid."""
+
+    def action_for(self, function_name, view_args):
+        if function_name == "deidentified_export":
+            return "export"
+        return super().action_for(function_name, view_args)
+
+    @expose("/deidentified/<export_format>/")
+    def deidentified_export(self, export_format):
+        if export_format not in EXPORT_FORMATS:
+            abort(404)
+        query = self.export_query().options(*deidentified.LOADS)
+        zone = localtime.default_timezone()
+
+        def body():
+            session = db.session()
+            yield from deidentified.rows(query.with_session(session), zone)
+
+        return export_response(
+            export_format,
+            f"complaints-de-identified {localtime.local_text(utcnow()).replace('/', '-')}",
+            deidentified.HEADERS,
+            body(),
+            sheet="De-identified complaints",
+        )

@@ -448,10 +448,56 @@ class TrendsReportView(ReportView):
         )
 
     def extra(self, report, choice):
-        return {"rises": rises_in_words(report)}
+        return {
+            "rises": rises_in_words(report),
+            "rise_links": self.rise_links(report),
+            "cell_links": self.cell_links(report),
+        }
 
     def filename(self, choice):
         return f"complaint-trends-to-{choice.period.key}"
+
+    # --- each figure a link to the complaints behind it ------------------------------------
+
+    def may_open_grid(self) -> bool:
+        return permissions.allowed(access.capacity_codes(current_actor()), "complaint", "list")
+
+    def grid_url(self, period, by: str | None = None, key=None) -> str | None:
+        """The complaints grid filtered to the complaints a figure counts: received in the
+        period (local days), of kind complaint, of the category or division."""
+        if by is not None and key is None:
+            return None  # "Not recorded": the grid has no filter for an empty value
+        filters = [("kind_is", "complaint")]
+        if by is not None:
+            filters.append((f"{by}_is", key))
+        filters += [
+            ("received_on_or_after", period.start.isoformat()),
+            ("received_before", period.end.isoformat()),
+        ]
+        args = {f"flt{n}_{name}": value for n, (name, value) in enumerate(filters)}
+        return url_for("complaint.index_view", **args)
+
+    def cell_links(self, report) -> list[list[str | None]]:
+        """Per table row, per cell: the grid link of each period's figure (else None)."""
+        if not self.may_open_grid():
+            return []
+        lines = [("category", row) for row in report.by_category]
+        lines += [("division", row) for row in report.by_division]
+        links = [
+            [None, None, *(self.grid_url(p, by, row.key) for p in report.periods), None]
+            for by, row in lines
+        ]
+        links.append([None, None, *(self.grid_url(p) for p in report.periods), None])
+        return links
+
+    def rise_links(self, report) -> list[str | None]:
+        """The grid link of each rise sentence: the last quarter's complaints of that line."""
+        if not self.may_open_grid() or len(report.periods) < 2:
+            return []
+        last = report.periods[-1]
+        rows = [("category", r) for r in report.rises_by_category]
+        rows += [("division", r) for r in report.rises_by_division]
+        return [self.grid_url(last, by, row.key) for by, row in rows]
 
 
 def _rise(row: reports.TrendRow, what: str) -> str:
