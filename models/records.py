@@ -50,7 +50,8 @@ class RetentionRule(Versioned, db.Model):
     years: Mapped[int] = mapped_column(Integer)
     # The schedule's record class, and its disposal authorisation, as disposal cites them.
     record_class: Mapped[str] = mapped_column(String(300))
-    authority: Mapped[str] = mapped_column(String(300))
+    # None until an administrator enters it: nothing of the kind is disposed of before.
+    authority: Mapped[str | None] = mapped_column(String(300))
 
     def __str__(self):
         return f"Retention of {self.case_kind}"

@@ -23,25 +23,25 @@ DEFAULT_RULES = {
         7,
         "GRDS, complaints management: customer complaints (check the class and its period "
         "against the current schedule)",
-        "",
+        None,
     ),
     "compliment": (
         2,
         "GRDS, complaints management: compliments and feedback (check the class and its "
         "period against the current schedule)",
-        "",
+        None,
     ),
     "suggestion": (
         2,
         "GRDS, complaints management: compliments and feedback (check the class and its "
         "period against the current schedule)",
-        "",
+        None,
     ),
     "ticket": (
         7,
         "Core business schedule: client service requests (check the class and its period "
         "against the department's schedule)",
-        "",
+        None,
     ),
 }
 

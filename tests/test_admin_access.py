@@ -31,6 +31,8 @@ LIST_URLS = [
     "/admin/mailtemplate/",
     "/admin/inboundmessage/",
     "/admin/canned/",
+    "/admin/retention_rule/",
+    "/admin/disposal_record/",
 ]
 CREATE_URLS = [
     url + "new/"
@@ -43,6 +45,8 @@ CREATE_URLS = [
         "/admin/outboundmessage/",
         "/admin/mailtemplate/",
         "/admin/inboundmessage/",
+        "/admin/retention_rule/",
+        "/admin/disposal_record/",
     )
 ]
 

@@ -329,7 +329,10 @@ def test_the_export_reads_its_rows_in_batches(app, make, auth, client, office):
 
 
 def test_every_exportable_screen_gives_the_same_rows_in_csv_and_xlsx(app, make, auth, client):
+    from tests.test_permissions_walk import walk_disposal
+
     scoped_world.build()
+    walk_disposal()
     auth.login("administrator")
     admin = app.extensions["admin"][0]
     screens = [view for view in admin._views if isinstance(view, ScopedModelView)]

@@ -32,6 +32,7 @@ from models import (
     Category,
     Channel,
     ClassificationLevel,
+    DisposalRecord,
     Division,
     EscalationRule,
     HistoryEntry,
@@ -41,6 +42,7 @@ from models import (
     Outcome,
     PauseStatus,
     ReferralTarget,
+    RetentionRule,
     SlaTarget,
     User,
     db,
@@ -150,6 +152,8 @@ def records(world, screen):
         return "CTS,2026", None
     if screen == "cannedparagraph":
         return walk_paragraph(), None
+    if screen == "disposalrecord":
+        return walk_disposal(), None
     model = {
         "classificationlevel": ClassificationLevel,
         "calendar": Calendar,
@@ -162,6 +166,7 @@ def records(world, screen):
         "referraltarget": ReferralTarget,
         "historyentry": HistoryEntry,
         "mailtemplate": MailTemplate,
+        "retentionrule": RetentionRule,
     }[screen]
     return db.session.execute(db.select(model.id).order_by(model.id)).scalars().first(), None
 
@@ -192,6 +197,26 @@ def walk_paragraph() -> int:
         db.session.add(paragraph)
         db.session.commit()
         found = paragraph.id
+    return found
+
+
+def walk_disposal() -> int:
+    """A disposal record, made once for the walk (the walk's cases are not disposed of)."""
+    found = db.session.scalars(db.select(DisposalRecord.id).order_by(DisposalRecord.id)).first()
+    if found is None:
+        record = DisposalRecord(
+            case_type="complaint",
+            case_id=0,
+            reference="CTS-2017-000001",
+            case_kind="complaint",
+            retention_years=7,
+            record_class="Walk",
+            authority="Walk authority",
+            removed="nothing",
+        )
+        db.session.add(record)
+        db.session.commit()
+        found = record.id
     return found
 
 

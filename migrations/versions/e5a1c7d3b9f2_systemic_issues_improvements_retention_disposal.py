@@ -63,7 +63,7 @@ def upgrade():
         sa.Column("case_kind", sa.String(length=20), nullable=False),
         sa.Column("years", sa.Integer(), nullable=False),
         sa.Column("record_class", sa.String(length=300), nullable=False),
-        sa.Column("authority", sa.String(length=300), nullable=False),
+        sa.Column("authority", sa.String(length=300), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("case_kind"),
