@@ -33,6 +33,8 @@ LIST_URLS = [
     "/admin/canned/",
     "/admin/retention_rule/",
     "/admin/disposal_record/",
+    "/admin/contactrestriction/",
+    "/admin/representative/",
 ]
 CREATE_URLS = [
     url + "new/"
