@@ -17,7 +17,14 @@ from .cases import (
     Ticket,
 )
 from .conduct import ContactRestriction, Representative, RestrictedContact
-from .correspondence import CannedParagraph, MailTemplate, OutboundMessage, outbound_attachment
+from .correspondence import (
+    CannedParagraph,
+    ClientReportDelivery,
+    MailTemplate,
+    OutboundFile,
+    OutboundMessage,
+    outbound_attachment,
+)
 from .jobs import ScheduledJob
 from .lookups import Category, Channel, Outcome, ReferralTarget
 from .mail import InboundMessage
@@ -33,6 +40,8 @@ __all__ = [
     "ScheduledJob",
     "Attachment",
     "CannedParagraph",
+    "ClientReportDelivery",
+    "OutboundFile",
     "InboundMessage",
     "outbound_attachment",
     "ApiToken",

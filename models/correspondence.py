@@ -2,7 +2,18 @@
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import UTCDateTime, Versioned, db, utcnow
@@ -77,6 +88,8 @@ class OutboundMessage(db.Model):
 
     subject: Mapped[str] = mapped_column(String(300))
     body: Mapped[str] = mapped_column(Text)
+    # The same message as HTML, sent beside the plain text (None: plain text only).
+    body_html: Mapped[str | None] = mapped_column(Text)
 
     complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaint.id"), index=True)
     complaint = relationship("Complaint")
@@ -105,6 +118,18 @@ class OutboundMessage(db.Model):
     posted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     posted_by = relationship("User", foreign_keys=[posted_by_id])
     attachments = relationship("Attachment", secondary=outbound_attachment)
+    # Files made for the message itself (a client's service report as a PDF).
+    files = relationship(
+        "OutboundFile",
+        order_by="OutboundFile.id",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+    # A client's monthly service report: a message about no case.
+    client_report_delivery_id: Mapped[int | None] = mapped_column(
+        ForeignKey("client_report_delivery.id"), index=True
+    )
+    client_report_delivery = relationship("ClientReportDelivery")
 
     @property
     def case(self):
@@ -113,3 +138,40 @@ class OutboundMessage(db.Model):
 
     def __str__(self):
         return self.subject or f"Message {self.id}"
+
+
+class OutboundFile(db.Model):
+    """A file made for one outbox message and sent with it (not a document of a case)."""
+
+    __tablename__ = "outbound_file"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    outbound_message_id: Mapped[int] = mapped_column(
+        ForeignKey("outbound_message.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(120))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+
+    def __str__(self):
+        return self.filename
+
+
+class ClientReportDelivery(db.Model):
+    """A client organisation's service report for one month, queued once: the unique
+    (client, period) pair is what makes a second run, or two at once, mail nothing more."""
+
+    __tablename__ = "client_report_delivery"
+    __table_args__ = (
+        UniqueConstraint("client_id", "period", name="uq_client_report_delivery_client_period"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("participant.id"), index=True)
+    client = relationship("Participant")
+    # The period's key: 2026-11.
+    period: Mapped[str] = mapped_column(String(10))
+    queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # How many nominated contacts it was queued to.
+    contacts: Mapped[int] = mapped_column(Integer, default=0)
+
+    def __str__(self):
+        return f"Service report {self.period}"

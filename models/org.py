@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from rules import passwords
@@ -59,6 +59,10 @@ class Participant(Versioned, db.Model):
     # A reporting contact belongs to a client organisation.
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("participant.id"))
     organisation = relationship("Participant", remote_side=[id])
+    # A contact of a client organisation nominated to receive its monthly service report.
+    receives_client_report: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
     @property
     def display_name(self) -> str:

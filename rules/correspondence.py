@@ -46,6 +46,8 @@ RESTRICTED_CONTACT = "restricted_contact"
 RESTRICTION_REVIEW = "restriction_review"
 # Letters that may mention a restriction: no other letter to the person ever does.
 RESTRICTION_LETTERS = frozenset({RESTRICTION_NOTICE, RESTRICTED_CONTACT, RESTRICTION_REVIEW})
+# A client organisation's monthly service report: written from its own page, about no case.
+CLIENT_REPORT = "client_report"
 
 TEMPLATE_NAMES = {
     REGISTERED: "Registration email to the complainant",
@@ -87,6 +89,7 @@ TEMPLATE_NOUNS = {
     RESTRICTION_NOTICE: "Restriction letter",
     RESTRICTED_CONTACT: "Restricted-contact warning",
     RESTRICTION_REVIEW: "Restriction review reminder",
+    CLIENT_REPORT: "Client service report",
 }
 
 # Outbox statuses.
@@ -123,6 +126,7 @@ ROLES = {
     "representative": "representative",
     "contact_officer": "contact officer",
     "restriction_decider": "officer who decided the restriction",
+    "client_report_contact": "client report contact",
 }
 # Those the case is about, who write back: the rest (officers) get reminders, sent as
 # automatic mail.

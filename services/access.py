@@ -156,6 +156,8 @@ def _outbox(actor, capacity, scope_name):
     ticket_scope = permissions.grant(capacity, "ticket").scope
     if ticket_scope == "all":
         conditions.append(OutboundMessage.ticket_id.is_not(None))
+        # A client's service report is the service desk's mail.
+        conditions.append(OutboundMessage.client_report_delivery_id.is_not(None))
     elif ticket_scope != "none":
         tickets = select(Ticket.id).where(_tickets(actor, capacity, ticket_scope))
         conditions.append(OutboundMessage.ticket_id.in_(tickets))
@@ -218,6 +220,7 @@ ROW_RULES = {
     "ticket": _tickets,
     # Reports count the cases of the report's own scope (rules.permissions.REPORT_GRANTS).
     permissions.SERVICE_LEVEL_REPORT: _tickets,
+    permissions.CLIENT_REPORT: _tickets,
     **{report: complaints_in for report in permissions.COMPLAINT_REPORTS},
     "outboundmessage": _outbox,
     "inboundmessage": _inbox,

@@ -49,9 +49,12 @@ log = logging.getLogger(__package__)
 # --- the outbox -------------------------------------------------------------------------
 
 
-def _insert_ignoring_duplicates(connection, values: dict) -> int | None:
-    """Insert an outbox row; None when its dedupe key is already there (nothing raised)."""
-    table = OutboundMessage.__table__
+def _insert_ignoring_duplicates(
+    connection, values: dict, table=None, unique: tuple[str, ...] = ("dedupe_key",)
+) -> int | None:
+    """Insert a row (an outbox message unless another table is named); None when its
+    unique key (`unique`: the dedupe key) is already there (nothing raised)."""
+    table = OutboundMessage.__table__ if table is None else table
     dialect = connection.dialect.name
     if dialect in ("postgresql", "sqlite"):
         if dialect == "postgresql":
@@ -61,12 +64,12 @@ def _insert_ignoring_duplicates(connection, values: dict) -> int | None:
         statement = (
             insert(table)
             .values(**values)
-            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .on_conflict_do_nothing(index_elements=list(unique))
             .returning(table.c.id)
         )
         return connection.execute(statement).scalar_one_or_none()
     found = connection.execute(
-        select(table.c.id).where(table.c.dedupe_key == values["dedupe_key"])
+        select(table.c.id).where(*(table.c[name] == values[name] for name in unique))
     ).first()
     if found is not None:
         return None
@@ -82,6 +85,25 @@ def record_on_case(connection, case_type: str, case_id: int, summary: str, chang
                 "user_id": history.current_user_id(),
                 "record_type": kinds.by_name(case_type).record_type,
                 "record_id": case_id,
+                "action": "correspondence",
+                "summary": summary,
+                "changes": json.dumps(changes) if changes else None,
+            }
+        ],
+    )
+
+
+def record_on_client(connection, client_id: int, summary: str, changes=None):
+    """What happened to mail about no case (a client's service report), on the client's
+    own history."""
+    connection.execute(
+        HistoryEntry.__table__.insert(),
+        [
+            {
+                "at": utcnow(),
+                "user_id": history.current_user_id(),
+                "record_type": Participant.__name__,
+                "record_id": client_id,
                 "action": "correspondence",
                 "summary": summary,
                 "changes": json.dumps(changes) if changes else None,

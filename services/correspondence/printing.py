@@ -25,7 +25,7 @@ from rules import correspondence
 
 from .. import history
 from .letters import config
-from .outbox import recipient_words
+from .outbox import recipient_words, record_on_client
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 FAMILY = "DejaVu"
@@ -225,6 +225,7 @@ def letter_pdf(
         pdf.lines(clean(signer))
 
     enclosures = [clean(document.original_filename) for document in message.attachments]
+    enclosures += [clean(made.filename) for made in message.files]
     if enclosures:
         pdf.gap(6)
         pdf.lines("Enclosures:", bold=True)
@@ -283,6 +284,8 @@ def mark_posted(session, message: OutboundMessage, user_id: int | None, now: dat
     )
     if case is not None:
         history.note(session, case, "correspondence", summary)
+    elif message.client_report_delivery is not None:
+        record_on_client(session.connection(), message.client_report_delivery.client_id, summary)
     session.commit()
     session.refresh(message)
     return summary

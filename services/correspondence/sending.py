@@ -30,7 +30,7 @@ from models import OutboundMessage, Participant, kinds, utcnow
 from rules import correspondence
 
 from .letters import config
-from .outbox import case_type_of, recipient_words, record_on_case
+from .outbox import case_type_of, recipient_words, record_on_case, record_on_client
 from .recipients import recipient_refusal, usable_address
 
 # How many messages a sender claims at a time: small, so that several senders share.
@@ -148,8 +148,17 @@ def email_for(
     if message.recipient_role not in correspondence.CORRESPONDENTS:
         email["Auto-Submitted"] = "auto-generated"
     email.set_content(message.body if body is None else body)
+    if message.body_html:
+        email.add_alternative(message.body_html, subtype="html")
     if message.attachments:
         attach_documents(email, message, settings.attachment_folder)
+    for made in message.files:
+        maintype, _, subtype = (made.content_type or "").partition("/")
+        if not maintype or not subtype:
+            maintype, subtype = "application", "octet-stream"
+        email.add_attachment(
+            made.content, maintype=maintype, subtype=subtype, filename=made.filename
+        )
     return email
 
 
@@ -414,26 +423,40 @@ def send_due(
     return report
 
 
+def _refusal(session, message, case) -> str | None:
+    """Why the message may not go to its recipient now, or None if it may."""
+    if case is not None:
+        return recipient_refusal(case, message.recipient_role, message.participant_id)
+    if message.client_report_delivery_id is not None:
+        # About no case: a client's service report goes to its nominated contacts.
+        from .client_reports import report_contact_refusal
+
+        return report_contact_refusal(session, message)
+    return "The case it was about no longer exists."
+
+
+def _record(session, message, case, summary, changes=None) -> None:
+    """The message's fate on its case's history, or (a client report) on the client's."""
+    if case is not None:
+        record_on_case(session.connection(), case_type_of(case), case.id, summary, changes)
+    elif message.client_report_delivery is not None:
+        record_on_client(
+            session.connection(), message.client_report_delivery.client_id, summary, changes
+        )
+
+
 def _send_one(session, postman, message, worker, settings, clock, report):
     """Send one claimed message; returns the error if the server itself is failing."""
     case = message.case
-    refusal = (
-        recipient_refusal(case, message.recipient_role, message.participant_id)
-        if case is not None
-        else "The case it was about no longer exists."
-    )
+    refusal = _refusal(session, message, case)
     person = session.get(Participant, message.participant_id) if message.participant_id else None
     address = usable_address(person) if person is not None else message.recipient_address
     noun = correspondence.TEMPLATE_NOUNS.get(message.template_key, "Message")
-    case_type = case_type_of(case) if case is not None else None
     if refusal is not None:
         if _finish(
             session, message.id, worker, {"status": correspondence.WITHHELD, "last_error": refusal}
         ):
-            if case is not None:
-                record_on_case(
-                    session.connection(), case_type, case.id, f"{noun} withheld: {refusal}"
-                )
+            _record(session, message, case, f"{noun} withheld: {refusal}")
             report.withheld += 1
         session.commit()
         return None
@@ -501,10 +524,10 @@ def _send_one(session, postman, message, worker, settings, clock, report):
         surveys.mark_sent(session, message, sent_at)
     if done:
         who = recipient_words(message.recipient_role, message.recipient_name, address, case)
-        record_on_case(
-            session.connection(),
-            case_type,
-            case.id,
+        _record(
+            session,
+            message,
+            case,
             f"{noun} sent to {who}: {message.subject}",
             {"message": [None, message.id]},
         )
