@@ -205,8 +205,9 @@ TABLE = _build()
 # Report pages: figures to read ("list") and download ("export"). The scope says whose cases
 # the figures count: tickets for the service-level report, complaints for the others.
 SERVICE_LEVEL_REPORT = "service_level_report"
-REPORTS = (
-    SERVICE_LEVEL_REPORT,
+# A client organisation's service report: its tickets, as the service-level report counts.
+CLIENT_REPORT = "client_report"
+COMPLAINT_REPORTS = (
     "timeliness_report",
     "outcomes_report",
     "trends_report",
@@ -215,18 +216,22 @@ REPORTS = (
     # Complaints by the complaint reports' scope; tickets as the service-level report's.
     "satisfaction_report",
 )
-COMPLAINT_REPORTS = REPORTS[1:]
+REPORTS = (SERVICE_LEVEL_REPORT, CLIENT_REPORT, *COMPLAINT_REPORTS)
 _REPORT = frozenset({"list", "export"})
 REPORT_GRANTS: Mapping[str, Mapping[str, Grant]] = MappingProxyType(
     {
         ADMINISTRATOR: _grants(_REPORT, "all", REPORTS),
         COORDINATOR: {
             SERVICE_LEVEL_REPORT: Grant(_REPORT, "all"),
+            CLIENT_REPORT: Grant(_REPORT, "all"),
             **_grants(_REPORT, "division", COMPLAINT_REPORTS),
         },
         COMPLAINT_MANAGER: _grants(_REPORT, "division", COMPLAINT_REPORTS),
         DECISION_MAKER: _grants(_REPORT, "division", COMPLAINT_REPORTS),
-        SUPPORT_AGENT: {SERVICE_LEVEL_REPORT: Grant(_REPORT, "all")},
+        SUPPORT_AGENT: {
+            SERVICE_LEVEL_REPORT: Grant(_REPORT, "all"),
+            CLIENT_REPORT: Grant(_REPORT, "all"),
+        },
     }
 )
 

@@ -50,6 +50,7 @@ PAGING = {"page", "sort", "desc", "page_size"}
 COMPLAINT_REFERENCE = re.compile(r"\b(?:CTS|CMP|SUG)-\d{4}-\d{6}\b")
 REPORTS = (
     "service-levels",
+    "clients",
     "timeliness",
     "outcomes",
     "trends",
@@ -409,6 +410,7 @@ def report_urls(kinds, by=(None,)):
 
 REPORT_PERIODS = {
     "service-levels": report_urls(periods.KINDS),
+    "clients": report_urls([periods.MONTH, periods.QUARTER]),
     "timeliness": report_urls(periods.KINDS, tuple(DIMENSIONS)),
     "outcomes": report_urls(periods.KINDS),
     "trends": report_urls([periods.QUARTER]),

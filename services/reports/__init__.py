@@ -28,6 +28,14 @@ What the figures count, in words:
   is neither met nor missed and is left out of its percentage.
 """
 
+from .clients import (
+    ClientReport,
+    OpenTicket,
+    client_name,
+    client_organisations,
+    client_report,
+    client_satisfaction,
+)
 from .improvements import ImprovementLine, ImprovementsReport, improvements_made
 from .outcomes import OutcomesReport, outcomes_and_reviews
 from .publication import AnnualPublication, annual_publication
@@ -51,6 +59,8 @@ from .trends import TrendReport, TrendRow, complaint_trends
 __all__ = [
     "AnnualPublication",
     "AtRiskTicket",
+    "ClientReport",
+    "OpenTicket",
     "Count",
     "DIMENSIONS",
     "ImprovementLine",
@@ -68,6 +78,10 @@ __all__ = [
     "TrendRow",
     "annual_publication",
     "business_day_closes",
+    "client_name",
+    "client_organisations",
+    "client_report",
+    "client_satisfaction",
     "complaint_timeliness",
     "complaint_trends",
     "improvements_made",

@@ -7,6 +7,7 @@ too, on purpose.
 import pytest
 
 from rules.permissions import (
+    COMPLAINT_REPORTS,
     RECORD_ACTIONS,
     REPORTS,
     SCREENS,
@@ -263,6 +264,7 @@ EXPECTED_REPORTS = {
     "administrator": {report: "all" for report in REPORTS},
     "coordinator": {
         "service_level_report": "all",
+        "client_report": "all",
         "timeliness_report": "division",
         "outcomes_report": "division",
         "trends_report": "division",
@@ -270,10 +272,10 @@ EXPECTED_REPORTS = {
         "improvements_report": "division",
         "satisfaction_report": "division",
     },
-    "complaint_manager": {report: "division" for report in REPORTS[1:]},
-    "decision_maker": {report: "division" for report in REPORTS[1:]},
+    "complaint_manager": {report: "division" for report in COMPLAINT_REPORTS},
+    "decision_maker": {report: "division" for report in COMPLAINT_REPORTS},
     "internal_reviewer": {},
-    "support_agent": {"service_level_report": "all"},
+    "support_agent": {"service_level_report": "all", "client_report": "all"},
 }
 
 

@@ -76,6 +76,8 @@ class Choice:
     by: str | None = None
     # The annual publication's cut-off day (figures as at the end of it), if one was asked.
     as_at: date | None = None
+    # The client organisation a client's service report is of (its participant id).
+    client: int | None = None
 
 
 class ReportView(BaseView):
@@ -331,6 +333,121 @@ class ServiceLevelReportView(ReportView):
                 }
             )
         return rows
+
+
+# --- a client organisation's service report ---------------------------------------------
+
+
+class ClientReportView(ReportView):
+    """One client organisation's report: the figures its nominated contacts are mailed
+    each month (flask reports send-client-reports), for any month or quarter."""
+
+    screen = permissions.CLIENT_REPORT
+    template = "admin/reports/client.html"
+    title = "Client service report"
+    intro = (
+        "One client organisation's tickets: per severity, those resolved in the period and "
+        "how many were responded to and resolved in time, against the severity's service "
+        "level; the tickets it lodged; and its tickets open at the end of the period (or now, "
+        "for the period under way), with the day each was lodged and its next due time. The "
+        "client's nominated contacts are mailed this report for each month."
+    )
+    kinds = (period_rules.MONTH, period_rules.QUARTER)
+    default_kind = period_rules.MONTH
+
+    def default_period(self, kind):
+        # The last complete period: what the client was mailed.
+        return period_rules.previous(super().default_period(kind))
+
+    def clients(self):
+        return reports.client_organisations(db.session)
+
+    def client_label(self, client) -> str:
+        if client.id in visibility().hidden_person_ids():
+            return f"{MASK} ({client.id})"
+        return reports.client_name(client)
+
+    def choose(self, args):
+        choice = super().choose(args)
+        text = (args.get("client") or "").strip()
+        clients = self.clients()
+        if not text:
+            if not clients:
+                raise BadChoice(
+                    "There are no client organisations yet: add one under People, kind "
+                    "“Client organisation”, and its report appears here."
+                )
+            return Choice(choice.kind, choice.period, client=clients[0].id)
+        if not text.isdigit() or not any(c.id == int(text) for c in clients):
+            raise BadChoice(
+                f"{text!r} is not a client organisation: choose one from the Client list."
+            )
+        return Choice(choice.kind, choice.period, client=int(text))
+
+    def query_args(self, choice):
+        return {"kind": choice.kind, "period": choice.period.key, "client": choice.client}
+
+    def client_of(self, choice):
+        return db.session.get(Participant, choice.client)
+
+    def build(self, choice):
+        return reports.client_report(
+            db.session,
+            self.client_of(choice),
+            choice.period,
+            now=self.now(),
+            scope=self.report_scope(),
+            tz=self.zone,
+        )
+
+    def chart(self, report, choice):
+        return charts.bar_chart(
+            "client-report",
+            f"Tickets in time, {choice.period.label}",
+            ("Responded in time", "Resolved in time"),
+            [
+                (r.severity_label, (r.first_response_percent, r.resolution_percent))
+                for r in report.rows
+            ],
+            unit="%",
+            targets=[
+                float(r.resolution_target_percent)
+                if r.resolution_target_percent is not None
+                else None
+                for r in report.rows
+            ],
+            target_name="service level",
+            empty="no tickets",
+        )
+
+    def extra(self, report, choice):
+        may_open = permissions.allowed(access.capacity_codes(current_actor()), "ticket", "view")
+        open_rows = [
+            {
+                "ticket": ticket,
+                "lodged": localtime.local_text(ticket.reported_at, report.zone),
+                "due": localtime.local_text(ticket.next_due_at, report.zone)
+                if ticket.next_due_at is not None
+                else "",
+                "url": url_for("ticket.details_view", id=ticket.id) if may_open else None,
+            }
+            for ticket in report.open_tickets
+        ]
+        return {
+            "title": f"{self.title}: {self.client_label(self.client_of(choice))}",
+            "open_rows": open_rows,
+            "zone_name": localtime.zone_label(report.zone, report.as_at),
+            "as_at": localtime.local_text(report.as_at, report.zone),
+            "satisfaction": reports.client_satisfaction(db.session, report),
+        }
+
+    def render(self, template, **kwargs):
+        if template == self.template:
+            kwargs["client_options"] = [(c.id, self.client_label(c)) for c in self.clients()]
+        return super().render(template, **kwargs)
+
+    def filename(self, choice):
+        return f"client-report-{choice.client}-{choice.period.key}"
 
 
 # --- complaint timeliness ---------------------------------------------------------------
@@ -729,6 +846,12 @@ def build_report_views():
             category=REPORTS,
             endpoint="service_level_report",
             url="/admin/reports/service-levels",
+        ),
+        ClientReportView(
+            name="Client service report",
+            category=REPORTS,
+            endpoint="client_report",
+            url="/admin/reports/clients",
         ),
         TimelinessReportView(
             name="Complaint timeliness",
