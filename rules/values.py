@@ -20,6 +20,17 @@ def email_problem(text: str | None) -> str | None:
     return f"“{text.strip()}” is not an email address: enter it like name@example.com."
 
 
+def client_report_contact_problem(organisation_kind: str | None) -> str | None:
+    """Only a contact of a client organisation receives its monthly service report."""
+    if organisation_kind == "client_organisation":
+        return None
+    return (
+        "Only a contact of a client organisation can receive its service report: choose the "
+        "client organisation in “Belongs to organisation”, or untick “Receives the client's "
+        "service report”."
+    )
+
+
 def sla_amount_problem(amount: int | None, target: str) -> str | None:
     """A target times something: 0 or less would make every case it times due at once."""
     if amount is None:

@@ -40,6 +40,13 @@ def before_flush(session) -> None:
         problem = _happened_problem(obj, now)
         if problem is None and isinstance(obj, Participant) and _changed(obj, "email"):
             problem = values.email_problem(obj.email)
+        if (
+            problem is None
+            and isinstance(obj, Participant)
+            and obj.receives_client_report
+            and _changed(obj, "receives_client_report", "organisation_id", "organisation")
+        ):
+            problem = values.client_report_contact_problem(_organisation_kind(session, obj))
         elif problem is None and isinstance(obj, SlaTarget) and _changed(obj, "amount"):
             problem = values.sla_amount_problem(obj.amount, obj.name or obj.key)
         elif (
@@ -76,6 +83,14 @@ def _retention_problem(rule) -> str | None:
     if not (rule.record_class or "").strip():
         return f"Retention of {rule.case_kind}: name the schedule's record class."
     return None
+
+
+def _organisation_kind(session, person) -> str | None:
+    """The kind of the organisation the person belongs to (None: none)."""
+    organisation = person.organisation
+    if organisation is None and person.organisation_id is not None:
+        organisation = session.get(Participant, person.organisation_id)
+    return organisation.kind if organisation is not None else None
 
 
 def _happened_problem(obj, now) -> str | None:

@@ -36,6 +36,8 @@ def tool(name: str, package: str) -> str:
 
 def test_there_are_units_for_the_app_and_each_scheduled_command():
     assert [unit.name for unit in UNITS] == [
+        "portal-client-reports.service",
+        "portal-client-reports.timer",
         "portal-mail-fetch.service",
         "portal-mail-fetch.timer",
         "portal-mail-send-due.service",
@@ -62,6 +64,18 @@ def test_the_notification_scheduler_has_a_timer_and_a_service_that_runs_it():
     assert "ExecStart=/srv/portal/.venv/bin/flask --app app notify run\n" in service
     assert "Type=oneshot" in service
     assert "OnCalendar=" in timer and "WantedBy=timers.target" in timer
+
+
+def test_the_client_reports_run_monthly_from_their_own_timer():
+    service = (DEPLOY / "systemd" / "portal-client-reports.service").read_text()
+    timer = (DEPLOY / "systemd" / "portal-client-reports.timer").read_text()
+    assert (
+        "ExecStart=/srv/portal/.venv/bin/flask --app app reports send-client-reports\n" in service
+    )
+    assert "Type=oneshot" in service
+    assert "OnCalendar=*-*-01 07:00:00\n" in timer
+    assert "Persistent=true" in timer
+    assert "WantedBy=timers.target" in timer
 
 
 def test_the_nginx_site_passes_nginx_t(tmp_path):

@@ -71,6 +71,7 @@ PARTICIPANT_FIELDS = {
     "division",
     "calendar",
     "organisation",
+    "receives_client_report",
 }
 
 # screen -> capacity -> the fields its edit form shows that capacity (and takes from it).

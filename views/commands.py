@@ -16,6 +16,7 @@ from views.import_commands import import_group
 from views.mail_commands import mail
 from views.notify_commands import notify
 from views.operations import ready_command
+from views.report_commands import reports
 from views.token_commands import token_commands
 
 MINIMUM_PASSWORD_LENGTH = 8
@@ -31,6 +32,7 @@ def init_app(app):
     app.cli.add_command(due_date_command)
     app.cli.add_command(import_group)
     app.cli.add_command(mail)
+    app.cli.add_command(reports)
     app.cli.add_command(attachments)
     app.cli.add_command(ready_command)
     app.cli.add_command(backup_command)

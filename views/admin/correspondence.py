@@ -155,6 +155,14 @@ def hides_recipient(message) -> bool:
 
 def show_case(view, context, model, name):
     case = model.ticket if model.ticket_id is not None else model.complaint
+    delivery = model.client_report_delivery
+    if case is None and delivery is not None:
+        # About no case: a client organisation's service report for a month.
+        client = delivery.client
+        if client is None or client.id in visibility().hidden_person_ids():
+            return f"Service report {delivery.period}"
+        name = client.organisation_name or client.display_name
+        return f"Service report {delivery.period}: {name}"
     if case is None:
         return ""
     if model.internal_review_id is not None:

@@ -9,6 +9,7 @@ from wtforms import PasswordField
 from wtforms.validators import Length, Optional, ValidationError
 
 from models import Participant, User, db
+from rules import values
 from rules.errors import RuleViolation
 from rules.values import email_problem
 from rules.vocabulary import ADMINISTRATOR, PARTICIPANT_KINDS
@@ -62,6 +63,7 @@ class ParticipantView(ParticipantRelatedRecords, LevelChange, ScopedModelView):
         "level": "Classification level",
         "calendar": "Calendar (client contract)",
         "organisation": "Belongs to organisation",
+        "receives_client_report": "Receives the client's service report",
     }
     column_choices = {"kind": list(PARTICIPANT_KINDS.items())}
     column_formatters = {
@@ -91,11 +93,18 @@ class ParticipantView(ParticipantRelatedRecords, LevelChange, ScopedModelView):
         "level",
         "calendar",
         "organisation",
+        "receives_client_report",
     )
     form_choices = {"kind": list(PARTICIPANT_KINDS.items())}
-    form_args = {"email": {"validators": [email_address]}}
     form_ajax_refs = {"organisation": clients("organisation")}
     form_widget_args = {"address": {"rows": 3}}
+    form_args = {
+        "email": {"validators": [email_address]},
+        "receives_client_report": {
+            "description": "A contact of a client organisation: mailed the organisation's "
+            "service report each month (flask reports send-client-reports)."
+        },
+    }
 
     def identity_search_condition(self):
         return confidentiality.person_visible(current_actor(), Participant.id)
@@ -116,6 +125,13 @@ class ParticipantView(ParticipantRelatedRecords, LevelChange, ScopedModelView):
     def on_model_change(self, form, model, is_created):
         if not (model.family_name or model.given_name or model.organisation_name):
             raise ValidationError("Give a name: a family name, a given name or an organisation.")
+        if model.receives_client_report:
+            organisation = model.organisation
+            problem = values.client_report_contact_problem(
+                organisation.kind if organisation is not None else None
+            )
+            if problem:
+                raise ValidationError(problem)
         if model.kind == "staff" and model.level is None:
             raise ValidationError(
                 "A staff member needs a classification level: seniority is compared on it. "
