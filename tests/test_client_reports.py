@@ -19,6 +19,7 @@ from models import (
     HistoryEntry,
     OutboundMessage,
     Participant,
+    ScheduledJob,
     Ticket,
     db,
 )
@@ -200,6 +201,11 @@ def test_the_report_is_mailed_with_a_pdf_once_per_client_and_month(
     runner.invoke(args=["mail", "send-due", "--no-reminders"])
     assert len(mailbox.to(CONTACT)) == 1
     assert db.session.scalar(select(func.count()).select_from(ClientReportDelivery)) == 1
+    # Each run is recorded as the scheduled commands' are.
+    job = db.session.scalars(
+        select(ScheduledJob).where(ScheduledJob.name == "reports send-client-reports")
+    ).one()
+    assert (job.runs, job.last_status) == (2, "succeeded")
 
 
 def test_two_runs_at_once_queue_the_report_once(app, register, monkeypatch):

@@ -8,6 +8,8 @@ from models import db, utcnow
 from seed.commands import Refused
 from services.correspondence import client_reports
 
+from .scheduled import scheduled
+
 reports = AppGroup("reports", help="Reports sent out of the portal: clients' service reports.")
 
 
@@ -18,6 +20,7 @@ reports = AppGroup("reports", help="Reports sent out of the portal: clients' ser
     help="The month to report, e.g. 2026-11. Default: the last complete month in the "
     "department's time zone (DISPLAY_TIMEZONE).",
 )
+@scheduled("reports send-client-reports")
 def send_client_reports(period):
     """Queue each client organisation's service report for a month to its nominated
     contacts (flask mail send-due sends them). Once per client and month: running it
