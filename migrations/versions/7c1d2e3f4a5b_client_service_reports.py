@@ -6,7 +6,7 @@ pair); an outbox message may carry an HTML body and files made for it (the repor
 and may be about no case.
 
 Revision ID: 7c1d2e3f4a5b
-Revises: e5a1c7d3b9f2
+Revises: a7c3e5f19b20
 Create Date: 2026-12-04 11:00:00
 
 """
@@ -18,7 +18,7 @@ from models.base import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = "7c1d2e3f4a5b"
-down_revision = "e5a1c7d3b9f2"
+down_revision = "a7c3e5f19b20"
 branch_labels = None
 depends_on = None
 
