@@ -6,7 +6,7 @@ pair); an outbox message may carry an HTML body and files made for it (the repor
 and may be about no case.
 
 Revision ID: 7c1d2e3f4a5b
-Revises: e7c1a9d4b2f5
+Revises: 06f5ce943779
 Create Date: 2026-12-04 11:00:00
 
 """
@@ -18,7 +18,7 @@ from models.base import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = "7c1d2e3f4a5b"
-down_revision = "e7c1a9d4b2f5"
+down_revision = "06f5ce943779"
 branch_labels = None
 depends_on = None
 
