@@ -9,6 +9,7 @@ clock stands at Wednesday 2 December 2026, noon.
 import csv
 import io
 import threading
+from datetime import timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -20,6 +21,8 @@ from models import (
     OutboundMessage,
     Participant,
     ScheduledJob,
+    SurveyInvitation,
+    SurveyResponse,
     Ticket,
     db,
 )
@@ -90,6 +93,10 @@ def register(app, make, at_now):
     make_ticket(acme, "2", brisbane(2026, 10, 5, 9, 0), responded=ON_TIME, resolved=ON_TIME)
     # Another client's ticket resolved in November: not Acme's.
     make_ticket(other, "1", brisbane(2026, 11, 4, 9, 0), responded=LATE, resolved=LATE)
+    # How it went: the two tickets resolved in November answered 5 and 3 (mean 4.0); the
+    # one resolved in December answered 1, and counts in December's report, not this one.
+    for case, score in ((at_due, 5), (late, 3), (after, 1)):
+        answered(case, score)
     db.session.commit()
     return {
         "acme": acme,
@@ -102,6 +109,24 @@ def register(app, make, at_now):
         "overdue": overdue,
         "waiting": waiting,
     }
+
+
+def answered(ticket, score):
+    """The ticket's client was sent the survey and answered it with this score."""
+    invitation = SurveyInvitation(
+        case_kind="ticket", ticket_id=ticket.id, sent_at=ticket.resolved_at + timedelta(hours=1)
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    db.session.add(
+        SurveyResponse(
+            invitation_id=invitation.id,
+            satisfaction=score,
+            handled_in_time=True,
+            fair=True,
+            answered_at=ticket.resolved_at + timedelta(hours=2),
+        )
+    )
 
 
 @pytest.fixture
@@ -143,6 +168,11 @@ def test_the_report_counts_the_clients_tickets_of_the_month_by_hand(register):
     assert opened[waiting.reference].next_due_label == "First response"
     assert opened[waiting.reference].next_due_at == waiting.first_response_due_at
     assert set(report.resolved_ticket_ids) == {register["at_due"].id, register["late"].id}
+    assert reports.client_satisfaction(db.session, report) == {
+        "sent": 2,
+        "answered": 2,
+        "mean": 4.0,
+    }
 
 
 # --- mailed, once -----------------------------------------------------------------------
@@ -171,6 +201,8 @@ def test_the_report_is_mailed_with_a_pdf_once_per_client_and_month(
         assert f"Resolution: {local(register['overdue'].resolution_due_at)}" in body
         assert f"First response: {local(register['waiting'].first_response_due_at)}" in body
     assert "<table" in html and "Tickets lodged in the month: 5; resolved: 2" in html
+    satisfaction = "sent 2, answered 2; mean satisfaction 4.0 out of 5"
+    assert satisfaction in html and satisfaction in text
     (pdf_part,) = [part for part in message.iter_attachments()]
     assert pdf_part.get_content_type() == "application/pdf"
     assert pdf_part.get_filename() == "service-report-acme-training-2026-11.pdf"
@@ -181,6 +213,7 @@ def test_the_report_is_mailed_with_a_pdf_once_per_client_and_month(
     assert "1 of 2 (50.0%)" in words
     assert "Open tickets at 01/12/2026 00:00: 3" in words
     assert register["overdue"].reference in words and "(overdue)" in words
+    assert satisfaction in words
     # The client's history says so; the outbox row is about no case.
     sent = db.session.scalars(
         select(OutboundMessage).where(OutboundMessage.template_key == rules.CLIENT_REPORT)
@@ -387,6 +420,7 @@ def test_staff_of_the_desk_read_the_clients_report(register, make, client, auth,
     for key in ("after", "overdue", "waiting"):
         assert f'data-open-ticket="{register[key].reference}"' in page
     assert "Overdue" in page
+    assert "data-surveys-sent>2<" in page and "data-satisfaction-mean>4.0<" in page
     download = client.get(
         f"{PAGE}export/csv/?kind=month&period=2026-11&client={register['acme'].id}"
     )

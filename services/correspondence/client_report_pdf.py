@@ -24,10 +24,10 @@ def satisfaction_lines(satisfaction: dict | None) -> list[str]:
         satisfaction.get("mean"),
     )
     if not sent:
-        return ["No satisfaction surveys were sent about these tickets."]
-    line = f"Surveys sent: {sent}; answered: {answered}"
+        return ["No satisfaction survey was sent about the tickets resolved in the month."]
+    line = f"Surveys about the tickets resolved: sent {sent}, answered {answered}"
     if mean is not None:
-        line += f"; mean rating: {mean:.1f}"
+        line += f"; mean satisfaction {mean:.1f} out of 5"
     return [line + "."]
 
 

@@ -11,6 +11,8 @@ page staff read).
   reported before it, not resolved or closed by then. Each with the day it was lodged and
   its next due instant as it stood then: the first response while none had been made, else
   the resolution; overdue when that instant had passed.
+- **Satisfaction**: the "How it went" surveys about the tickets resolved in the period:
+  sent, answered, and the mean score (1 to 5) of the answers.
 
 Instants are shown in the client's calendar's time zone (the service desk's when the
 client has none); the period is read in the portal's time zone, as every report is.
@@ -28,6 +30,7 @@ from rules.periods import DEFAULT_TIME_ZONE, Period
 from rules.vocabulary import TICKET_SEVERITIES
 
 from ..localtime import settings_in_force, ticket_timezone
+from .satisfaction import satisfaction_of
 from .tickets import ServiceLevelRow, service_levels
 from .toolkit import Scope, TableData, Zone
 
@@ -240,11 +243,7 @@ def _open_tickets(session, condition, as_at: datetime) -> tuple[OpenTicket, ...]
     return tuple(found)
 
 
-def client_satisfaction(session, report: ClientReport) -> dict | None:
-    """Satisfaction with the client's tickets resolved in the period, from the survey's
-    answers (services.reports.satisfaction), or None while the portal keeps no surveys."""
-    try:
-        from .satisfaction import satisfaction_of
-    except ImportError:
-        return None
+def client_satisfaction(session, report: ClientReport) -> dict:
+    """Satisfaction with the client's tickets resolved in the period: the "How it went"
+    surveys about them, {"sent", "answered", "mean"} (services.reports.satisfaction)."""
     return satisfaction_of(session, ticket_ids=list(report.resolved_ticket_ids))

@@ -348,8 +348,9 @@ class ClientReportView(ReportView):
     intro = (
         "One client organisation's tickets: per severity, those resolved in the period and "
         "how many were responded to and resolved in time, against the severity's service "
-        "level; the tickets it lodged; and its tickets open at the end of the period (or now, "
-        "for the period under way), with the day each was lodged and its next due time. The "
+        "level; the tickets it lodged; its tickets open at the end of the period (or now, "
+        "for the period under way), with the day each was lodged and its next due time; and "
+        "satisfaction with the tickets resolved, from the “How it went” surveys. The "
         "client's nominated contacts are mailed this report for each month."
     )
     kinds = (period_rules.MONTH, period_rules.QUARTER)
