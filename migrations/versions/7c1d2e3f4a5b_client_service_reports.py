@@ -6,7 +6,7 @@ pair); an outbox message may carry an HTML body and files made for it (the repor
 and may be about no case.
 
 Revision ID: 7c1d2e3f4a5b
-Revises: 06f5ce943779
+Revises: 5d1e7c3a9b20
 Create Date: 2026-12-04 11:00:00
 
 """
@@ -18,7 +18,7 @@ from models.base import UTCDateTime
 
 # revision identifiers, used by Alembic.
 revision = "7c1d2e3f4a5b"
-down_revision = "06f5ce943779"
+down_revision = "5d1e7c3a9b20"
 branch_labels = None
 depends_on = None
 
