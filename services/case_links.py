@@ -35,8 +35,6 @@ from .correspondence.letters import NO_NAME, case_values, config
 
 # Where the personal link goes in a letter queued in the outbox; the sender swaps it.
 MARKER = "[your personal link to this case's page is added when the email is sent]"
-# What a letter printed from the outbox carries instead of a link (nothing to click).
-PRINTED = "ask for a link on our website's “lost your link” page, with your reference"
 # The page's path under PORTAL_URL.
 PATH = "/case/"
 TOKEN_BYTES = 32
@@ -221,13 +219,21 @@ def personalise(session, message: OutboundMessage, now: datetime | None = None) 
     case = page_case(message.case)
     person = session.get(Participant, message.participant_id) if message.participant_id else None
     if case is None or person is None or not holds(case, person.id):
-        return body.replace(MARKER, PRINTED)
+        return body.replace(MARKER, printed_words())
     return body.replace(MARKER, url_of(mint(session, case, person, now)))
+
+
+def printed_words() -> str:
+    """What a letter carries instead of a personal link (on paper: nothing to click)."""
+    return (
+        f"ask for a link at {base_url()}{PATH}lost with your reference number and the email "
+        "address you gave us"
+    )
 
 
 def printed(body: str) -> str:
     """A letter's body on paper: no link to click, how to get one instead."""
-    return (body or "").replace(MARKER, PRINTED)
+    return (body or "").replace(MARKER, printed_words())
 
 
 # --- the lost-link form ------------------------------------------------------------------
@@ -288,7 +294,9 @@ def request_link(session, reference: str, email: str, now: datetime | None = Non
             case, person = _case_for(session, reference, email)
             if case is not None:
                 session.flush()
-                sent = _queue_link(session, case, person, request.id, now)
+                sent = _queue_link(
+                    session, case, person, f"{correspondence.CASE_LINK}:{request.id}", now
+                )
         request.sent = sent
         session.commit()
     except BaseException:
@@ -297,7 +305,25 @@ def request_link(session, reference: str, email: str, now: datetime | None = Non
     return sent
 
 
-def _queue_link(session, case, person, request_id: int, now: datetime) -> bool:
+def send_fresh(session, case, user, now: datetime | None = None) -> str | None:
+    """A coordinator emails the recipient a fresh link (after revoking the old ones, or
+    when they phone for it); no commit. None when sent, else why not."""
+    import secrets as _secrets
+
+    now = now or utcnow()
+    case = page_case(case)
+    person = recipient_of(case) if case is not None else None
+    if person is None:
+        return "Nobody to send a link to: the case has no complainant or client recorded."
+    if not is_email_address(normal_email(person.email)):
+        return "No email address is recorded for them: tell them how to reach us instead."
+    dedupe = f"{correspondence.CASE_LINK}:staff:{case.id}:{_secrets.token_hex(8)}"
+    if not _queue_link(session, case, person, dedupe, now, by=user):
+        return "The link could not be queued: they may not receive this case's mail."
+    return None
+
+
+def _queue_link(session, case, person, dedupe_key: str, now: datetime, by=None) -> bool:
     from .correspondence.outbox import queue
 
     role = (
@@ -316,12 +342,12 @@ def _queue_link(session, case, person, request_id: int, now: datetime) -> bool:
         case=case,
         role=role,
         person=person,
-        dedupe_key=f"{correspondence.CASE_LINK}:{request_id}",
+        dedupe_key=dedupe_key,
         values=values,
         now=now,
     )
     if outcome == "queued":
-        history.note(
-            session, case, "case_link_requested", "A fresh link to the case's page was emailed."
-        )
+        words = "A fresh link to the case's page was queued to be emailed"
+        words += f" by {by.username}." if by is not None else ", as they asked on the page."
+        history.note(session, case, "case_link_requested", words)
     return outcome == "queued"

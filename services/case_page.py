@@ -34,7 +34,6 @@ from models import (
     utcnow,
 )
 from rules import correspondence as letters
-from rules import notes as note_rules
 from rules import workflow
 from rules.attachments import FileKind, describe_size, safe_filename
 from rules.errors import RuleViolation
@@ -193,17 +192,14 @@ def shared_entries(session, case, participant: Participant, zone: str) -> tuple[
             {
                 "at": message.sent_at or message.posted_at or message.created_at,
                 "title": f"We wrote to you: {message.subject}",
-                "text": case_links.printed(message.body).replace(
-                    case_links.PRINTED, "(your personal link)"
-                ),
+                "text": (message.body or "").replace(case_links.MARKER, "(your personal link)"),
                 "files": attached,
             }
         )
     for note in session.scalars(
         select(CaseNote).where(_case_condition(CaseNote, case), CaseNote.shared.is_(True))
     ).all():
-        mine = note.kind in note_rules.PUBLIC_KINDS
-        title = note_rules.PUBLIC_KINDS.get(note.kind) if mine else None
+        # Their own entries in their words; anything else staff chose to share.
         title = {
             "from_complainant": "You sent information",
             "withdrawal": "You withdrew it",

@@ -187,7 +187,9 @@ def test_every_letter_to_the_complainant_carries_a_fresh_personal_link_and_how_t
 
 
 def test_a_letter_printed_for_post_says_how_to_get_a_link(team):
-    assert case_links.MARKER not in case_links.printed(f"Hello\n{case_links.MARKER}\n")
+    paper = case_links.printed(f"Hello\n{case_links.MARKER}\n")
+    assert case_links.MARKER not in paper
+    assert f"ask for a link at {PORTAL}/case/lost with your reference number" in paper
 
 
 # ------------------------------------------------------------------------------ lost link
@@ -677,3 +679,23 @@ def test_a_ticket_has_its_page_too_and_information_resumes_a_clock_waiting_on_th
     # The lost-link form knows the client's address too.
     assert lost(client, ticket.reference, "IT@acme.example").status_code == 200
     assert db.session.scalar(select(CaseLinkRequest.sent)) is True
+
+
+def test_a_coordinator_emails_a_fresh_link_from_the_case_screen(app, team):
+    complaint = team.complaint("investigation")
+    coordinator = client_for(app, "coord")
+    page = details_page(coordinator, complaint)
+    action = html_lib.unescape(re.search(r'action="([^"]+)" class="send-case-link', page).group(1))
+    response = coordinator.post(
+        action, data={"csrf_token": csrf_token(page)}, follow_redirects=True
+    )
+    assert "A fresh link to the page of" in text(response)
+    (queued,) = db.session.scalars(
+        select(OutboundMessage).where(OutboundMessage.template_key == letters.CASE_LINK)
+    ).all()
+    assert queued.recipient_address == "sam@example.com" and case_links.MARKER in queued.body
+    entry = db.session.scalar(
+        select(HistoryEntry).where(HistoryEntry.action == "case_link_requested")
+    )
+    assert "by coord" in entry.summary
+    assert "send-case-link" not in details_page(client_for(app, "marsh"), complaint)

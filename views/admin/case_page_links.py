@@ -66,6 +66,7 @@ class CasePageLinks:
             "revoke_url": self.get_url(".revoke_case_links_view", id=model.id)
             if may_act and live
             else None,
+            "send_url": self.get_url(".send_case_link_view", id=model.id) if may_act else None,
             "csrf_token": token,
             "late": [
                 {
@@ -114,6 +115,35 @@ class CasePageLinks:
             f"{model.reference}: they open nothing now. The next letter carries a new one.",
             "success",
         )
+        return redirect(details)
+
+    @expose("/case-links/send/", methods=("POST",))
+    def send_case_link_view(self):
+        model = self.get_one(request.args.get("id"))
+        if model is None:
+            abort(404)
+        details = self.get_url(".details_view", id=model.id)
+        if not coordinates():
+            flash("Only a coordinator or an administrator may send a fresh link.", "error")
+            return redirect(details)
+        if not SecureForm(request.form).validate():
+            flash(EXPIRED_FORM, "error")
+            return redirect(details)
+        try:
+            refusal = case_links.send_fresh(db.session, model, current_user)
+            db.session.commit()
+        except Exception as error:  # noqa: BLE001 - every failure becomes a message
+            db.session.rollback()
+            self.explain_failure(error, model)
+            return redirect(details)
+        if refusal:
+            flash(refusal, "error")
+        else:
+            flash(
+                f"A fresh link to the page of {model.reference} is in the outbox: it goes "
+                "with the next mail run.",
+                "success",
+            )
         return redirect(details)
 
     @expose("/late-review/decide/", methods=("POST",))
