@@ -139,7 +139,11 @@ def _notes(session, case, zone, links) -> list[dict]:
                 note.recorded_at,
                 zone,
                 title=f"{title} (entry {note.id})",
-                who=_user_name(note.user),
+                who=(
+                    "The complainant or client, on their case's page"
+                    if note.user is None and note.kind in note_rules.PUBLIC_KINDS
+                    else _user_name(note.user)
+                ),
                 shared=bool(note.shared),
                 text=note.summary,
                 note_id=note.id,

@@ -327,6 +327,12 @@ def test_information_added_on_the_page_resumes_a_waiting_clock_and_tells_the_off
     assert "its clock has resumed" in told[0].body
     summaries = [e.summary for e in db.session.scalars(select(HistoryEntry))]
     assert any("on the case's page" in s and "clock resumed" in s for s in summaries)
+    # On the officers' timeline: the complainant's entry, shared, and their document.
+    staff_page = text(
+        client_for(client.application, "marsh").get(f"/admin/complaint/details/?id={complaint.id}")
+    )
+    assert "Information from the complainant (case page)" in staff_page
+    assert "The complainant or client, on their case's page" in staff_page
     # The document comes back down through the page, and nothing else does.
     download = client.get(f"/case/{token}/documents/{document.id}")
     assert download.status_code == 200 and download.data == PDF
