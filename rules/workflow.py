@@ -617,6 +617,8 @@ WITHDRAWABLE = frozenset(
 ASSIGNABLE = frozenset(
     {"under_assessment", "investigation", "awaiting_complainant", "response_drafted"}
 )
+# The category may be decided, or changed, until the decision is made on the complaint.
+CATEGORISABLE = frozenset({"received", "registered", "acknowledged"}) | ASSIGNABLE
 
 
 # fmt: off
@@ -643,6 +645,13 @@ def _complaint_transitions() -> list[Transition]:
             effect=_assign_effect,
             done="assigned officers", when="between registration and the decision",
             gerund="Assigning", action="assign its complaint manager and decision maker",
+        ),
+        Transition(
+            "set_category", "Set category", CATEGORISABLE, None, frozenset({CO}),
+            requires=("category",), saves=(("category", "category_id"),),
+            stays_in=CATEGORISABLE,
+            done="given a category", when="before it is decided", gerund="Setting the category",
+            action="set its category",
         ),
         Transition(
             "start_assessment", "Start assessment", frozenset({"registered", "acknowledged"}),
@@ -783,6 +792,7 @@ COMPLAINT_REQUIREMENTS: Mapping[str, Requirement] = MappingProxyType(
         "changed_outcome": Requirement(_changed_outcome, ("outcome",)),
         "external_body": Requirement(_external_body, ("body",)),
         "referral_target": _needs("referral_target", "the process it is referred to"),
+        "category": _needs("category", "a category"),
         "closable": Requirement(_closable),
         "reason": _needs("reason", "a reason"),
     }

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from models import (
     Capacity,
+    Category,
     ExternalReview,
     HistoryEntry,
     InternalReview,
@@ -161,6 +162,20 @@ def referral_target_id(value) -> int | None:
     if target is None:
         raise RuleViolation(STALE_CHOICE)
     return target.id
+
+
+def category_id(value) -> int | None:
+    """An active category's id from its id or its code; RuleViolation when there is none."""
+    if value in (None, ""):
+        return None
+    category = None
+    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+        category = db.session.get(Category, int(value))
+    if category is None and isinstance(value, str):
+        category = db.session.execute(select(Category).filter_by(code=value)).scalar_one_or_none()
+    if category is None or not category.active:
+        raise RuleViolation(STALE_CHOICE)
+    return category.id
 
 
 def set_columns(model, changes: dict) -> None:
@@ -376,6 +391,14 @@ class ComplaintStepper(Stepper):
         )
 
     def record(self, name, model, changes, inputs, actor, now):
+        if name == "set_category":
+            before = model.category
+            set_columns(model, changes)
+            model.category = db.session.get(Category, changes["category_id"])
+            words = f"Category: {model.category}"
+            if before is not None and before is not model.category:
+                words += f" (was {before})"
+            return words
         if name == "assign":
             custody.permit(db.session, model, ASSIGNMENT)
         set_columns(model, changes)

@@ -263,3 +263,230 @@ def test_a_bulk_assignment_needs_a_manager(coordinator, team):
     result = text(coordinator.post(url, data=form_values(page)))
     assert "Assigning needs a complaint manager." in result
     assert statuses(complaint) == ["registered"]
+
+
+# ------------------------------------------------- register, wait, close, set category
+
+
+def bulk_form(client, action, complaints):
+    response = run_action(client, action, complaints, follow=False)
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    return location, client.get(location).get_data(as_text=True)
+
+
+def history_actions(complaint):
+    return [
+        entry.action
+        for entry in db.session.execute(
+            db.select(HistoryEntry).filter_by(record_type="Complaint", record_id=complaint.id)
+        ).scalars()
+    ]
+
+
+def test_a_coordinator_registers_received_complaints_in_bulk_and_the_registered_are_refused(
+    coordinator, team
+):
+    first, second = team.complaint("received"), team.complaint("received")
+    already = team.complaint("registered")
+    page = text(run_action(coordinator, "register", [first, already, second]))
+    assert f"Register: done for 2 complaints ({first.reference}, {second.reference})." in page
+    assert "Register: 1 complaint was refused and left unchanged" in page
+    assert (
+        f"{already.reference}: A complaint can only be registered when it has just been "
+        "received (it is Registered)."
+    ) in page
+    assert statuses(first, second, already) == ["registered", "registered", "registered"]
+    assert fresh(Complaint, first.id).registered_at is not None
+    assert "register" in history_actions(first)
+    assert "register" not in history_actions(already)
+
+
+def test_waiting_on_the_complainant_in_bulk_stops_the_clock_of_those_being_worked(
+    coordinator, team
+):
+    working = team.complaint("investigation")
+    decided = team.complaint("decided")
+    page = text(run_action(coordinator, "wait_on_complainant", [working, decided]))
+    assert f"Wait on complainant: done for 1 complaint ({working.reference})." in page
+    assert (
+        f"{decided.reference}: A complaint can only be put on hold while it is being worked "
+        "on (it is Decided)."
+    ) in page
+    assert statuses(working, decided) == ["awaiting_complainant", "decided"]
+    assert fresh(Complaint, working.id).paused_since is not None
+
+
+def test_a_manager_puts_only_their_own_complaints_on_hold_in_bulk(app, team):
+    mine = team.complaint("investigation")
+    grid = client_for(app, "marsh").get("/admin/complaint/").get_data(as_text=True)
+    assert "modelActions.execute('wait_on_complainant')" in grid
+    assert "modelActions.execute('close')" not in grid
+    assert "modelActions.execute('register')" not in grid
+    page = text(run_action(client_for(app, "marsh"), "wait_on_complainant", [mine]))
+    assert f"Wait on complainant: done for 1 complaint ({mine.reference})." in page
+
+
+def test_closing_in_bulk_closes_the_finalised_and_names_the_open_ones_refused(coordinator, team):
+    finalised = team.complaint("finalised")
+    referred = team.complaint("referred")
+    still_open = team.complaint("investigation")
+    page = text(run_action(coordinator, "close", [finalised, still_open, referred]))
+    assert f"Close: done for 2 complaints ({finalised.reference}, {referred.reference})." in page
+    assert "Close: 1 complaint was refused and left unchanged" in page
+    assert f"{still_open.reference}: " in page
+    assert statuses(finalised, still_open, referred) == ["closed", "investigation", "closed"]
+    assert fresh(Complaint, finalised.id).closed_at is not None
+
+
+def test_a_manager_cannot_close_in_bulk_by_posting_the_action(app, team):
+    finalised = team.complaint("finalised")
+    manager = client_for(app, "marsh")
+    grid = manager.get("/admin/complaint/").get_data(as_text=True)
+    response = manager.post(
+        "/admin/complaint/action/",
+        data={
+            "csrf_token": csrf_token(grid.split('id="action_form"')[1]),
+            "action": "close",
+            "rowid": [str(finalised.id)],
+        },
+    )
+    assert response.status_code in (302, 403)
+    assert statuses(finalised) == ["finalised"]
+
+
+def test_setting_the_category_in_bulk_refuses_decided_complaints_and_records_the_rest(
+    coordinator, team
+):
+    from models import Category
+
+    fees = db.session.execute(db.select(Category).filter_by(code="fees")).scalar_one()
+    first, second = team.complaint("registered"), team.complaint("investigation")
+    decided = team.complaint("decided")
+    url, page = bulk_form(coordinator, "set_category", [first, decided, second])
+    assert "Set category" in page and decided.reference in page
+    data = form_values(page)
+    data.update(category=str(fees.id))
+    result = text(coordinator.post(url, data=data, follow_redirects=True))
+    assert (
+        f"Set category: done for 2 complaints ({first.reference}, {second.reference})." in result
+    )
+    assert (
+        f"{decided.reference}: A complaint can only be given a category before it is decided "
+        "(it is Decided)."
+    ) in result
+    db.session.expire_all()
+    assert fresh(Complaint, first.id).category_id == fees.id
+    assert fresh(Complaint, second.id).category_id == fees.id
+    assert fresh(Complaint, decided.id).category_id != fees.id
+    entry = db.session.execute(
+        db.select(HistoryEntry).filter_by(record_id=first.id, action="set_category")
+    ).scalar_one()
+    assert f"Category: {fees.name}" in entry.summary
+
+
+def test_setting_the_category_in_bulk_needs_a_category_and_keeps_the_form(coordinator, team):
+    complaint = team.complaint("registered")
+    url, page = bulk_form(coordinator, "set_category", [complaint])
+    result = text(coordinator.post(url, data=form_values(page)))
+    assert "Setting the category needs a category." in result
+    assert complaint.reference in result
+
+
+def test_a_retired_category_is_refused_in_bulk(coordinator, team):
+    from models import Category
+
+    retired = db.session.execute(db.select(Category).filter_by(code="fees")).scalar_one()
+    complaint = team.complaint("registered")
+    url, page = bulk_form(coordinator, "set_category", [complaint])
+    retired.active = False
+    db.session.commit()
+    data = form_values(page)
+    data.update(category=str(retired.id))
+    result = text(coordinator.post(url, data=data))
+    assert "Choose from the list: that choice is not available here." in result
+    assert fresh(Complaint, complaint.id).category_id != retired.id
+
+
+def test_the_set_category_step_refuses_the_same_through_the_api_door(app, team):
+    """The step is one machine: through the API a decided complaint is refused too."""
+    from services import steps
+    from rules.errors import RuleViolation
+    from models import Category, User
+
+    decided = team.complaint("decided")
+    fees = db.session.execute(db.select(Category).filter_by(code="fees")).scalar_one()
+    actor = steps.actor_of(db.session.get(User, team.coordinator.id))
+    with pytest.raises(RuleViolation, match="only be given a category before it is decided"):
+        steps.COMPLAINT_STEPS.take(
+            "set_category", decided, {"category": fees.id}, actor, decided.received_at
+        )
+
+
+# ---------------------------------------------------------------- pickers with caseload
+
+
+def test_the_assign_pickers_show_each_officers_open_caseload(coordinator, team):
+    team.complaint("investigation")
+    team.complaint("finalised")
+    complaint = team.complaint("registered", manager=None, decision_maker=None)
+    url, page = bulk_assign_form(coordinator, [complaint])
+    managers = page.split('name="manager"')[1].split("</select>")[0]
+    assert "Alex Marsh (AO6) · 1 open" in managers
+    decision_makers = page.split('name="decision_maker"')[1].split("</select>")[0]
+    assert "Alex Deakin (AO8) · 1 open" in decision_makers
+
+
+def test_the_decision_makers_endpoint_narrows_to_those_above_the_manager(coordinator, team):
+    complaint = team.complaint("registered", manager=None, decision_maker=None)
+    answer = coordinator.get(
+        f"/admin/complaint/decision-makers/?manager={team.manager.participant_id}"
+        f"&id={complaint.id}"
+    ).get_json()
+    labels = [choice["label"] for choice in answer["choices"]]
+    assert any(label.startswith("Alex Deakin (AO8)") for label in labels)
+    assert not any(label.startswith("Alex Jones (AO5)") for label in labels)
+    assert answer["choices"][0] == {"id": "", "label": "(assign one later)"}
+
+
+def test_the_decision_makers_endpoint_leaves_out_a_subject_of_the_complaint(coordinator, team):
+    about_them = team.complaint(
+        "registered", manager=None, decision_maker=None, subjects=[team.decision_maker.participant]
+    )
+    answer = coordinator.get(
+        f"/admin/complaint/decision-makers/?manager={team.manager.participant_id}"
+        f"&id={about_them.id}"
+    ).get_json()
+    assert str(team.decision_maker.participant_id) not in [c["id"] for c in answer["choices"]]
+
+
+def test_the_decision_makers_endpoint_is_the_coordinators(app, team):
+    manager = client_for(app, "marsh")
+    response = manager.get(
+        f"/admin/complaint/decision-makers/?manager={team.manager.participant_id}"
+    )
+    assert response.status_code == 403
+
+
+def test_a_refused_decision_maker_stays_chosen_on_the_assign_form(coordinator, team):
+    complaint = team.complaint("registered", manager=None, decision_maker=None)
+    url = f"/admin/complaint/transition/assign/?id={complaint.id}"
+    page = coordinator.get(url).get_data(as_text=True)
+    data = form_values(page)
+    data.update(
+        manager=str(team.manager.participant_id),
+        decision_maker=str(team.junior_decision_maker.participant_id),
+    )
+    result = coordinator.post(url, data=data).get_data(as_text=True)
+    assert "does not rank above" in text_of(result)
+    decision_makers = result.split('name="decision_maker"')[1].split("</select>")[0]
+    assert re.search(
+        rf'<option selected value="{team.junior_decision_maker.participant_id}"'
+        rf'|<option value="{team.junior_decision_maker.participant_id}" selected',
+        decision_makers,
+    )
+    assert fresh(Complaint, complaint.id).manager_id is None
+
+
+def text_of(html):
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))

@@ -354,3 +354,54 @@ def test_the_bulk_assign_is_not_offered_to_whoever_may_not_assign(app, desk, acm
     )
     # A complaint manager does not reach the service desk at all.
     assert client_for(app, "marsh").get("/admin/ticket/").status_code == 403
+
+
+def run_ticket_action(client, action, records):
+    grid = client.get("/admin/ticket/").get_data(as_text=True)
+    assert f"modelActions.execute('{action}')" in grid
+    return text(
+        client.post(
+            "/admin/ticket/action/",
+            data={
+                "csrf_token": csrf_token(grid.split('id="action_form"')[1]),
+                "action": action,
+                "url": "/admin/ticket/",
+                "rowid": [str(r.id) for r in records],
+            },
+            follow_redirects=True,
+        )
+    )
+
+
+def test_closing_tickets_in_bulk_closes_the_resolved_and_names_the_others(app, desk, acme):
+    resolved = ticket(acme, status="resolved", agent_id=desk["tan"])
+    working = ticket(acme, status="in_progress", agent_id=desk["tan"])
+    page = run_ticket_action(client_for(app, "tan"), "close", [resolved, working])
+    assert f"Close: done for 1 ticket ({resolved.reference})." in page
+    assert (
+        f"{working.reference}: A ticket can only be closed once it is resolved "
+        "(it is In progress)."
+    ) in page
+    assert [fresh(Ticket, r.id).status for r in (resolved, working)] == ["closed", "in_progress"]
+
+
+def test_waiting_on_the_client_in_bulk_pauses_the_tickets_in_progress(app, desk, acme):
+    working = ticket(acme, status="in_progress", agent_id=desk["tan"])
+    new = ticket(acme)
+    page = run_ticket_action(client_for(app, "coord"), "wait_on_client", [working, new])
+    assert f"Wait on client: done for 1 ticket ({working.reference})." in page
+    assert f"{new.reference}: A ticket can only be put on hold while it is in progress" in page
+    assert fresh(Ticket, working.id).status == "waiting_on_client"
+    assert fresh(Ticket, new.id).status == "new"
+
+
+def test_the_agent_picker_shows_each_agents_open_tickets(app, desk, acme):
+    ticket(acme, status="in_progress", agent_id=desk["lee"])
+    ticket(acme, status="closed", agent_id=desk["lee"])
+    record = ticket(acme)
+    page = client_for(app, "coord").get(
+        f"/admin/ticket/transition/assign_agent/?id={record.id}"
+    ).get_data(as_text=True)
+    agents = page.split('name="agent"')[1].split("</select>")[0]
+    assert "Alex Lee (AO5) · 1 open" in agents
+    assert "Alex Tan (AO5) · 0 open" in agents

@@ -71,7 +71,19 @@ class TicketSteps(WorkflowSteps):
 
     # -- assigning several tickets at once ---------------------------------------------
 
-    @action("assign_agent", "Assign agent…")
+    @action(
+        "wait_on_client",
+        "Wait on client",
+        "Put the selected tickets on hold, waiting on the client? Their clocks stop.",
+    )
+    def action_wait_on_client(self, ids):
+        self.bulk_step("wait_on_client", ids)
+
+    @action("close", "Close", "Close the selected tickets?")
+    def action_close(self, ids):
+        self.bulk_step("close", ids)
+
+    @action("assign_agent", "Assign or reassign agent…")
     def action_assign_agent(self, ids):
         return redirect(
             self.get_url(".bulk_assign_agent_view", ids=",".join(ids), url=self._list_url())

@@ -29,7 +29,7 @@ from wtforms import HiddenField, SelectField, TextAreaField
 from models import Capacity, Outcome, Participant, User, db, utcnow
 from rules import notes, workflow
 from rules.errors import RuleViolation
-from services import steps
+from services import caseload, steps
 from services.steps import blank_to_none
 
 from .fields import EXPIRED_FORM
@@ -94,7 +94,12 @@ def officers_with(capacity: str, keep=()) -> list[Participant]:
 
 
 def person_choices(people, blank: str) -> list[tuple[str, str]]:
-    return [("", blank)] + [(str(person.id), str(person)) for person in people]
+    """The officers offered, each with their open caseload beside their name."""
+    people = list(people)
+    load = caseload.open_caseloads(person.id for person in people)
+    return [("", blank)] + [
+        (str(person.id), caseload.with_caseload(str(person), load[person.id])) for person in people
+    ]
 
 
 def outcome_choices() -> list[tuple[str, str]]:

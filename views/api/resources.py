@@ -164,6 +164,9 @@ STEP_INPUTS = {
         "refer: code of the process it is referred to.",
         lookup="referral_target",
     ),
+    "category": Code(
+        "category", "set_category: code of the category it is given.", lookup="category"
+    ),
     "late_reason": Text(
         "late_reason",
         "request_internal_review after its window closed: why the late request is accepted.",

@@ -86,6 +86,11 @@ def step_inputs(resource: Resource, step: str, values: dict, record) -> dict:
             inputs["referral_target"] = steps.referral_target_id(inputs["referral_target"])
         except RuleViolation:
             lookup("referral_target", inputs["referral_target"], "referral_target", errors)
+    if inputs.get("category") is not None:
+        try:
+            inputs["category"] = steps.category_id(inputs["category"])
+        except RuleViolation:
+            lookup("category", inputs["category"], "category", errors)
     if errors:
         raise invalid(errors)
     return inputs
