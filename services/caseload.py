@@ -36,5 +36,5 @@ def open_caseloads(person_ids: Iterable[int | None]) -> Counter:
 
 
 def with_caseload(name: str, number: int) -> str:
-    """"Alex Marsh (AO6) · 3 open": the name as chosen, and how busy they are."""
+    """ "Alex Marsh (AO6) · 3 open": the name as chosen, and how busy they are."""
     return f"{name} · {number} open"

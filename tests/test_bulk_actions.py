@@ -8,6 +8,7 @@ import pytest
 from models import Complaint, HistoryEntry, db
 from tests.admin_forms import form_values
 from tests.conftest import csrf_token
+from tests.test_api import token_for
 from tests.test_workflow_screens import Team, client_for, fresh, sign_in, text
 
 
@@ -408,19 +409,31 @@ def test_a_retired_category_is_refused_in_bulk(coordinator, team):
     assert fresh(Complaint, complaint.id).category_id != retired.id
 
 
-def test_the_set_category_step_refuses_the_same_through_the_api_door(app, team):
-    """The step is one machine: through the API a decided complaint is refused too."""
-    from services import steps
-    from rules.errors import RuleViolation
-    from models import Category, User
-
-    decided = team.complaint("decided")
-    fees = db.session.execute(db.select(Category).filter_by(code="fees")).scalar_one()
-    actor = steps.actor_of(db.session.get(User, team.coordinator.id))
-    with pytest.raises(RuleViolation, match="only be given a category before it is decided"):
-        steps.COMPLAINT_STEPS.take(
-            "set_category", decided, {"category": fees.id}, actor, decided.received_at
-        )
+def test_the_set_category_step_is_refused_and_taken_the_same_through_the_api(app, team):
+    """One machine: through the API a decided complaint is refused, an open one categorised."""
+    decided, open_one = team.complaint("decided"), team.complaint("registered")
+    headers = token_for(team.coordinator)
+    client = app.test_client()
+    refused = client.post(
+        f"/api/v1/complaints/{decided.reference}/transitions",
+        json={"step": "set_category", "category": "fees"},
+        headers=headers,
+    )
+    assert refused.status_code == 409
+    assert "only be given a category before it is decided" in refused.get_json()["detail"]
+    unknown = client.post(
+        f"/api/v1/complaints/{open_one.reference}/transitions",
+        json={"step": "set_category", "category": "no-such-thing"},
+        headers=headers,
+    )
+    assert unknown.status_code == 422
+    taken = client.post(
+        f"/api/v1/complaints/{open_one.reference}/transitions",
+        json={"step": "set_category", "category": "fees"},
+        headers=headers,
+    )
+    assert taken.status_code == 200, taken.get_json()
+    assert fresh(Complaint, open_one.id).category.code == "fees"
 
 
 # ---------------------------------------------------------------- pickers with caseload

@@ -399,9 +399,11 @@ def test_the_agent_picker_shows_each_agents_open_tickets(app, desk, acme):
     ticket(acme, status="in_progress", agent_id=desk["lee"])
     ticket(acme, status="closed", agent_id=desk["lee"])
     record = ticket(acme)
-    page = client_for(app, "coord").get(
-        f"/admin/ticket/transition/assign_agent/?id={record.id}"
-    ).get_data(as_text=True)
+    page = (
+        client_for(app, "coord")
+        .get(f"/admin/ticket/transition/assign_agent/?id={record.id}")
+        .get_data(as_text=True)
+    )
     agents = page.split('name="agent"')[1].split("</select>")[0]
     assert "Alex Lee (AO5) · 1 open" in agents
     assert "Alex Tan (AO5) · 0 open" in agents

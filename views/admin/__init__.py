@@ -50,6 +50,7 @@ from .configuration import (
     SlaTargetView,
 )
 from .correspondence import MailTemplateView, OutboundMessageView
+from .help import HelpView
 from .home import HomeView
 from .inbound import InboundMessageView
 from .notifications import NotificationsView
@@ -158,6 +159,7 @@ def build_views():
         ReplyView(name="Reply", endpoint="replies"),
         NotificationsView(name="Notifications", endpoint="notifications"),
         SavedViewsView(name="Saved views", endpoint="saved_views", url="/admin/saved-views"),
+        HelpView(name="Help", endpoint="help"),
     ]
 
 

@@ -44,6 +44,7 @@ from .filters import (
 from .formatters import show_due, show_person
 from .improvements import ComplaintImprovements, DeidentifiedExport
 from .loaders import anyone, staff
+from .new_complainant import NewComplainant
 from .notes import CaseNotes
 from .options import division_options, lookup_options, lookup_query
 from .related import ComplaintRelatedRecords
@@ -63,6 +64,7 @@ def show_consent(view, context, model, name):
 
 
 class ComplaintView(
+    NewComplainant,
     CasePageLinks,
     DeidentifiedExport,
     ComplaintImprovements,
@@ -77,6 +79,8 @@ class ComplaintView(
     record_noun = "complaint"
     list_template = "admin/complaint_list.html"
     closed_statuses = kinds.COMPLAINT.closed_statuses
+    # The new person's duplicate check serves the create form.
+    endpoint_actions = {**ComplaintSteps.endpoint_actions, "people_like_view": "create"}
 
     column_list = (
         "reference",
@@ -338,6 +342,9 @@ class ComplaintView(
         return case_timezone(model)
 
     def on_model_change(self, form, model, is_created):
+        if is_created:
+            # A caller not yet in the register becomes the complainant in the same save.
+            self.attach_new_complainant(form, model)
         # The annual publication counts a change by its date: both halves, or neither.
         if (model.change_made or "").strip() and model.change_made_at is None:
             raise ValidationError(
