@@ -108,6 +108,55 @@
     }
   });
 
+  // ------------------------------------------------------------------ names for controls
+  // The admin theme's controls that have only a title, or nothing, to say what they are:
+  // the grid's tick boxes, a column's "?" and the pickers' (Select2) openers. Screen
+  // readers announce them by these names.
+  function nameControls() {
+    document.querySelectorAll("input.action-rowtoggle:not([aria-label])").forEach(function (box) {
+      box.setAttribute("aria-label", "Select all records on this page");
+    });
+    document.querySelectorAll("input.action-checkbox:not([aria-label])").forEach(function (box) {
+      var row = box.closest("tr");
+      var first = row ? row.querySelector("td[class^='col-'], td[class*=' col-']") : null;
+      var words = first ? first.textContent.trim().replace(/\s+/g, " ") : box.value;
+      box.setAttribute("aria-label", "Select " + words);
+    });
+    document.querySelectorAll("a[data-role=tooltip]:not([aria-label])").forEach(function (link) {
+      var words = link.getAttribute("title") || link.getAttribute("data-original-title") || "";
+      link.setAttribute("aria-label", "About this column: " + words);
+    });
+    document
+      .querySelectorAll(".select2-container:not([data-named])")
+      .forEach(function (container) {
+        container.setAttribute("data-named", "1");
+        var field = container.id && container.id.indexOf("s2id_") === 0 ? container.id.slice(5) : "";
+        var label = field ? document.querySelector("label[for='" + field + "']") : null;
+        var words = label ? label.textContent.replace(/[*\s]+/g, " ").trim() : "Choose";
+        container.querySelectorAll("a.select2-choice, a.select2-search-choice-close").forEach(
+          function (link) {
+            if (!link.getAttribute("aria-label")) {
+              link.setAttribute(
+                "aria-label",
+                link.classList.contains("select2-search-choice-close") ? "Remove from " + words : words
+              );
+            }
+          }
+        );
+        container.querySelectorAll("input.select2-input, input.select2-focusser").forEach(function (input) {
+          if (!input.getAttribute("aria-label")) {
+            input.setAttribute("aria-label", words);
+          }
+        });
+      });
+  }
+  nameControls();
+  window.addEventListener("load", nameControls);
+  new MutationObserver(function () {
+    window.clearTimeout(nameControls.timer);
+    nameControls.timer = window.setTimeout(nameControls, 50);
+  }).observe(document.body, { childList: true, subtree: true });
+
   // ------------------------------------------------------------------ decision makers
   // A step's form (assign, bulk assign) carries where to ask which decision makers suit a
   // complaint manager; choosing the manager narrows the decision maker's list at once. The

@@ -23,12 +23,13 @@ from rules.vocabulary import CAPACITIES
 EVERYTHING = "list view create edit delete export"
 REGISTER = "list view create edit export"
 COMPLAINT_STEPS = (
-    "register acknowledge assign start_assessment start_investigation wait_on_complainant "
+    "register acknowledge assign set_category start_assessment start_investigation "
+    "wait_on_complainant "
     "resume submit_draft decide finalise request_internal_review record_review_outcome "
     "request_external_review refer close reopen"
 )
 COORDINATOR_COMPLAINT_STEPS = (
-    "register acknowledge assign start_assessment wait_on_complainant resume "
+    "register acknowledge assign set_category start_assessment wait_on_complainant resume "
     "request_internal_review request_external_review refer close reopen"
 )
 TICKET_STEPS = "assign_agent respond start_work wait_on_client resume resolve close reopen"
