@@ -26,11 +26,11 @@ COMPLAINT_STEPS = (
     "register acknowledge assign set_category start_assessment start_investigation "
     "wait_on_complainant "
     "resume submit_draft decide finalise request_internal_review record_review_outcome "
-    "request_external_review refer close reopen"
+    "request_external_review refer withdraw close reopen"
 )
 COORDINATOR_COMPLAINT_STEPS = (
     "register acknowledge assign set_category start_assessment wait_on_complainant resume "
-    "request_internal_review request_external_review refer close reopen"
+    "request_internal_review request_external_review refer withdraw close reopen"
 )
 TICKET_STEPS = "assign_agent respond start_work wait_on_client resume resolve close reopen"
 REVIEW_STEPS = "assign_reviewer start wait_on_complainant resume complete withdraw"
