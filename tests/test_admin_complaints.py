@@ -380,7 +380,8 @@ def test_the_staff_picker_finds_officers_by_any_words_of_their_name(app, make, a
     found = auth.client.get(
         "/admin/complaint/ajax/lookup/?name=manager&query=rob%20mar"
     ).get_json()
-    assert [label for _, label in found] == ["Robin Marsh (AO5)"]
+    # Each officer with their open caseload beside their name.
+    assert [label for _, label in found] == ["Robin Marsh (AO5) · 0 open"]
     anyone = auth.client.get("/admin/complaint/ajax/lookup/?name=complainant&query=marsh")
     assert len(anyone.get_json()) == 2
 

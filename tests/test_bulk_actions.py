@@ -503,3 +503,12 @@ def test_a_refused_decision_maker_stays_chosen_on_the_assign_form(coordinator, t
 
 def text_of(html):
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_the_officer_pickers_of_the_complaint_form_show_the_open_caseload(coordinator, team):
+    team.complaint("investigation")
+    team.complaint("closed")
+    found = coordinator.get(
+        "/admin/complaint/ajax/lookup/?name=manager&query=marsh"
+    ).get_json()
+    assert [label for _, label in found] == ["Alex Marsh (AO6) · 1 open"]

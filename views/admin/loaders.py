@@ -5,11 +5,12 @@ complaints in their scope, the people in their scope on the participant screen, 
 a confidential complainant hidden from them.
 """
 
+from flask import g
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from sqlalchemy import String, cast, or_
 
 from models import Complaint, Participant, db
-from services import access, confidentiality
+from services import access, caseload, confidentiality
 
 from ..context import current_actor
 
@@ -109,8 +110,30 @@ class ComplaintLoader(WordsLoader):
         return query.filter(condition)
 
 
+class StaffLoader(ParticipantLoader):
+    """Officers, each with their open caseload beside their name ("· 3 open")."""
+
+    def __init__(self, name):
+        super().__init__(name, kinds=("staff",))
+
+    def get_list(self, term, offset=0, limit=10):
+        found = super().get_list(term, offset, limit)
+        # One count for the whole list, read by `format` for each officer.
+        g.officer_caseloads = caseload.open_caseloads(person.id for person in found)
+        return found
+
+    def format(self, model):
+        shown = super().format(model)
+        if shown is None:
+            return None
+        loads = g.get("officer_caseloads")
+        if loads is None:
+            loads = caseload.open_caseloads([model.id])
+        return shown[0], caseload.with_caseload(shown[1], loads[model.id])
+
+
 def staff(name):
-    return ParticipantLoader(name, kinds=("staff",))
+    return StaffLoader(name)
 
 
 def anyone(name):
