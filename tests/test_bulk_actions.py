@@ -508,7 +508,5 @@ def text_of(html):
 def test_the_officer_pickers_of_the_complaint_form_show_the_open_caseload(coordinator, team):
     team.complaint("investigation")
     team.complaint("closed")
-    found = coordinator.get(
-        "/admin/complaint/ajax/lookup/?name=manager&query=marsh"
-    ).get_json()
+    found = coordinator.get("/admin/complaint/ajax/lookup/?name=manager&query=marsh").get_json()
     assert [label for _, label in found] == ["Alex Marsh (AO6) · 1 open"]
