@@ -39,7 +39,7 @@ from rules.attachments import FileKind, describe_size, safe_filename
 from rules.errors import RuleViolation
 from rules.vocabulary import ADMINISTRATOR, REVIEW_OUTCOMES
 
-from . import case_links, history, localtime, notes, steps
+from . import case_links, conduct, history, localtime, notes, steps
 from .correspondence import case_values, queue, recipient_refusal
 from .correspondence.recipients import division_coordinator_ids
 from .intake import write_new
@@ -567,7 +567,14 @@ def add_information(
             session.add(attachment)
         resumed = _resume(session, target, now)
         session.flush()
-        told = tell_officer(
+        # A person whose online contact is restricted: to the contact officer, warned.
+        told = conduct.online_caught(
+            session,
+            target,
+            "Information was added on the case's page",
+            now,
+            f"restricted_contact:case_page:{note.id}",
+        ) or tell_officer(
             session,
             target,
             "Information added on the case's page",

@@ -373,6 +373,20 @@ def email_caught(session, case, sender: str | None, now, inbound_id) -> bool:
     return True
 
 
+def online_caught(session, case, what: str, now, dedupe: str) -> bool:
+    """Something the person sent through the portal's own pages (their case's page) while
+    online contact is restricted: recorded all the same, and sent to the contact officer
+    with a warning instead of the case's officer (True)."""
+    complaint = complaint_of(case)
+    if complaint is None:
+        return False
+    restriction = catching(session, person_of(case), rules.PUBLIC_FORM, now)
+    if restriction is None:
+        return False
+    record_contact(session, restriction, complaint, rules.PUBLIC_FORM, what, now, dedupe=dedupe)
+    return True
+
+
 def restriction_values(restriction: ContactRestriction) -> dict:
     complaint = restriction.complaint
     tz = localtime.case_timezone(complaint, localtime.settings_in_force())

@@ -30,7 +30,7 @@ from models import (
 from rules import conduct as rules
 from rules import correspondence as letters
 from rules.errors import RuleViolation
-from services import api_tokens, conduct, steps
+from services import api_tokens, case_links, conduct, steps
 from services.mail_in import ingest
 from tests.admin_forms import form_values
 from tests.conftest import csrf_token
@@ -700,3 +700,26 @@ def test_a_confidential_complainants_representative_is_masked_the_same_way(clien
     assert "Rowan" not in page_text(client.get("/admin/participant/?search=Rowan"))
     # The history names neither.
     assert "rowan@advocacy.example.org" not in timeline(w.complaint)
+
+
+def test_information_added_on_the_case_page_goes_to_the_contact_officer(app, client, world):
+    w = world
+    app.config["PORTAL_URL"] = "https://complaints.example.gov.au"
+    restrict(w)
+    token = case_links.mint(db.session, w.complaint, w.sam)
+    db.session.commit()
+    page = client.get(f"/case/{token}").get_data(as_text=True)
+    form = re.search(r'name="add-csrf_token"[^>]*value="([^"]+)"', page) or re.search(
+        r'id="add-csrf_token"[^>]*value="([^"]+)"', page
+    )
+    assert "restrict" not in page_text(client.get(f"/case/{token}")).lower()
+    response = client.post(
+        f"/case/{token}/add",
+        data={"add-message": "Please call me today.", "add-csrf_token": form.group(1)},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    assert_routed(w, w.complaint, "public_form")
+    assert [
+        m for m in outbox(letters.REPLY_RECEIVED) if m.participant_id == w.manager.participant.id
+    ] == []

@@ -19,6 +19,7 @@ from rules.vocabulary import CAPACITIES
 from services import notifications
 
 from .builder import DemoBuilder
+from .conduct import load_conduct
 from .notices import load_notifications
 from .office import (
     Office,
@@ -220,6 +221,8 @@ def load(now: datetime | None = None, echo=print) -> dict | None:
         echo(f"Demo: {tickets} service-desk tickets.")
         paragraphs = load_canned_paragraphs(db.session)
         echo(f"Demo: {paragraphs} canned paragraphs for replies.")
+        conduct = load_conduct(db.session, builder.now)
+        echo(f"Demo: {conduct} records of complainant conduct and representation.")
         told = load_notifications(db.session, builder.now)
         echo(f"Demo: {told} notifications for the demo officers.")
     except Exception:
