@@ -339,6 +339,8 @@ def test_every_case_of_the_person_shows_the_banner_on_its_page_and_form(client, 
                 assert "Restricted contact" in text, (username, page)
                 assert "telephone, email and public lodgement form" in text
                 assert "contact only Alex Cora (contact officer)" in text
+                # Only a reader of the register is offered the way to it.
+                assert ("The restriction in the register" in text) is (username == "coord")
         assert "Restricted contact" not in page_text(
             client.get(f"/admin/complaint/details/?id={unrelated.id}")
         )

@@ -34,7 +34,10 @@ from models import (
     Ticket,
     User,
 )
+from rules import permissions
+from services import access
 
+from ..context import current_actor
 from . import mail_warning
 from .audit import ClockPauseView, HistoryEntryView, ReferenceCounterView
 from .canned import CannedParagraphView
@@ -163,7 +166,16 @@ def build_views():
     ]
 
 
+def may_read_restrictions() -> bool:
+    """Whether the signed-in officer may open the register of restrictions of contact."""
+    return permissions.allowed(
+        access.capacity_codes(current_actor()), "contactrestriction", "view"
+    )
+
+
 def init_app(app):
+    # The banner of a restricted person's case links the register for those who may read it.
+    app.add_template_global(may_read_restrictions, "may_read_restrictions")
     admin = Admin(
         app,
         name="Complaints portal",
