@@ -457,3 +457,23 @@ def test_the_open_tickets_link_to_the_ticket(register, make, client, auth):
     page = client.get(_page_url(register)).get_data(as_text=True)
     assert f'/admin/ticket/details/?id={register["overdue"].id}"' in page
     assert db.session.get(Ticket, register["overdue"].id).resolved_at is None
+
+
+@pytest.mark.parametrize(
+    ("instant", "default", "november"),
+    [
+        # 23:30 on 30 November in Brisbane (13:30 UTC): November has not ended there.
+        ("2026-11-30T13:30:00+00:00", "October 2026", 2),
+        # 00:30 on 1 December in Brisbane (14:30 UTC on 30 November): it has.
+        ("2026-11-30T14:30:00+00:00", "November 2026", 0),
+    ],
+)
+def test_the_last_complete_month_is_read_in_the_departments_time_zone(
+    app, runner, time_machine, instant, default, november
+):
+    time_machine.move_to(instant, tick=False)
+    result = runner.invoke(args=["reports", "send-client-reports"])
+    assert result.exit_code == 0, result.output
+    assert f"Client service reports for {default}" in result.output
+    result = runner.invoke(args=["reports", "send-client-reports", "--period", "2026-11"])
+    assert result.exit_code == november, result.output

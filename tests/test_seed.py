@@ -66,6 +66,20 @@ def test_seeding_reference_data_twice_changes_nothing(app, runner):
         assert before["division"] == 0, "without --demo no demo data is loaded"
 
 
+def each_client_has_one_nominated_report_contact():
+    clients = db.session.scalars(
+        db.select(Participant).filter_by(kind="client_organisation")
+    ).all()
+    assert clients
+    for client in clients:
+        nominated = db.session.scalars(
+            db.select(Participant).filter_by(
+                organisation_id=client.id, receives_client_report=True
+            )
+        ).all()
+        assert len(nominated) == 1, client.organisation_name
+
+
 def test_demo_department_is_believable_and_keeps_the_rules(app, runner, auth):
     """One demo load, checked from every side (loading it takes a few seconds)."""
     loaded_at = datetime.now(timezone.utc)
@@ -88,6 +102,7 @@ def test_demo_department_is_believable_and_keeps_the_rules(app, runner, auth):
         demo_logins_hold_open_cases()
         work_is_due_soon_and_overdue(loaded_at)
         demo_officers_have_notifications()
+        each_client_has_one_nominated_report_contact()
         assert 450 <= counts["complaint"] <= 560
         assert 270 <= counts["ticket"] <= 330
         assert counts["extension"] > 0

@@ -278,6 +278,8 @@ class People:
                         ["Training Coordinator", "IT Manager", "Office Manager", "Systems Officer"]
                     ),
                     organisation=organisation,
+                    # The first contact of each client is mailed its monthly service report.
+                    receives_client_report=not self.contacts[id(organisation)],
                 )
                 db.session.add(contact)
                 self.contacts[id(organisation)].append(contact)
