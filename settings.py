@@ -125,8 +125,8 @@ SETTINGS = (
     Setting(
         "JOB_LATE_MINUTES",
         30,
-        "a scheduled command expected to run (mail send-due, mail fetch) whose last success "
-        "is older than this makes /readyz fail",
+        "a scheduled command expected to run (notify run; mail send-due, mail fetch once mail "
+        "is set up) whose last success is older than this makes /readyz fail",
     ),
     Setting(
         "METRICS_TOKEN",

@@ -7,10 +7,13 @@ from flask.cli import AppGroup
 from models import db
 from services import notifications
 
+from .scheduled import scheduled
+
 notify = AppGroup("notify", help="Notifications to staff: due dates and escalation rules.")
 
 
 @notify.command("run")
+@scheduled("notify run")
 def run():
     """Tell officers of due dates within the lead or passed, and apply the escalation rules.
 

@@ -182,7 +182,8 @@ def _job_gauges(runs):
 @click.command("ready")
 @with_appcontext
 def ready_command():
-    """The readiness checks of /readyz, one line each; exit status 1 when one fails.
+    """The readiness checks of /readyz, one line each; exit status 1 when one fails (a
+    late scheduled job is shown, but does not count).
 
     bin/serve runs it before starting gunicorn, so a server whose database is behind the
     code (migrations not applied) refuses to start and says what to run.
@@ -190,7 +191,9 @@ def ready_command():
     checks = _readiness()
     for check in checks:
         click.echo(f"{check.name}: {'ok' if check.ok else 'FAILING'}, {check.detail}")
-    if not all(check.ok for check in checks):
+    # Late scheduled jobs are /readyz's business, not a reason not to start: on a new
+    # machine the timers have not run yet.
+    if not all(check.ok for check in checks if check.name != "jobs"):
         raise SystemExit(1)
 
 
