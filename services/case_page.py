@@ -418,9 +418,14 @@ def _external(complaint, zone, now) -> list[str]:
         )
     state = steps.complaint_state(complaint)
     if state.internal_review_done:
+        done = max(
+            (r.completed_at for r in complaint.internal_reviews if r.status == "completed"),
+            default=None,
+        )
+        on = f" on {_day(done, zone)}" if done is not None else ""
         said.append(
-            "Our internal review is complete: if you remain dissatisfied, you may ask the "
-            f"Queensland Ombudsman for an external review. {OMBUDSMAN}."
+            f"Our internal review was completed{on}: if you remain dissatisfied, you may now "
+            f"ask the Queensland Ombudsman for an external review. {OMBUDSMAN}."
         )
     elif complaint.finalised_at is not None:
         said.append(

@@ -705,3 +705,27 @@ def test_a_coordinator_emails_a_fresh_link_from_the_case_screen(app, team):
     )
     assert "by coord" in entry.summary
     assert "send-case-link" not in details_page(client_for(app, "marsh"), complaint)
+
+
+def test_the_page_says_when_the_commissioner_and_the_ombudsman_may_be_asked(client, team):
+    complaint = finalised(team.complaint("decided", human_rights=True))
+    assert complaint.human_rights_commissioner_from is not None
+    token = link_to(complaint)
+    page = words(page_of(client, token))
+    assert "Queensland Human Rights Commissioner" in page
+    assert "(45 business days after you made your complaint)" in page
+    assert "Once our internal review is complete" in page
+    db.session.add(
+        InternalReview(
+            complaint=complaint,
+            status="completed",
+            outcome="original_confirmed",
+            requested_at=complaint.finalised_at,
+            completed_at=complaint.finalised_at + timedelta(days=10),
+        )
+    )
+    db.session.commit()
+    page = words(page_of(client, token))
+    assert "Our internal review was completed on" in page
+    assert "you may now ask the Queensland Ombudsman" in page
+    assert "Ask for an internal review" not in page
