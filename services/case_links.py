@@ -210,10 +210,14 @@ def footer(case, role: str, has_person: bool, body: str) -> str:
     return ("\n\n" + "\n\n".join(parts) + "\n") if parts else ""
 
 
-def personalise(session, message: OutboundMessage, now: datetime | None = None) -> str:
-    """The body as it is sent: the marker replaced by a new personal link for this
-    message's recipient (the token is in the email, its hash in case_link)."""
-    body = message.body or ""
+def personalise(
+    session, message: OutboundMessage, now: datetime | None = None, body: str | None = None
+) -> str:
+    """The body as it is sent (`body`: as another step left it, else the outbox's): the
+    marker replaced by a new personal link for this message's recipient (the token is in
+    the email, its hash in case_link)."""
+    if body is None:
+        body = message.body or ""
     if MARKER not in body:
         return body
     case = page_case(message.case)

@@ -729,3 +729,16 @@ def test_the_page_says_when_the_commissioner_and_the_ombudsman_may_be_asked(clie
     assert "Our internal review was completed on" in page
     assert "you may now ask the Queensland Ombudsman" in page
     assert "Ask for an internal review" not in page
+
+
+def test_the_survey_invitation_carries_the_personal_link_too(mail_app, runner, mailbox, team):
+    complaint = finalised(team.complaint("decided"))
+    result = runner.invoke(args=["mail", "send-due"])
+    assert result.exit_code == 0, result.output
+    for email in mailbox.to("sam@example.com"):
+        body = email.get_content()
+        assert case_links.MARKER not in body, email["Subject"]
+        assert f"{PORTAL}/case/" in body, email["Subject"]
+    subjects = [email["Subject"] for email in mailbox.to("sam@example.com")]
+    assert any(subject.startswith("How did we go") for subject in subjects), subjects
+    assert complaint.reference in subjects[-1]

@@ -488,6 +488,8 @@ def _send_one(session, postman, message, worker, settings, clock, report):
 
         try:
             body = surveys.link_for_sending(session, message, clock())
+            # Like every letter to them, it carries the personal link to the case's page.
+            body = personalise(session, message, clock(), body)
         except surveys.SurveyLinkUnavailable as error:
             values = {"status": correspondence.FAILED, "last_error": str(error)}
             if _finish(session, message.id, worker, values):

@@ -56,7 +56,9 @@ def live_server(database, mailbox, tmp_path):
 def last_link(mailbox, address) -> str:
     messages = mailbox.to(address)
     assert messages, "nothing was emailed"
-    return LINK.search(messages[-1].get_content()).group(1)
+    found = LINK.search(messages[-1].get_content())
+    assert found, [m["Subject"] for m in messages]
+    return found.group(1)
 
 
 def staff(name):
