@@ -3,8 +3,9 @@ surveys, the service function other reports call, and the report page with its c
 CSV and XLSX and who may read it."""
 
 import pytest
+from sqlalchemy import select
 
-from models import Division, SurveyInvitation, SurveyResponse, db
+from models import Division, SurveyInvitation, SurveyResponse, Ticket, db
 from rules import periods
 from rules.confidentiality import MASK
 from services.reports import satisfaction
@@ -184,6 +185,13 @@ def test_satisfaction_of_some_cases_for_other_reports(surveyed):
     # Every case: the quarter's seven and March's one; the unsent invitation is not counted.
     assert satisfaction_of(db.session) == {"sent": 8, "answered": 5, "mean": 3.0}
     assert satisfaction_of(db.session, ticket_ids=[]) == {"sent": 0, "answered": 0, "mean": None}
+    # A client's tickets, as a select of their ids.
+    acme_tickets = select(Ticket.id).where(Ticket.client_id == surveyed["acme"].id)
+    assert satisfaction_of(db.session, ticket_ids=acme_tickets) == {
+        "sent": 3,
+        "answered": 1,
+        "mean": 3.0,
+    }
     assert satisfaction.DIMENSIONS["client"] == "Client organisation"
 
 

@@ -103,6 +103,7 @@ def test_demo_department_is_believable_and_keeps_the_rules(app, runner, auth):
         work_is_due_soon_and_overdue(loaded_at)
         demo_officers_have_notifications()
         each_client_has_one_nominated_report_contact()
+        surveys_were_sent_and_answered()
         assert 450 <= counts["complaint"] <= 560
         assert 270 <= counts["ticket"] <= 330
         assert counts["extension"] > 0
@@ -119,6 +120,25 @@ def test_demo_department_is_believable_and_keeps_the_rules(app, runner, auth):
         assert signed_in.status_code == 302, username
         assert auth.client.get("/admin/").status_code == 200, username
         auth.logout()
+
+
+def surveys_were_sent_and_answered():
+    """The satisfaction report has figures: surveys sent after finished cases, about half
+    answered, each at most once and never before it was sent."""
+    from models import SurveyInvitation, SurveyResponse
+    from services.reports.satisfaction import satisfaction_of
+
+    figures = satisfaction_of(db.session)
+    assert figures["sent"] >= 100
+    assert 0.3 * figures["sent"] <= figures["answered"] <= 0.8 * figures["sent"]
+    assert 1 <= figures["mean"] <= 5
+    assert satisfaction_of(db.session, ticket_ids=select(Ticket.id))["answered"] > 0
+    late = db.session.scalar(
+        select(func.count(SurveyResponse.id))
+        .join(SurveyInvitation, SurveyInvitation.id == SurveyResponse.invitation_id)
+        .where(SurveyResponse.answered_at < SurveyInvitation.sent_at)
+    )
+    assert late == 0
 
 
 def divisions_have_calendars_and_staff():

@@ -60,6 +60,7 @@ from .plans import (
     status_at,
     widened,
 )
+from .surveys import load_surveys
 from .texts import (
     COMPLAINT_DETAILS,
     COMPLAINT_SUMMARIES,
@@ -223,6 +224,8 @@ def load(now: datetime | None = None, echo=print) -> dict | None:
         echo(f"Demo: {paragraphs} canned paragraphs for replies.")
         conduct = load_conduct(db.session, builder.now)
         echo(f"Demo: {conduct} records of complainant conduct and representation.")
+        sent, answered = load_surveys(db.session, builder.now)
+        echo(f"Demo: {sent} satisfaction surveys sent, {answered} answered.")
         told = load_notifications(db.session, builder.now)
         echo(f"Demo: {told} notifications for the demo officers.")
     except Exception:

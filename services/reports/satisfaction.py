@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Select, and_, case, func, select
 
 from models import (
     Category,
@@ -278,21 +278,27 @@ def _order(by: str, row: SatisfactionRow) -> tuple:
     return (0, row.label.casefold())
 
 
+def _ids(values):
+    """Ids as the IN clause takes them: a select as it is, anything else as a list."""
+    return values if isinstance(values, Select) else list(values)
+
+
 def satisfaction_of(session, *, ticket_ids=None, complaint_ids=None) -> dict:
     """How the surveys of some cases went: {"sent": int, "answered": int, "mean": float | None}.
 
-    `ticket_ids` / `complaint_ids`: the cases to count. Both None: every case; otherwise
-    only the cases named (a kind left None counts none of its cases). Sent: invitations
-    whose email went; answered: those answered; mean: the mean satisfaction score (1 to 5)
-    of the answers, None when there are none.
+    `ticket_ids` / `complaint_ids`: the cases to count, as ids or a select of ids (a
+    client's tickets: `select(Ticket.id).where(Ticket.client_id == client.id)`). Both None:
+    every case; otherwise only the cases named (a kind left None counts none of its cases).
+    Sent: invitations whose email went; answered: those answered; mean: the mean
+    satisfaction score (1 to 5) of the answers, None when there are none.
     """
     conditions = []
     if ticket_ids is not None or complaint_ids is not None:
         chosen = []
         if ticket_ids is not None:
-            chosen.append(SurveyInvitation.ticket_id.in_(list(ticket_ids)))
+            chosen.append(SurveyInvitation.ticket_id.in_(_ids(ticket_ids)))
         if complaint_ids is not None:
-            chosen.append(SurveyInvitation.complaint_id.in_(list(complaint_ids)))
+            chosen.append(SurveyInvitation.complaint_id.in_(_ids(complaint_ids)))
         conditions.append(chosen[0] if len(chosen) == 1 else chosen[0] | chosen[1])
     sent, answered, total = session.execute(
         select(
