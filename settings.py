@@ -82,6 +82,26 @@ SETTINGS = (
         "if Redis goes away, keep counting per process until it is back",
     ),
     Setting(
+        "OIDC_ISSUER",
+        None,
+        "the department's OpenID Connect identity provider (its issuer address); set, the "
+        "sign-in page offers single sign-on",
+    ),
+    Setting("OIDC_CLIENT_ID", None, "the portal's client id at the identity provider"),
+    Setting("OIDC_CLIENT_SECRET", None, "the portal's client secret at the identity provider"),
+    Setting("OIDC_SCOPES", "openid email profile", "what the portal asks the provider for"),
+    Setting(
+        "OIDC_PROVIDER_NAME",
+        "your department account",
+        "the words on the sign-in button: Sign in with …",
+    ),
+    Setting(
+        "PASSWORD_SIGN_IN",
+        "everyone",
+        "who may sign in with a password: everyone, or administrators (break-glass accounts, "
+        "once everyone else signs in through the identity provider)",
+    ),
+    Setting(
         "SECOND_FACTOR_REQUIRED",
         "administrators",
         "who must sign in with a second factor (an authenticator app): administrators, "

@@ -12,6 +12,7 @@ def init_app(app):
         public,
         second_factor,  # noqa: F401 - its pages join auth's blueprint
         security,
+        single_sign_on,  # noqa: F401 - so do these
         survey,
     )
 

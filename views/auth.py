@@ -23,12 +23,17 @@ from wtforms.validators import InputRequired
 from extensions import login_manager
 from models import User, db, utcnow
 from rules import passwords
+from rules.vocabulary import ADMINISTRATOR
 from services import second_factor, sessions
 
 from .security import record_failed_sign_in
 
 WRONG_CREDENTIALS = "The username or password is not right."
 SWITCHED_OFF = "This account is switched off. Ask an administrator if you need it again."
+PASSWORDS_FOR_ADMINISTRATORS = (
+    "Sign in with {provider} (the button above): here passwords are kept for "
+    "administrators' break-glass accounts."
+)
 
 bp = Blueprint("auth", __name__)
 
@@ -108,6 +113,10 @@ def login():
                 error = WRONG_CREDENTIALS
             elif not user.active:
                 error = SWITCHED_OFF
+            elif not _may_use_a_password(user):
+                error = PASSWORDS_FOR_ADMINISTRATORS.format(
+                    provider=current_app.config["OIDC_PROVIDER_NAME"]
+                )
             else:
                 if passwords.needs_rehash(user.password_hash):
                     # A plain UPDATE: an old kind of hash of the same password made again as
@@ -135,9 +144,24 @@ def login():
             error = WRONG_CREDENTIALS
         # Whatever the reason, an attempt that did not sign in counts against the limits.
         record_failed_sign_in()
+    config = current_app.config
     return render_template(
-        "auth/login.html", form=form, error=error, notice=notice, next_url=next_url
+        "auth/login.html",
+        form=form,
+        error=error,
+        notice=notice,
+        next_url=next_url,
+        single_sign_on=bool(config.get("OIDC_ISSUER") and config.get("OIDC_CLIENT_ID")),
+        provider=config["OIDC_PROVIDER_NAME"],
     )
+
+
+def _may_use_a_password(user: User) -> bool:
+    """PASSWORD_SIGN_IN=administrators: everyone else signs in through the identity
+    provider; administrators keep their password as the way in when it is down."""
+    if str(current_app.config.get("PASSWORD_SIGN_IN", "everyone")).lower() != "administrators":
+        return True
+    return ADMINISTRATOR in user.capacity_codes
 
 
 # The sign-in under way between the password and the second factor: whose, since when.
