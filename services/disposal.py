@@ -26,15 +26,23 @@ from sqlalchemy import delete, literal, or_, select, text, update
 
 from models import (
     Attachment,
+    CaseLink,
     CaseNote,
     Complaint,
+    ContactRestriction,
     DisposalRecord,
     HistoryEntry,
     IdempotencyKey,
     InboundMessage,
+    LateReviewRequest,
+    Notification,
     OutboundMessage,
     Participant,
+    Representative,
+    RestrictedContact,
     RetentionRule,
+    SurveyInvitation,
+    SurveyResponse,
     Ticket,
     User,
     outbound_attachment,
@@ -247,13 +255,7 @@ def _unlink_person(session, case, field: str, others) -> list[int]:
         return []
     if any(session.scalar(query.limit(1)) is not None for query in others(person.id)):
         return []
-    person.given_name = None
-    person.family_name = REMOVED
-    person.organisation_name = None
-    person.email = None
-    person.phone = None
-    person.address = None
-    person.position_title = None
+    _blank_person(person)
     return [person.id]
 
 
@@ -300,11 +302,24 @@ def _empty_complaint(session, complaint, folder: Path):
                 Complaint.disposed_at.is_(None),
             ),
             select(Ticket.id).where(or_(Ticket.client_id == pid, Ticket.contact_id == pid)),
+            select(Representative.id).where(Representative.participant_id == pid),
+            select(ContactRestriction.id).where(
+                ContactRestriction.participant_id == pid,
+                ContactRestriction.complaint_id != complaint.id,
+            ),
         ),
+    )
+    people += _empty_representatives(session, complaint)
+    restrictions = _empty_conduct_records(session, complaint)
+    _empty_linked(session, "complaint", complaint.id, complaint.reference)
+    session.execute(
+        update(LateReviewRequest)
+        .where(LateReviewRequest.complaint_id == complaint.id)
+        .values(grounds=REMOVED, decision_reason=None)
     )
     _forget_api_answers(session, complaint.reference)
     removed = [
-        "complainant's name and contact details",
+        "complainant's and representatives' names and contact details",
         "summary, description, outcome sought, reasons, root cause and other free text",
         _count(len(attachments), "document"),
         _count(len(inbound) + len(outbound), "message"),
@@ -317,6 +332,8 @@ def _empty_complaint(session, complaint, folder: Path):
         "Extension": [e.id for e in complaint.extensions],
         "Improvement": [i.id for i in complaint.improvements],
         "Participant": people,
+        "Representative": [r.id for r in complaint.representatives],
+        "ContactRestriction": restrictions,
     }
     return removed, blanked
 
@@ -343,6 +360,7 @@ def _empty_ticket(session, ticket, folder: Path):
             ),
         ),
     )
+    _empty_linked(session, "ticket", ticket.id, ticket.reference)
     _forget_api_answers(session, ticket.reference)
     removed = [
         "contact's name and contact details",
@@ -352,6 +370,83 @@ def _empty_ticket(session, ticket, folder: Path):
         _count(notes, "note"),
     ]
     return removed, {"Ticket": [ticket.id], "Participant": people}
+
+
+def _empty_representatives(session, complaint) -> list[int]:
+    """The complaint's representatives: their authority's words go, and each person is
+    blanked when no other case or representation names them."""
+    blanked = []
+    for representative in complaint.representatives:
+        representative.authority = REMOVED
+        representative.authority_notes = None
+        person = representative.participant
+        if person is None or person.kind == "staff":
+            continue
+        others = (
+            select(Representative.id).where(
+                Representative.participant_id == person.id,
+                Representative.complaint_id != complaint.id,
+            ),
+            select(Complaint.id).where(
+                Complaint.complainant_id == person.id, Complaint.disposed_at.is_(None)
+            ),
+            select(Ticket.id).where(
+                or_(Ticket.client_id == person.id, Ticket.contact_id == person.id)
+            ),
+        )
+        if any(session.scalar(query.limit(1)) is not None for query in others):
+            continue
+        _blank_person(person)
+        blanked.append(person.id)
+    return blanked
+
+
+def _empty_conduct_records(session, complaint) -> list[int]:
+    """Restrictions of contact decided on the complaint, and contacts recorded under
+    them: their words go; channels and dates stay."""
+    restrictions = session.scalars(
+        select(ContactRestriction).where(ContactRestriction.complaint_id == complaint.id)
+    ).all()
+    for restriction in restrictions:
+        restriction.conduct = REMOVED
+        restriction.subject_matter = None
+        restriction.contact_times = None
+        restriction.permitted_contact = None
+        restriction.lift_reason = None
+    session.execute(
+        update(RestrictedContact)
+        .where(RestrictedContact.complaint_id == complaint.id)
+        .values(summary=REMOVED)
+    )
+    return [r.id for r in restrictions]
+
+
+def _empty_linked(session, case_type: str, case_id: int, reference: str) -> None:
+    """Survey comments, the complainant's links to the case, and the words of the
+    notifications officers were sent about it."""
+    column = getattr(SurveyInvitation, f"{case_type}_id")
+    invitations = select(SurveyInvitation.id).where(column == case_id)
+    session.execute(
+        update(SurveyResponse)
+        .where(SurveyResponse.invitation_id.in_(invitations))
+        .values(comment=None)
+    )
+    session.execute(delete(CaseLink).where(getattr(CaseLink, f"{case_type}_id") == case_id))
+    session.execute(
+        update(Notification)
+        .where(Notification.case_type == case_type, Notification.case_id == case_id)
+        .values(title=reference)
+    )
+
+
+def _blank_person(person) -> None:
+    person.given_name = None
+    person.family_name = REMOVED
+    person.organisation_name = None
+    person.email = None
+    person.phone = None
+    person.address = None
+    person.position_title = None
 
 
 def _forget_api_answers(session, reference: str) -> None:

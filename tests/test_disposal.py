@@ -20,10 +20,14 @@ from models import (
     HistoryEntry,
     InboundMessage,
     InternalReview,
+    LateReviewRequest,
     OutboundMessage,
     Outcome,
     Participant,
+    Representative,
     RetentionRule,
+    SurveyInvitation,
+    SurveyResponse,
     db,
     utcnow,
 )
@@ -48,6 +52,11 @@ PERSONAL = (
     "Rocklea signage rewritten after Zelda's complaint",
     "extension because Zelda was overseas",
     "SECRET-FILE-CONTENT-Xylophone",
+    "Bartholomew Quill",
+    "quill.advocacy@example.org",
+    "Signed authority from Zelda",
+    "The counter staff at Rocklea were lovely to Zelda",
+    "Zelda missed the window because of surgery",
 )
 
 
@@ -170,6 +179,41 @@ def old_case(app, make):
         )
     )
     complaint.description += " extension because Zelda was overseas"
+    advocate = Participant(
+        kind="representative",
+        given_name="Bartholomew",
+        family_name="Quill",
+        email="quill.advocacy@example.org",
+    )
+    db.session.add(
+        Representative(
+            complaint=complaint,
+            participant=advocate,
+            kind="advocate",
+            letters="copied",
+            authority="Signed authority from Zelda",
+        )
+    )
+    invitation = SurveyInvitation(case_kind="complaint", complaint_id=complaint.id)
+    db.session.add(invitation)
+    db.session.flush()
+    db.session.add(
+        SurveyResponse(
+            invitation_id=invitation.id,
+            satisfaction=4,
+            handled_in_time=True,
+            fair=True,
+            comment="The counter staff at Rocklea were lovely to Zelda",
+        )
+    )
+    db.session.add(
+        LateReviewRequest(
+            complaint_id=complaint.id,
+            grounds="Zelda missed the window because of surgery",
+            status="refused",
+            decision_reason="Quixotic asked too late",
+        )
+    )
     db.session.commit()
     recent = make.complaint(
         received_at=now - timedelta(days=4 * 365),
@@ -376,3 +420,54 @@ def test_who_may_not_export_the_grid_gets_no_deidentified_export(old_case, make,
     auth.login("mgr")
     assert auth.client.get(f"/admin/complaint/details/?id={mine.id}").status_code == 200
     assert auth.client.get("/admin/complaint/deidentified/csv/").status_code == 403
+
+
+# --- a service-desk ticket ----------------------------------------------------------------
+
+
+def test_a_ticket_past_retention_loses_its_contact_and_text_and_keeps_its_service_level(
+    app, make
+):
+    from models import Ticket
+    from rules.periods import MONTH
+
+    now = utcnow()
+    client = Participant(kind="client_organisation", organisation_name="Acme Training")
+    contact = Participant(
+        kind="complainant",
+        given_name="Zelda",
+        family_name="Quixotic",
+        email="zelda.quixotic@example.com",
+        organisation=client,
+    )
+    reported = now - timedelta(days=8 * 365)
+    ticket = Ticket(
+        severity="2",
+        summary="Bluefinch counter at Rocklea",
+        description="Zelda Quixotic cannot sign in",
+        client=client,
+        contact=contact,
+        reported_at=reported,
+        first_response_at=reported + timedelta(minutes=30),
+        resolved_at=reported + timedelta(hours=2),
+        closed_at=reported + timedelta(days=1),
+        status="closed",
+    )
+    db.session.add(ticket)
+    db.session.commit()
+    month = period_containing(MONTH, ticket.resolved_at.date())
+    before = reports.service_levels(db.session, [month], now=now).rows
+    rule = db.session.execute(select(RetentionRule).filter_by(case_kind="ticket")).scalar_one()
+    rule.authority = "Core schedule, disposal authorisation 77 (test)"
+    db.session.commit()
+    assert [row.reference for row in disposal.past_retention(db.session, now)] == [
+        ticket.reference
+    ]
+    disposal.dispose(db.session, ticket, None, now, attachment_folder(app))
+    db.session.commit()
+    db.session.expire_all()
+    assert left_in(everything_stored()) == []
+    assert reports.service_levels(db.session, [month], now=now).rows == before
+    kept = db.session.get(Ticket, ticket.id)
+    assert kept.contact_id is None and kept.client_id == client.id
+    assert disposal.past_retention(db.session, now) == []
