@@ -425,9 +425,7 @@ def test_who_may_not_export_the_grid_gets_no_deidentified_export(old_case, make,
 # --- a service-desk ticket ----------------------------------------------------------------
 
 
-def test_a_ticket_past_retention_loses_its_contact_and_text_and_keeps_its_service_level(
-    app, make
-):
+def test_a_ticket_past_retention_loses_its_contact_and_text_and_keeps_its_service_level(app, make):
     from models import Ticket
     from rules.periods import MONTH
 
