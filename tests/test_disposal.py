@@ -254,6 +254,9 @@ def test_disposal_removes_every_personal_detail_and_keeps_every_count(old_case, 
     auth.login("admin")
     page = auth.client.get("/admin/retention/").get_data(as_text=True)
     assert complaint.reference in page and old_case["recent"].reference not in page
+    listed = auth.client.get("/admin/retention/export/csv/").get_data(as_text=True)
+    assert complaint.reference in listed and old_case["recent"].reference not in listed
+    assert auth.client.get("/admin/retention/export/xlsx/").data[:2] == b"PK"
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     form = {"csrf_token": token, "case_type": "complaint", "case_id": str(complaint.id)}
     # Not confirmed: nothing happens.
