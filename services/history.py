@@ -63,6 +63,8 @@ AUDITED_TYPES = (
     "MailTemplate",
     "Improvement",
     "RetentionRule",
+    "ContactRestriction",
+    "Representative",
 )
 IGNORED_FIELDS = {
     "version",
@@ -89,6 +91,7 @@ RECORD_NOUNS = {
     "ApiToken": "API token",
     "MailTemplate": "Letter template",
     "RetentionRule": "Retention rule",
+    "ContactRestriction": "Restriction of contact",
 }
 
 

@@ -251,9 +251,17 @@ def test_a_restriction_is_lifted_with_who_when_why_and_kept(client, auth, world,
     assert lifted.lifted_by_id == w.coordinator.id
     assert lifted.lift_reason == "Conduct improved over three months."
     assert conduct.standing_of(lifted) == rules.LIFTED
-    # Still in the register, and its page says so.
+    # Still in the register, and its page says so, with no way to lift it again.
     listing = page_text(client.get("/admin/contactrestriction/"))
     assert "Lifted" in listing
+    details = page_text(client.get(f"/admin/contactrestriction/details/?id={saved.id}"))
+    assert "Conduct improved over three months." in details
+    assert "Lift the restriction" not in details
+    assert client.get(f"/admin/contactrestriction/edit/?id={saved.id}").status_code == 200
+    again = client.post(
+        url, data={"csrf_token": token, "reason": "Once more"}, follow_redirects=True
+    )
+    assert "has been lifted already" in page_text(again)
     # Kept for good: never deleted, never un-lifted.
     db.session.delete(lifted)
     with pytest.raises(RuleViolation, match="kept for good"):
@@ -725,3 +733,40 @@ def test_information_added_on_the_case_page_goes_to_the_contact_officer(app, cli
     assert [
         m for m in outbox(letters.REPLY_RECEIVED) if m.participant_id == w.manager.participant.id
     ] == []
+
+
+def test_a_review_that_continues_the_restriction_is_kept_in_its_history(client, auth, world):
+    w = world
+    saved = restrict(w)
+    auth.login("coord")
+    page = client.get(f"/admin/contactrestriction/edit/?id={saved.id}")
+    data = form_values(page.get_data(as_text=True))
+    data["channels"] = ["phone", "email", "public_form"]
+    data["review_due_at"] = "2026-09-10T09:00"
+    response = client.post(
+        f"/admin/contactrestriction/edit/?id={saved.id}", data=data, follow_redirects=True
+    )
+    assert response.status_code == 200
+    assert restrictions()[0].review_due_at == datetime(2026, 9, 10, 9, 0, tzinfo=BRISBANE)
+    entries = db.session.scalars(
+        select(HistoryEntry).where(
+            HistoryEntry.record_type == "ContactRestriction", HistoryEntry.record_id == saved.id
+        )
+    ).all()
+    assert [e.action for e in entries] == ["create", "update"]
+    assert entries[-1].user_id == w.coordinator.id
+
+
+def test_an_expired_restriction_catches_nothing_and_shows_no_banner(client, auth, world):
+    w = world
+    restrict(w, effective_from=NOW - timedelta(days=30), ends_at=NOW - timedelta(days=1))
+    assert lodge_online(client).status_code == 302
+    new = db.session.scalars(select(Complaint).order_by(Complaint.id.desc())).first()
+    assert new.contact_officer_id is None
+    auth.login("marsh")
+    assert "Restricted contact" not in page_text(
+        client.get(f"/admin/complaint/details/?id={w.complaint.id}")
+    )
+    auth.logout()
+    auth.login("coord")
+    assert "Expired" in page_text(client.get("/admin/contactrestriction/"))
