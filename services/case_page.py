@@ -460,9 +460,9 @@ def _target(case):
     return case
 
 
-def _resume(session, case, now) -> bool:
+def _resume(session, case, now) -> bool | str:
     """Resume the case's clock if it waits on the complainant or client (the workflow's
-    resume step, as a reply by email does)."""
+    resume step, as a reply by email does): True, False (not waiting), or why not."""
     kind = kinds.kind_of(case)
     waits = session.scalar(
         select(PauseStatus.resume_on_reply).where(
@@ -471,7 +471,11 @@ def _resume(session, case, now) -> bool:
     )
     if not waits:
         return False
-    steps.STEPPERS[kind.name].take("resume", case, {}, PAGE_ACTOR, now)
+    try:
+        steps.STEPPERS[kind.name].take("resume", case, {}, PAGE_ACTOR, now)
+    except steps.StepRefused as refused:
+        # What they sent is kept all the same; the officer resumes the clock by hand.
+        return f"The clock was not resumed: {refused}"
     return True
 
 
@@ -570,7 +574,8 @@ def add_information(
             )
             setattr(attachment, kinds.kind_of(target).name, target)
             session.add(attachment)
-        resumed = _resume(session, target, now)
+        resuming = _resume(session, target, now)
+        resumed = resuming is True
         session.flush()
         # A person whose online contact is restricted: to the contact officer, warned.
         told = conduct.online_caught(
@@ -593,6 +598,8 @@ def add_information(
         words += "."
         if resumed:
             words += " The case was waiting on it: its clock resumed."
+        elif resuming:
+            words += f" {resuming}"
         if not told:
             words += " Nobody is assigned to be told."
         history.note(session, target, "case_page_information", words)

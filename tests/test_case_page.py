@@ -742,3 +742,19 @@ def test_the_survey_invitation_carries_the_personal_link_too(mail_app, runner, m
     subjects = [email["Subject"] for email in mailbox.to("sam@example.com")]
     assert any(subject.startswith("How did we go") for subject in subjects), subjects
     assert complaint.reference in subjects[-1]
+
+
+def test_information_is_kept_even_when_the_clock_cannot_resume_and_the_history_says_why(
+    client, team
+):
+    # Waiting, but with no record of the status it waited from: Resume refuses.
+    complaint = team.complaint("awaiting_complainant")
+    token = link_to(complaint)
+    response = add_information(client, token, "Here it is.")
+    assert response.status_code == 302
+    assert fresh(Complaint, complaint.id).status == "awaiting_complainant"
+    assert db.session.scalar(select(CaseNote.summary)) == "Here it is."
+    entry = db.session.scalar(
+        select(HistoryEntry).where(HistoryEntry.action == "case_page_information")
+    )
+    assert "The clock was not resumed" in entry.summary
