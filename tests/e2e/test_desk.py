@@ -2,7 +2,8 @@
 that they may already be in the register), decision makers that follow the manager chosen,
 the keyboard shortcuts, the complaints grid at a laptop's 1366 px (the Next due column and
 its Overdue badge on screen) and on a phone, and axe-core over every staff page an
-administrator reaches, finding nothing serious or critical."""
+administrator reaches, finding nothing serious or critical (and no page, grid included,
+wider than a 1366 px screen)."""
 
 import collections
 import re
@@ -385,6 +386,15 @@ def test_axe_finds_nothing_serious_on_any_staff_page_an_administrator_reaches(
             if page.locator("html").get_attribute("lang") != "en-AU":
                 problems.append(f"{url}: the page does not say it is in Australian English")
             problems += [f"{url}: {finding}" for finding in serious_violations(page)]
+            # At 1366 px nothing is cut off: no sideways scrolling, a grid's last column shown.
+            widths = page.evaluate(
+                "() => [document.scrollingElement.scrollWidth, window.innerWidth, "
+                "(() => { const cells = document.querySelectorAll('table.model-list thead th');"
+                " return cells.length ? cells[cells.length - 1].getBoundingClientRect().right"
+                " : 0; })()]"
+            )
+            if widths[0] > widths[1] or widths[2] > widths[1]:
+                problems.append(f"{url}: wider than the screen at 1366 px ({widths})")
             for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)"):
                 target = urljoin(url, href).split("#")[0]
                 parts = urlsplit(target)
