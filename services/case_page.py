@@ -39,8 +39,8 @@ from rules.attachments import FileKind, describe_size, safe_filename
 from rules.errors import RuleViolation
 from rules.vocabulary import ADMINISTRATOR, REVIEW_OUTCOMES
 
-from . import case_links, conduct, history, localtime, notes, steps
-from .correspondence import case_values, queue, recipient_refusal
+from . import case_links, conduct, history, localtime, notes, notifications, steps
+from .correspondence import case_values, recipient_refusal
 from .correspondence.recipients import division_coordinator_ids
 from .intake import write_new
 
@@ -511,14 +511,16 @@ def _tell(session, case, candidates, subject, now, resumed, key, *, first_only) 
             "received_at": letters.instant_in_words(now, zone),
             "clock_resumed": resumed,
         }
-        outcome = queue(
+        # In the portal, and by the reply-received email when the officer keeps it.
+        outcome = notifications.reply_arrived(
             session,
-            key=letters.REPLY_RECEIVED,
-            case=case,
-            role=role,
-            person=person,
-            dedupe_key=f"{letters.REPLY_RECEIVED}:{key}:{person.id}",
+            case,
+            role,
+            person,
+            title=f"{kinds.reference_of(case)}: {subject}",
             values=values,
+            outbox_key=f"{letters.REPLY_RECEIVED}:{key}:{person.id}",
+            key=key,
             now=now,
         )
         if outcome in ("queued", "duplicate", "no_address"):

@@ -32,6 +32,7 @@ from tests.conftest import csrf_token
 from tests.test_api import step, token_for
 from tests.test_bulk_actions import bulk_assign_form
 from tests.test_case_documents import PDF
+from tests.test_case_page import form_token
 from tests.test_workflow_screens import (
     Team,
     client_for,
@@ -749,3 +750,20 @@ def test_a_confidential_complaint_tells_its_coordinator_in_the_portal_but_emails
         )
         == 0
     )
+
+
+def test_information_from_the_case_page_tells_the_manager_in_the_portal(client, team):
+    from services import case_links
+
+    complaint = team.complaint("investigation")
+    token = case_links.mint(db.session, complaint, case_links.recipient_of(complaint))
+    db.session.commit()
+    data = {
+        "add-message": "The receipt number is 1234.",
+        "add-csrf_token": form_token(client, token),
+    }
+    response = client.post(f"/case/{token}/add", data=data, content_type="multipart/form-data")
+    assert response.status_code == 302
+    (reply,) = told("marsh", rules.REPLY)
+    assert reply.title == f"{complaint.reference}: Information added on the case's page"
+    assert reply.emailed

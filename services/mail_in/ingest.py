@@ -37,7 +37,6 @@ from models import (
 )
 from rules import correspondence as letters
 from rules import mail_in as rules
-from rules import notifications as notification_rules
 from rules import workflow
 from rules.attachments import AttachmentRefused, check_file, safe_filename
 from rules.errors import RuleViolation
@@ -45,7 +44,7 @@ from rules.inflation import InflationLimits
 from rules.vocabulary import ADMINISTRATOR, TICKET_SEVERITIES
 
 from .. import conduct, history, localtime, notifications, steps
-from ..correspondence import case_values, queue, recipient_refusal
+from ..correspondence import case_values, recipient_refusal
 from ..correspondence.recipients import division_coordinator_ids
 from ..correspondence.sending import message_id as outbox_message_id
 from ..intake import IntakeUnavailable, intake_division, write_new
@@ -415,35 +414,18 @@ class _Work:
                 "received_at": letters.instant_in_words(self.now, tz),
                 "clock_resumed": self.resumed,
             }
-            dedupe_key = f"{letters.REPLY_RECEIVED}:{self.inbound.id}:{person.id}"
-            accounts = notifications.accounts_of(self.session, [person.id])
-            # Told in the portal, and by the reply-received email when they ask for it.
-            for user in accounts:
-                notifications.notify(
-                    self.session,
-                    user=user,
-                    event=notification_rules.REPLY,
-                    case=case,
-                    role=role,
-                    title=f"A reply arrived on {kinds.reference_of(case)}: "
-                    f"{self.inbound.subject or rules.NO_SUBJECT}",
-                    dedupe_key=f"reply:{self.inbound.id}:{user.id}",
-                    email=(letters.REPLY_RECEIVED, values, dedupe_key),
-                    now=self.now,
-                )
-            outcome = "queued"
-            if not accounts:
-                # An officer without a login still gets the email.
-                outcome = queue(
-                    self.session,
-                    key=letters.REPLY_RECEIVED,
-                    case=case,
-                    role=role,
-                    person=person,
-                    dedupe_key=dedupe_key,
-                    values=values,
-                    now=self.now,
-                )
+            outcome = notifications.reply_arrived(
+                self.session,
+                case,
+                role,
+                person,
+                title=f"A reply arrived on {kinds.reference_of(case)}: "
+                f"{self.inbound.subject or rules.NO_SUBJECT}",
+                values=values,
+                outbox_key=f"{letters.REPLY_RECEIVED}:{self.inbound.id}:{person.id}",
+                key=str(self.inbound.id),
+                now=self.now,
+            )
             if outcome in ("queued", "duplicate", "no_address"):
                 told = True
                 if first_only:

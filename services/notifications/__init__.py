@@ -17,6 +17,7 @@ from .core import (
     may_open,
     notify,
     preferences_of,
+    reply_arrived,
     save_preferences,
     unread_count,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "notify",
     "officers",
     "preferences_of",
+    "reply_arrived",
     "RunReport",
     "run",
     "save_preferences",

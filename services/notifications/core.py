@@ -167,6 +167,38 @@ def notify(
     return True
 
 
+def reply_arrived(session, case, role, person, *, title, values, outbox_key, key, now) -> str:
+    """Tell an officer that the case's person wrote (a reply by email, a message filed from
+    triage, information from the case's own page): in the portal, and by the reply-received
+    email when they keep it. An officer without a login still gets the email. Returns the
+    outbox's word for it ("queued", "duplicate", "no_address", "withheld")."""
+    accounts = accounts_of(session, [person.id])
+    for user in accounts:
+        notify(
+            session,
+            user=user,
+            event=rules.REPLY,
+            case=case,
+            role=role,
+            title=title,
+            dedupe_key=f"reply:{key}:{user.id}",
+            email=(letters_rules.REPLY_RECEIVED, values, outbox_key),
+            now=now,
+        )
+    if accounts:
+        return "queued"
+    return queue(
+        session,
+        key=letters_rules.REPLY_RECEIVED,
+        case=case,
+        role=role,
+        person=person,
+        dedupe_key=outbox_key,
+        values=values,
+        now=now,
+    )
+
+
 def accounts_of(session, participant_ids) -> list[User]:
     """The active accounts of these people, in a steady order."""
     ids = [pid for pid in participant_ids if pid is not None]
