@@ -5,6 +5,7 @@ case; one answer per case, even sent twice at once."""
 
 import hashlib
 import re
+import threading
 from datetime import timedelta
 
 import pytest
@@ -319,6 +320,30 @@ def test_two_answers_sent_at_once_store_one(sent_survey):
     assert surveys.answer(db.session, second, surveys.Answers(1, False, False, "x")) is False
     (kept,) = db.session.scalars(select(SurveyResponse)).all()
     assert kept.satisfaction == 5
+
+
+def test_two_answers_sent_at_the_same_moment_from_two_connections_store_one(sent_survey, app):
+    _, _, token = sent_survey
+    db.session.remove()
+    ready = threading.Barrier(2)
+    results = []
+
+    def send(score):
+        with app.app_context():
+            opened = surveys.invitation_for(db.session, token)
+            ready.wait(timeout=10)
+            results.append(
+                surveys.answer(db.session, opened, surveys.Answers(score, True, True, None))
+            )
+            db.session.remove()
+
+    threads = [threading.Thread(target=send, args=(score,)) for score in (2, 5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(results) == [False, True]
+    assert db.session.scalar(select(func.count(SurveyResponse.id))) == 1
 
 
 def test_missing_answers_are_named_and_nothing_is_kept(sent_survey, client):
