@@ -98,6 +98,7 @@ def test_demo_department_is_believable_and_keeps_the_rules(app, runner, auth):
         timestamps_follow_the_status()
         separation_of_duties_holds_for_every_complaint()
         reviews_follow_the_rules()
+        improvements_follow_their_complaints()
         tickets_are_consistent()
         demo_logins_hold_open_cases()
         work_is_due_soon_and_overdue(loaded_at)
@@ -413,3 +414,18 @@ def demo_officers_have_notifications():
             kind = kinds.by_name(notification.case_type)
             case = db.session.get(kind.model, notification.case_id)
             assert notifications.may_open(db.session, user, case), notification.title
+
+
+def improvements_follow_their_complaints():
+    """A few finalised complaints teach something: issues raised, a systemic issue, and an
+    improvement made after the complaint was finalised and before now."""
+    from models import Improvement
+
+    made = db.session.scalars(db.select(Improvement)).all()
+    assert len(made) >= 2
+    for improvement in made:
+        complaint = improvement.complaint
+        assert complaint.finalised_at is not None
+        assert complaint.finalised_at <= improvement.made_at <= datetime.now(timezone.utc)
+        assert complaint.category in complaint.issues and complaint.root_cause
+    assert any(i.complaint.systemic_issue for i in made)

@@ -20,6 +20,7 @@ from services import notifications
 
 from .builder import DemoBuilder
 from .conduct import load_conduct
+from .learning import load_improvements
 from .notices import load_notifications
 from .office import (
     Office,
@@ -222,6 +223,8 @@ def load(now: datetime | None = None, echo=print) -> dict | None:
         echo(f"Demo: {tickets} service-desk tickets.")
         paragraphs = load_canned_paragraphs(db.session)
         echo(f"Demo: {paragraphs} canned paragraphs for replies.")
+        improved = load_improvements(db.session, builder.now)
+        echo(f"Demo: {improved} improvements complaints led to, with their issues.")
         conduct = load_conduct(db.session, builder.now)
         echo(f"Demo: {conduct} records of complainant conduct and representation.")
         sent, answered = load_surveys(db.session, builder.now)
