@@ -281,7 +281,7 @@ def test_disposal_removes_every_personal_detail_and_keeps_every_count(old_case, 
     for url in (
         "/admin/complaint/export/csv/",
         "/admin/history/export/csv/",
-        "/admin/complaint/deidentified/csv/",
+        "/admin/complaint/export-deidentified/csv/",
         f"/admin/complaint/details/?id={complaint.id}",
     ):
         response = auth.client.get(url)
@@ -390,8 +390,8 @@ def test_the_deidentified_export_holds_no_personal_field_and_keeps_to_the_user_s
     make.user("coord", "coordinator", division=complaint.division)
     auth.login("coord")
     grid = auth.client.get("/admin/complaint/").get_data(as_text=True)
-    assert "/admin/complaint/deidentified/csv/" in grid
-    response = auth.client.get("/admin/complaint/deidentified/csv/")
+    assert "/admin/complaint/export-deidentified/csv/" in grid
+    response = auth.client.get("/admin/complaint/export-deidentified/csv/")
     assert response.status_code == 200
     body = response.get_data(as_text=True)
     assert left_in(body) == []
@@ -411,10 +411,17 @@ def test_the_deidentified_export_holds_no_personal_field_and_keeps_to_the_user_s
             heading,
             re.I,
         ), heading
-    # The grid's filters apply: received in the last five years leaves the old case out.
-    xlsx = auth.client.get("/admin/complaint/deidentified/xlsx/")
+    # The grid's filters apply: received since a year before the recent one leaves the
+    # old case out.
+    since = (old_case["recent"].received_at - timedelta(days=365)).date().isoformat()
+    filtered = auth.client.get(
+        f"/admin/complaint/export-deidentified/csv/?flt0_received_on_or_after={since}"
+    ).get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(filtered.lstrip("\ufeff"))))
+    assert len(rows) == 1 and rows[0]["Revealed a systemic issue"] == "No"
+    xlsx = auth.client.get("/admin/complaint/export-deidentified/xlsx/")
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
-    assert auth.client.get("/admin/complaint/deidentified/pdf/").status_code == 404
+    assert auth.client.get("/admin/complaint/export-deidentified/pdf/").status_code == 404
 
 
 def test_who_may_not_export_the_grid_gets_no_deidentified_export(old_case, make, auth):
@@ -422,7 +429,7 @@ def test_who_may_not_export_the_grid_gets_no_deidentified_export(old_case, make,
     mine = make.complaint(manager=manager.participant)
     auth.login("mgr")
     assert auth.client.get(f"/admin/complaint/details/?id={mine.id}").status_code == 200
-    assert auth.client.get("/admin/complaint/deidentified/csv/").status_code == 403
+    assert auth.client.get("/admin/complaint/export-deidentified/csv/").status_code == 403
 
 
 # --- a service-desk ticket ----------------------------------------------------------------

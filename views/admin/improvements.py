@@ -183,7 +183,7 @@ class DeidentifiedExport:
             return "export"
         return super().action_for(function_name, view_args)
 
-    @expose("/deidentified/<export_format>/")
+    @expose("/export-deidentified/<export_format>/")
     def deidentified_export(self, export_format):
         if export_format not in EXPORT_FORMATS:
             abort(404)
