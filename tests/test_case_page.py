@@ -758,3 +758,12 @@ def test_information_is_kept_even_when_the_clock_cannot_resume_and_the_history_s
         select(HistoryEntry).where(HistoryEntry.action == "case_page_information")
     )
     assert "The clock was not resumed" in entry.summary
+
+
+def test_sending_nothing_from_the_page_is_refused_in_plain_words(client, team):
+    complaint = team.complaint("investigation")
+    token = link_to(complaint)
+    response = add_information(client, token, "   ")
+    assert response.status_code == 400
+    assert "Write a message or choose a file to send." in words(response)
+    assert db.session.scalar(select(func.count()).select_from(CaseNote)) == 0

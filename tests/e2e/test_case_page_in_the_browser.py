@@ -266,6 +266,17 @@ def test_a_bad_link_and_the_withdrawal_pages_pass_axe_and_work_without_javascrip
     reference, _ = lodge(page, live_server)
     send_due(live_server)
     link = last_link(mailbox, "robin.mailer@example.com")
+    # The confirmation asked before withdrawing, and its error state.
+    page.goto(link + "/withdraw")
+    assert serious_violations(page) == []
+    page.get_by_role("button", name="Yes, withdraw my complaint").click()
+    assert "There is a problem" in page.inner_text("main")
+    assert serious_violations(page) == []
+    # The page's own error state: nothing written, no file chosen.
+    page.goto(link)
+    page.click("#send-information")
+    assert "There is a problem" in page.inner_text("main")
+    assert serious_violations(page) == []
     context = browser.new_context(java_script_enabled=False, locale="en-AU")
     context.set_default_timeout(10_000)
     quiet = context.new_page()
