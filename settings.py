@@ -57,6 +57,26 @@ SETTINGS = (
         None,
         "where lodged files are kept (unset: instance/attachments); back it up with the database",
     ),
+    Setting(
+        "ATTACHMENT_STORAGE",
+        "folder",
+        "where attachment files are kept: folder (ATTACHMENT_FOLDER) or s3 (S3_BUCKET)",
+    ),
+    Setting("S3_BUCKET", None, "with ATTACHMENT_STORAGE=s3: the bucket (it must exist)"),
+    Setting("S3_PREFIX", "attachments", "with ATTACHMENT_STORAGE=s3: the folder in the bucket"),
+    Setting(
+        "S3_ENDPOINT_URL",
+        None,
+        "with ATTACHMENT_STORAGE=s3: the S3-compatible server (unset: Amazon S3)",
+    ),
+    Setting("S3_REGION", None, "with ATTACHMENT_STORAGE=s3: the bucket's region"),
+    Setting(
+        "S3_ACCESS_KEY_ID",
+        None,
+        "with ATTACHMENT_STORAGE=s3: the access key (unset: boto3's usual sources, e.g. "
+        "AWS_ACCESS_KEY_ID or an instance role)",
+    ),
+    Setting("S3_SECRET_ACCESS_KEY", None, "with ATTACHMENT_STORAGE=s3: the secret key"),
     # Time
     Setting("DISPLAY_TIMEZONE", DISPLAY_TIMEZONE, "the portal's own time zone"),
     Setting(

@@ -182,11 +182,18 @@ def _copy_files(source: Path, target: Path) -> tuple[int, int]:
     count = size = 0
     if not source.is_dir():
         return 0, 0
-    for path in sorted(source.iterdir()):
-        if path.is_file():
-            shutil.copy2(path, target / path.name)
-            count += 1
-            size += path.stat().st_size
+    for path in sorted(source.iterdir(), key=lambda p: p.name):
+        if isinstance(path, Path) and isinstance(target, Path):
+            if path.is_file():
+                shutil.copy2(path, target / path.name)
+                count += 1
+                size += path.stat().st_size
+            continue
+        # Object storage on either side (services/storage.py): copied by its bytes.
+        data = path.read_bytes()
+        (target / path.name).write_bytes(data)
+        count += 1
+        size += len(data)
     return count, size
 
 
@@ -215,7 +222,7 @@ def restore(engine: Engine, backup: Path, attachments: Path) -> Summary:
             f"The database is not empty ({len(tables)} tables): restore only into a new, "
             "empty database, so that nothing in it is overwritten."
         )
-    if attachments.exists() and any(attachments.iterdir()):
+    if attachments.exists() and next(iter(attachments.iterdir()), None) is not None:
         raise BackupError(
             f"The attachment folder {attachments} is not empty: restore into an empty one."
         )

@@ -22,7 +22,7 @@ from rules.attachments import FileKind, describe_size, safe_filename
 from rules.errors import RuleViolation
 from rules.vocabulary import UNITS
 
-from . import history
+from . import history, storage
 from .clocks import Clocks
 
 ONLINE_FORM = "online_form"
@@ -184,6 +184,9 @@ def lodged_before(session, key: str) -> Complaint | None:
 
 
 def write_new(path: Path, data: bytes) -> None:
+    if not isinstance(path, Path):
+        path.write_new(data)  # object storage
+        return
     # O_EXCL: a name that exists (it never should) is an error, not an overwrite.
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
@@ -207,10 +210,10 @@ def _lodged_summary(submission: Submission, files: list[SentFile]) -> str:
     return text + "."
 
 
-def attachment_folder(app) -> Path:
-    """ATTACHMENT_FOLDER, or `attachments` in the instance folder: never under static/."""
-    folder = app.config.get("ATTACHMENT_FOLDER")
-    return Path(folder) if folder else Path(app.instance_path) / "attachments"
+def attachment_folder(app):
+    """Where attachment files are kept (services/storage.py): ATTACHMENT_FOLDER, or
+    `attachments` in the instance folder (never under static/), or the S3 bucket."""
+    return storage.attachment_store(app.config, app.instance_path)
 
 
 def awaits_a_coordinator(complaint: Complaint, now: datetime) -> bool:

@@ -7,6 +7,7 @@ for the metrics: the outbox backlog and the overdue open cases by kind.
 
 import logging
 import tempfile
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -73,7 +74,17 @@ def migrations_check(engine: Engine, migrations_directory: str) -> Check:
 
 
 def folder_check(name: str, folder: Path) -> Check:
-    """The folder exists (or can be made) and a file can be written to it and removed."""
+    """The folder exists (or can be made) and a file can be written to it and removed;
+    for object storage, an object can be written and removed."""
+    if not isinstance(folder, Path):
+        probe = folder / f".ready-{uuid.uuid4().hex}"
+        try:
+            probe.write_bytes(b"ok")
+            probe.unlink(missing_ok=True)
+        except OSError as error:
+            log.warning("readiness: %s storage %s is not writable: %s", name, folder, error)
+            return Check(name, False, "object storage not writable (see the log)")
+        return Check(name, True, "writable (object storage)")
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".ready-", delete=True) as probe:

@@ -36,8 +36,8 @@ def _old_enough(folder: Path, before: datetime) -> Iterator[Orphan]:
             stat = path.stat()
         except FileNotFoundError:
             continue  # removed meanwhile
-        if not path.is_file():
-            continue
+        if isinstance(path, Path) and not path.is_file():
+            continue  # a folder (object storage holds only files)
         modified = datetime.fromtimestamp(stat.st_mtime).astimezone()
         if modified < before:
             yield Orphan(path, stat.st_size, modified)

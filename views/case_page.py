@@ -40,7 +40,7 @@ from rules.attachments import (
 )
 from rules.errors import RuleViolation
 from rules.inflation import InflationLimits
-from services import case_links, case_page, intake
+from services import case_links, case_page, intake, storage
 
 log = logging.getLogger(__name__)
 
@@ -328,7 +328,7 @@ def document(token, attachment_id):
     if not path.is_file():
         abort(404)
     response = send_file(
-        path,
+        storage.readable(path),
         mimetype=attachment.content_type,
         as_attachment=True,
         download_name=attachment.original_filename,

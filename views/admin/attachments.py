@@ -20,7 +20,7 @@ from models import Attachment, db, kinds
 from rules.attachments import AttachmentRefused, allowed_names, check_size, describe_size
 from rules.errors import RuleViolation
 from rules.inflation import InflationLimits
-from services import access, documents
+from services import access, documents, storage
 from services.intake import attachment_folder
 
 from ..context import current_actor, visibility
@@ -72,7 +72,7 @@ class CaseDocuments:
             )
             abort(404)
         response = send_file(
-            path,
+            storage.readable(path),
             mimetype=attachment.content_type,
             as_attachment=True,
             download_name=attachment.original_filename,

@@ -13,7 +13,7 @@ from models import InboundMessage, User, db, kinds
 from rules import mail_in as rules
 from rules.confidentiality import MASK
 from rules.errors import RuleViolation
-from services import access, confidentiality
+from services import access, confidentiality, storage
 from services.intake import attachment_folder
 from services.mail_in import ingest as mail_ingest
 from services.mail_in import triage as mail_triage
@@ -273,7 +273,7 @@ class InboundMessageView(ReadOnlyModelView):
         if not path.is_file():
             abort(404)
         return send_file(
-            path,
+            storage.readable(path),
             mimetype="application/octet-stream",
             as_attachment=True,
             download_name=f"message-{message.id}.eml",
