@@ -158,6 +158,23 @@
   }).observe(document.body, { childList: true, subtree: true });
 
   // ------------------------------------------------------------------ decision makers
+  // A complaint's form: its decision-maker picker asks for those above the manager chosen
+  // (the picker's look-up carries the manager; the portal narrows the list).
+  if (window.jQuery && document.querySelector("form.admin-form input#manager")) {
+    window.jQuery.ajaxPrefilter(function (options) {
+      var chosenManager = document.querySelector("form.admin-form input#manager");
+      var asked = String(options.url || "") + "&" + String(options.data || "");
+      if (
+        chosenManager &&
+        chosenManager.value &&
+        asked.indexOf("ajax/lookup/") >= 0 &&
+        /[?&]name=decision_maker(&|$)/.test(asked)
+      ) {
+        options.data = (options.data ? options.data + "&" : "") + "manager=" + encodeURIComponent(chosenManager.value);
+      }
+    });
+  }
+
   // A step's form (assign, bulk assign) carries where to ask which decision makers suit a
   // complaint manager; choosing the manager narrows the decision maker's list at once. The
   // one chosen stays chosen if still allowed; "Offer decision makers" does the same

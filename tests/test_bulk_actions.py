@@ -510,3 +510,18 @@ def test_the_officer_pickers_of_the_complaint_form_show_the_open_caseload(coordi
     team.complaint("closed")
     found = coordinator.get("/admin/complaint/ajax/lookup/?name=manager&query=marsh").get_json()
     assert [label for _, label in found] == ["Alex Marsh (AO6) · 1 open"]
+
+
+def test_the_complaint_forms_decision_maker_picker_narrows_to_those_above_the_manager(
+    coordinator, team
+):
+    url = "/admin/complaint/ajax/lookup/?name=decision_maker&query=alex"
+    everyone = [label for _, label in coordinator.get(url).get_json()]
+    assert any(label.startswith("Alex Jones (AO5)") for label in everyone)
+    narrowed = [
+        label
+        for _, label in coordinator.get(f"{url}&manager={team.manager.participant_id}").get_json()
+    ]
+    assert any(label.startswith("Alex Deakin (AO8)") for label in narrowed)
+    assert not any(label.startswith("Alex Jones (AO5)") for label in narrowed)
+    assert not any(label.startswith("Alex Marsh (AO6)") for label in narrowed)

@@ -249,6 +249,27 @@ def test_choosing_the_manager_narrows_the_decision_makers_without_a_reload(
         context.close()
 
 
+def test_the_registration_forms_decision_maker_picker_follows_the_manager(
+    browser, live_server, desk
+):
+    context, page = signed_in(browser, live_server, "coord")
+    try:
+        page.goto(live_server.url + "/admin/complaint/new/")
+        page.click("#s2id_manager .select2-choice")
+        page.keyboard.type("marsh")
+        page.click(".select2-drop-active .select2-result-label:has-text('Morgan Marsh')")
+        page.click("#s2id_decision_maker .select2-choice")
+        # "n" is in every officer's name: Jo Junior (AO4) too, who ranks below the manager.
+        page.keyboard.type("n")
+        results = page.locator(".select2-drop-active .select2-result-label")
+        results.first.wait_for()
+        offered = results.all_inner_texts()
+        assert any(label.startswith("Dana Deakin (AO8) · ") for label in offered)
+        assert not any(label.startswith("Jo Junior") for label in offered)
+    finally:
+        context.close()
+
+
 def test_the_keyboard_searches_moves_through_rows_and_opens_one(browser, live_server, desk):
     context, page = signed_in(browser, live_server, "coord")
     try:

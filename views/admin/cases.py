@@ -43,7 +43,7 @@ from .filters import (
 )
 from .formatters import show_due, show_person
 from .improvements import ComplaintImprovements, DeidentifiedExport
-from .loaders import anyone, staff
+from .loaders import anyone, decision_makers, staff
 from .new_complainant import NewComplainant
 from .notes import CaseNotes
 from .options import division_options, lookup_options, lookup_query
@@ -281,7 +281,7 @@ class ComplaintView(
         "complainant": anyone("complainant"),
         "coordinator": staff("coordinator"),
         "manager": staff("manager"),
-        "decision_maker": staff("decision_maker"),
+        "decision_maker": decision_makers("decision_maker"),
         "subjects": staff("subjects"),
         "involved": staff("involved"),
     }

@@ -5,12 +5,14 @@ complaints in their scope, the people in their scope on the participant screen, 
 a confidential complainant hidden from them.
 """
 
-from flask import g
+from flask import g, request
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader
 from sqlalchemy import String, cast, or_
 
 from models import Complaint, Participant, db
-from services import access, caseload, confidentiality
+from rules import duties
+from rules.errors import RuleViolation
+from services import access, caseload, confidentiality, steps
 
 from ..context import current_actor
 
@@ -132,8 +134,34 @@ class StaffLoader(ParticipantLoader):
         return shown[0], caseload.with_caseload(shown[1], loads[model.id])
 
 
+class DecisionMakerLoader(StaffLoader):
+    """Officers who may decide beside the complaint manager chosen on the form (the page's
+    script sends it as `manager`): those ranking above them (separation of duties, rule
+    1). Without a manager, every officer; the save checks the rules whichever is chosen."""
+
+    def get_list(self, term, offset=0, limit=10):
+        found = super().get_list(term, offset, limit)
+        try:
+            manager = steps.staff_member(request.args.get("manager"))
+        except RuleViolation:  # not a staff member: narrows nothing
+            manager = None
+        if manager is None:
+            return found
+        allowed = {
+            choice.id
+            for choice in duties.eligible_decision_makers(
+                steps.officer(manager), [steps.officer(person) for person in found]
+            )
+        }
+        return [person for person in found if person.id in allowed]
+
+
 def staff(name):
     return StaffLoader(name)
+
+
+def decision_makers(name):
+    return DecisionMakerLoader(name)
 
 
 def anyone(name):
