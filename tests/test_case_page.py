@@ -767,3 +767,15 @@ def test_sending_nothing_from_the_page_is_refused_in_plain_words(client, team):
     assert response.status_code == 400
     assert "Write a message or choose a file to send." in words(response)
     assert db.session.scalar(select(func.count()).select_from(CaseNote)) == 0
+
+
+def test_what_the_page_sends_is_limited_per_address(limited):
+    here, elsewhere = limited.test_client(), limited.test_client()
+    for _ in range(2):
+        assert here.post("/case/" + "A" * 43 + "/add", data={}).status_code == 404
+    refused = here.post("/case/" + "A" * 43 + "/review", data={})
+    assert refused.status_code == 429
+    assert "Please wait before sending again" in words(refused)
+    assert refused.headers["Retry-After"]
+    other = {"REMOTE_ADDR": "203.0.113.9"}
+    assert elsewhere.post("/case/x/withdraw", data={}, environ_base=other).status_code == 404

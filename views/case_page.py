@@ -396,12 +396,15 @@ def init_limits(app):
     from .security import _address_key
 
     limiter = app.extensions["sign_in_limiter"]
+    # One count for everything sent from case pages by one address.
+    sending = limiter.shared_limit(
+        lambda: app.config["CASE_PAGE_LIMIT"],
+        scope="case-page-sending",
+        key_func=lambda: "case-page-" + _address_key(),
+        methods=["POST"],
+    )
     for endpoint in ("case_page.add", "case_page.withdraw", "case_page.review"):
-        app.view_functions[endpoint] = limiter.limit(
-            lambda: app.config["CASE_PAGE_LIMIT"],
-            key_func=lambda: "case-page-" + _address_key(),
-            methods=["POST"],
-        )(app.view_functions[endpoint])
+        app.view_functions[endpoint] = sending(app.view_functions[endpoint])
     lost_view = app.view_functions["case_page.lost"]
     lost_view = limiter.limit(
         lambda: app.config["CASE_LINK_REQUEST_LIMIT"],
