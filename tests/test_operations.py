@@ -474,3 +474,108 @@ def test_a_failed_run_is_recorded_logged_as_a_warning_and_counted_in_the_metrics
     assert "portal_job_last_success_timestamp_seconds" in scraped
     assert 'portal_job_last_success_timestamp_seconds{job="mail send-due"}' not in scraped
     assert migrated.test_client().get("/readyz").get_json()["failing"] == ["jobs"]
+
+
+# The database goes away and comes back
+
+
+class Forwarder:
+    """A TCP forwarder between the portal and PostgreSQL that the test can cut and mend,
+    as a network to the database that goes down, or a server that restarts."""
+
+    def __init__(self, target_port):
+        import socket
+
+        self.socket_module = socket
+        self.target_port = target_port
+        self.port = free_port()
+        self.links = []
+        self.listener = None
+
+    def start(self):
+        import threading
+
+        socket = self.socket_module
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", self.port))
+        self.listener.listen(16)
+        listener = self.listener
+
+        def accept():
+            while True:
+                try:
+                    client, _ = listener.accept()
+                except OSError:
+                    return
+                server = socket.create_connection(("127.0.0.1", self.target_port))
+                self.links += [client, server]
+                for a, b in ((client, server), (server, client)):
+                    threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+        threading.Thread(target=accept, daemon=True).start()
+
+    @staticmethod
+    def _pipe(source, sink):
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for end in (source, sink):
+                try:
+                    end.close()
+                except OSError:
+                    pass
+
+    def cut(self):
+        try:
+            self.listener.shutdown(self.socket_module.SHUT_RDWR)  # wakes the accept
+        except OSError:
+            pass
+        self.listener.close()
+        for link in self.links:
+            try:
+                link.shutdown(self.socket_module.SHUT_RDWR)
+                link.close()
+            except OSError:
+                pass
+        self.links = []
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("database", ["postgresql"], indirect=True)
+def test_readiness_and_pages_fail_while_the_database_is_away_and_recover_when_it_is_back(
+    migrated, make, tmp_path
+):
+    from sqlalchemy.engine import make_url
+
+    make.user("coord", "coordinator")
+    real = make_url(migrated.config["SQLALCHEMY_DATABASE_URI"])
+    forwarder = Forwarder(real.port or 5432)
+    forwarder.start()
+    url = real.set(port=forwarder.port).render_as_string(hide_password=False)
+    app = fresh_app(tmp_path, DATABASE_URL=url)
+    client = app.test_client()
+    try:
+        assert client.get("/readyz").status_code == 200
+        from tests.conftest import login
+
+        assert login(client, "coord").status_code == 302
+        assert client.get("/admin/complaint/").status_code == 200
+
+        forwarder.cut()  # the database goes away: pooled connections die with it
+        answer = client.get("/readyz")
+        assert answer.status_code == 503
+        assert "database" in answer.get_json()["failing"]
+        grid = client.get("/admin/complaint/")
+        assert grid.status_code == 503 and grid.headers["Retry-After"]
+
+        forwarder.start()  # and comes back: the pool recovers by itself (pre-ping)
+        assert client.get("/readyz").status_code == 200
+        assert client.get("/admin/complaint/").status_code == 200
+    finally:
+        forwarder.cut()
+        with app.app_context():
+            db.engine.dispose()
