@@ -110,6 +110,9 @@ def test_a_bulk_assignment_tells_the_manager_and_the_decision_maker(app, team):
     assert any(
         line.startswith("Notified Alex Marsh (marsh) (in the portal): Assigned") for line in lines
     )
+    # "Was the manager told?": the case page's timeline answers.
+    page = text(coordinator.get(f"/admin/complaint/details/?id={complaint.id}"))
+    assert "Notified Alex Marsh (marsh) (in the portal): Assigned to you as complaint" in page
 
 
 def test_an_assignment_through_the_api_tells_the_officers(client, make, now):

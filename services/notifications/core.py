@@ -9,13 +9,21 @@ is told, written or emailed twice.
 
 from sqlalchemy import func, select, update
 
-from models import Notification, NotificationPreference, Participant, User, kinds, utcnow
+from models import (
+    HistoryEntry,
+    Notification,
+    NotificationPreference,
+    Participant,
+    User,
+    kinds,
+    utcnow,
+)
 from rules import correspondence as letters_rules
 from rules import notifications as rules
 
-from .. import access
+from .. import access, history
 from ..correspondence.letters import case_values
-from ..correspondence.outbox import queue, record_on_case
+from ..correspondence.outbox import queue
 from ..correspondence.recipients import holds_role
 
 # The parts a person may hold on a case, in the order a notification names them.
@@ -163,8 +171,29 @@ def notify(
                 update(Notification).where(Notification.id == new_id).values(emailed=True)
             )
     how = "in the portal and by email" if emailed else "in the portal"
-    record_on_case(connection, kind.name, case.id, f"Notified {who(user)} ({how}): {title}")
+    _on_timeline(connection, kind, case.id, f"Notified {who(user)} ({how}): {title}", now)
     return True
+
+
+NOTIFIED = "notified"
+
+
+def _on_timeline(connection, kind, case_id: int, summary: str, now) -> None:
+    """The case's history (and so its timeline) says who was told what, and how."""
+    connection.execute(
+        HistoryEntry.__table__.insert(),
+        [
+            {
+                "at": now,
+                "user_id": history.current_user_id(),
+                "record_type": kind.record_type,
+                "record_id": case_id,
+                "action": NOTIFIED,
+                "summary": summary,
+                "changes": None,
+            }
+        ],
+    )
 
 
 def reply_arrived(session, case, role, person, *, title, values, outbox_key, key, now) -> str:
