@@ -779,3 +779,23 @@ def test_what_the_page_sends_is_limited_per_address(limited):
     assert refused.headers["Retry-After"]
     other = {"REMOTE_ADDR": "203.0.113.9"}
     assert elsewhere.post("/case/x/withdraw", data={}, environ_base=other).status_code == 404
+
+
+def test_a_withdrawal_through_the_api_closes_the_page_to_further_actions_too(client, team):
+    from tests.test_api import step, token_for
+
+    complaint = team.complaint("investigation")
+    token = link_to(complaint)
+    assert "Withdraw your complaint" in words(page_of(client, token))
+    response = step(
+        client,
+        token_for(team.coordinator),
+        complaint.reference,
+        "withdraw",
+        reason="Withdrawn by letter received today.",
+    )
+    assert response.status_code == 200, response.get_json()
+    page = words(page_of(client, token))
+    assert "Withdrawn at your request." in page
+    assert "Withdrawn by letter received today." in page
+    assert "Withdraw your complaint" not in page and "Add information" not in page
