@@ -163,6 +163,16 @@ SETTINGS = (
         "json: one JSON object a line (request log included); text: plain lines for a terminal",
     ),
     Setting(
+        "PUBLICATION_DUE",
+        "09-30",
+        "month-day by which each year's customer complaint figures (s 264) are published",
+    ),
+    Setting(
+        "PUBLICATION_REMINDER_DAYS",
+        30,
+        "how many days before PUBLICATION_DUE administrators are reminded on every page",
+    ),
+    Setting(
         "JOB_LATE_MINUTES",
         30,
         "a scheduled command expected to run (notify run; mail send-due, mail fetch once mail "

@@ -2,6 +2,8 @@
 
 from datetime import datetime, timezone
 
+import pytest
+
 from models import (
     Calendar,
     HistoryEntry,
@@ -229,3 +231,31 @@ def test_administrators_are_told_on_every_page_while_no_mail_server_is_set(app, 
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_FROM="complaints@example.gov.au")
     auth.login("root")
     assert "Mail is not configured" not in auth.client.get("/admin/").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "day, shown",
+    [
+        ("2026-08-30T09:00:00+10:00", False),  # 31 days before
+        ("2026-08-31T09:00:00+10:00", "in 30 days"),
+        ("2026-09-30T23:30:00+10:00", "(today)"),
+        ("2026-10-01T00:30:00+10:00", False),
+    ],
+)
+def test_administrators_are_reminded_before_the_annual_publication_is_due(
+    app, make, auth, time_machine, day, shown
+):
+    make.user("root", "administrator")
+    make.user("coord", "coordinator")
+    time_machine.move_to(day, tick=False)
+    auth.login("root")
+    html = auth.client.get("/admin/").get_data(as_text=True)
+    if shown:
+        assert "The customer complaint figures for 2025–26 (1 July 2025 to 30 June 2026)" in html
+        assert "due to be published by 30 September 2026" in html and shown in html
+        assert 'href="/admin/reports/annual/"' in html
+    else:
+        assert "publication-reminder" not in html
+    auth.logout()
+    auth.login("coord")
+    assert "publication-reminder" not in auth.client.get("/admin/").get_data(as_text=True)

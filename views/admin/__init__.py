@@ -38,7 +38,7 @@ from rules import permissions
 from services import access
 
 from ..context import current_actor
-from . import mail_warning
+from . import mail_warning, publication_reminder
 from .audit import ClockPauseView, HistoryEntryView, ReferenceCounterView
 from .canned import CannedParagraphView
 from .case_page_links import LateReviewRequestsView
@@ -188,4 +188,5 @@ def init_app(app):
         admin.add_view(view)
     init_saved_views(app)
     mail_warning.init_app(app)
+    publication_reminder.init_app(app)
     return admin
