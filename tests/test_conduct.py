@@ -527,7 +527,9 @@ def test_the_contact_officer_reaches_the_case_routed_to_them(client, auth, world
     lodge_online(client)
     new = db.session.scalars(select(Complaint).order_by(Complaint.id.desc())).first()
     auth.login("cora")
-    assert client.get(f"/admin/complaint/details/?id={new.id}").status_code == 200
+    page = client.get(f"/admin/complaint/details/?id={new.id}")
+    assert page.status_code == 200
+    assert "Contact officer (restricted contact) Alex Cora" in page_text(page)
 
 
 def test_letters_to_the_person_other_than_the_restriction_letter_never_mention_it(

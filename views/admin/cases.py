@@ -112,6 +112,7 @@ class ComplaintView(
         "coordinator",
         "manager",
         "decision_maker",
+        "contact_officer",
         "subjects",
         "involved",
         "referral_target",
@@ -132,6 +133,8 @@ class ComplaintView(
     )
     column_export_list = (*column_list[:-1], "summary", "channel", "kind", "next_due_at")
     column_labels = {
+        # Named when a restricted person's contact was sent to them (services/conduct.py).
+        "contact_officer": "Contact officer (restricted contact)",
         "received_at": "Received",
         "registered_at": "Registered",
         "acknowledged_at": "Acknowledged",
@@ -163,6 +166,7 @@ class ComplaintView(
         "complainant": privacy.show_complainant,
         "manager": show_person,
         "decision_maker": show_person,
+        "contact_officer": show_person,
         "next_due_at": show_due,
         "personal_details_consent": show_consent,
     }
