@@ -56,7 +56,9 @@ def before_flush(session) -> None:
         ):
             problem = values.review_closed_problem(obj.notified_at, obj.closed_at)
         elif problem is None and isinstance(obj, Improvement):
-            problem = _improvement_problem(obj)
+            problem = _improvement_problem(obj) or _disposed_problem_of_improvement(obj)
+        elif problem is None and isinstance(obj, Complaint | Ticket):
+            problem = _disposed_problem(obj)
         elif problem is None and isinstance(obj, RetentionRule):
             problem = _retention_problem(obj)
         if problem:
@@ -72,6 +74,52 @@ def _improvement_problem(improvement) -> str | None:
         return "Improvement: say who made the change (an officer or a business area)."
     if improvement.made_at is None:
         return "Improvement: say when the change was made."
+    return None
+
+
+# What a disposal removed: once a case is disposed of, no door puts any of it back.
+DISPOSED_FIELDS = {
+    Complaint: (
+        "summary",
+        "description",
+        "outcome_sought",
+        "outcome_reason",
+        "root_cause",
+        "change_made",
+        "complainant_id",
+    ),
+    Ticket: ("summary", "description", "contact_id"),
+}
+
+
+def _was_disposed(obj) -> bool:
+    """Disposed of before this flush (the disposal's own flush sets `disposed_at`)."""
+    history = inspect(obj).attrs.disposed_at.history
+    if not history.has_changes():
+        return obj.disposed_at is not None  # as stored (read now if it was expired)
+    return bool(history.deleted) and history.deleted[0] is not None
+
+
+def _disposed_problem(case) -> str | None:
+    if inspect(case).key is None or not _changed(case, *DISPOSED_FIELDS[type(case)]):
+        return None
+    if _was_disposed(case):
+        return (
+            f"{case.reference} was disposed of: its personal content was removed for good "
+            "and nothing of it can be recorded again."
+        )
+    return None
+
+
+def _disposed_problem_of_improvement(improvement) -> str | None:
+    complaint = improvement.complaint
+    if (
+        complaint is not None
+        and complaint.disposed_at is not None
+        and _changed(improvement, "description", "made_by", "made_at")
+    ):
+        if inspect(improvement).key is None or _was_disposed(complaint):
+            return f"{complaint.reference} was disposed of: nothing more is recorded on it."
     return None
 
 

@@ -479,3 +479,39 @@ def test_a_ticket_past_retention_loses_its_contact_and_text_and_keeps_its_servic
     kept = db.session.get(Ticket, ticket.id)
     assert kept.contact_id is None and kept.client_id == client.id
     assert disposal.past_retention(db.session, now) == []
+
+
+def test_nothing_personal_goes_back_on_a_disposed_case_through_any_door(old_case, make, auth):
+    complaint = old_case["complaint"]
+    disposal.dispose(db.session, complaint, None, utcnow(), old_case["folder"])
+    db.session.commit()
+    # A script or import.
+    complaint.description = "Zelda Quixotic again"
+    with pytest.raises(RuleViolation, match="was disposed of"):
+        db.session.flush()
+    db.session.rollback()
+    improvements.record(
+        db.session,
+        complaint,
+        None,
+        description="Another change",
+        made_by="Policy Unit",
+        made_at=utcnow() - timedelta(days=1),
+    )
+    with pytest.raises(RuleViolation, match="was disposed of"):
+        db.session.flush()
+    db.session.rollback()
+    # The edit form.
+    from tests.admin_forms import form_values
+
+    make.user("admin", "administrator")
+    auth.login("admin")
+    url = f"/admin/complaint/edit/?id={complaint.id}"
+    form = form_values(auth.client.get(url).get_data(as_text=True))
+    form["summary"] = "Zelda Quixotic"
+    page = auth.client.post(url, data=form, follow_redirects=True).get_data(as_text=True)
+    assert "was disposed of" in page
+    db.session.expire_all()
+    assert db.session.get(Complaint, complaint.id).summary == "(removed on disposal)"
+    # Other fields still change: the case's facts are not personal content.
+    assert left_in(everything_stored()) == []

@@ -269,3 +269,32 @@ def test_the_improvements_report_page_draws_and_downloads_the_same_rows(improved
     }
     xlsx = auth.client.get("/admin/reports/improvements/export/xlsx/?kind=quarter&period=2026-Q3")
     assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+
+
+def test_the_api_shows_the_issues_and_improvements_of_a_complaint(app, make, client):
+    from tests.test_api import token_for
+
+    admin = make.user("apiadmin", "administrator")
+    complaint = make.complaint(summary="Fee notice unclear")
+    first, second = categories(2)
+    complaint.issues = [first, second]
+    complaint.systemic_issue = True
+    complaint.root_cause = "Two fee tables"
+    improvements.record(
+        db.session,
+        complaint,
+        None,
+        description="One fee table",
+        made_by="Policy Unit",
+        made_at=datetime(2026, 3, 9, 23, 0, tzinfo=timezone.utc),
+    )
+    db.session.commit()
+    headers = token_for(admin)
+    shown = client.get(f"/api/v1/complaints/{complaint.reference}", headers=headers).get_json()
+    assert sorted(shown["issues"]) == sorted([first.code, second.code])
+    assert shown["systemic_issue"] is True and shown["root_cause"] == "Two fee tables"
+    assert shown["improvements"][0]["made_by"] == "Policy Unit"
+    assert shown["improvements"][0]["made_at"].startswith("2026-03-10T09:00")
+    assert shown["disposed_at"] is None
+    listed = client.get("/api/v1/complaints", headers=headers).get_json()
+    assert listed["items"][0]["improvements"][0]["description"] == "One fee table"

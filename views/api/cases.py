@@ -10,7 +10,7 @@ give references and due dates, enforce separation of duties and write the histor
 from flask import request
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, selectinload
 
 from models import Complaint, Division, Participant, Ticket, db, utcnow
 from rules import permissions
@@ -72,6 +72,8 @@ def complaints():
         joinedload(Complaint.decision_maker),
         joinedload(Complaint.outcome),
         joinedload(Complaint.referral_target),
+        selectinload(Complaint.issues),
+        selectinload(Complaint.improvements),
     )
     for name in ("status", "classification", "kind", "human_rights"):
         if name in values:

@@ -163,6 +163,27 @@ def complaint_properties() -> dict:
             "the complaint led to: further action in the annual publication.",
         },
         "change_made_at": INSTANT_OR_NULL,
+        "issues": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "The codes of the categories of every issue the complaint raised.",
+        },
+        "systemic_issue": {"type": "boolean"},
+        "root_cause": STRING_OR_NULL,
+        "improvements": {
+            "type": "array",
+            "description": "The changes to policies, procedures or practices the complaint "
+            "led to (further action in the annual publication, by the date made).",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "description": {"type": "string"},
+                    "made_by": {"type": "string"},
+                    "made_at": {"type": "string", "format": "date-time"},
+                },
+            },
+        },
+        "disposed_at": INSTANT_OR_NULL,
         "received_at": {"type": "string", "format": "date-time"},
         **{
             name: INSTANT_OR_NULL

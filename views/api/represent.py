@@ -110,6 +110,18 @@ def complaint_json(complaint: Complaint, actor=None, full: bool = True) -> dict:
         "referral_target": code_of(complaint.referral_target),
         "change_made": complaint.change_made,
         "change_made_at": iso(complaint.change_made_at, tz),
+        "issues": [category.code for category in complaint.issues],
+        "systemic_issue": bool(complaint.systemic_issue),
+        "root_cause": complaint.root_cause,
+        "improvements": [
+            {
+                "description": improvement.description,
+                "made_by": improvement.made_by,
+                "made_at": iso(improvement.made_at, tz),
+            }
+            for improvement in complaint.improvements
+        ],
+        "disposed_at": iso(complaint.disposed_at, tz),
         **{name: iso(getattr(complaint, name), tz) for name in COMPLAINT_INSTANTS},
         "overdue": overdue(complaint),
         "time_zone": tz,
