@@ -355,6 +355,9 @@ class HistoryEntry(db.Model):
     """Append-only record of what changed on a record, by whom and when."""
 
     __tablename__ = "history_entry"
+    # A record's history (its case file, the resume step, the conflict message) is read
+    # by the record: without this, each read scans the whole table.
+    __table_args__ = (Index("ix_history_entry_record", "record_type", "record_id", "at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
