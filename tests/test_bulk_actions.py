@@ -525,3 +525,78 @@ def test_the_complaint_forms_decision_maker_picker_narrows_to_those_above_the_ma
     assert any(label.startswith("Alex Deakin (AO8)") for label in narrowed)
     assert not any(label.startswith("Alex Jones (AO5)") for label in narrowed)
     assert not any(label.startswith("Alex Marsh (AO6)") for label in narrowed)
+
+
+# ---------------------------------------------------------------------- internal reviews
+
+
+def review_of(team, status="requested", reviewer=None, **values):
+    from models import InternalReview
+
+    complaint = team.complaint("internal_review", **values)
+    review = InternalReview(
+        complaint=complaint, status=status, reviewer=reviewer, requested_at=complaint.received_at
+    )
+    db.session.add(review)
+    db.session.commit()
+    return review
+
+
+def test_a_coordinator_assigns_a_reviewer_to_several_reviews_and_the_conflicted_is_refused(
+    coordinator, team
+):
+    from models import InternalReview
+
+    clear = review_of(team)
+    their_own = review_of(team, manager=team.reviewer.participant, decision_maker=None)
+    grid = coordinator.get("/admin/internal_review/").get_data(as_text=True)
+    assert "modelActions.execute('assign_reviewer')" in grid
+    response = coordinator.post(
+        "/admin/internal_review/action/",
+        data={
+            "csrf_token": csrf_token(grid.split('id="action_form"')[1]),
+            "action": "assign_reviewer",
+            "url": "/admin/internal_review/",
+            "rowid": [str(clear.id), str(their_own.id)],
+        },
+    )
+    url = response.headers["Location"]
+    page = coordinator.get(url).get_data(as_text=True)
+    assert f"Internal review of {clear.complaint.reference}" in page
+    data = form_values(page)
+    data["reviewer"] = str(team.reviewer.participant_id)
+    result = text(coordinator.post(url, data=data, follow_redirects=True))
+    assert (
+        f"Assign reviewer: done for 1 internal review "
+        f"(Internal review of {clear.complaint.reference})."
+    ) in result
+    assert f"Internal review of {their_own.complaint.reference}: " in result
+    db.session.expire_all()
+    assert db.session.get(InternalReview, clear.id).reviewer_id == team.reviewer.participant_id
+    assert db.session.get(InternalReview, their_own.id).reviewer_id is None
+
+
+def test_a_reviewer_starts_their_requested_reviews_in_bulk_and_one_under_way_is_refused(app, team):
+    from models import InternalReview
+
+    requested = review_of(team, reviewer=team.reviewer.participant)
+    under_way = review_of(team, "in_progress", reviewer=team.reviewer.participant)
+    reviewer = client_for(app, "raman")
+    grid = reviewer.get("/admin/internal_review/", follow_redirects=True).get_data(as_text=True)
+    assert "modelActions.execute('assign_reviewer')" not in grid
+    result = text(
+        reviewer.post(
+            "/admin/internal_review/action/",
+            data={
+                "csrf_token": csrf_token(grid.split('id="action_form"')[1]),
+                "action": "start",
+                "url": "/admin/internal_review/",
+                "rowid": [str(requested.id), str(under_way.id)],
+            },
+            follow_redirects=True,
+        )
+    )
+    assert "Start review: done for 1 internal review" in result
+    assert f"Internal review of {under_way.complaint.reference}: " in result
+    db.session.expire_all()
+    assert db.session.get(InternalReview, requested.id).status == "in_progress"

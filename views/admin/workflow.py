@@ -113,6 +113,12 @@ def outcome_choices() -> list[tuple[str, str]]:
     ]
 
 
+def reference_of(model) -> str:
+    """How a bulk message names a record: its reference ("CTS-2026-000012"), or what it is
+    ("Internal review of CTS-2026-000012") for a record without one of its own."""
+    return getattr(model, "reference", None) or str(model)
+
+
 # ------------------------------------------------------------------------ the mixin
 
 
@@ -316,7 +322,7 @@ class WorkflowSteps:
                     f"{self.record_noun.capitalize()} {record_id}: not found, or not one of yours."
                 )
                 continue
-            reference = model.reference
+            reference = reference_of(model)
             if versions is not None and str(versions.get(str(model.id))) != str(model.version):
                 refused.append(f"{reference}: {self.conflict_message(model)}")
                 continue
@@ -392,7 +398,8 @@ class WorkflowSteps:
                 step=title,
                 intro=intro,
                 records=[
-                    (m.reference, self.machine.statuses.get(m.status, m.status)) for m in records
+                    (reference_of(m), self.machine.statuses.get(m.status, m.status))
+                    for m in records
                 ],
                 form=form,
                 submit=submit,
