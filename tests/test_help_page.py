@@ -35,3 +35,7 @@ def test_the_shortcuts_the_help_page_lists_are_the_ones_the_script_answers(app):
     script = (Path(app.root_path) / "static" / "desk.js").read_text()
     for key, _ in SHORTCUTS:
         assert f'event.key === "{key}"' in script
+
+
+def test_the_staff_sign_in_page_is_in_australian_english(client):
+    assert '<html lang="en-AU">' in client.get("/login").get_data(as_text=True)
