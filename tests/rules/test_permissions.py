@@ -60,6 +60,9 @@ EXPECTED = {
         # Restrictions of contact are lifted, never deleted.
         "contactrestriction": ("list view create edit export lift", "all"),
         "representative": ("list view create edit export", "all"),
+        # Retention periods are changed, never removed; a disposal is made by its action.
+        "retentionrule": ("list view edit export", "all"),
+        "disposalrecord": ("list view export dispose", "all"),
     },
     "coordinator": {
         "complaint": (f"{REGISTER} {COORDINATOR_COMPLAINT_STEPS}", "division"),

@@ -34,7 +34,7 @@ NOW = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
 VERBS = frozenset(
     {
         "Acknowledge", "Assign", "Close", "Decide", "Finalise", "Record", "Refer", "Register",
-        "Reopen", "Request", "Resolve", "Respond", "Resume", "Start", "Submit", "Wait",
+        "Reopen", "Request", "Resolve", "Respond", "Resume", "Set", "Start", "Submit", "Wait",
         "Withdraw",
     }
 )  # fmt: skip
@@ -91,6 +91,7 @@ def test_every_step_the_procedure_names_is_in_the_table():
         "register",
         "acknowledge",
         "assign",
+        "set_category",
         "start_assessment",
         "start_investigation",
         "wait_on_complainant",
@@ -102,6 +103,7 @@ def test_every_step_the_procedure_names_is_in_the_table():
         "record_review_outcome",
         "request_external_review",
         "refer",
+        "withdraw",
         "close",
         "reopen",
     }
@@ -139,6 +141,7 @@ def test_the_steps_record_who_and_when():
         "decide": ("decided_at", "decided_by_id"),
         "finalise": ("finalised_at",),
         "refer": ("closed_at",),
+        "withdraw": ("closed_at",),
         "close": ("closed_at",),
     }
 
@@ -871,9 +874,11 @@ def test_a_coordinator_sees_the_steps_of_a_registered_complaint():
     assert names(available(case("registered"), COORDINATOR)) == [
         "acknowledge",
         "assign",
+        "set_category",
         "start_assessment",
         "wait_on_complainant",
         "refer",
+        "withdraw",
     ]
 
 
