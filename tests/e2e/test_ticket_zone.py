@@ -103,7 +103,9 @@ def test_a_ticket_created_in_january_at_ten_melbourne_time_is_timed_from_ten(
     page.goto(desk.url + f"/admin/ticket/details/?id={ticket_id}")
     reported = page.locator(".facts-grid .fact", has_text="Reported").first.inner_text()
     assert "12/01/2027 10:00 AEDT" in reported
-    due = page.locator("section[aria-labelledby=due-dates-heading] table tr", has_text="First response")
+    due = page.locator(
+        "section[aria-labelledby=due-dates-heading] table tr", has_text="First response"
+    )
     due_text = due.inner_text()
     assert "12/01/2027 10:30 AEDT" in due_text
     assert "12/01/2027 10:00" in due_text and "12/01/2027 09:00" not in due_text
