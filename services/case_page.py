@@ -35,14 +35,14 @@ from models import (
 )
 from rules import correspondence as letters
 from rules import workflow
-from rules.attachments import FileKind, describe_size, safe_filename
+from rules.attachments import describe_size, safe_filename
 from rules.errors import RuleViolation
 from rules.vocabulary import ADMINISTRATOR, REVIEW_OUTCOMES
 
 from . import case_links, conduct, history, localtime, notes, notifications, steps
 from .correspondence import case_values, recipient_refusal
 from .correspondence.recipients import division_coordinator_ids
-from .intake import write_new
+from .intake import SentFile, write_new
 
 # The page acting in the workflow: the complainant, through their case's page. Like a
 # reply by email, it takes the steps the complainant's own actions bring (resume,
@@ -62,13 +62,6 @@ OMBUDSMAN = (
 HUMAN_RIGHTS_COMMISSION = (
     "Queensland Human Rights Commission: telephone 1300 130 670, www.qhrc.qld.gov.au"
 )
-
-
-@dataclass
-class SentFile:
-    filename: str
-    data: bytes
-    kind: FileKind
 
 
 # --- what the page shows ----------------------------------------------------------------

@@ -10,7 +10,6 @@ tampered, revoked or expired link gets one plain page that says nothing about th
 
 import logging
 import math
-import os
 from datetime import timedelta
 
 from flask import (
@@ -32,15 +31,13 @@ from wtforms.validators import Length
 from models import Attachment, db
 from rules.attachments import (
     ACCEPT,
-    AttachmentRefused,
     allowed_names,
-    check_file,
-    check_size,
     describe_size,
 )
 from rules.errors import RuleViolation
-from rules.inflation import InflationLimits
 from services import case_links, case_page, intake, storage
+
+from .uploads import read_uploads, stripped
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +62,6 @@ DONE = {
 }
 
 
-def _stripped(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 class PageForm(SecureForm):
     class Meta:
         csrf_time_limit = timedelta(hours=4)
@@ -77,7 +70,7 @@ class PageForm(SecureForm):
 class AddForm(PageForm):
     message = TextAreaField(
         "Your message",
-        filters=[_stripped],
+        filters=[stripped],
         validators=[
             Length(
                 max=case_page.MESSAGE_LIMIT,
@@ -91,7 +84,7 @@ class AddForm(PageForm):
 class WithdrawForm(PageForm):
     words = TextAreaField(
         "Why are you withdrawing it?",
-        filters=[_stripped],
+        filters=[stripped],
         validators=[Length(max=case_page.WORDS_LIMIT, message="Keep it under 5,000 characters.")],
     )
 
@@ -99,7 +92,7 @@ class WithdrawForm(PageForm):
 class ReviewForm(PageForm):
     grounds = TextAreaField(
         "Why are you not satisfied with our response?",
-        filters=[_stripped],
+        filters=[stripped],
         validators=[Length(max=case_page.WORDS_LIMIT, message="Keep it under 5,000 characters.")],
     )
 
@@ -107,12 +100,12 @@ class ReviewForm(PageForm):
 class LostForm(PageForm):
     reference = StringField(
         "Reference number",
-        filters=[_stripped],
+        filters=[stripped],
         validators=[Length(max=40, message="A reference number is shorter than that.")],
     )
     email = StringField(
         "Email address you gave us",
-        filters=[_stripped],
+        filters=[stripped],
         validators=[Length(max=200, message="Keep the email address under 200 characters.")],
     )
 
@@ -184,30 +177,9 @@ def show(token):
     return _render(opened, token)
 
 
-def read_files(field) -> tuple[list[case_page.SentFile], list[str]]:
+def read_files(field):
     """The chosen files through the public form's checks: (files, refusals)."""
-    uploads = [f for f in request.files.getlist(field.name) if f and f.filename]
-    config = current_app.config
-    max_files, max_bytes = config["ATTACHMENT_MAX_FILES"], config["ATTACHMENT_MAX_BYTES"]
-    inflation = InflationLimits(max_bytes=config["ATTACHMENT_MAX_INFLATED_BYTES"])
-    if len(uploads) > max_files:
-        return [], [
-            f"You chose {len(uploads)} files; attach at most {max_files}. "
-            "Put several pages in one PDF if you need to."
-        ]
-    files, refusals = [], []
-    for upload in uploads:
-        try:
-            size = upload.stream.seek(0, os.SEEK_END)
-            upload.stream.seek(0)
-            check_size(upload.filename, size, max_bytes)
-            data = upload.stream.read(max_bytes + 1)
-            kind = check_file(upload.filename, data, max_bytes, inflation)
-        except AttachmentRefused as refusal:
-            refusals.append(str(refusal))
-            continue
-        files.append(case_page.SentFile(upload.filename, data, kind))
-    return files, refusals
+    return read_uploads(field.name)
 
 
 @bp.route("/<token>/add", methods=["POST"])

@@ -15,7 +15,6 @@ a per-address rate limit and a honeypot field. Settings (app.config):
 
 import logging
 import math
-import os
 import re
 import secrets
 from datetime import timedelta
@@ -45,16 +44,14 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional
 from models import db
 from rules.attachments import (
     ACCEPT,
-    AttachmentRefused,
     allowed_names,
-    check_file,
-    check_size,
     describe_size,
 )
 from rules.errors import RuleViolation
-from rules.inflation import InflationLimits
 from rules.values import is_email_address
 from services import intake
+
+from .uploads import read_uploads, stripped
 
 log = logging.getLogger(__name__)
 
@@ -84,10 +81,6 @@ CONSENT = [
 PHONE = re.compile(r"^\+?[\d\s().-]+$")
 
 
-def _stripped(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 class LodgementForm(SecureForm):
     class Meta:
         # Writing a complaint can take a while: the token outlives Flask-Admin's 30 minutes.
@@ -102,7 +95,7 @@ class LodgementForm(SecureForm):
     )
     summary = StringField(
         "In a few words, what is it about?",
-        filters=[_stripped],
+        filters=[stripped],
         validators=[
             DataRequired("Tell us in a few words what it is about."),
             Length(max=200, message="Keep the few words under 200 characters."),
@@ -110,7 +103,7 @@ class LodgementForm(SecureForm):
     )
     description = TextAreaField(
         "What happened?",
-        filters=[_stripped],
+        filters=[stripped],
         validators=[
             DataRequired("Tell us what happened."),
             Length(
@@ -121,7 +114,7 @@ class LodgementForm(SecureForm):
     )
     outcome_sought = TextAreaField(
         "What outcome are you seeking?",
-        filters=[_stripped],
+        filters=[stripped],
         validators=[
             Optional(),
             Length(max=5_000, message="Keep the outcome you seek under 5,000 characters."),
@@ -135,27 +128,27 @@ class LodgementForm(SecureForm):
     anonymous = BooleanField("I want to stay anonymous")
     given_name = StringField(
         "Given name",
-        filters=[_stripped],
+        filters=[stripped],
         validators=[Length(max=80, message="Keep your given name under 80 characters.")],
     )
     family_name = StringField(
         "Family name",
-        filters=[_stripped],
+        filters=[stripped],
         validators=[Length(max=80, message="Keep your family name under 80 characters.")],
     )
     email = StringField(
         "Email address",
-        filters=[_stripped],
+        filters=[stripped],
         validators=[Length(max=200, message="Keep your email address under 200 characters.")],
     )
     phone = StringField(
         "Phone number",
-        filters=[_stripped],
+        filters=[stripped],
         validators=[Length(max=40, message="Keep your phone number under 40 characters.")],
     )
     address = TextAreaField(
         "Postal address",
-        filters=[_stripped],
+        filters=[stripped],
         validators=[Length(max=500, message="Keep your postal address under 500 characters.")],
     )
     consent = RadioField(
@@ -269,29 +262,7 @@ def max_request_bytes() -> int:
 
 def read_files(form) -> list[intake.SentFile]:
     """The chosen files, checked; refusals go on the attachments field."""
-    uploads = [f for f in request.files.getlist(form.attachments.name) if f and f.filename]
-    max_files = current_app.config["ATTACHMENT_MAX_FILES"]
-    max_bytes = current_app.config["ATTACHMENT_MAX_BYTES"]
-    inflation = InflationLimits(max_bytes=current_app.config["ATTACHMENT_MAX_INFLATED_BYTES"])
-    if len(uploads) > max_files:
-        form.attachments.errors = [
-            f"You chose {len(uploads)} files; attach at most {max_files}. "
-            "Put several pages in one PDF if you need to."
-        ]
-        return []
-    files, refusals = [], []
-    for upload in uploads:
-        try:
-            # The upload is already received (spooled by Werkzeug): measure before reading.
-            size = upload.stream.seek(0, os.SEEK_END)
-            upload.stream.seek(0)
-            check_size(upload.filename, size, max_bytes)
-            data = upload.stream.read(max_bytes + 1)
-            kind = check_file(upload.filename, data, max_bytes, inflation)
-        except AttachmentRefused as refusal:
-            refusals.append(str(refusal))
-            continue
-        files.append(intake.SentFile(upload.filename, data, kind))
+    files, refusals = read_uploads(form.attachments.name)
     if refusals:
         form.attachments.errors = refusals
     return files
