@@ -3,11 +3,10 @@ letterhead and embedded fonts as a printed letter: services/correspondence/print
 
 from datetime import datetime
 
-from fpdf import FPDF_VERSION
 from fpdf.fonts import FontFace
 
 from ..localtime import local_text
-from .printing import FAMILY, MARGIN, Letterhead, _Letter, clean
+from .printing import FAMILY, Letterhead, clean, headed_page
 
 
 def percent_text(value) -> str:
@@ -41,26 +40,9 @@ def client_report_pdf(
 ) -> bytes:
     """The report (services.reports.clients.ClientReport) on A4: service levels per
     severity, the tickets open at the end of the period, satisfaction where known."""
-    letterhead = letterhead or Letterhead.configured()
     zone = report.zone
-    pdf = _Letter()
-    pdf.set_compression(compress)
     title = f"Service report: {report.client_name}, {report.period.label}"
-    pdf.set_title(clean(title))
-    if letterhead.name:
-        pdf.set_author(letterhead.name)
-    pdf.set_creator("Complaints portal")
-    pdf.set_producer(f"fpdf2 {FPDF_VERSION}")
-    pdf.add_page()
-    if letterhead.name:
-        pdf.lines(clean(letterhead.name), size=15, bold=True)
-    contact = letterhead.contact_lines()
-    if contact:
-        pdf.lines("\n".join(contact), size=9)
-    if letterhead.name or contact:
-        pdf.gap(2)
-        pdf.line(MARGIN, pdf.get_y(), pdf.w - MARGIN, pdf.get_y())
-        pdf.gap(6)
+    pdf = headed_page(clean(title), letterhead, compress, gap_after=6)
 
     pdf.lines(clean(title), size=14, bold=True)
     pdf.lines(

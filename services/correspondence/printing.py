@@ -168,6 +168,32 @@ class _Letter(FPDF):
             self.cell(0, 4, f"Page {number} of {total}", align="C")
 
 
+def headed_page(
+    title: str, letterhead: "Letterhead | None", compress: bool, gap_after: float
+) -> "_Letter":
+    """A new A4 document with its first page begun under the letterhead: the department,
+    then how to reach it, with a rule beneath (a printed letter, a client's report)."""
+    letterhead = letterhead or Letterhead.configured()
+    pdf = _Letter()
+    pdf.set_compression(compress)
+    pdf.set_title(title)
+    if letterhead.name:
+        pdf.set_author(letterhead.name)
+    pdf.set_creator("Complaints portal")
+    pdf.set_producer(f"fpdf2 {FPDF_VERSION}")
+    pdf.add_page()
+    if letterhead.name:
+        pdf.lines(clean(letterhead.name), size=15, bold=True)
+    contact = letterhead.contact_lines()
+    if contact:
+        pdf.lines("\n".join(contact), size=9)
+    if letterhead.name or contact:
+        pdf.gap(2)
+        pdf.line(MARGIN, pdf.get_y(), pdf.w - MARGIN, pdf.get_y())
+        pdf.gap(gap_after)
+    return pdf
+
+
 def letter_pdf(
     message: OutboundMessage,
     *,
@@ -178,27 +204,8 @@ def letter_pdf(
     """The message as an A4 letter ready to print and post, dated `on` (the day it is
     printed, in the case's own time zone)."""
     letterhead = letterhead or Letterhead.configured()
-    pdf = _Letter()
-    pdf.set_compression(compress)
     reference = case_reference(message)
-    pdf.set_title(clean(message.subject) or "Letter")
-    if letterhead.name:
-        pdf.set_author(letterhead.name)
-    pdf.set_creator("Complaints portal")
-    pdf.set_producer(f"fpdf2 {FPDF_VERSION}")
-    pdf.add_page()
-
-    # The letterhead: the department, then how to reach it, with a rule beneath.
-    if letterhead.name:
-        pdf.lines(clean(letterhead.name), size=15, bold=True)
-    contact = letterhead.contact_lines()
-    if contact:
-        pdf.lines("\n".join(contact), size=9)
-    if letterhead.name or contact:
-        pdf.gap(2)
-        pdf.line(MARGIN, pdf.get_y(), pdf.w - MARGIN, pdf.get_y())
-        pdf.gap(8)
-
+    pdf = headed_page(clean(message.subject) or "Letter", letterhead, compress, gap_after=8)
     pdf.lines(letter_date(on), align="R")
     pdf.gap(4)
 
