@@ -13,6 +13,18 @@ from . import localtime
 # Every form of the portal carries a CSRF token: one that fails reads the same everywhere.
 EXPIRED_FORM = "This form has expired or was not sent from the portal. Please try again."
 
+
+def flash_form_errors(form) -> None:
+    """A refused form's reasons as messages: the expired form alone, or each field's."""
+    from flask import flash
+
+    if "csrf_token" in form.errors:
+        flash(EXPIRED_FORM, "error")
+        return
+    for key, errors in form.errors.items():
+        flash(f"{form[key].label.text}: {' '.join(errors)}", "error")
+
+
 INPUT_FORMATS = (
     "%Y-%m-%dT%H:%M",  # what the browser's date-time picker sends
     "%Y-%m-%dT%H:%M:%S",

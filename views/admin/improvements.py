@@ -20,7 +20,7 @@ from services.exports import FORMATS as EXPORT_FORMATS
 from services.exports import export_response
 
 from . import localtime
-from .fields import EXPIRED_FORM, LocalDateTimeField
+from .fields import EXPIRED_FORM, LocalDateTimeField, flash_form_errors
 
 
 class ComplaintImprovements:
@@ -129,11 +129,7 @@ class ComplaintImprovements:
             return page()
         if not form.validate():
             db.session.rollback()
-            if "csrf_token" in form.errors:
-                flash(EXPIRED_FORM, "error")
-            else:
-                for key, errors in form.errors.items():
-                    flash(f"{form[key].label.text}: {' '.join(errors)}", "error")
+            flash_form_errors(form)
             return page()
         try:
             improvements.record(

@@ -18,7 +18,7 @@ from services import notes
 
 from ..context import current_actor
 from . import localtime
-from .fields import EXPIRED_FORM, LocalDateTimeField
+from .fields import LocalDateTimeField, flash_form_errors
 
 
 class CaseNotes:
@@ -109,11 +109,7 @@ class CaseNotes:
             return page()
         if not form.validate():
             db.session.rollback()
-            if "csrf_token" in form.errors:
-                flash(EXPIRED_FORM, "error")
-            else:
-                for key, errors in form.errors.items():
-                    flash(f"{form[key].label.text}: {' '.join(errors)}", "error")
+            flash_form_errors(form)
             return page()
         try:
             happened_at = form.happened_at.instant(timezone_name)
