@@ -31,7 +31,7 @@ from rules import correspondence
 from rules.values import is_email_address
 
 from . import history, localtime
-from .correspondence.letters import NO_NAME, case_values, config
+from .correspondence.letters import NO_NAME, case_values, config, portal_address
 
 # Where the personal link goes in a letter queued in the outbox; the sender swaps it.
 MARKER = "[your personal link to this case's page is added when the email is sent]"
@@ -98,13 +98,8 @@ def expires_at(case, days: float | None = None) -> datetime | None:
     return ended + timedelta(days=days)
 
 
-def base_url() -> str:
-    """PORTAL_URL, never the request's Host: a link in a letter must not be steered."""
-    return str(config("PORTAL_URL", "") or "").rstrip("/")
-
-
 def url_of(token: str) -> str:
-    return f"{base_url()}{PATH}{token}"
+    return f"{portal_address()}{PATH}{token}"
 
 
 def mint(session, case, participant: Participant, now: datetime | None = None) -> str:
@@ -230,7 +225,7 @@ def personalise(
 def printed_words() -> str:
     """What a letter carries instead of a personal link (on paper: nothing to click)."""
     return (
-        f"ask for a link at {base_url()}{PATH}lost with your reference number and the email "
+        f"ask for a link at {portal_address()}{PATH}lost with your reference number and the email "
         "address you gave us"
     )
 

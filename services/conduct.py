@@ -38,6 +38,7 @@ from rules.errors import RuleViolation
 
 from . import history, localtime
 from .correspondence import case_values, config, queue
+from .correspondence.letters import portal_address
 from .correspondence.outbox import _instant_key, queue_to_complainant
 from .correspondence.recipients import complaint_of
 
@@ -461,8 +462,7 @@ def queue_review_reminders(session, now: datetime | None = None) -> int:
             continue
         complaint = restriction.complaint
         tz = localtime.case_timezone(complaint, localtime.settings_in_force())
-        base = str(config("PORTAL_URL", "") or "").rstrip("/")
-        link = f"{base}/admin/contactrestriction/details/?id={restriction.id}"
+        link = f"{portal_address()}/admin/contactrestriction/details/?id={restriction.id}"
         for role, person in (
             ("contact_officer", restriction.contact_officer),
             ("restriction_decider", restriction.decided_by),

@@ -33,6 +33,7 @@ from .correspondence.letters import (
     NO_NAME,
     case_values,
     config,
+    portal_address,
     ticket_recipient,
 )
 from .correspondence.outbox import queue, record_on_case
@@ -60,11 +61,6 @@ def valid_days() -> float:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def portal_address() -> str:
-    """The configured portal address (PORTAL_URL), without a trailing slash; empty if unset."""
-    return str(config("PORTAL_URL", "") or "").strip().rstrip("/")
 
 
 # --- invitations, on every save ---------------------------------------------------------

@@ -3,12 +3,14 @@
 Host header, which the caller chooses. Without PORTAL_URL they are paths, which a client
 resolves against the address it used."""
 
-from flask import current_app, has_request_context, request, url_for
+from flask import has_request_context, request, url_for
+
+from services.correspondence.letters import portal_address
 
 
 def absolute_url(endpoint: str, **values) -> str:
     path = url_for(endpoint, **values)
-    base = str(current_app.config.get("PORTAL_URL") or "").rstrip("/")
+    base = portal_address()
     if not base:
         return path
     # PORTAL_URL already ends with the folder the portal is served under, if any.

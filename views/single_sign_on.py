@@ -12,6 +12,7 @@ from flask import abort, current_app, flash, redirect, session, url_for
 from sqlalchemy import func, select
 
 from models import Participant, User, db
+from services.correspondence.letters import portal_address
 
 from .auth import bp, complete_sign_in, home_url, safe_next
 
@@ -43,7 +44,7 @@ def _client():
 
 
 def _callback_address() -> str | None:
-    base = str(current_app.config.get("PORTAL_URL") or "").rstrip("/")
+    base = portal_address()
     return base + url_for("auth.sso_callback") if base else None
 
 

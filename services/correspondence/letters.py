@@ -92,11 +92,16 @@ def complaint_values(complaint: Complaint, *, hide_complainant: bool = False) ->
     }
 
 
+def portal_address() -> str:
+    """PORTAL_URL without its trailing slash (empty when unset): every absolute link the
+    portal hands out starts with it, never with the Host header a request names (its
+    sender chooses that)."""
+    return str(config("PORTAL_URL", "") or "").strip().rstrip("/")
+
+
 def portal_link(case_type: str, case_id) -> str:
-    """The case's page: on PORTAL_URL, never on the Host header of whichever request
-    queued the letter (a caller chooses that). Without PORTAL_URL, the path alone."""
-    base = str(config("PORTAL_URL", "") or "").rstrip("/")
-    return base + kinds.by_name(case_type).page_of(case_id)
+    """The case's page on the portal's address (the path alone without PORTAL_URL)."""
+    return portal_address() + kinds.by_name(case_type).page_of(case_id)
 
 
 def case_values(case) -> dict:
