@@ -5,6 +5,8 @@ from flask import current_app
 
 from alembic import context
 
+from models import search_index
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -86,6 +88,8 @@ def run_migrations_online():
                 logger.info('No changes in schema detected.')
 
     conf_args = current_app.extensions['migrate'].configure_args
+    # The search indexes are made by hand (models/search_index.py): never compared.
+    conf_args.setdefault("include_name", search_index.include_name)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

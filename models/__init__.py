@@ -3,7 +3,15 @@
 from .api import ApiToken, IdempotencyKey
 from .attachments import Attachment
 from .base import UTCDateTime, db, utcnow
-from .calendars import Calendar, Closure, OpeningWindow, PauseStatus, SlaTarget, WorkedHoliday
+from .calendars import (
+    Calendar,
+    Closure,
+    ConfigurationStamp,
+    OpeningWindow,
+    PauseStatus,
+    SlaTarget,
+    WorkedHoliday,
+)
 from .case_links import CaseLink, CaseLinkRequest, LateReviewRequest
 from .cases import (
     ClockPause,
@@ -36,6 +44,7 @@ from .saved_views import SavedView
 from .surveys import SurveyInvitation, SurveyResponse
 
 __all__ = [
+    "ConfigurationStamp",
     "RecoveryCode",
     "ScheduledJob",
     "Attachment",
@@ -93,3 +102,5 @@ __all__ = [
     "db",
     "utcnow",
 ]
+
+from . import search_index  # noqa: E402,F401  (the search indexes' DDL, once the tables exist)

@@ -46,6 +46,7 @@ from models import (
     Ticket,
     User,
     outbound_attachment,
+    search_index,
 )
 from rules import retention
 from rules.errors import RuleViolation
@@ -155,6 +156,7 @@ def dispose(session, case, user, now: datetime, folder: Path) -> DisposalRecord:
     # The entries the flush just wrote hold the old values too: blanked with the rest.
     for record_type, ids in blanked.items():
         _blank_history(session, record_type, ids)
+    search_index.purge_removed(session.connection())
     record = DisposalRecord(
         case_type="complaint" if isinstance(case, Complaint) else "ticket",
         case_id=case.id,

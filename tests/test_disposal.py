@@ -288,6 +288,11 @@ def test_disposal_removes_every_personal_detail_and_keeps_every_count(old_case, 
         assert response.status_code == 200, url
         assert left_in(response.get_data(as_text=True)) == [], url
 
+    # Nor found by the grid's search, through its index.
+    for word in PERSONAL:
+        listed = auth.client.get(f"/admin/complaint/?search={word}").get_data(as_text=True)
+        assert complaint.reference not in listed, word
+
     # Every report counts it as before.
     disposed = db.session.get(Complaint, complaint.id)
     assert counted(disposed) == before

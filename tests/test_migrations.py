@@ -17,7 +17,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
 from app import create_app
-from models import db
+from models import db, search_index
 from services import downgrades
 from tests.conftest import scratch_postgres_database
 
@@ -70,11 +70,16 @@ def migration_app(empty_database_url, preserved_logging):
 def schema_differences() -> list:
     """What autogenerate would write to make the database match the models."""
     with db.engine.connect() as connection:
-        return compare_metadata(MigrationContext.configure(connection), db.metadata)
+        context = MigrationContext.configure(
+            connection, opts={"include_name": search_index.include_name}
+        )
+        return compare_metadata(context, db.metadata)
 
 
 def table_names() -> set[str]:
-    return set(inspect(db.engine).get_table_names())
+    """The tables, the search index's own (models/search_index.py) left out."""
+    found = inspect(db.engine).get_table_names()
+    return {name for name in found if search_index.include_name(name, "table", {})}
 
 
 def test_the_migrations_have_a_single_head():
@@ -163,3 +168,26 @@ def test_a_column_dropped_in_a_batch_is_named_with_its_table(migration_app, revi
         config = migration_app.extensions["migrate"].migrate.get_config()
         one_way = {loss.revision: loss for loss in downgrades.one_way_revisions(config)}
     assert one_way[revision].columns == ("user_account.session_generation",)
+
+
+def test_the_search_indexes_are_built_by_the_migration_and_removed_on_its_downgrade(
+    migration_app,
+):
+    with migration_app.app_context():
+        upgrade(revision="4157e2c0ffee")
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql(
+                "INSERT INTO participant (kind, given_name, family_name, version) "
+                "VALUES ('individual', 'Pat', 'Ngata-Whitcombe', 1)"
+            )
+        upgrade()
+        with db.engine.connect() as connection:
+            dialect = connection.dialect.name
+            ids = search_index.matching_rows(dialect, "participant", "whitco", "%whitco%")
+            # A row saved before the index was added is found through it.
+            assert connection.execute(ids).scalars().all() == [1]
+        downgrade(revision="4157e2c0ffee")
+        left = inspect(db.engine)
+        assert not [t for t in left.get_table_names() if t.endswith(("_fts", "_fts_data"))]
+        indexes = [i["name"] for i in left.get_indexes("participant")]
+        assert not [name for name in indexes if name.endswith("_trgm")]

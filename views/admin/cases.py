@@ -5,9 +5,10 @@ from flask import current_app, flash
 from flask_admin.contrib.sqla.filters import BooleanEqualFilter
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from wtforms.validators import ValidationError
 
-from models import Category, Channel, Complaint, Division, db, kinds, utcnow
+from models import Category, Channel, Complaint, Division, db, kinds, search_index, utcnow
 from rules.vocabulary import (
     CLASSIFICATIONS,
     COMPLAINT_KINDS,
@@ -230,6 +231,14 @@ class ComplaintView(
         unassigned_filter(Complaint.manager_id, "complaint"),
         reply_received_filter(Complaint.id, "complaint"),
     ]
+    one_record_options = (
+        joinedload(Complaint.division).joinedload(Division.calendar),
+        joinedload(Complaint.complainant),
+        joinedload(Complaint.manager),
+        joinedload(Complaint.decision_maker),
+        joinedload(Complaint.coordinator),
+        joinedload(Complaint.contact_officer),
+    )
     # Every column the grid shows comes in the one list query, whatever the page size.
     column_select_related_list = (
         Complaint.complainant,
@@ -333,6 +342,15 @@ class ComplaintView(
 
     def identity_search_condition(self):
         return confidentiality.identity_visible(current_actor())
+
+    def indexed_search(self, term, pattern, condition):
+        # The searchable columns are the ones models/search_index.py indexes.
+        if not search_index.usable(term):
+            return None
+        dialect = db.session.get_bind().dialect.name
+        return Complaint.id.in_(
+            search_index.complaints_matching(dialect, term, pattern, condition)
+        )
 
     def edit_form(self, obj=None):
         form = super().edit_form(obj)

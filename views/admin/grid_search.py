@@ -55,6 +55,11 @@ class GridSearchMixin:
         """A condition on the model: its identity columns may be searched (None: always)."""
         return None
 
+    def indexed_search(self, term: str, pattern: str, condition):
+        """A condition on the model matching `term` in every searchable column through the
+        search index (models/search_index.py), or None to search column by column."""
+        return None
+
     def _apply_search(self, query, count_query, joins, count_joins, search):
         """Flask-Admin's search, with identity columns matched only where they may be seen."""
         guarded = set(self.identity_search_columns)
@@ -70,6 +75,12 @@ class GridSearchMixin:
                     count_query = count_query.filter(match)
                 continue
             pattern = like_pattern(term)
+            indexed = self.indexed_search(term, pattern, condition)
+            if indexed is not None:
+                query = query.filter(indexed)
+                if count_query is not None:
+                    count_query = count_query.filter(indexed)
+                continue
             matches, count_matches = [], []
             for (field, path), name in zip(self._search_fields, self._search_names, strict=True):
                 query, joins, alias = self._apply_path_joins(query, joins, path, inner_join=False)
