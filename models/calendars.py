@@ -148,3 +148,13 @@ class PauseStatus(db.Model):
 
     def __str__(self):
         return f"{self.case_type}: {self.status}"
+
+
+class ConfigurationStamp(db.Model):
+    """One row whose stamp changes with every saved change to the calendars, SLA targets or
+    pause statuses (services/clocks/engines.py): each app process keeps what it loaded of
+    them while the stamp it reads is the one it loaded them under."""
+
+    __tablename__ = "configuration_stamp"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stamp: Mapped[str] = mapped_column(String(32))

@@ -98,8 +98,10 @@ def in_division(case_type: str, division_id: int | None) -> ColumnElement[bool]:
     if case_type == "complaint":
         return Complaint.division_id == division_id
     if case_type == "internal_review":
-        return InternalReview.complaint_id.in_(
-            select(Complaint.id).where(Complaint.division_id == division_id)
+        # Correlated, so that inside a count's CASE it is one key lookup per review,
+        # not a list of every complaint of the division read for each.
+        return exists().where(
+            Complaint.id == InternalReview.complaint_id, Complaint.division_id == division_id
         )
     return false()
 

@@ -18,7 +18,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import inspect, or_, select
+from sqlalchemy import inspect, literal, or_, select, union_all
 from sqlalchemy.orm import MANYTOONE, joinedload, object_session
 from sqlalchemy.orm.attributes import NO_VALUE
 
@@ -530,10 +530,17 @@ def _records_of(record) -> dict[str, set]:
     session = object_session(record)
     records = {type(record).__name__: {record.id}}
     if kinds.find_kind(record) is kinds.COMPLAINT:
-        for model in (Extension, InternalReview, ExternalReview, Improvement):
-            ids = set(session.scalars(select(model.id).where(model.complaint_id == record.id)))
-            if ids:
-                records[model.__name__] = ids
+        # One statement for the four kinds of related record.
+        related = union_all(
+            *(
+                select(literal(model.__name__).label("type"), model.id).where(
+                    model.complaint_id == record.id
+                )
+                for model in (Extension, InternalReview, ExternalReview, Improvement)
+            )
+        )
+        for record_type, record_id in session.execute(related):
+            records.setdefault(record_type, set()).add(record_id)
     return records
 
 

@@ -118,7 +118,10 @@ def _notes(session, case, zone, links) -> list[dict]:
     rows = session.scalars(
         select(CaseNote)
         .where(column == case.id)
-        .options(joinedload(CaseNote.user).joinedload(User.participant))
+        .options(
+            joinedload(CaseNote.user).joinedload(User.participant),
+            joinedload(CaseNote.user).lazyload(User.capacities),
+        )
     ).all()
     corrected_by: dict[int, list[int]] = {}
     for note in rows:
@@ -162,6 +165,7 @@ def _documents(session, case, zone, links, withheld) -> tuple[list[dict], dict]:
         .where(column == case.id)
         .options(
             joinedload(Attachment.uploaded_by).joinedload(User.participant),
+            joinedload(Attachment.uploaded_by).lazyload(User.capacities),
             joinedload(Attachment.inbound_message),
         )
     ).all()
@@ -276,7 +280,9 @@ def _messages_out(session, case, zone, links, withheld, person_visible) -> list[
         .options(
             joinedload(OutboundMessage.participant),
             joinedload(OutboundMessage.author).joinedload(User.participant),
+            joinedload(OutboundMessage.author).lazyload(User.capacities),
             joinedload(OutboundMessage.posted_by).joinedload(User.participant),
+            joinedload(OutboundMessage.posted_by).lazyload(User.capacities),
             selectinload(OutboundMessage.attachments),
         )
     ).all()
@@ -371,7 +377,10 @@ def _history(session, case, zone, person_visible, letters_by_id) -> list[dict]:
             ),
             HistoryEntry.action.not_in(FOLDED_ACTIONS),
         )
-        .options(joinedload(HistoryEntry.user).joinedload(User.participant))
+        .options(
+            joinedload(HistoryEntry.user).joinedload(User.participant),
+            joinedload(HistoryEntry.user).lazyload(User.capacities),
+        )
     ).all()
     reader = history._Reader(session, zone, hidden)
     own_type = type(case).__name__

@@ -38,6 +38,7 @@ from models import (
     User,
     db,
 )
+from services import clocks
 
 PASSWORD = "correct horse battery staple"
 # One cheap hash for every account a test makes: the product's own hash takes a tenth of
@@ -187,6 +188,9 @@ _COMPILED_TEMPLATES = CompiledTemplates()
 
 
 def _app_on(url, **settings):
+    # Each test's database starts from the template's configuration stamp: what an earlier
+    # test loaded under it is forgotten, whatever that test changed by plain SQL.
+    clocks.forget_loaded()
     app = create_app(
         {
             "TESTING": True,

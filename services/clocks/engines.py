@@ -5,16 +5,18 @@ that pause a clock); `deadlines_of` and `compute_deadlines` work out a case's du
 from its facts, with the same rules whichever door the case came through.
 """
 
-from collections import defaultdict
+import secrets
+from collections import defaultdict, namedtuple
 from collections.abc import Iterable
 
-from sqlalchemy import inspect, select
+from sqlalchemy import insert, inspect, select, update
 from sqlalchemy.orm import scoped_session
 
 from models import (
     Calendar,
     ClockPause,
     Closure,
+    ConfigurationStamp,
     Extension,
     OpeningWindow,
     PauseStatus,
@@ -123,16 +125,81 @@ def configuration_pending(session) -> bool:
     )
 
 
+# An active SLA target as Clocks uses it: plain values, shared between sessions.
+TargetRow = namedtuple("TargetRow", "key name amount unit calendar_id service_level_percent")
+_BUMPED = "configuration_bumped"
+
+
+def bump_configuration(session) -> None:
+    """Give the configuration a new stamp: the flush saving a change to it calls this, so
+    that every process loads it again once the change is committed (a rollback undoes the
+    new stamp with the change)."""
+    table = ConfigurationStamp.__table__
+    stamp = secrets.token_hex(16)
+    connection = session.connection()
+    if not connection.execute(update(table).values(stamp=stamp)).rowcount:
+        connection.execute(insert(table).values(id=1, stamp=stamp))
+    session.info[_BUMPED] = session.get_transaction()
+
+
+class _Loaded:
+    """The configuration as one stamp saw it: targets and pause statuses read at once, each
+    calendar's engine when first needed."""
+
+    def __init__(self, session):
+        with session.no_autoflush:
+            self.target_rows = tuple(
+                TargetRow(r.key, r.name, r.amount, r.unit, r.calendar_id, r.service_level_percent)
+                for r in session.scalars(select(SlaTarget).where(SlaTarget.active))
+            )
+            self.pause_statuses = frozenset(
+                (p.case_type, p.status) for p in session.scalars(select(PauseStatus))
+            )
+        self.engines: dict[int, clock.BusinessCalendar] = {}
+        self.targets: dict[int, dict[str, deadlines.Target]] = {}
+        self.calendar_ids: list[int] | None = None
+        self.calendar_by_code: dict[str, int | None] = {}
+
+
+# What this process loaded, by stamp (the latest few): a page needs one statement, reading
+# the stamp, instead of a dozen reading the calendars, their parts, targets and statuses.
+_loaded: dict[str, _Loaded] = {}
+
+
+def forget_loaded() -> None:
+    """Forget what every stamp loaded (the tests, between one database and the next)."""
+    _loaded.clear()
+
+
+def _configuration(session) -> _Loaded:
+    if session.info.get(_BUMPED) is session.get_transaction():
+        # Changed and not yet committed in this transaction: its own view, kept by nobody.
+        return _Loaded(session)
+    with session.no_autoflush:
+        stamp = session.scalar(select(ConfigurationStamp.stamp).where(ConfigurationStamp.id == 1))
+    if stamp is None:
+        return _Loaded(session)
+    loaded = _loaded.get(stamp)
+    if loaded is None:
+        loaded = _Loaded(session)
+        if len(_loaded) >= 8:
+            _loaded.clear()
+        _loaded[stamp] = loaded
+    return loaded
+
+
 class Clocks:
-    """What one flush or recompute needs, loaded once: calendars, targets, pause statuses."""
+    """What one flush or recompute needs: calendars, targets, pause statuses, loaded once
+    per configuration stamp and process (see `_configuration`)."""
 
     @classmethod
     def of(cls, session) -> "Clocks":
-        """The Clocks of the session's transaction, loaded once and shared by the flushes,
-        letters and promises of that transaction (an email received and filed takes three
-        of them). A pending, flushed or rolled-back change to the configuration forgets it
-        (the flush hooks call `forget_configuration`); a configuration changed by plain
-        SQL within the transaction is not seen until the next transaction."""
+        """The Clocks of the session's transaction, shared by the flushes, letters and
+        promises of that transaction (an email received and filed takes three of them). A
+        pending, flushed or rolled-back change to the configuration forgets it (the flush
+        hooks call `forget_configuration` and `bump_configuration`); a configuration changed
+        by plain SQL, not through the ORM, is not seen until its next change through the
+        ORM or a restart (docs: README "Calendars")."""
         if isinstance(session, scoped_session):
             session = session()
         if configuration_pending(session):
@@ -146,35 +213,35 @@ class Clocks:
         return clocks
 
     def __init__(self, session):
+        if isinstance(session, scoped_session):
+            session = session()
         self.session = session
-        self._engines: dict[int, clock.BusinessCalendar] = {}
-        self._targets: dict[int, dict[str, deadlines.Target]] = {}
-        with session.no_autoflush:
-            self.target_rows = session.scalars(select(SlaTarget).where(SlaTarget.active)).all()
-            self.pause_statuses = {
-                (p.case_type, p.status) for p in session.scalars(select(PauseStatus))
-            }
-        self._default_ticket_calendar_id = None
-        self._calendar_ids: list[int] | None = None
+        self._loaded = (
+            _Loaded(session) if configuration_pending(session) else _configuration(session)
+        )
+        self.target_rows = self._loaded.target_rows
+        self.pause_statuses = self._loaded.pause_statuses
 
     def calendar_ids(self) -> list[int]:
         """Every calendar's id (the home page's "due within" counts weigh each)."""
-        if self._calendar_ids is None:
+        if self._loaded.calendar_ids is None:
             with self.session.no_autoflush:
-                self._calendar_ids = list(self.session.scalars(select(Calendar.id)))
-        return self._calendar_ids
+                self._loaded.calendar_ids = list(self.session.scalars(select(Calendar.id)))
+        return self._loaded.calendar_ids
 
     def engine(self, calendar_id: int) -> clock.BusinessCalendar:
-        if calendar_id not in self._engines:
+        engines = self._loaded.engines
+        if calendar_id not in engines:
             with self.session.no_autoflush:
                 calendar = self.session.get(Calendar, calendar_id)
-                self._engines[calendar_id] = business_calendar(calendar)
-        return self._engines[calendar_id]
+                engines[calendar_id] = business_calendar(calendar)
+        return engines[calendar_id]
 
     def targets(self, calendar_id: int) -> dict[str, deadlines.Target]:
         """The targets for a case on this calendar (a target may name a calendar of its own)."""
-        if calendar_id not in self._targets:
-            self._targets[calendar_id] = {
+        known = self._loaded.targets
+        if calendar_id not in known:
+            known[calendar_id] = {
                 row.key: deadlines.Target(
                     key=row.key,
                     name=row.name,
@@ -189,20 +256,22 @@ class Clocks:
                 )
                 for row in self.target_rows
             }
-        return self._targets[calendar_id]
+        return known[calendar_id]
 
     def default_ticket_calendar_id(self) -> int:
-        if self._default_ticket_calendar_id is None:
-            code = localtime.settings_in_force().desk_calendar
+        code = localtime.settings_in_force().desk_calendar
+        by_code = self._loaded.calendar_by_code
+        if by_code.get(code) is None:
             with self.session.no_autoflush:
-                found = self.session.scalar(select(Calendar.id).where(Calendar.code == code))
-            if found is None:
+                by_code[code] = self.session.scalar(
+                    select(Calendar.id).where(Calendar.code == code)
+                )
+            if by_code[code] is None:
                 raise RuleViolation(
                     f"The service desk's calendar {code} does not exist: "
                     "an administrator must add it, or give the client a calendar."
                 )
-            self._default_ticket_calendar_id = found
-        return self._default_ticket_calendar_id
+        return by_code[code]
 
     def is_pause(self, case_type: str, status: str | None) -> bool:
         return (case_type, status) in self.pause_statuses

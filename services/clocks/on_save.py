@@ -21,6 +21,7 @@ from .. import history, references
 from .engines import (
     CALENDAR_PARTS,
     Clocks,
+    bump_configuration,
     configuration_pending,
     deadlines_of,
     forget_configuration,
@@ -39,6 +40,7 @@ def before_flush(session):
     changed_calendars, changed_keys = _configuration_changes(session)
     if configuration_pending(session):
         forget_configuration(session)
+        bump_configuration(session)
     if not touched and not changed_calendars and not changed_keys:
         return
     clocks = Clocks.of(session)

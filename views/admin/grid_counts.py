@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import and_, case, func, or_, select, true
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BooleanClauseList
 from werkzeug.datastructures import MultiDict
 
 from models import db
@@ -102,16 +104,56 @@ class GridCounts:
             else:
                 condition = query.whereclause
                 together.append((wanted, condition if condition is not None else true()))
-        if not together:
-            return
-        conditions = [condition for _, condition in together]
-        statement = select(
-            *(func.count(case((condition, 1))) for condition in conditions)
-        ).select_from(view.model)
-        narrowed = or_(*conditions)
-        statement = statement.where(
-            narrowed if access.is_everything(scope) else and_(scope, narrowed)
-        )
-        counts = db.session.execute(statement).one()
-        for (wanted, _), count in zip(together, counts, strict=True):
-            wanted.count = count
+        # The counts sharing a condition (most often "open") are counted together, with
+        # that condition outside the OR, where an index can serve it; the rest apart.
+        shared = _most_shared(condition for _, condition in together)
+        if shared is None:
+            groups = [(None, together)]
+        else:
+            key, clause = shared
+            having = [item for item in together if key in _conjunct_keys(item[1])]
+            others = [item for item in together if key not in _conjunct_keys(item[1])]
+            groups = [(clause, having)] + ([(None, others)] if others else [])
+        for common, items in groups:
+            conditions = [condition for _, condition in items]
+            statement = select(
+                *(func.count(case((condition, 1))) for condition in conditions)
+            ).select_from(view.model)
+            narrowed = or_(*conditions)
+            if common is not None:
+                narrowed = and_(common, narrowed)
+            statement = statement.where(
+                narrowed if access.is_everything(scope) else and_(scope, narrowed)
+            )
+            counts = db.session.execute(statement).one()
+            for (wanted, _), count in zip(items, counts, strict=True):
+                wanted.count = count
+
+
+def _conjuncts(condition) -> list:
+    if isinstance(condition, BooleanClauseList) and condition.operator is operators.and_:
+        return [part for clause in condition.clauses for part in _conjuncts(clause)]
+    return [condition]
+
+
+def _key(clause) -> str:
+    """The clause as SQL with its values: equal keys, the same condition."""
+    compiled = clause.compile(dialect=db.session.get_bind().dialect)
+    return f"{compiled.string} {sorted((k, repr(v)) for k, v in compiled.params.items())}"
+
+
+def _conjunct_keys(condition) -> set[str]:
+    return {_key(part) for part in _conjuncts(condition)}
+
+
+def _most_shared(conditions):
+    """(key, clause) of the condition most of the counts are ANDed with, if two share one."""
+    tally: dict[str, list] = {}
+    for condition in conditions:
+        for part in _conjuncts(condition):
+            found = tally.setdefault(_key(part), [part, 0])
+            found[1] += 1
+    if not tally:
+        return None
+    key, (clause, times) = max(tally.items(), key=lambda item: item[1][1])
+    return (key, clause) if times >= 2 else None

@@ -74,6 +74,10 @@ class RowScopeMixin:
     def list_count_capped(self) -> bool:
         return bool(has_request_context() and g.get("list_count_capped"))
 
+    # Loader options for the one record a details or edit page shows: what its page reads
+    # of it, in the same statement.
+    one_record_options: tuple = ()
+
     def get_one(self, id):
         """One record, through the scoped query: unknown or out of scope is a 404."""
         primary_key = sa_inspect(self.model).primary_key
@@ -83,7 +87,10 @@ class RowScopeMixin:
                 value = column.type.python_type(id)
             except (TypeError, ValueError):
                 abort(404)
-            record = self.get_query().filter(column == value).one_or_none()
+            query = self.get_query().filter(column == value)
+            if self.one_record_options:
+                query = query.options(*self.one_record_options)
+            record = query.one_or_none()
         else:
             try:
                 query = sqla_tools.get_query_for_ids(self.get_query(), self.model, [id])
