@@ -233,3 +233,46 @@ def test_a_change_within_one_transaction_times_the_cases_saved_after_it(make):
     db.session.rollback()  # the change is undone: so are the clocks read after it
     third = make.complaint(division=qld, received_at=brisbane(2026, 3, 9, 9))
     assert third.registration_due_at == due_before
+
+
+def test_each_process_keeps_the_configuration_while_its_stamp_is_unchanged(app, make):
+    """What Clocks loads is kept by stamp (services/clocks/engines.py): a second read in a
+    new transaction costs one statement, and a change saved through the ORM by another
+    session (another app server) gives a new stamp, so every process reads it again."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    from models import ConfigurationStamp, SlaTarget
+
+    qld = make.division()
+    first = make.complaint(division=qld, received_at=brisbane(2026, 3, 9, 9))
+    due_before = first.registration_due_at
+    db.session.commit()
+    calendar_id = qld.calendar_id
+    db.session.commit()
+
+    seen = []
+
+    def listen(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", listen)
+    try:
+        clocks = services.clocks.Clocks.of(db.session)
+        clocks.targets(calendar_id)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", listen)
+    assert len(seen) == 1 and "configuration_stamp" in seen[0], seen
+    db.session.commit()
+
+    stamp = db.session.scalar(select(ConfigurationStamp.stamp))
+    # Another server changes the target through its own session.
+    with Session(db.engine) as other:
+        target = other.scalars(
+            select(SlaTarget).where(SlaTarget.key == "complaint.registration.complaint")
+        ).one()
+        target.amount += 5
+        other.commit()
+    assert db.session.scalar(select(ConfigurationStamp.stamp)) != stamp
+    second = make.complaint(division=qld, received_at=brisbane(2026, 3, 9, 9))
+    assert second.registration_due_at > due_before

@@ -172,7 +172,8 @@ def forget_loaded() -> None:
 
 
 def _configuration(session) -> _Loaded:
-    if session.info.get(_BUMPED) is session.get_transaction():
+    bumped = session.info.get(_BUMPED)
+    if bumped is not None and bumped is session.get_transaction():
         # Changed and not yet committed in this transaction: its own view, kept by nobody.
         return _Loaded(session)
     with session.no_autoflush:
