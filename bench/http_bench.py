@@ -74,9 +74,9 @@ def serve(target: str, env: dict, workers: int, threads: int) -> tuple[subproces
     for _ in range(300):
         try:
             probe = "/healthz" if "create_app" in target else "/admin/"
-            requests.get(base + probe, timeout=5)
+            requests.get(base + probe, timeout=60)
             return server, base
-        except requests.ConnectionError:
+        except requests.RequestException:
             if server.poll() is not None:
                 raise SystemExit(server.stderr.read().decode()) from None
             time.sleep(0.2)

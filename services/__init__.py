@@ -2,7 +2,11 @@
 (admin form, bulk action, import, command), a flush of the session runs these."""
 
 from sqlalchemy import event
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from models import kinds
 
 from . import (
     clocks,
@@ -68,6 +72,21 @@ def _before_flush(session, flush_context, instances):
     # A saved view is shared only by a coordinator or administrator, with their division.
     saved_views.before_flush(session)
     history.before_flush(session)
+    _new_cases_know_their_lists_are_empty(session)
+
+
+def _new_cases_know_their_lists_are_empty(session):
+    """A case saved for the first time has no extensions, reviews, issues... but those it
+    was given: its collections are loaded now, empty or with what it was given, so that
+    what reads them before the commit (the letters, the API's answer) asks no query."""
+    for obj in session.new:
+        if kinds.find_kind(obj) is None:
+            continue
+        state = sa_inspect(obj)
+        for relationship in state.mapper.relationships:
+            if relationship.uselist and relationship.key not in state.dict:
+                if not getattr(obj, relationship.key):
+                    set_committed_value(obj, relationship.key, [])
 
 
 def _after_flush(session, flush_context):

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from models import ApiToken, User, utcnow
 from rules.errors import RuleViolation
@@ -96,9 +97,19 @@ def find(session, secret: str) -> tuple[ApiToken | None, str | None]:
     """The token with this secret and its state (`state_of`), or (None, None) if unknown."""
     if not secret or len(secret) > 200:
         return None, None
-    token = session.execute(
-        select(ApiToken).where(ApiToken.secret_hash == hash_secret(secret))
-    ).scalar_one_or_none()
+    token = (
+        session.execute(
+            select(ApiToken)
+            .where(ApiToken.secret_hash == hash_secret(secret))
+            # Its user, their person and capacities, in the same statement.
+            .options(
+                joinedload(ApiToken.user).joinedload(User.participant),
+                joinedload(ApiToken.user).joinedload(User.capacities),
+            )
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
     if token is None:
         return None, None
     return token, state_of(token)

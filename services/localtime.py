@@ -64,11 +64,18 @@ class CalendarZones:
 
     @classmethod
     def load(cls, session) -> "CalendarZones":
-        rows = session.execute(select(Calendar.id, Calendar.code, Calendar.timezone)).all()
-        return cls(
-            by_id={row.id: row.timezone for row in rows},
-            by_code={row.code: row.timezone for row in rows},
-        )
+        """Kept with the calendars this process has read while the configuration's stamp
+        is unchanged (services/clocks/engines.py)."""
+        from .clocks import Clocks  # the clocks use this module
+
+        loaded = Clocks.of(session).loaded
+        if loaded.zones is None:
+            rows = session.execute(select(Calendar.id, Calendar.code, Calendar.timezone)).all()
+            loaded.zones = cls(
+                by_id={row.id: row.timezone for row in rows},
+                by_code={row.code: row.timezone for row in rows},
+            )
+        return loaded.zones
 
 
 def _zone_of(owner, calendars: CalendarZones | None) -> str | None:

@@ -17,6 +17,7 @@ from flask import (
 from flask_admin.form import SecureForm
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import update
+from sqlalchemy.orm import joinedload
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired
 
@@ -49,7 +50,12 @@ class LoginForm(SecureForm):
 @login_manager.user_loader
 def load_user(user_id):
     try:
-        user = db.session.get(User, int(user_id))
+        # The account, its person and its capacities: one statement on every request.
+        user = db.session.get(
+            User,
+            int(user_id),
+            options=[joinedload(User.participant), joinedload(User.capacities)],
+        )
     except (TypeError, ValueError):
         return None
     # A switched-off account is signed out on its next request.

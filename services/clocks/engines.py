@@ -159,6 +159,7 @@ class _Loaded:
         self.targets: dict[int, dict[str, deadlines.Target]] = {}
         self.calendar_ids: list[int] | None = None
         self.calendar_by_code: dict[str, int | None] = {}
+        self.zones = None  # services.localtime.CalendarZones, when first needed
 
 
 # What this process loaded, by stamp (the latest few): a page needs one statement, reading
@@ -220,6 +221,7 @@ class Clocks:
         self._loaded = (
             _Loaded(session) if configuration_pending(session) else _configuration(session)
         )
+        self.loaded = self._loaded
         self.target_rows = self._loaded.target_rows
         self.pause_statuses = self._loaded.pause_statuses
 
