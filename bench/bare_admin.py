@@ -17,20 +17,14 @@ from flask_admin.contrib.sqla import ModelView  # noqa: E402
 
 from app import database_url  # noqa: E402
 from models import Complaint, db  # noqa: E402
+from views.admin.cases import ComplaintView  # noqa: E402
 
 
 class BareComplaints(ModelView):
     can_view_details = True
     page_size = 20
     column_list = ("reference", "received_at", "status", "summary", "complainant", "division")
-    column_searchable_list = (
-        "reference",
-        "complainant.given_name",
-        "complainant.family_name",
-        "complainant.organisation_name",
-        "summary",
-        "description",
-    )
+    column_searchable_list = ComplaintView.column_searchable_list  # the portal's columns
     column_default_sort = [("received_at", True), ("id", True)]
 
 

@@ -870,7 +870,7 @@ def test_links_are_built_on_the_portal_address_never_on_the_host_a_caller_names(
 def test_lodging_a_complaint_costs_at_most_twenty_statements(client, team, time_machine):
     """The token, its account, the rules, the complaint, its history and letter, and the
     answer, without reading again what the save has just written (a new case's lists)."""
-    from sqlalchemy import event
+    from tests.statements import statements_run
 
     time_machine.move_to(datetime(2026, 3, 2, 0, 30, tzinfo=timezone.utc), tick=False)
     headers = token_for(team.coordinator)
@@ -878,16 +878,8 @@ def test_lodging_a_complaint_costs_at_most_twenty_statements(client, team, time_
     first = lodge(client, headers, division=team.division, complainant=details)
     assert first.status_code == 201, first.get_json()
     db.session.close()
-    seen = []
-
-    def listen(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listen)
-    try:
+    with statements_run() as seen:
         response = lodge(client, headers, division=team.division, complainant=details)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listen)
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["reference"] != first.get_json()["reference"]
-    assert len(seen) <= 20, [s[:60] for s in seen]
+    assert len(seen) <= 20, [s[:60] for s, _ in seen]

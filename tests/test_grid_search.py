@@ -1,11 +1,9 @@
 """A grid search looks for what was typed: % and _ are characters, never wildcards."""
 
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import event
 
 from models import db
+from tests.statements import statements_run
 
 
 @pytest.fixture
@@ -50,20 +48,6 @@ def test_the_participant_grid_escapes_wildcards_too(client, auth, make):
 
 # A name or a word of a summary is found through the search index (models/search_index.py),
 # kept in step with every change to the rows, never by reading the whole register.
-
-
-@contextmanager
-def statements_run():
-    seen = []
-
-    def listen(conn, cursor, statement, parameters, context, executemany):
-        seen.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", listen)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listen)
 
 
 def plan(statement, parameters) -> str:

@@ -239,10 +239,10 @@ def test_each_process_keeps_the_configuration_while_its_stamp_is_unchanged(app, 
     """What Clocks loads is kept by stamp (services/clocks/engines.py): a second read in a
     new transaction costs one statement, and a change saved through the ORM by another
     session (another app server) gives a new stamp, so every process reads it again."""
-    from sqlalchemy import event
     from sqlalchemy.orm import Session
 
     from models import ConfigurationStamp, SlaTarget
+    from tests.statements import statements_run
 
     qld = make.division()
     first = make.complaint(division=qld, received_at=brisbane(2026, 3, 9, 9))
@@ -251,18 +251,10 @@ def test_each_process_keeps_the_configuration_while_its_stamp_is_unchanged(app, 
     calendar_id = qld.calendar_id
     db.session.commit()
 
-    seen = []
-
-    def listen(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", listen)
-    try:
+    with statements_run() as seen:
         clocks = services.clocks.Clocks.of(db.session)
         clocks.targets(calendar_id)
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listen)
-    assert len(seen) == 1 and "configuration_stamp" in seen[0], seen
+    assert len(seen) == 1 and "configuration_stamp" in seen[0][0], seen
     db.session.commit()
 
     stamp = db.session.scalar(select(ConfigurationStamp.stamp))
