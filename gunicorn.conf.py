@@ -8,8 +8,9 @@ Each can be changed from the environment without editing this file:
 - GUNICORN_WORKERS (default: 2 per core, at most 8) and GUNICORN_THREADS (default 4):
   processes, and threads in each. Requests mostly wait on the database, so threads serve
   more of them per process for little memory.
-- GUNICORN_TIMEOUT (default 60 s): a worker silent that long is killed and replaced. An
-  XLSX export of a very large register takes longer: take those as CSV (see README).
+- GUNICORN_TIMEOUT (default 60 s): a worker silent that long is killed and replaced. A
+  threaded worker's main thread answers while its threads serve, so a long download (a
+  million-row export, CSV or XLSX, both streamed) is not cut by it.
 - GUNICORN_GRACEFUL_TIMEOUT (default 30 s): on a restart or stop, how long requests under
   way may finish.
 - GUNICORN_ACCESS_LOG: unset, no access log of gunicorn's own, since the portal writes one

@@ -3,13 +3,12 @@
 Every cell goes through `neutralise`: plain text without HTML, never read as a formula
 by a spreadsheet. Numbers, dates and instants stay typed in XLSX, so sums and sorting
 work there. Rows are consumed one at a time: a caller that passes a streaming query
-result sends a million rows without holding them (CSV directly; XLSX through a temporary
-file on disk, which xlsxwriter writes in its constant-memory mode).
+result sends a million rows without holding them, CSV and XLSX alike, from the first
+rows on (services/xlsx_stream.py writes the workbook as it is sent).
 """
 
 import csv
 import io
-import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -17,6 +16,8 @@ from decimal import Decimal
 from flask import Response, stream_with_context
 from markupsafe import Markup
 from werkzeug.utils import secure_filename
+
+from . import xlsx_stream
 
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -26,7 +27,6 @@ FORMATS = {
 }
 # Rows written to the CSV buffer before it is sent on: few large writes, little memory.
 CSV_ROWS_PER_CHUNK = 500
-FILE_CHUNK_BYTES = 64 * 1024
 # Excel refuses longer sheet names and these characters in them.
 SHEET_NAME_LIMIT = 31
 # Rows in one sheet, headings included (Excel's limit).
@@ -80,62 +80,35 @@ def csv_chunks(headers: Sequence[str], rows: Iterable[Sequence]) -> Iterator[byt
     yield buffer.getvalue().encode()
 
 
+def _xlsx_cell(raw):
+    value = _typed(raw)
+    if isinstance(value, datetime):
+        # Instants arrive already in the reader's local time.
+        return value.replace(tzinfo=None)
+    return value
+
+
 def xlsx_chunks(
     headers: Sequence[str], rows: Iterable[Sequence], sheet: str = "Export"
 ) -> Iterator[bytes]:
-    """The workbook written row by row to a temporary file and then sent.
+    """The workbook, its bytes sent as its rows are written (services/xlsx_stream.py).
 
     Rows beyond what one sheet holds continue on a second sheet ("Export (2)"), each with
     the headings, rather than being dropped.
     """
-    import xlsxwriter
+    name = (sheet.translate(SHEET_NAME_FORBIDDEN).strip() or "Export")[:SHEET_NAME_LIMIT]
 
-    with tempfile.TemporaryFile() as spool:
-        workbook = xlsxwriter.Workbook(
-            spool, {"constant_memory": True, "in_memory": False, "remove_timezone": True}
-        )
-        name = (sheet.translate(SHEET_NAME_FORBIDDEN).strip() or "Export")[:SHEET_NAME_LIMIT]
-        bold = workbook.add_format({"bold": True})
-        day = workbook.add_format({"num_format": "dd/mm/yyyy"})
-        instant = workbook.add_format({"num_format": "dd/mm/yyyy hh:mm"})
-        widths = [min(max(len(str(h)), 10), 60) for h in headers]
-        sheets = []
+    def sheet_name(number: int) -> str:
+        suffix = f" ({number + 1})" if number else ""
+        return name[: SHEET_NAME_LIMIT - len(suffix)] + suffix
 
-        def new_sheet():
-            suffix = f" ({len(sheets) + 1})" if sheets else ""
-            worksheet = workbook.add_worksheet(name[: SHEET_NAME_LIMIT - len(suffix)] + suffix)
-            for column, heading in enumerate(headers):
-                worksheet.write_string(0, column, neutralise(heading), bold)
-            worksheet.freeze_panes(1, 0)
-            sheets.append(worksheet)
-            return worksheet
-
-        worksheet = new_sheet()
-        number = 0
-        for seen, row in enumerate(rows, start=1):
-            number += 1
-            if number >= SHEET_ROW_LIMIT:
-                worksheet, number = new_sheet(), 1
-            for column, raw in enumerate(row):
-                value = _typed(raw)
-                if isinstance(value, datetime):
-                    # Instants arrive already in the reader's local time.
-                    worksheet.write_datetime(number, column, value.replace(tzinfo=None), instant)
-                elif isinstance(value, date):
-                    worksheet.write_datetime(number, column, value, day)
-                elif isinstance(value, int | float | Decimal):
-                    worksheet.write_number(number, column, float(value))
-                else:
-                    worksheet.write_string(number, column, value)
-                    if seen <= 200 and column < len(widths):
-                        widths[column] = min(max(widths[column], len(value)), 60)
-        for worksheet in sheets:
-            for column, width in enumerate(widths):
-                worksheet.set_column(column, column, width + 2)
-        workbook.close()
-        spool.seek(0)
-        while chunk := spool.read(FILE_CHUNK_BYTES):
-            yield chunk
+    return xlsx_stream.workbook_chunks(
+        [neutralise(h) for h in headers],
+        ([_xlsx_cell(cell) for cell in row] for row in rows),
+        sheet_name,
+        width_sample=200,
+        row_limit=SHEET_ROW_LIMIT,
+    )
 
 
 def export_response(

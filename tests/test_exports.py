@@ -105,3 +105,43 @@ def test_rows_beyond_what_a_sheet_holds_continue_on_the_next_sheet(monkeypatch):
     assert book.sheetnames == ["Complaints", "Complaints (2)", "Complaints (3)"]
     sheets = [[c.value for c in sheet["A"]] for sheet in book.worksheets]
     assert sheets == [["n", 1, 2, 3], ["n", 4, 5, 6], ["n", 7]]
+
+
+def test_xlsx_sends_its_first_bytes_before_reading_every_row():
+    consumed = []
+
+    def rows():
+        for number in range(5000):
+            consumed.append(number)
+            yield (number, f"row {number}")
+
+    chunks = xlsx_chunks(["n", "text"], rows())
+    first = next(chunks)
+    assert first.startswith(b"PK") and len(consumed) < 5000
+    data = first + b"".join(chunks)
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert sheet.max_row == 5001 and sheet.cell(5001, 2).value == "row 4999"
+
+
+def test_xlsx_is_a_plain_workbook_with_headings_formats_and_any_text():
+    text = 'Tom & Jerry <b>"quoted"</b>\r\nsecond line\x07bell'
+    data = b"".join(
+        xlsx_chunks(
+            ["Reference", "Received", "Note"],
+            [("C-1", datetime(2026, 7, 3, 17, 30), text), ("C-2", date(2026, 7, 1), "")],
+        )
+    )
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert archive.testzip() is None
+        assert {"[Content_Types].xml", "xl/workbook.xml", "xl/styles.xml"} <= set(
+            archive.namelist()
+        )
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert sheet.freeze_panes == "A2"
+    assert sheet["A1"].font.b and not sheet["A2"].font.b
+    assert sheet["B2"].value == datetime(2026, 7, 3, 17, 30)
+    assert sheet["B2"].number_format == "dd/mm/yyyy hh:mm"
+    assert sheet["B3"].number_format == "dd/mm/yyyy"
+    # Characters XML cannot hold are written as Excel writes them (_x0007_).
+    assert sheet["C2"].value == text.replace("\x07", "_x0007_")
+    assert sheet.column_dimensions["C"].width > sheet.column_dimensions["A"].width
