@@ -209,7 +209,15 @@ def serve(url: str, port: int) -> None:
 
     from app import create_app
 
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False})
+    app = create_app(
+        {
+            "DATABASE_URL": url,
+            "SECRET_KEY": "bench",
+            "RATELIMIT_ENABLED": False,
+            # The bench's administrator signs in with a password alone.
+            "SECOND_FACTOR_REQUIRED": "off",
+        }
+    )
     run_simple("127.0.0.1", port, app, threaded=False, use_reloader=False)
 
 

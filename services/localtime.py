@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
@@ -82,6 +83,11 @@ def _zone_of(owner, calendars: CalendarZones | None) -> str | None:
     """The time zone of the calendar a division or client runs on, if it has one."""
     if owner is None:
         return None
+    if calendars is None and owner.calendar_id is not None:
+        # Not read through the relationship when this process has the zones already.
+        session = object_session(owner)
+        if session is not None and "calendar" not in sa_inspect(owner).dict:
+            calendars = CalendarZones.load(session)
     if calendars is not None:
         return calendars.by_id.get(owner.calendar_id) if owner.calendar_id is not None else None
     calendar = owner.calendar

@@ -222,7 +222,13 @@ def queue_to_complainant(
     "Representatives"). Returns what happened to each copy."""
     case = case if case is not None else complaint
     representatives = []
-    if complaint.id is not None:
+    if "representatives" in inspect(complaint).dict:
+        # Already read (or a case saved for the first time: none but those it was given).
+        representatives = sorted(
+            (r for r in complaint.representatives if r.ended_at is None and r.letters != "none"),
+            key=lambda r: r.id or 0,
+        )
+    elif complaint.id is not None:
         with session.no_autoflush:
             representatives = session.scalars(
                 select(Representative)

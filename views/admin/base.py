@@ -33,6 +33,7 @@ from flask import current_app, flash, request
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.typefmt import DEFAULT_FORMATTERS
 from flask_admin.form import SecureForm
+from flask_login import current_user
 from flask_admin.model.fields import AjaxSelectField, AjaxSelectMultipleField
 from flask_admin.model.typefmt import DETAIL_FORMATTERS, EXPORT_FORMATTERS
 from sqlalchemy import inspect as sa_inspect
@@ -325,7 +326,7 @@ class ScopedModelView(
     def _save(self, form, model, is_created):
         self._stage(form, model, is_created)
         # Save: the flush hooks (services/__init__.py) check and complete it, or refuse.
-        db.session.commit()
+        commit_keeping(db.session(), model, current_user._get_current_object())
 
     def _stage(self, form, model, is_created):
         """The form's values on the record, flushed (every save hook run), not committed."""
@@ -389,3 +390,19 @@ class ReadOnlyModelView(ScopedModelView):
     can_delete = False
     can_view_details = True
     can_export = True
+
+
+def commit_keeping(session, *kept) -> None:
+    """Commit, and forget what the session holds as a commit does, but for `kept`: the
+    record just saved and the signed-in user, whose values are the ones just written, so
+    the message and the page after the save do not read them again."""
+    expiring = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expiring
+    if expiring:
+        for obj in list(session.identity_map.values()):
+            if not any(obj is keep for keep in kept):
+                session.expire(obj)
