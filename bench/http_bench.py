@@ -26,6 +26,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -62,12 +63,15 @@ def serve(target: str, env: dict, workers: int, threads: int) -> tuple[subproces
         "--log-level", "warning",
         target,
     ]  # fmt: skip
+    # The servers' logs (a JSON line per request) go to a file: a pipe nobody reads fills
+    # up and stops the workers.
+    log = tempfile.TemporaryFile()
     server = subprocess.Popen(
         command,
         cwd=ROOT,
         env={**os.environ, **env},
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
         start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
@@ -78,7 +82,8 @@ def serve(target: str, env: dict, workers: int, threads: int) -> tuple[subproces
             return server, base
         except requests.RequestException:
             if server.poll() is not None:
-                raise SystemExit(server.stderr.read().decode()) from None
+                log.seek(0)
+                raise SystemExit(log.read().decode()[-5000:]) from None
             time.sleep(0.2)
     raise SystemExit(f"{target} did not start")
 
@@ -258,7 +263,11 @@ def main():
     for layout in args.layouts.split(","):
         workers, threads = (int(n) for n in layout.split("x"))
         portal, portal_base = serve("app:create_app()", env, workers, threads)
-        bare, bare_base = serve("bench.bare_admin:app", env, workers, threads)
+        try:
+            bare, bare_base = serve("bench.bare_admin:app", env, workers, threads)
+        except BaseException:
+            stop(portal)
+            raise
         try:
             print(
                 f"\ngunicorn {workers} workers x {threads} threads, {args.concurrency} "
