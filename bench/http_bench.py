@@ -119,7 +119,7 @@ def load(sessions, send, requests_each: int) -> tuple[list[float], float]:
             started = time.perf_counter()
             response = send(session)
             mine.append((time.perf_counter() - started) * 1000)
-            if response.status_code >= 400:
+            if response.status_code not in (200, 201):
                 failures.append(f"{response.status_code} {response.url}")
         with lock:
             times.extend(mine)
@@ -154,7 +154,7 @@ def statements(app, username: str, method: str, url: str, **kwargs) -> int:
         response = getattr(client, method)(url, **kwargs)
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
-    if response.status_code >= 400:
+    if response.status_code != 200:
         raise SystemExit(f"{url}: {response.status_code}")
     return seen[0]
 
@@ -188,6 +188,8 @@ def main():
     parser.add_argument("--only", help="page names, comma-separated")
     args = parser.parse_args()
 
+    # The demo administrator signs in with a password alone, here and in the servers.
+    os.environ["SECOND_FACTOR_REQUIRED"] = "off"
     app = scale_bench.prepare(args.size, False)
     url = scale_bench.database_url(args.size)
     with app.app_context():
@@ -291,7 +293,7 @@ def main():
                 else:
 
                     def send(s, url=portal_base + path):
-                        return s.get(url)
+                        return s.get(url, allow_redirects=False)
 
                 load(users[user], send, 2)  # warm every worker
                 times, rate = load(users[user], send, args.requests)
@@ -302,7 +304,7 @@ def main():
                     sessions = [requests.Session() for _ in range(args.concurrency)]
 
                     def send_bare(s, url=bare_base + bare_path):
-                        return s.get(url)
+                        return s.get(url, allow_redirects=False)
 
                     load(sessions, send_bare, 2)
                     bare_times, bare_rate = load(sessions, send_bare, args.requests)
