@@ -43,9 +43,10 @@ def identity_visible(actor):
     return or_(*conditions)
 
 
-def hidden_people(actor):
+def hidden_people(actor, among=None):
     """The participants the officer may not see: complainants of confidential complaints
-    whose identity is hidden from them, and those complainants' representatives."""
+    whose identity is hidden from them, and those complainants' representatives; with
+    `among`, only those of these participant ids (read through their indexes)."""
     complainants = select(Complaint.complainant_id).where(
         Complaint.confidential.is_(True),
         Complaint.complainant_id.is_not(None),
@@ -56,6 +57,9 @@ def hidden_people(actor):
         .join(Complaint, Complaint.id == Representative.complaint_id)
         .where(Complaint.confidential.is_(True), ~identity_visible(actor))
     )
+    if among is not None:
+        complainants = complainants.where(Complaint.complainant_id.in_(among))
+        representatives = representatives.where(Representative.participant_id.in_(among))
     return union(complainants, representatives)
 
 
@@ -78,6 +82,16 @@ class Confidentiality:
         if self._hidden is None:
             self._hidden = frozenset(self.session.execute(hidden_people(self.actor)).scalars())
         return self._hidden
+
+    def hidden_among(self, ids) -> frozenset:
+        """Which of these participants the officer may not see: one statement about these
+        few (a report's clients), not a read of every confidential complaint."""
+        wanted = frozenset(i for i in ids if i is not None)
+        if self._hidden is not None or not wanted:
+            return wanted & (self._hidden or frozenset())
+        return frozenset(
+            self.session.execute(hidden_people(self.actor, among=sorted(wanted))).scalars()
+        )
 
     def _reviewed_complaints(self) -> frozenset:
         if self._reviewed is None:

@@ -243,3 +243,20 @@ def test_the_audit_log_masks_a_confidential_complainants_own_history(app, auth, 
     )
     export = client.get("/admin/history/export/csv/").get_data(as_text=True)
     assert "Papadopoulos" not in export
+
+
+def test_asking_about_a_few_people_gives_what_the_whole_hidden_set_gives(app, make, case):
+    """`hidden_among` reads only the participants asked about (a report's few clients),
+    and answers as the set of every hidden person would, for each officer."""
+    from models import User
+    from services.confidentiality import Confidentiality
+
+    plain = make.complaint(complainant=make.complainant("Open"))
+    asked = [case.complainant_id, plain.complainant_id, None]
+    for username in ("coord", "elsewhere", "boss", "manager", "reviewer"):
+        user = db.session.scalars(db.select(User).filter_by(username=username)).one()
+        whole = Confidentiality(user, db.session).hidden_person_ids()
+        few = Confidentiality(user, db.session).hidden_among(asked)
+        assert few == whole & set(asked), username
+    boss = db.session.scalars(db.select(User).filter_by(username="boss")).one()
+    assert Confidentiality(boss, db.session).hidden_among(asked) == {case.complainant_id}

@@ -304,7 +304,7 @@ class ServiceLevelReportView(ReportView):
                 .where(Ticket.id.in_([t.id for t in at_risk]))
             )
         }
-        hidden = visibility().hidden_person_ids()
+        hidden = visibility().hidden_among(fact.client_id for fact in facts.values())
         settings, calendars = zone_settings(), calendar_zones()
         may_open = permissions.allowed(access.capacity_codes(current_actor()), "ticket", "view")
         rows = []
