@@ -33,9 +33,9 @@ from flask import current_app, flash, request
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.typefmt import DEFAULT_FORMATTERS
 from flask_admin.form import SecureForm
-from flask_login import current_user
 from flask_admin.model.fields import AjaxSelectField, AjaxSelectMultipleField
 from flask_admin.model.typefmt import DETAIL_FORMATTERS, EXPORT_FORMATTERS
+from flask_login import current_user
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
