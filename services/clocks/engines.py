@@ -201,7 +201,7 @@ class Clocks:
         pending, flushed or rolled-back change to the configuration forgets it (the flush
         hooks call `forget_configuration` and `bump_configuration`); a configuration changed
         by plain SQL, not through the ORM, is not seen until its next change through the
-        ORM or a restart (docs: README "Calendars")."""
+        ORM or a restart (README, "A large register")."""
         if isinstance(session, scoped_session):
             session = session()
         if configuration_pending(session):
