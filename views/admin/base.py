@@ -393,9 +393,11 @@ class ReadOnlyModelView(ScopedModelView):
 
 
 def commit_keeping(session, *kept) -> None:
-    """Commit, and forget what the session holds as a commit does, but for `kept`: the
-    record just saved and the signed-in user, whose values are the ones just written, so
-    the message and the page after the save do not read them again."""
+    """Commit, and forget what the session holds as a commit does, but for the columns
+    of `kept`: the record just saved and the signed-in user, whose values are the ones
+    just written, so the message and the page after the save do not read them again.
+    Their relationships are forgotten too (a form removes a calendar's closure from the
+    session, not from the calendar's list): read again when next used."""
     expiring = session.expire_on_commit
     session.expire_on_commit = False
     try:
@@ -406,3 +408,7 @@ def commit_keeping(session, *kept) -> None:
         for obj in list(session.identity_map.values()):
             if not any(obj is keep for keep in kept):
                 session.expire(obj)
+            else:
+                relationships = [r.key for r in sa_inspect(obj).mapper.relationships]
+                if relationships:
+                    session.expire(obj, relationships)
