@@ -267,6 +267,7 @@ class ComplaintPlanning:
             plan.ticket_key = ticket.key
             plans.append(plan)
         self.top_up(plans, COMPLAINT_STATUSES, self.complaint_for_status)
+        self.a_response_to_decide(plans)
         plans += self.live_complaints()
         plans.sort(key=lambda plan: plan.received_at)
         return plans
@@ -325,7 +326,26 @@ class ComplaintPlanning:
         plan.extension = plan.review = plan.external = None
         return plan
 
-    def complaint_for_status(self, status):
+    def a_response_to_decide(self, plans):
+        """The demo decision maker has a drafted response waiting for them, whatever the day
+        (the top-up above places its complaints in any division, with any decision maker)."""
+        decider = self.logins.get("decider")
+        if decider is None or any(
+            plan.decision_maker is decider
+            and status_at(plan.events, self.now) == "response_drafted"
+            for plan in plans
+        ):
+            return
+        division_code = next(
+            code for code, division in self.divisions.items() if division.id == decider.division_id
+        )
+        plan = self.complaint_for_status("response_drafted", division_code)
+        if plan is not None and plan.manager is not decider and decider not in plan.subjects:
+            # Senior to every manager, never a subject or involved (choose_officers).
+            plan.decision_maker = decider
+            plans.append(plan)
+
+    def complaint_for_status(self, status, division_code=None):
         """A complaint whose life is at `status` now, found by trying plausible ages."""
         rng = self.rng
         ages = {
@@ -353,7 +373,7 @@ class ComplaintPlanning:
             force["review"] = force["external"] = True
         for attempt in range(2000):
             age = widened(ages, attempt)
-            plan = self.plan_complaint(age_days=rng.uniform(*age), force=dict(force))
+            plan = self.plan_complaint(division_code, rng.uniform(*age), force=dict(force))
             if status_at(plan.events, self.now) == status:
                 return plan
         return None
