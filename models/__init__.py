@@ -2,7 +2,7 @@
 
 from .api import ApiToken, IdempotencyKey
 from .attachments import Attachment
-from .base import UTCDateTime, db, utcnow
+from .base import UTCDateTime, changes_of, db, utcnow
 from .calendars import (
     Calendar,
     Closure,
@@ -101,6 +101,7 @@ __all__ = [
     "complaint_issue",
     "db",
     "utcnow",
+    "changes_of",
 ]
 
 from . import search_index  # noqa: E402,F401  (the search indexes' DDL, once the tables exist)

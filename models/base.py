@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import DateTime, Integer, String, type_coerce
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE, History, get_history
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from extensions import Base, db  # noqa: F401  (models import them from here)
@@ -13,6 +14,13 @@ from extensions import Base, db  # noqa: F401  (models import them from here)
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def changes_of(obj, name: str) -> History:
+    """What this flush changes of one attribute: `inspect(obj).attrs[name].history`,
+    without building the state of every attribute of the record first (the flush hooks ask
+    a few attributes of each record, and an import flushes thousands of records)."""
+    return get_history(obj, name, passive=PASSIVE_NO_INITIALIZE)
 
 
 class UTCDateTime(TypeDecorator):

@@ -72,24 +72,37 @@ def _before_flush(session, flush_context, instances):
     # A saved view is shared only by a coordinator or administrator, with their division.
     saved_views.before_flush(session)
     history.before_flush(session)
-    _new_cases_know_their_lists_are_empty(session)
+
+
+_COLLECTIONS: dict = {}
+
+
+def _collections(mapper) -> tuple[str, ...]:
+    found = _COLLECTIONS.get(mapper)
+    if found is None:
+        found = _COLLECTIONS[mapper] = tuple(r.key for r in mapper.relationships if r.uselist)
+    return found
 
 
 def _new_cases_know_their_lists_are_empty(session):
     """A case saved for the first time has no extensions, reviews, issues... but those it
-    was given: its collections are loaded now, empty or with what it was given, so that
-    what reads them before the commit (the letters, the API's answer) asks no query."""
+    was given: once it is inserted, its untouched collections are set loaded and empty, so
+    that what reads them before the commit (the letters, the API's answer) asks no query.
+
+    A collection a new case was given is in its state already (a backref's append on a new
+    record fills it too); one not there is empty. Done after the INSERTs, so the unit of
+    work does not weigh thousands of empty lists on an import."""
     for obj in session.new:
         if kinds.find_kind(obj) is None:
             continue
         state = sa_inspect(obj)
-        for relationship in state.mapper.relationships:
-            if relationship.uselist and relationship.key not in state.dict:
-                if not getattr(obj, relationship.key):
-                    set_committed_value(obj, relationship.key, [])
+        for key in _collections(state.mapper):
+            if key not in state.dict:
+                set_committed_value(obj, key, [])
 
 
 def _after_flush(session, flush_context):
+    _new_cases_know_their_lists_are_empty(session)
     history.after_flush(session)
     clocks.after_flush(session)
     # Letters last: they read the due instants and reference numbers the flush gave.

@@ -18,7 +18,7 @@ household shares one).
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import inspect, select
+from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
 from models import (
@@ -30,6 +30,7 @@ from models import (
     Representative,
     RestrictedContact,
     Ticket,
+    changes_of,
     utcnow,
 )
 from rules import conduct as rules
@@ -74,11 +75,34 @@ def in_force(session, now: datetime | None = None) -> list[ContactRestriction]:
     return [r for r in found if r.ends_at is None or r.ends_at > now]
 
 
-def restrictions_on(session, person: Participant | None, now=None) -> list[ContactRestriction]:
-    """The restrictions in force on this person."""
+def unlifted(session) -> list[ContactRestriction]:
+    """Every restriction not lifted, whatever its dates: read once for a flush that routes
+    many new cases (an import), each then checked with `in_force_among`."""
+    with session.no_autoflush:
+        return session.scalars(
+            select(ContactRestriction)
+            .where(ContactRestriction.lifted_at.is_(None))
+            .order_by(ContactRestriction.id)
+        ).all()
+
+
+def in_force_among(restrictions, now: datetime) -> list[ContactRestriction]:
+    """Those of `restrictions` (not lifted) in force at `now`, as `in_force` finds them."""
+    return [
+        r
+        for r in restrictions
+        if r.effective_from <= now and (r.ends_at is None or r.ends_at > now)
+    ]
+
+
+def restrictions_on(
+    session, person: Participant | None, now=None, *, among=None
+) -> list[ContactRestriction]:
+    """The restrictions in force on this person (`among`: the unlifted ones, read before)."""
     if person is None:
         return []
-    return [r for r in in_force(session, now) if same_person(r.participant, person)]
+    found = in_force(session, now) if among is None else in_force_among(among, now or utcnow())
+    return [r for r in found if same_person(r.participant, person)]
 
 
 def person_of(case) -> Participant | None:
@@ -192,11 +216,11 @@ def check_restriction(session, restriction: ContactRestriction) -> None:
 
 
 def _changed(obj, name: str) -> bool:
-    return inspect(obj).attrs[name].history.has_changes()
+    return changes_of(obj, name).has_changes()
 
 
 def _check_lifting(restriction: ContactRestriction) -> None:
-    history_ = inspect(restriction).attrs.lifted_at.history
+    history_ = changes_of(restriction, "lifted_at")
     was = history_.deleted[0] if history_.deleted else None
     if was is not None and _changed(restriction, "lifted_at"):
         raise RuleViolation("A lifted restriction stays lifted: record a new restriction instead.")
@@ -224,9 +248,11 @@ def before_flush(session) -> None:
                     session.info.setdefault(NEW_RESTRICTIONS, []).append(obj)
             elif isinstance(obj, Representative):
                 check_representative(session, obj)
-        for obj in list(session.new):
-            if isinstance(obj, Complaint):
-                route_new_complaint(session, obj)
+        new_complaints = [obj for obj in session.new if isinstance(obj, Complaint)]
+        # One read of the restrictions for the whole flush, however many cases it lodges.
+        restrictions = unlifted(session) if new_complaints else []
+        for complaint in new_complaints:
+            route_new_complaint(session, complaint, among=restrictions)
 
 
 def check_representative(session, representative: Representative) -> None:
@@ -258,22 +284,27 @@ def _channel_code(session, complaint: Complaint) -> str | None:
     return None
 
 
-def catching(session, person, used: str | None, now=None) -> ContactRestriction | None:
+def catching(
+    session, person, used: str | None, now=None, *, among=None
+) -> ContactRestriction | None:
     """The restriction in force on this person that catches contact through `used`."""
-    for restriction in restrictions_on(session, person, now):
+    for restriction in restrictions_on(session, person, now, among=among):
         if rules.covers(restriction.channels, used):
             return restriction
     return None
 
 
-def route_new_complaint(session, complaint: Complaint) -> None:
+def route_new_complaint(session, complaint: Complaint, *, among=None) -> None:
     """A new complaint from a restricted person, through a restricted channel: to the
-    contact officer, with a warning, and recorded on the restriction."""
+    contact officer, with a warning, and recorded on the restriction. `among`: the unlifted
+    restrictions, read once for the flush (None: read them now)."""
     if complaint.contact_officer_id is not None or complaint.contact_officer is not None:
         return
+    if among is not None and not among:
+        return  # no restriction anywhere: nothing to route
     person = complaint.complainant or _get(session, Participant, complaint.complainant_id)
     used = rules.channel_used(_channel_code(session, complaint))
-    restriction = catching(session, person, used, complaint.received_at)
+    restriction = catching(session, person, used, complaint.received_at, among=among)
     if restriction is None:
         return
     record_contact(session, restriction, complaint, used, "A new case was lodged")

@@ -12,7 +12,7 @@ here: creation sets the values, and the separation-of-duties hook judges its peo
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import joinedload
 
-from models import ClassificationLevel, Complaint, InternalReview, Participant, kinds
+from models import ClassificationLevel, Complaint, InternalReview, Participant, changes_of, kinds
 from rules import custody
 from rules import duties as duty_rules
 from rules.errors import RuleViolation
@@ -60,7 +60,7 @@ def before_flush(session) -> None:
             for field, kind in guarded:
                 if (type(obj).__name__, state.identity, kind) in permits:
                     continue
-                if not state.attrs[field].history.has_changes():
+                if not changes_of(obj, field).has_changes():
                     continue
                 if stored is None:
                     stored = history.stored_row(session, obj)

@@ -9,6 +9,7 @@ caller rolls back, so nothing is half-saved.
 """
 
 from sqlalchemy import inspect
+from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE, get_history
 
 from models import Complaint, InternalReview, Participant, User, kinds
 from rules import duties as rules
@@ -58,9 +59,14 @@ def _is_new(obj) -> bool:
     return inspect(obj).key is None
 
 
+def _history(obj, name):
+    # What `inspect(obj).attrs[name].history` gives, without building every attribute's
+    # state (an import judges thousands of new complaints in one flush).
+    return get_history(obj, name, passive=PASSIVE_NO_INITIALIZE)
+
+
 def _changed(obj, names) -> bool:
-    attrs = inspect(obj).attrs
-    return any(attrs[name].history.has_changes() for name in names)
+    return any(_history(obj, name).has_changes() for name in names)
 
 
 def _complaint_needs_judging(complaint) -> bool:
@@ -85,11 +91,10 @@ def _pending(session, obj, relationship: str, foreign_key: str, model):
     A relationship set in this flush wins; else a foreign key set in this flush (loaded by
     id); else what is already there.
     """
-    attrs = inspect(obj).attrs
-    set_relationship = attrs[relationship].history
+    set_relationship = _history(obj, relationship)
     if set_relationship.has_changes():
         return set_relationship.added[0] if set_relationship.added else None
-    set_key = attrs[foreign_key].history
+    set_key = _history(obj, foreign_key)
     if set_key.has_changes():
         key = set_key.added[0] if set_key.added else None
         return session.get(model, key) if key is not None else None

@@ -9,7 +9,7 @@ rewritten afterwards (a change of plan is a new extension, approved again).
 
 from sqlalchemy import inspect, select
 
-from models import Capacity, Complaint, Extension, Participant, User
+from models import Capacity, Complaint, Extension, Participant, User, changes_of
 from rules import extensions
 from rules.correspondence import instant_in_words
 from rules.errors import RuleViolation
@@ -35,13 +35,12 @@ FIXED = {"complaint_id": "complaint", "new_due_at": None, "approved_by_id": "app
 
 
 def _refuse_rewrite(session, extension: Extension) -> None:
-    state = inspect(extension)
     stored = None
     for column, relationship in FIXED.items():
         for name in (column, relationship):
             if name is None:
                 continue
-            hist = state.attrs[name].history
+            hist = changes_of(extension, name)
             if not hist.added:
                 continue
             value = hist.added[0]

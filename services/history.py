@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import inspect, literal, or_, select, union_all
 from sqlalchemy.orm import MANYTOONE, joinedload, object_session
-from sqlalchemy.orm.attributes import NO_VALUE
+from sqlalchemy.orm.attributes import NO_VALUE, PASSIVE_NO_INITIALIZE
 
 from models import (
     Extension,
@@ -31,6 +31,7 @@ from models import (
     Participant,
     User,
     UTCDateTime,
+    changes_of,
     db,
     kinds,
     utcnow,
@@ -144,7 +145,7 @@ def collection_changes(obj, *, new: bool = False, deleted: bool = False) -> dict
             if items:
                 changes[rel.key] = [sorted(name_of(i) for i in items), []]
             continue
-        hist = state.attrs[rel.key].history
+        hist = state.get_history(rel.key, PASSIVE_NO_INITIALIZE)
         if not hist.has_changes():
             continue
         kept = list(hist.unchanged or ())
@@ -169,12 +170,13 @@ def field_changes(obj, *, new: bool = False, stored: dict | None = None) -> dict
     for attr in state.mapper.column_attrs:
         if attr.key in IGNORED_FIELDS:
             continue
-        hist = state.attrs[attr.key].history
         if new:
             value = getattr(obj, attr.key)
             if not _empty(value) and attr.key != "id":
                 changes[attr.key] = [None, plain(value)]
-        elif hist.has_changes():
+            continue
+        hist = state.get_history(attr.key, PASSIVE_NO_INITIALIZE)
+        if hist.has_changes():
             old = hist.deleted[0] if hist.deleted else NO_VALUE
             if old is NO_VALUE:
                 old = (stored or {}).get(attr.key)
@@ -263,7 +265,7 @@ def _old_values_unknown(obj) -> bool:
     ):
         return True
     for rel in state.mapper.relationships:
-        if rel.direction is MANYTOONE and state.attrs[rel.key].history.has_changes():
+        if rel.direction is MANYTOONE and changes_of(obj, rel.key).has_changes():
             keys = {
                 state.mapper.get_property_by_column(column).key for column in rel.local_columns
             }

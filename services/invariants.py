@@ -14,6 +14,7 @@ from models import (
     RetentionRule,
     SlaTarget,
     Ticket,
+    changes_of,
     utcnow,
 )
 from rules import values
@@ -94,7 +95,7 @@ DISPOSED_FIELDS = {
 
 def _was_disposed(obj) -> bool:
     """Disposed of before this flush (the disposal's own flush sets `disposed_at`)."""
-    history = inspect(obj).attrs.disposed_at.history
+    history = changes_of(obj, "disposed_at")
     if not history.has_changes():
         return obj.disposed_at is not None  # as stored (read now if it was expired)
     return bool(history.deleted) and history.deleted[0] is not None
@@ -154,4 +155,4 @@ def _changed(obj, *names) -> bool:
     state = inspect(obj)
     if state.key is None:
         return True
-    return any(state.attrs[name].history.has_changes() for name in names)
+    return any(changes_of(obj, name).has_changes() for name in names)

@@ -12,9 +12,9 @@ last used), and checked on each request against SESSION_IDLE_MINUTES and
 SESSION_MAX_HOURS.
 """
 
-from sqlalchemy import inspect, update
+from sqlalchemy import update
 
-from models import User
+from models import User, changes_of
 
 # Why a session was refused, in the words the sign-in page shows.
 ENDED = "You were signed out (your account was signed out everywhere, or its password changed)."
@@ -41,9 +41,8 @@ def before_flush(session) -> None:
     for obj in session.dirty:
         if not isinstance(obj, User):
             continue
-        state = inspect(obj)
-        password = state.attrs.password_hash.history
-        active = state.attrs.active.history
+        password = changes_of(obj, "password_hash")
+        active = changes_of(obj, "active")
         switched_off = active.has_changes() and not obj.active
         if password.has_changes() and password.deleted or switched_off:
             obj.session_generation = (obj.session_generation or 0) + 1

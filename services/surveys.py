@@ -23,10 +23,19 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import inspect, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from models import Complaint, Participant, SurveyInvitation, SurveyResponse, Ticket, kinds, utcnow
+from models import (
+    Complaint,
+    Participant,
+    SurveyInvitation,
+    SurveyResponse,
+    Ticket,
+    changes_of,
+    kinds,
+    utcnow,
+)
 from rules import correspondence
 
 from .correspondence.letters import (
@@ -67,7 +76,7 @@ def token_hash(token: str) -> str:
 
 
 def _newly_set(obj, name: str) -> bool:
-    hist = inspect(obj).attrs[name].history
+    hist = changes_of(obj, name)
     if not hist.added or hist.added[0] is None:
         return False
     return not hist.deleted or hist.deleted[0] is None

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from sqlalchemy import inspect
-from sqlalchemy.orm.attributes import flag_modified
+from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE, flag_modified, get_history
 
 from models import Calendar, ClockPause, Extension, SlaTarget, kinds, utcnow
 from rules import clock
@@ -92,9 +92,9 @@ def _configuration_changes(session) -> tuple[set[int], set[str]]:
 
 
 def _inputs_changed(case, case_type) -> bool:
-    state = inspect(case)
     return any(
-        state.attrs[name].history.has_changes() for name in kinds.by_name(case_type).clock_inputs
+        get_history(case, name, passive=PASSIVE_NO_INITIALIZE).has_changes()
+        for name in kinds.by_name(case_type).clock_inputs
     )
 
 
@@ -115,7 +115,8 @@ def _refresh(session, case, clocks: Clocks, now: datetime) -> None:
         )
 
     pauses = recorded_pauses(session, case_type, case.id)
-    status_history = inspect(case).attrs.status.history
+    # (Not `inspect(case).attrs`: it builds every attribute's state, on each case imported.)
+    status_history = get_history(case, "status", passive=PASSIVE_NO_INITIALIZE)
     old_status = status_history.deleted[0] if status_history.deleted else None
     paused_now = clocks.is_pause(case_type, case.status)
     resumed = None

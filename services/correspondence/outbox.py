@@ -24,6 +24,7 @@ from models import (
     Participant,
     Representative,
     User,
+    changes_of,
     kinds,
     utcnow,
 )
@@ -280,7 +281,7 @@ def queue_to_complainant(
 
 
 def _newly_set(state, name: str) -> bool:
-    hist = state.attrs[name].history
+    hist = changes_of(state.obj(), name)
     if not hist.added or hist.added[0] is None:
         return False
     return not hist.deleted or hist.deleted[0] is None

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import func, inspect, select
 
-from models import Attachment, CaseNote, User, kinds
+from models import Attachment, CaseNote, User, changes_of, kinds
 from rules import notifications as rules
 
 from .. import history
@@ -62,10 +62,10 @@ def _acting_user_id(session):
 def _changed_to(state, column: str):
     """(changed, new value) of a key column, whether the column or its relationship was
     set."""
-    column_history = state.attrs[column].history
+    column_history = changes_of(state.obj(), column)
     relation = column.removesuffix("_id")
     relation_history = (
-        state.attrs[relation].history if relation in state.mapper.relationships else None
+        changes_of(state.obj(), relation) if relation in state.mapper.relationships else None
     )
     changed = column_history.has_changes() or (
         relation_history is not None and relation_history.has_changes()
@@ -83,7 +83,7 @@ def _changed_to(state, column: str):
 
 
 def _status_became(state, status: str) -> bool:
-    added = state.attrs["status"].history.added
+    added = changes_of(state.obj(), "status").added
     return bool(added) and added[0] == status
 
 
@@ -118,7 +118,7 @@ def after_flush(session) -> None:
         ):
             pending.append(("decision", obj, obj.decision_maker_id))
         if kind is kinds.TICKET and obj.severity == "1":
-            if id(obj) in new or state.attrs["severity"].history.has_changes():
+            if id(obj) in new or changes_of(obj, "severity").has_changes():
                 pending.append(("severity_one", obj))
     for obj in session.new:
         if not isinstance(obj, (Attachment, CaseNote)) or obj in session.deleted:
