@@ -17,7 +17,7 @@ Every door asks the same questions here, handing in the acting officer (the sign
 account, an API token's account, the officer running a command; None for nobody).
 """
 
-from sqlalchemy import and_, exists, false, or_, select, true
+from sqlalchemy import and_, exists, false, inspect, or_, select, true
 from sqlalchemy.sql.elements import True_
 
 from models import (
@@ -247,6 +247,73 @@ def rows(actor, screen: str, action: str | None = None):
     if not conditions:
         return false()
     return or_(*conditions)
+
+
+def _complaint_reached(actor, capacity: str, scope_name: str, complaint) -> bool | None:
+    """`complaints_in` decided on a loaded complaint (None: only the database knows)."""
+    if scope_name == "all":
+        return True
+    if scope_name == "division":
+        division = division_id(actor)
+        return division is not None and complaint.division_id == division
+    me = participant_id(actor)
+    if scope_name != "assigned" or me is None:
+        return False
+    if capacity == INTERNAL_REVIEWER:
+        reviews = inspect(complaint).dict.get("internal_reviews")
+        if reviews is None:
+            return None
+        return any(review.reviewer_id == me for review in reviews)
+    return me in (complaint.manager_id, complaint.decision_maker_id, complaint.contact_officer_id)
+
+
+def _as_stored(record) -> bool:
+    """Whether the loaded record is what the database holds (no change waiting in it)."""
+    state = inspect(record)
+    return state.persistent and not state.modified
+
+
+def reaches(actor, screen: str, action: str, record, *, via=None) -> bool | None:
+    """`rows` asked of one loaded record without a query where the loaded values decide:
+    True or False, or None when only the database can say (the caller asks it then).
+
+    Complaints and tickets are decided from their own columns; a person is reached when
+    they are named on `via`, a complaint the officer reaches (else the database decides:
+    another complaint may name them)."""
+    if record is None or not _as_stored(record):
+        return None
+    me = participant_id(actor)
+    undecided = False
+    for capacity in sorted(capacity_codes(actor)):
+        grant = permissions.grant(capacity, screen)
+        if grant.scope == "none" or (action is not None and action not in grant.actions):
+            continue
+        if grant.scope == "all":
+            return True
+        if screen == "complaint" and isinstance(record, Complaint):
+            found = _complaint_reached(actor, capacity, grant.scope, record)
+        elif screen == "ticket" and isinstance(record, Ticket):
+            found = grant.scope == "assigned" and me is not None and record.agent_id == me
+        elif screen == "participant" and isinstance(record, Participant):
+            found = None
+            if me is not None and record.id == me:
+                return True
+            if isinstance(via, Complaint) and _as_stored(via):
+                named = (
+                    via.complainant_id,
+                    via.coordinator_id,
+                    via.manager_id,
+                    via.decision_maker_id,
+                )
+                if record.id in named and _complaint_reached(actor, capacity, grant.scope, via):
+                    return True
+        else:
+            return None
+        if found is None:
+            undecided = True
+        elif found:
+            return True
+    return None if undecided or screen == "participant" else False
 
 
 def only_assigned_as(actor, capacity: str, screen: str) -> bool:

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, exists, false, inspect, or_, select
 
-from models import Complaint, Extension, ExtensionRequest, Participant, kinds, utcnow
+from models import Complaint, Extension, ExtensionRequest, Participant, changes_of, kinds, utcnow
 from rules import extensions
 from rules.correspondence import instant_in_words
 from rules.errors import RuleViolation
@@ -160,9 +160,13 @@ def asking_problems(
     requester: Participant | None,
     reason: str | None = "-",
     besides: ExtensionRequest | None = None,
+    *,
+    requests: list[ExtensionRequest] | None = None,
 ) -> list[str]:
     """Why `requester` may not ask for an extension of the complaint now (the due aside);
-    `besides` is the request being judged, not counted as another one pending."""
+    `besides` is the request being judged, not counted as another one pending; `requests`:
+    the complaint's requests as the caller has just read them (a page showing them), else
+    the database is asked whether one is pending."""
     others_pending = any(
         isinstance(other, ExtensionRequest)
         and other is not besides
@@ -170,7 +174,11 @@ def asking_problems(
         and (other.complaint is complaint or other.complaint_id == complaint.id)
         for other in session.new
     )
-    if complaint.id is not None and not others_pending:
+    if requests is not None:
+        others_pending = others_pending or any(
+            other is not besides and other.decision is None for other in requests
+        )
+    elif complaint.id is not None and not others_pending:
         others_pending = pending_of(session, complaint) is not None
     return extensions.request_problems(
         complaint.reference or "this complaint",
@@ -213,8 +221,7 @@ def _judge_new(session, request: ExtensionRequest) -> None:
 
 
 def _changed(request: ExtensionRequest, names) -> bool:
-    state = inspect(request)
-    return any(state.attrs[name].history.has_changes() for name in names)
+    return any(changes_of(request, name).has_changes() for name in names)
 
 
 def _judge_change(session, request: ExtensionRequest) -> None:

@@ -53,11 +53,16 @@ def may_reply(session, actor, case) -> bool:
     kind = kinds.find_kind(case)
     if kind is None or case.id is None or actor is None:
         return False
-    condition = access.rows(actor, kind.name, "edit")
-    reachable = session.scalar(
-        select(kind.model.id).where(kind.model.id == case.id, condition).limit(1)
-    )
+    reachable = access.reaches(actor, kind.name, "edit", case)
     if reachable is None:
+        condition = access.rows(actor, kind.name, "edit")
+        reachable = (
+            session.scalar(
+                select(kind.model.id).where(kind.model.id == case.id, condition).limit(1)
+            )
+            is not None
+        )
+    if not reachable:
         return False
     complaint = kind.complaint_of(case)
     return complaint is None or Confidentiality(actor, session).shows_complainant(complaint)

@@ -78,7 +78,11 @@ class ComplaintExtensionRequests:
                 }
             )
         pending = next((item for item in requests if item.decision is None), None)
-        refusals = extension_requests.asking_problems(session, model, me) if is_manager else []
+        refusals = (
+            extension_requests.asking_problems(session, model, me, requests=requests)
+            if is_manager
+            else []
+        )
         form = DecideExtensionForm()
         return {
             "rows": rows,
