@@ -144,7 +144,7 @@ class RowChecker:
         self.file_name = file_name
         self.seen_in_file: dict[str, int] = {}
         self.previous = imported_before(session, self.model)
-        self.new_people: dict[str, Participant] = {}
+        self.new_people: dict[str, Participant | int] = {}
 
     # subclasses: prepare(rows), check(row, values) -> Candidate | None, build(candidate)
 
@@ -290,7 +290,8 @@ class RowChecker:
             return spec["existing"]
         key = (spec["email"] or "").lower()
         if key and key in self.new_people:
-            return self.new_people[key]
+            found = self.new_people[key]
+            return self.session.get(Participant, found) if isinstance(found, int) else found
         person = Participant(
             kind="complainant",
             given_name=spec["given_name"],
@@ -303,6 +304,14 @@ class RowChecker:
         if key:
             self.new_people[key] = person
         return person
+
+    def flushed(self) -> None:
+        """After a batch is flushed: the people it added are remembered by id, so that the
+        records flushed can be let go (a later row naming one of them reads it again)."""
+        self.new_people = {
+            key: person.id if not isinstance(person, int) and person.id is not None else person
+            for key, person in self.new_people.items()
+        }
 
     def note(self, record, candidate):
         history.note(

@@ -442,12 +442,16 @@ def import_register(
         checker = checker_class(session, layout, actor, now, file_name)
         checker.prepare(table.rows)
         candidates = []
-        with progress("Checking rows", table.rows, len(table.rows)) as rows:
+        # Each row read is let go once checked: the file is held once, as rows or as
+        # candidates, not twice.
+        read, table.rows = table.rows, []
+        with progress("Checking rows", _letting_go(read), len(read)) as rows:
             for row, values in rows:
                 candidate, problems = checker.check(row, values)
                 report.problems.extend(problems)
                 if candidate is not None:
                     candidates.append(candidate)
+        del read
         report.problems.sort(key=lambda p: p.row)
         if (report.rejected_rows and not skip_rejected) or not candidates:
             return report
@@ -464,6 +468,13 @@ def import_register(
     finally:
         if not report.saved:
             session.rollback()
+
+
+def _letting_go(rows: list):
+    """The rows in order, each dropped from the list as it is handed out."""
+    for index in range(len(rows)):
+        item, rows[index] = rows[index], None
+        yield item
 
 
 def _number(session, candidates) -> None:
@@ -493,8 +504,12 @@ def _create(session, checker, candidates, actor, report, progress, batch_size):
         ):
             for candidate in items:
                 batch.append((candidate.row, checker.build(candidate)))
+                # Built: what the row holds is in the record now (and gone with it once
+                # flushed), not kept for the whole file.
+                candidate.values = candidate.person = None
                 if len(batch) >= batch_size:
                     _flush(session, batch, report)
+                    checker.flushed()
                     batch = []
             _flush(session, batch, report)
     except RuleViolation as error:
