@@ -7,9 +7,9 @@ years, seven in ten closed with an outcome and a manager and decision maker (sep
 duties checked), the rest open at several steps; one complainant in three already in the
 register (found by email), the others new. Then, in one process:
 
-- (a) a bare INSERT of the same rows: one executemany of the complainants, then one of the
-  complaints, with the values already parsed (no checks, no references, no due dates, no
-  history);
+- (a) a bare INSERT of the same rows: the file read with the csv module, then one
+  executemany of a complainant per row and one of the complaints (no checks, no lookups,
+  no references, no due dates, no history);
 - (b) `services.imports.import_register`, as `flask import complaints --as admin` runs it:
   every row checked, references in receipt order, due dates, separation of duties, the
   case's history entry naming the file and row, one transaction.
@@ -18,9 +18,8 @@ Each is run on a fresh copy of the same database (SQLite: a file copied; Postgre
 database made from a template), so both write into the same register.
 
 Goals (issue "fast at a million complaints"): (b) at 2,000 rows a second or more at 100,000
-rows; peak memory (tracemalloc) of importing the larger file within 1.2x the smaller file's
-per row... flat: the peak of --memory's larger size within 1.2x of (larger / smaller) x
-nothing: see bench/README.md for what "flat" is measured as.
+rows; its peak memory (tracemalloc, from just before the import) for the larger --memory
+file within 1.2x of the smaller's ("flat from 10,000 to 100,000 rows").
 
     .venv/bin/python bench/import_bench.py                       # 100,000 rows, SQLite
     .venv/bin/python bench/import_bench.py --rows 20000 --memory 2000,20000
