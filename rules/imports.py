@@ -7,7 +7,6 @@ lookups, and saves through the session so that every flush rule applies.
 """
 
 import csv
-import io
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -152,6 +151,21 @@ def decode(data: bytes) -> tuple[str | None, Problem | None]:
         )
 
 
+LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def _lines(text: str):
+    """The text's lines with their endings, as `io.StringIO(text, newline="")` gives them
+    (\r\n, \r or \n), one at a time: a StringIO would hold a second copy of the file at
+    four bytes a character while it is read."""
+    start = 0
+    for end in LINE_END.finditer(text):
+        yield text[start : end.end()]
+        start = end.end()
+    if start < len(text):
+        yield text[start:]
+
+
 def read_table(data: bytes, layout: Layout) -> Table:
     """Decode and parse the file; check the header; split each row into its columns."""
     table = Table()
@@ -159,7 +173,7 @@ def read_table(data: bytes, layout: Layout) -> Table:
     if problem is not None:
         table.problems.append(problem)
         return table
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(_lines(text), strict=True)
     row_number = 0
     header = None
     while True:

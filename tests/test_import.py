@@ -630,3 +630,14 @@ def test_old_imported_cases_write_to_nobody_and_a_recent_one_gets_its_registrati
     assert [(m.template_key, m.recipient_address) for m in letters] == [
         ("complaint_registered", "person3@example.com")
     ]
+
+
+def test_the_file_is_split_into_lines_as_a_text_stream_would_split_it():
+    # CRLF, CR and LF end a line (a quoted value may hold them); other separators do not.
+    import random
+
+    rng = random.Random(7)
+    alphabet = ["a", ",", '"', "\r", "\n", "\r\n", "\u2028", "\x0c", "é", " "]
+    for _ in range(2000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        assert list(rules._lines(text)) == list(io.StringIO(text, newline="")), repr(text)
