@@ -185,7 +185,9 @@ def main():
     parser.add_argument("--requests", type=int, default=25, help="per client and page")
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--layouts", default="4x1,2x4", help="workers x threads, comma-separated")
-    parser.add_argument("--only", help="page names, comma-separated")
+    parser.add_argument(
+        "--only", help='page names separated by ";" (names hold commas: "grid, first page")'
+    )
     args = parser.parse_args()
 
     # The demo administrator signs in with a password alone, here and in the servers.
@@ -230,7 +232,7 @@ def main():
         ("API create", "coordinator", "/api/v1/complaints", None, "post"),
     ]  # fmt: skip
     if args.only:
-        wanted = {w.strip() for w in args.only.split(",")}
+        wanted = {w.strip() for w in args.only.split(";")}
         pages = [p for p in pages if p[0] in wanted]
 
     counts = {}
