@@ -106,13 +106,14 @@ class GridCounts:
                 together.append((wanted, condition if condition is not None else true()))
         # The counts sharing a condition (most often "open") are counted together, with
         # that condition outside the OR, where an index can serve it; the rest apart.
-        shared = _most_shared(condition for _, condition in together)
+        keyed = [_conjunct_keys(condition) for _, condition in together]
+        shared = _most_shared(keyed)
         if shared is None:
             groups = [(None, together)]
         else:
             key, clause = shared
-            having = [item for item in together if key in _conjunct_keys(item[1])]
-            others = [item for item in together if key not in _conjunct_keys(item[1])]
+            having = [item for item, keys in zip(together, keyed, strict=True) if key in keys]
+            others = [item for item, keys in zip(together, keyed, strict=True) if key not in keys]
             groups = [(clause, having)] + ([(None, others)] if others else [])
         for common, items in groups:
             conditions = [condition for _, condition in items]
@@ -136,22 +137,28 @@ def _conjuncts(condition) -> list:
     return [condition]
 
 
-def _key(clause) -> str:
-    """The clause as SQL with its values: equal keys, the same condition."""
-    compiled = clause.compile(dialect=db.session.get_bind().dialect)
-    return f"{compiled.string} {sorted((k, repr(v)) for k, v in compiled.params.items())}"
+def _key(clause):
+    """The clause's structure with its values: equal keys, the same condition. (SQLAlchemy's
+    cache key, as it caches compiled statements; the SQL text where a clause has none.)"""
+    cache_key = clause._generate_cache_key()
+    if cache_key is None:
+        compiled = clause.compile(dialect=db.session.get_bind().dialect)
+        return (compiled.string, tuple(sorted((k, repr(v)) for k, v in compiled.params.items())))
+    return (cache_key.key, tuple(repr(bind.effective_value) for bind in cache_key.bindparams))
 
 
-def _conjunct_keys(condition) -> set[str]:
-    return {_key(part) for part in _conjuncts(condition)}
+def _conjunct_keys(condition) -> dict:
+    """{key: clause} of the condition's ANDed parts."""
+    return {_key(part): part for part in _conjuncts(condition)}
 
 
-def _most_shared(conditions):
-    """(key, clause) of the condition most of the counts are ANDed with, if two share one."""
-    tally: dict[str, list] = {}
-    for condition in conditions:
-        for part in _conjuncts(condition):
-            found = tally.setdefault(_key(part), [part, 0])
+def _most_shared(keyed: list[dict]):
+    """(key, clause) of the condition most of the counts are ANDed with, if two share one;
+    `keyed`: each count's `_conjunct_keys`."""
+    tally: dict = {}
+    for parts in keyed:
+        for key, part in parts.items():
+            found = tally.setdefault(key, [part, 0])
             found[1] += 1
     if not tally:
         return None
