@@ -316,6 +316,18 @@ def reaches(actor, screen: str, action: str, record, *, via=None) -> bool | None
     return None if undecided or screen == "participant" else False
 
 
+def may(session, actor, screen: str, action: str, record, *, via=None) -> bool:
+    """Whether the officer may take the action on this record: from the loaded record where
+    it decides (`reaches`), else one statement asking `rows` of it."""
+    known = reaches(actor, screen, action, record, via=via)
+    if known is not None:
+        return known
+    model = type(record)
+    condition = rows(actor, screen, action)
+    found = session.scalar(select(model.id).where(model.id == record.id, condition).limit(1))
+    return found is not None
+
+
 def only_assigned_as(actor, capacity: str, screen: str) -> bool:
     """Whether the officer reaches the screen only through this capacity's assigned rows."""
     codes = capacity_codes(actor)

@@ -60,24 +60,9 @@ def same_person(restricted: Participant, person: Participant) -> bool:
     return bool(email) and email == (restricted.email or "").strip().lower()
 
 
-def in_force(session, now: datetime | None = None) -> list[ContactRestriction]:
-    """Every restriction in force now."""
-    now = now or utcnow()
-    with session.no_autoflush:
-        found = session.scalars(
-            select(ContactRestriction)
-            .where(
-                ContactRestriction.lifted_at.is_(None),
-                ContactRestriction.effective_from <= now,
-            )
-            .order_by(ContactRestriction.id)
-        ).all()
-    return [r for r in found if r.ends_at is None or r.ends_at > now]
-
-
 def unlifted(session) -> list[ContactRestriction]:
-    """Every restriction not lifted, whatever its dates: read once for a flush that routes
-    many new cases (an import), each then checked with `in_force_among`."""
+    """Every restriction not lifted, whatever its dates (a flush routing many new cases, an
+    import, reads them once and asks `in_force_among` for each case)."""
     with session.no_autoflush:
         return session.scalars(
             select(ContactRestriction)
@@ -87,12 +72,17 @@ def unlifted(session) -> list[ContactRestriction]:
 
 
 def in_force_among(restrictions, now: datetime) -> list[ContactRestriction]:
-    """Those of `restrictions` (not lifted) in force at `now`, as `in_force` finds them."""
+    """Those of `restrictions` (not lifted) in force at `now`."""
     return [
         r
         for r in restrictions
         if r.effective_from <= now and (r.ends_at is None or r.ends_at > now)
     ]
+
+
+def in_force(session, now: datetime | None = None) -> list[ContactRestriction]:
+    """Every restriction in force now."""
+    return in_force_among(unlifted(session), now or utcnow())
 
 
 def restrictions_on(
@@ -101,7 +91,7 @@ def restrictions_on(
     """The restrictions in force on this person (`among`: the unlifted ones, read before)."""
     if person is None:
         return []
-    found = in_force(session, now) if among is None else in_force_among(among, now or utcnow())
+    found = in_force_among(unlifted(session) if among is None else among, now or utcnow())
     return [r for r in found if same_person(r.participant, person)]
 
 

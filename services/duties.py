@@ -9,9 +9,8 @@ caller rolls back, so nothing is half-saved.
 """
 
 from sqlalchemy import inspect
-from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE, get_history
 
-from models import Complaint, InternalReview, Participant, User, kinds
+from models import Complaint, InternalReview, Participant, User, changes_of, kinds
 from rules import duties as rules
 
 # (relationship, foreign key) pairs whose change makes the rules judge the record again.
@@ -59,14 +58,8 @@ def _is_new(obj) -> bool:
     return inspect(obj).key is None
 
 
-def _history(obj, name):
-    # What `inspect(obj).attrs[name].history` gives, without building every attribute's
-    # state (an import judges thousands of new complaints in one flush).
-    return get_history(obj, name, passive=PASSIVE_NO_INITIALIZE)
-
-
 def _changed(obj, names) -> bool:
-    return any(_history(obj, name).has_changes() for name in names)
+    return any(changes_of(obj, name).has_changes() for name in names)
 
 
 def _complaint_needs_judging(complaint) -> bool:
@@ -91,10 +84,10 @@ def _pending(session, obj, relationship: str, foreign_key: str, model):
     A relationship set in this flush wins; else a foreign key set in this flush (loaded by
     id); else what is already there.
     """
-    set_relationship = _history(obj, relationship)
+    set_relationship = changes_of(obj, relationship)
     if set_relationship.has_changes():
         return set_relationship.added[0] if set_relationship.added else None
-    set_key = _history(obj, foreign_key)
+    set_key = changes_of(obj, foreign_key)
     if set_key.has_changes():
         key = set_key.added[0] if set_key.added else None
         return session.get(model, key) if key is not None else None

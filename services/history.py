@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import inspect, literal, or_, select, union_all
 from sqlalchemy.orm import MANYTOONE, joinedload, object_session
-from sqlalchemy.orm.attributes import NO_VALUE, PASSIVE_NO_INITIALIZE
+from sqlalchemy.orm.attributes import NO_VALUE
 
 from models import (
     Extension,
@@ -145,7 +145,7 @@ def collection_changes(obj, *, new: bool = False, deleted: bool = False) -> dict
             if items:
                 changes[rel.key] = [sorted(name_of(i) for i in items), []]
             continue
-        hist = state.get_history(rel.key, PASSIVE_NO_INITIALIZE)
+        hist = changes_of(obj, rel.key)
         if not hist.has_changes():
             continue
         kept = list(hist.unchanged or ())
@@ -175,7 +175,7 @@ def field_changes(obj, *, new: bool = False, stored: dict | None = None) -> dict
             if not _empty(value) and attr.key != "id":
                 changes[attr.key] = [None, plain(value)]
             continue
-        hist = state.get_history(attr.key, PASSIVE_NO_INITIALIZE)
+        hist = changes_of(obj, attr.key)
         if hist.has_changes():
             old = hist.deleted[0] if hist.deleted else NO_VALUE
             if old is NO_VALUE:

@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from sqlalchemy import inspect
-from sqlalchemy.orm.attributes import PASSIVE_NO_INITIALIZE, flag_modified, get_history
+from sqlalchemy.orm.attributes import flag_modified
 
-from models import Calendar, ClockPause, Extension, SlaTarget, kinds, utcnow
+from models import Calendar, ClockPause, Extension, SlaTarget, changes_of, kinds, utcnow
 from rules import clock
 from rules import deadlines as rules  # `deadlines` here: the case's own deadlines
 from rules.errors import RuleViolation
@@ -93,8 +93,7 @@ def _configuration_changes(session) -> tuple[set[int], set[str]]:
 
 def _inputs_changed(case, case_type) -> bool:
     return any(
-        get_history(case, name, passive=PASSIVE_NO_INITIALIZE).has_changes()
-        for name in kinds.by_name(case_type).clock_inputs
+        changes_of(case, name).has_changes() for name in kinds.by_name(case_type).clock_inputs
     )
 
 
@@ -115,8 +114,7 @@ def _refresh(session, case, clocks: Clocks, now: datetime) -> None:
         )
 
     pauses = recorded_pauses(session, case_type, case.id)
-    # (Not `inspect(case).attrs`: it builds every attribute's state, on each case imported.)
-    status_history = get_history(case, "status", passive=PASSIVE_NO_INITIALIZE)
+    status_history = changes_of(case, "status")
     old_status = status_history.deleted[0] if status_history.deleted else None
     paused_now = clocks.is_pause(case_type, case.status)
     resumed = None

@@ -53,16 +53,7 @@ def may_reply(session, actor, case) -> bool:
     kind = kinds.find_kind(case)
     if kind is None or case.id is None or actor is None:
         return False
-    reachable = access.reaches(actor, kind.name, "edit", case)
-    if reachable is None:
-        condition = access.rows(actor, kind.name, "edit")
-        reachable = (
-            session.scalar(
-                select(kind.model.id).where(kind.model.id == case.id, condition).limit(1)
-            )
-            is not None
-        )
-    if not reachable:
+    if not access.may(session, actor, kind.name, "edit", case):
         return False
     complaint = kind.complaint_of(case)
     return complaint is None or Confidentiality(actor, session).shows_complainant(complaint)

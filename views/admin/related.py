@@ -55,16 +55,7 @@ def opens(record, via=None) -> bool:
     screen = SCREENS[type(record)]
     if not permissions.allowed(access.capacity_codes(actor), screen, "view"):
         return False
-    known = access.reaches(actor, screen, "view", record, via=via)
-    if known is not None:
-        return known
-    model = type(record)
-    return (
-        db.session.scalar(
-            select(model.id).where(model.id == record.id, access.rows(actor, screen, "view"))
-        )
-        is not None
-    )
+    return access.may(db.session, actor, screen, "view", record, via=via)
 
 
 def link(record, text: str, via=None) -> dict:
