@@ -298,3 +298,33 @@ def test_the_api_shows_the_issues_and_improvements_of_a_complaint(app, make, cli
     assert shown["disposed_at"] is None
     listed = client.get("/api/v1/complaints", headers=headers).get_json()
     assert listed["items"][0]["improvements"][0]["description"] == "One fee table"
+
+
+def test_a_complaint_manager_sees_the_divisions_improvements_but_names_only_their_own_cases(
+    improved_year, make, auth
+):
+    """Reports reach a complaint manager's division; a complaint they may not open is
+    counted and described, never named or linked, on the page or in the download."""
+    manager = make.user("manager", "complaint_manager")
+    mine = make.complaint(received_at=brisbane(2026, 7, 6, 9), manager=manager.participant)
+    improvements.record(
+        db.session,
+        mine,
+        None,
+        description="Change after mine",
+        made_by="Contact Centre",
+        made_at=brisbane(2026, 8, 3, 9),
+    )
+    db.session.commit()
+    theirs = improved_year["next_year"]
+    auth.login("manager")
+    period = "?kind=quarter&period=2026-Q3"
+    html = auth.client.get(f"/admin/reports/improvements/{period}").get_data(as_text=True)
+    assert 'data-figure="improvements">3<' in html
+    assert mine.reference in html and f"/admin/complaint/details/?id={mine.id}" in html
+    assert theirs.reference not in html and f"/admin/complaint/details/?id={theirs.id}" not in html
+    assert "Change after next_year" in html and "(not one of your cases)" in html
+    exported = auth.client.get(f"/admin/reports/improvements/export/csv/{period}")
+    rows = list(csv.reader(io.StringIO(exported.get_data(as_text=True).lstrip("\ufeff"))))
+    unnamed = "(not one of your cases)"
+    assert sorted(row[1] for row in rows[1:]) == sorted([mine.reference, unnamed, unnamed])

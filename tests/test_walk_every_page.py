@@ -132,7 +132,10 @@ def out_of_reach(username):
         if username == "coordinator":
             return complaint.division_id == my_division
         if username in ("manager", "decider"):
-            return me in (complaint.manager_id, complaint.decision_maker_id)
+            # The contact officer named for a person whose contact is restricted handles
+            # their complaints like an assigned officer.
+            officers = (complaint.manager_id, complaint.decision_maker_id)
+            return me in (*officers, complaint.contact_officer_id)
         if username == "reviewer":
             return complaint.id in reviewed
         return False
@@ -142,7 +145,12 @@ def out_of_reach(username):
             return True
         if username == "coordinator" and complaint.division_id == my_division:
             return True
-        officers = {complaint.coordinator_id, complaint.manager_id, complaint.decision_maker_id}
+        officers = {
+            complaint.coordinator_id,
+            complaint.manager_id,
+            complaint.decision_maker_id,
+            complaint.contact_officer_id,
+        }
         return me in officers or complaint.id in reviewed
 
     # A complainant the user meets on a case they handle is named there, even when another

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, literal, select
 
 from models import Complaint, Division, Improvement
 from rules.periods import DEFAULT_TIME_ZONE, Period
@@ -20,7 +20,7 @@ class ImprovementLine:
 
     id: int
     complaint_id: int
-    reference: str
+    reference: str | None  # None: a complaint the reader may not open, left unnamed
     division: str
     made_at: datetime
     made_by: str
@@ -53,7 +53,7 @@ class ImprovementsReport:
         rows = tuple(
             (
                 line.division,
-                line.reference,
+                line.reference or UNNAMED,
                 line.made_at.astimezone(zone).strftime("%d/%m/%Y"),
                 line.made_by,
                 line.description,
@@ -67,17 +67,34 @@ class ImprovementsReport:
         )
 
 
+UNNAMED = "(not one of your cases)"
+
+
 def improvements_made(
-    session, period: Period, *, scope: Scope = None, tz: Zone = DEFAULT_TIME_ZONE
+    session,
+    period: Period,
+    *,
+    scope: Scope = None,
+    named: Scope = None,
+    tz: Zone = DEFAULT_TIME_ZONE,
 ) -> ImprovementsReport:
-    """The improvements made in a period, oldest first, with their complaint's division."""
+    """The improvements made in a period, oldest first, with their complaint's division.
+
+    `scope` keeps the figures to the cases the report reaches (a division, say); `named`,
+    when given, is the narrower set of complaints the reader may open: the others' lines
+    are counted and described but their complaint is not named."""
     bounds = period.utc_bounds(tz)
+    reference = (
+        Complaint.reference
+        if named is None
+        else case((named, Complaint.reference), else_=literal(None))
+    )
     rows = session.execute(
         scoped(
             select(
                 Improvement.id,
                 Complaint.id,
-                Complaint.reference,
+                reference,
                 Division.name,
                 Improvement.made_at,
                 Improvement.made_by,

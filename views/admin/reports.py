@@ -736,8 +736,15 @@ class ImprovementsReportView(ReportView):
     )
 
     def build(self, choice):
+        # Figures reach the report's scope (a division); a complaint is named only to those
+        # who may open it.
+        named = access.rows(current_actor(), "complaint", "view")
         return reports.improvements_made(
-            db.session, choice.period, scope=self.report_scope(), tz=self.zone
+            db.session,
+            choice.period,
+            scope=self.report_scope(),
+            named=None if access.is_everything(named) else named,
+            tz=self.zone,
         )
 
     def chart(self, report, choice):
@@ -750,13 +757,12 @@ class ImprovementsReportView(ReportView):
         )
 
     def extra(self, report, choice):
-        may_open = permissions.allowed(access.capacity_codes(current_actor()), "complaint", "view")
         return {
             "improvement_rows": list(zip(report.lines, self.table(report).rows, strict=True)),
             "complaint_links": {
                 line.id: url_for("complaint.details_view", id=line.complaint_id)
                 for line in report.lines
-                if may_open
+                if line.reference is not None
             },
         }
 
