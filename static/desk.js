@@ -126,36 +126,31 @@
       var words = link.getAttribute("title") || link.getAttribute("data-original-title") || "";
       link.setAttribute("aria-label", "About this column: " + words);
     });
+    // Select2 adds a chosen value's "remove" link whenever a value is chosen or restored,
+    // so every pass names whatever is still unnamed, not only new pickers.
     document
-      .querySelectorAll(".select2-container:not([data-named])")
-      .forEach(function (container) {
-        container.setAttribute("data-named", "1");
-        var field = container.id && container.id.indexOf("s2id_") === 0 ? container.id.slice(5) : "";
-        var label = field ? document.querySelector("label[for='" + field + "']") : null;
-        var words = label ? label.textContent.replace(/[*\s]+/g, " ").trim() : "Choose";
-        container.querySelectorAll("a.select2-choice, a.select2-search-choice-close").forEach(
-          function (link) {
-            if (!link.getAttribute("aria-label")) {
-              link.setAttribute(
-                "aria-label",
-                link.classList.contains("select2-search-choice-close") ? "Remove from " + words : words
-              );
-            }
-          }
-        );
-        container.querySelectorAll("input.select2-input, input.select2-focusser").forEach(function (input) {
-          if (!input.getAttribute("aria-label")) {
-            input.setAttribute("aria-label", words);
-          }
-        });
+      .querySelectorAll(
+        ".select2-container a.select2-choice:not([aria-label]), " +
+          ".select2-container a.select2-search-choice-close:not([aria-label]), " +
+          ".select2-container input.select2-input:not([aria-label]), " +
+          ".select2-container input.select2-focusser:not([aria-label])"
+      )
+      .forEach(function (control) {
+        var words = pickerName(control.closest(".select2-container"));
+        var removes = control.classList.contains("select2-search-choice-close");
+        control.setAttribute("aria-label", removes ? "Remove from " + words : words);
       });
+  }
+  function pickerName(container) {
+    var field = container.id && container.id.indexOf("s2id_") === 0 ? container.id.slice(5) : "";
+    var label = field ? document.querySelector("label[for='" + field + "']") : null;
+    return label ? label.textContent.replace(/[*\s]+/g, " ").trim() : "Choose";
   }
   nameControls();
   window.addEventListener("load", nameControls);
-  new MutationObserver(function () {
-    window.clearTimeout(nameControls.timer);
-    nameControls.timer = window.setTimeout(nameControls, 50);
-  }).observe(document.body, { childList: true, subtree: true });
+  // Named as soon as they are added (the observer runs before any other script or a
+  // screen reader's next look), not a moment later.
+  new MutationObserver(nameControls).observe(document.body, { childList: true, subtree: true });
 
   // ------------------------------------------------------------------ decision makers
   // A complaint's form: its decision-maker picker asks for those above the manager chosen
