@@ -268,3 +268,91 @@ def test_each_process_keeps_the_configuration_while_its_stamp_is_unchanged(app, 
     assert db.session.scalar(select(ConfigurationStamp.stamp)) != stamp
     second = make.complaint(division=qld, received_at=brisbane(2026, 3, 9, 9))
     assert second.registration_due_at > due_before
+
+
+def test_a_change_to_some_days_reads_only_the_cases_due_on_or_after_them_and_misses_none(make):
+    """A closure or worked holiday added, moved or removed can move only the due instants on
+    or after its first day (the count that reached an earlier one never met it): the flush
+    reads only those cases, and recomputing every open case afterwards finds nothing left
+    to change, whichever days the change covers."""
+    from models import WorkedHoliday
+    from services.clocks import bulk_recompute
+
+    qld = make.division()
+    cases = [
+        make.complaint(
+            division=qld,
+            received_at=brisbane(2026, month, day, 10),
+            classification="standard" if day % 2 else "informal",
+            commit=False,
+        )
+        for month in (2, 3, 4, 6, 9)
+        for day in (2, 9, 17, 24)
+    ]
+    db.session.commit()
+    calendar = make.calendar("AU-QLD")
+    clocks = services.clocks.Clocks(db.session)
+
+    def reached(day):
+        condition = bulk_recompute._affected(
+            Complaint, clocks, {calendar.id}, set(), {calendar.id: day}
+        )
+        query = bulk_recompute._case_query(Complaint, "complaint").where(condition)
+        return set(db.session.scalars(query.with_only_columns(Complaint.id)))
+
+    everything = reached(None)
+    assert everything == {case.id for case in cases}
+    # A closure from 7 October: only the cases whose resolution is due from then on (the
+    # latest due instant of a case) can move: two of the September cases.
+    late = reached(date(2026, 10, 7))
+    assert late == {
+        case.id for case in cases if case.resolution_due_at >= at(brisbane(2026, 10, 7, 0))
+    }
+    assert len(late) == 2
+    assert reached(date(2027, 6, 1)) == set()
+
+    def nothing_left():
+        db.session.expire_all()
+        assert services.clocks.recompute(db.session, [calendar.id]) == 0
+
+    shutdown = Closure(name="Move", starts_on=date(2026, 4, 20), ends_on=date(2026, 4, 22))
+    calendar.closures.append(shutdown)
+    db.session.commit()
+    nothing_left()
+    shutdown.starts_on, shutdown.ends_on = date(2026, 6, 8), date(2026, 6, 12)  # moved
+    db.session.commit()
+    nothing_left()
+    afternoon = Closure(
+        name="Training",
+        starts_on=date(2026, 9, 18),
+        ends_on=date(2026, 9, 18),
+        from_time=datetime(2026, 1, 1, 13).time(),
+    )
+    calendar.closures.append(afternoon)
+    calendar.worked_holidays.append(WorkedHoliday(day=date(2026, 6, 8)))  # King's Birthday
+    db.session.commit()
+    nothing_left()
+    db.session.delete(shutdown)
+    db.session.commit()
+    nothing_left()
+    # A later case saved on its own agrees with the recompute's figures.
+    for case in cases:
+        for deadline in services.clocks.deadlines_of(case, services.clocks.Clocks(db.session)):
+            assert getattr(case, deadline.field) == deadline.due, (case.id, deadline.field)
+
+
+def test_renaming_a_calendar_moves_no_due_instant_and_its_zone_moves_every_open_one(make):
+    qld = make.division()
+    case = make.complaint(division=qld, received_at=brisbane(2026, 3, 9, 9))
+    calendar = make.calendar("AU-QLD")
+    calendar.name = "Queensland offices"
+    db.session.commit()
+    assert not recompute_entries(case)
+    due = case.resolution_due_at
+    calendar.timezone = "Australia/Perth"
+    db.session.commit()
+    db.session.refresh(case)
+    assert case.resolution_due_at == due + (
+        at(brisbane(2026, 3, 9, 11)) - at(brisbane(2026, 3, 9, 9))
+    )
+    assert len(recompute_entries(case)) == 1

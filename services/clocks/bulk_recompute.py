@@ -7,8 +7,8 @@ their history. Met deadlines and closed cases keep their recorded outcome.
 
 import json
 from collections import defaultdict, namedtuple
-from collections.abc import Iterable
-from datetime import UTC, datetime
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import (
     JSON,
@@ -20,6 +20,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    or_,
     select,
     update,
 )
@@ -50,19 +51,29 @@ def after_flush(session):
         recompute(session, calendars, keys)
 
 
-def recompute(session, calendar_ids: Iterable[int] = (), sla_keys: Iterable[str] = ()) -> int:
+def recompute(
+    session,
+    calendar_ids: Iterable[int] | Mapping[int, date | None] = (),
+    sla_keys: Iterable[str] = (),
+) -> int:
     """Recompute the open cases that depend on these calendars or SLA targets.
+
+    `calendar_ids` may map each calendar to the first day its change touches (a closure or
+    worked holiday added, moved or removed): only the cases with a due instant on or after
+    that day are read, for a count that ended before it never met the change. None, or a
+    plain list of ids, reads every open case on the calendar.
 
     Returns how many cases had a due instant changed. Each gets a history entry.
     Met deadlines and closed cases keep their recorded outcome.
     """
+    since = dict(calendar_ids) if isinstance(calendar_ids, Mapping) else {}
     calendar_ids, sla_keys = set(calendar_ids), set(sla_keys)
     changed = 0
     with session.no_autoflush:
         clocks = Clocks(session)
         reason = _reason(session, calendar_ids, sla_keys)
         for kind in kinds.KINDS:
-            condition = _affected(kind.model, clocks, calendar_ids, sla_keys)
+            condition = _affected(kind.model, clocks, calendar_ids, sla_keys, since)
             if condition is not None:
                 changed += _recompute_cases(
                     session, kind.model, kind.name, condition, clocks, reason
@@ -87,9 +98,10 @@ def _targets_use(clocks: Clocks, prefix: str, calendar_ids: set[int]) -> bool:
     )
 
 
-def _affected(model, clocks, calendar_ids, sla_keys):
+def _affected(model, clocks, calendar_ids, sla_keys, since=None):
     """Which open cases of this model depend on these calendars or SLA targets: a condition
-    on `_case_query(model)`, or None when none can."""
+    on `_case_query(model)`, or None when none can. `since`: a calendar's first day changed,
+    when the change touches only some days."""
     kind = kinds.kind_of(model)
     case_type = kind.name
     prefix = f"{case_type}."
@@ -103,11 +115,28 @@ def _affected(model, clocks, calendar_ids, sla_keys):
         return still_open
     if kind.no_calendar is None:
         # No client, or a client without a calendar of its own: the service desk's calendar.
-        condition = Participant.calendar_id.in_(calendar_ids)
-        if clocks.default_ticket_calendar_id() in calendar_ids:
-            condition = condition | Participant.calendar_id.is_(None)
-        return still_open & condition
-    return still_open & Division.calendar_id.in_(calendar_ids)
+        holder = Participant.calendar_id
+        default = clocks.default_ticket_calendar_id()
+    else:
+        holder, default = Division.calendar_id, None
+    reached = []
+    for calendar_id in sorted(calendar_ids):
+        on_it = holder == calendar_id
+        if calendar_id == default:
+            on_it = on_it | holder.is_(None)
+        day = (since or {}).get(calendar_id)
+        if day is not None:
+            on_it = on_it & _due_from(model, day)
+        reached.append(on_it)
+    return still_open & or_(*reached)
+
+
+def _due_from(model, day: date):
+    """A case with a due instant on or after `day` (a day before, in UTC, whatever the
+    calendar's zone): the only cases a change from that day on can move. A due that is
+    empty stays empty (its clock has not started, or has no target)."""
+    bound = datetime.combine(day - timedelta(days=1), time(0), UTC)
+    return or_(*(model.__table__.c[name] >= bound for name in kinds.kind_of(model).due_fields))
 
 
 # A case's row as the bulk recompute reads it: the facts, the due instants, the calendar.

@@ -6,13 +6,23 @@ cases that depend on a changed calendar or SLA target are left for `after_flush`
 recompute (services/clocks/bulk_recompute.py).
 """
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 
 from sqlalchemy import inspect
 from sqlalchemy.orm.attributes import flag_modified
 
-from models import Calendar, ClockPause, Extension, SlaTarget, changes_of, kinds, utcnow
+from models import (
+    Calendar,
+    ClockPause,
+    Closure,
+    Extension,
+    SlaTarget,
+    WorkedHoliday,
+    changes_of,
+    kinds,
+    utcnow,
+)
 from rules import clock
 from rules import deadlines as rules  # `deadlines` here: the case's own deadlines
 from rules.errors import RuleViolation
@@ -55,8 +65,9 @@ def before_flush(session):
                 continue
             _refresh(session, case, clocks, now)
     if changed_calendars or changed_keys:
-        pending = session.info.setdefault("recompute", [set(), set()])
-        pending[0].update(changed_calendars)
+        pending = session.info.setdefault("recompute", [{}, set()])
+        for calendar_id, since in changed_calendars.items():
+            pending[0][calendar_id] = _earlier(pending[0].get(calendar_id, since), since)
         pending[1].update(changed_keys)
 
 
@@ -66,19 +77,28 @@ def _validate_calendar(calendar: Calendar) -> None:
         raise RuleViolation(f"Calendar {calendar.code} was not saved: " + " ".join(problems))
 
 
-def _configuration_changes(session) -> tuple[set[int], set[str]]:
-    calendars, keys = set(), set()
+def _configuration_changes(session) -> tuple[dict[int, date | None], set[str]]:
+    """The calendars changed, each with the first day the change touches (None: any day,
+    as a change to its hours, holidays or zone does), and the SLA target keys changed."""
+    calendars: dict[int, date | None] = {}
+    keys: set[str] = set()
+
+    def touched(calendar_id, since):
+        calendars[calendar_id] = _earlier(calendars.get(calendar_id, since), since)
+
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
         if isinstance(obj, Calendar):
-            if obj.id is not None:
-                calendars.add(obj.id)
+            if obj.id is not None and any(
+                changes_of(obj, name).has_changes() for name in _CALENDAR_RULES
+            ):
+                touched(obj.id, None)
         elif isinstance(obj, CALENDAR_PARTS):
             calendar_id = obj.calendar_id or (obj.calendar.id if obj.calendar else None)
             if calendar_id is None:
-                old = inspect(obj).attrs.calendar_id.history.deleted
+                old = changes_of(obj, "calendar_id").deleted
                 calendar_id = old[0] if old else None
             if calendar_id is not None:
-                calendars.add(calendar_id)
+                touched(calendar_id, _first_day_touched(obj))
                 # A change to its hours or days off is a change to the calendar: bump its
                 # version so that an edit opened before it is refused, not saved over it.
                 calendar = obj.calendar or session.get(Calendar, calendar_id)
@@ -89,6 +109,30 @@ def _configuration_changes(session) -> tuple[set[int], set[str]]:
             old = inspect(obj).attrs.key.history.deleted
             keys.update(k for k in old if k)
     return calendars, keys
+
+
+# What a calendar row holds that moves due instants on any day (its name moves none).
+_CALENDAR_RULES = ("timezone", "holiday_country", "holiday_subdivision")
+# The days a closure or a worked holiday covers, as its columns give them.
+_DAYS_OF = {Closure: ("starts_on", "ends_on"), WorkedHoliday: ("day", "day")}
+
+
+def _first_day_touched(part) -> date | None:
+    """The first day a closure or worked holiday, as it is and as it was, covers: due
+    instants before that day cannot move (the count that reached them never met it).
+    None for opening hours, which every day has, or a part moved to another calendar."""
+    names = _DAYS_OF.get(type(part))
+    if names is None or changes_of(part, "calendar_id").deleted:
+        return None
+    days = []
+    for name in names:
+        history = changes_of(part, name)
+        days += [d for d in (*history.added, *history.unchanged, *history.deleted) if d]
+    return min(days, default=None)
+
+
+def _earlier(a: date | None, b: date | None) -> date | None:
+    return None if a is None or b is None else min(a, b)
 
 
 def _inputs_changed(case, case_type) -> bool:
