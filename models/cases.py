@@ -167,6 +167,14 @@ class Complaint(Versioned, db.Model):
             "ix_complaint_finalised_cohort", "finalised_at", "kind", "division_id", "received_at"
         ),
         Index("ix_complaint_closed_at", "closed_at"),
+        # The few confidential complaints, found without reading the register: whose
+        # complainant (and representatives) an officer may not see.
+        Index(
+            "ix_complaint_confidential",
+            "complainant_id",
+            sqlite_where=text("confidential IS 1"),
+            postgresql_where=text("confidential IS TRUE"),
+        ),
     )
 
     def __str__(self):

@@ -260,3 +260,56 @@ def test_asking_about_a_few_people_gives_what_the_whole_hidden_set_gives(app, ma
         assert few == whole & set(asked), username
     boss = db.session.scalars(db.select(User).filter_by(username="boss")).one()
     assert Confidentiality(boss, db.session).hidden_among(asked) == {case.complainant_id}
+
+
+def test_the_row_condition_agrees_with_the_hidden_set_inside_a_query_of_complaints(
+    app, make, case
+):
+    """`person_visible`, asked row by row (NOT EXISTS through the person's indexes), hides
+    exactly the hidden set, for each officer, also in a query that reads complaints itself
+    (the complaint it asks about is its own alias); an empty column hides no one."""
+    from sqlalchemy import select
+
+    from models import Complaint, OutboundMessage, Participant, User
+    from services.confidentiality import Confidentiality, person_visible
+
+    plain = make.complaint(complainant=make.complainant("Open"))
+    db.session.add(
+        OutboundMessage(
+            dedupe_key="to-no-one",
+            template_key="note",
+            recipient_role="officer",
+            subject="No one in particular",
+            body="-",
+            status="queued",
+        )
+    )
+    db.session.commit()
+    for username in ("coord", "elsewhere", "boss", "manager", "reviewer"):
+        user = db.session.scalars(db.select(User).filter_by(username=username)).one()
+        hidden = Confidentiality(user, db.session).hidden_person_ids()
+        people = set(db.session.scalars(select(Participant.id)))
+        shown = set(
+            db.session.scalars(select(Participant.id).where(person_visible(user, Participant.id)))
+        )
+        assert shown == people - hidden, username
+        complaints = set(
+            db.session.scalars(
+                select(Complaint.id).where(person_visible(user, Complaint.complainant_id))
+            )
+        )
+        expected = {case.id, plain.id} - ({case.id} if case.complainant_id in hidden else set())
+        assert complaints == expected, username
+        unnamed = db.session.scalars(
+            select(OutboundMessage.id).where(
+                OutboundMessage.participant_id.is_(None),
+                person_visible(user, OutboundMessage.participant_id),
+            )
+        ).all()
+        assert len(unnamed) == 1, username
+    assert (
+        case.complainant_id
+        in Confidentiality(
+            db.session.scalars(db.select(User).filter_by(username="elsewhere")).one(), db.session
+        ).hidden_person_ids()
+    )
