@@ -38,7 +38,7 @@ from rules import permissions
 from services import access
 
 from ..context import current_actor
-from . import mail_warning, publication_reminder
+from . import fragments, mail_warning, publication_reminder
 from .audit import ClockPauseView, HistoryEntryView, ReferenceCounterView
 from .canned import CannedParagraphView
 from .case_page_links import LateReviewRequestsView
@@ -176,6 +176,7 @@ def may_read_restrictions() -> bool:
 def init_app(app):
     # The banner of a restricted person's case links the register for those who may read it.
     app.add_template_global(may_read_restrictions, "may_read_restrictions")
+    fragments.init_app(app)
     admin = Admin(
         app,
         name="Complaints portal",
