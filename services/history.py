@@ -526,19 +526,36 @@ def _python_type(column):
         return None
 
 
+# A complaint's records whose history is the complaint's, by the relationship holding them.
+_COMPLAINT_RECORDS = {
+    Extension: "extensions",
+    InternalReview: "internal_reviews",
+    ExternalReview: "external_reviews",
+    Improvement: "improvements",
+}
+
+
 def _records_of(record) -> dict[str, set]:
     """The record, and for a complaint its extensions, reviews and improvements: record
     type -> ids."""
     session = object_session(record)
     records = {type(record).__name__: {record.id}}
     if kinds.find_kind(record) is kinds.COMPLAINT:
+        loaded = inspect(record).dict
+        if all(name in loaded for name in _COMPLAINT_RECORDS.values()):
+            # Loaded with the complaint (its details page): no statement to ask.
+            for model, name in _COMPLAINT_RECORDS.items():
+                ids = {related.id for related in loaded[name]}
+                if ids:
+                    records.setdefault(model.__name__, set()).update(ids)
+            return records
         # One statement for the four kinds of related record.
         related = union_all(
             *(
                 select(literal(model.__name__).label("type"), model.id).where(
                     model.complaint_id == record.id
                 )
-                for model in (Extension, InternalReview, ExternalReview, Improvement)
+                for model in _COMPLAINT_RECORDS
             )
         )
         for record_type, record_id in session.execute(related):

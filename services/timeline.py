@@ -272,7 +272,14 @@ def _hides_recipient(message, withheld, person_visible) -> bool:
     return not _visible(person_visible, message.participant)
 
 
-def _messages_out(session, case, zone, links, withheld, person_visible) -> list[dict]:
+def letters_of(session, case) -> list[OutboundMessage]:
+    """Every letter and email of the case, with whom it went to, who wrote and who posted
+    it and its attachments. A page that shows them twice (the timeline, and the newest
+    among the related records) reads them once: kept for the rest of a GET request."""
+    kept = _kept_for_this_request()
+    key = ("letters", type(case).__name__, case.id)
+    if kept is not None and key in kept:
+        return kept[key]
     column = _case_column(OutboundMessage, case)
     rows = session.scalars(
         select(OutboundMessage)
@@ -286,6 +293,23 @@ def _messages_out(session, case, zone, links, withheld, person_visible) -> list[
             selectinload(OutboundMessage.attachments),
         )
     ).all()
+    if kept is not None:
+        kept[key] = rows
+    return rows
+
+
+def _kept_for_this_request() -> dict | None:
+    """What a GET request has read and may read again (a GET changes nothing); None
+    outside a request, or in one that may write."""
+    from flask import has_request_context, request
+
+    if not has_request_context() or request.method != "GET":
+        return None
+    return request.environ.setdefault("portal.case_reads", {})
+
+
+def _messages_out(session, case, zone, links, withheld, person_visible) -> list[dict]:
+    rows = letters_of(session, case)
     entries = []
     for message in rows:
         hidden = _hides_recipient(message, withheld, person_visible)

@@ -34,7 +34,7 @@ from rules.vocabulary import (
     REVIEW_STATUSES,
     TICKET_STATUSES,
 )
-from services import access
+from services import access, timeline
 
 from ..context import current_actor, visibility
 
@@ -178,12 +178,12 @@ class ComplaintRelatedRecords(RelatedRecords):
                 f"({letters.STATUSES.get(message.status, message.status)}, "
                 f"{local(message.created_at)})",
             )
-            for message in db.session.scalars(
-                select(OutboundMessage)
-                .where(OutboundMessage.complaint_id == model.id)
-                .order_by(OutboundMessage.created_at.desc(), OutboundMessage.id.desc())
-                .limit(LETTERS_SHOWN)
-            )
+            # The timeline's letters, read once for the page.
+            for message in sorted(
+                timeline.letters_of(db.session, model),
+                key=lambda message: (message.created_at, message.id),
+                reverse=True,
+            )[:LETTERS_SHOWN]
         ]
         # One check per screen for all of them: the page costs the same for many records.
         found = iter(links(internal + external + extensions + tickets + letters_shown))
