@@ -94,6 +94,7 @@ class Confidentiality:
         self.actor = actor
         self.session = session
         self._hidden = None
+        self._known: dict[int, bool] = {}  # participant id -> hidden, for those expected
         self._reviewed = None
 
     def hidden_person_ids(self) -> frozenset:
@@ -144,9 +145,24 @@ class Confidentiality:
             officer_ids=officers - {None},
         )
 
+    def expect(self, ids) -> None:
+        """Ask about these people now, in one statement about them alone: those a page is
+        about to name (a case's own people). Anyone else it names is answered from the
+        whole hidden set, read when first needed."""
+        wanted = {i for i in ids if i is not None and i not in self._known}
+        if self._hidden is not None or not wanted:
+            return
+        hidden = self.hidden_among(wanted)
+        self._known.update((i, i in hidden) for i in wanted)
+
     def shows_person(self, participant) -> bool:
         """Whether the officer may see this participant's identity and contact details."""
-        return participant is None or participant.id not in self.hidden_person_ids()
+        if participant is None:
+            return True
+        known = self._known.get(participant.id)
+        if known is not None:
+            return not known
+        return participant.id not in self.hidden_person_ids()
 
     def person_visible_on(self, record):
         """For a record's page (a complaint, or a record of one): whether a participant may

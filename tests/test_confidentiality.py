@@ -313,3 +313,27 @@ def test_the_row_condition_agrees_with_the_hidden_set_inside_a_query_of_complain
             db.session.scalars(db.select(User).filter_by(username="elsewhere")).one(), db.session
         ).hidden_person_ids()
     )
+
+
+def test_people_expected_by_a_page_are_answered_as_the_whole_hidden_set_would(app, make, case):
+    """A details page asks about its case's own people at once (`expect`); its answers, and
+    those about anyone not expected, are what the whole hidden set gives."""
+    from models import Participant, User
+    from services.confidentiality import Confidentiality
+    from tests.statements import statements_run
+
+    plain = make.complaint(complainant=make.complainant("Open"))
+    people = db.session.scalars(db.select(Participant)).all()
+    named = (case.complainant_id, plain.complainant_id, case.manager_id)
+    for username in ("coord", "elsewhere", "boss", "manager", "reviewer"):
+        user = db.session.scalars(db.select(User).filter_by(username=username)).one()
+        whole = Confidentiality(user, db.session).hidden_person_ids()
+        asked = Confidentiality(user, db.session)
+        with statements_run() as seen:
+            asked.expect([*named, None])
+            answers = {
+                person.id: asked.shows_person(person) for person in people if person.id in named
+            }
+        assert len(seen) <= 1, username  # one statement about the three
+        assert answers == {i: i not in whole for i in answers}, username
+        assert all(asked.shows_person(p) == (p.id not in whole) for p in people), username

@@ -4,6 +4,7 @@ in the case's local time, and never a case deleted by hand."""
 from flask import request, url_for
 from flask_admin.helpers import get_redirect_target
 from flask_login import current_user
+from sqlalchemy import inspect as sa_inspect
 from werkzeug.routing import BuildError
 
 from rules import permissions
@@ -60,6 +61,8 @@ class CaseView(ScopedModelView):
     def details_context(self, model):
         """What `admin/_due_dates.html` and `admin/_timeline.html` can use besides `model`
         and `admin_view`."""
+        # The case's own people, asked about at once (its history names them).
+        visibility().expect(people_named_on(model))
         person_visible = visibility().person_visible_on(model)
         context = {
             "case_timezone": self.timezone_for(model),
@@ -142,3 +145,12 @@ class CaseView(ScopedModelView):
         if template == self.details_template and "model" in kwargs:
             kwargs.update(self.details_context(kwargs["model"]))
         return super().render(template, **kwargs)
+
+
+def people_named_on(case) -> list[int]:
+    """The participants a case's own columns name (complainant, officers, client, agent)."""
+    return [
+        getattr(case, attribute.key)
+        for attribute in sa_inspect(type(case)).column_attrs
+        if any(key.column.table.name == "participant" for key in attribute.columns[0].foreign_keys)
+    ]
