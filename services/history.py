@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import inspect, literal, or_, select, union_all
 from sqlalchemy.orm import MANYTOONE, joinedload, object_session
-from sqlalchemy.orm.attributes import NO_VALUE
+from sqlalchemy.orm.attributes import NO_VALUE, set_committed_value
 
 from models import (
     Extension,
@@ -543,7 +543,7 @@ def _records_of(record) -> dict[str, set]:
     if kinds.find_kind(record) is kinds.COMPLAINT:
         loaded = inspect(record).dict
         if all(name in loaded for name in _COMPLAINT_RECORDS.values()):
-            # Loaded with the complaint (its details page): no statement to ask.
+            # Loaded already: no statement to ask.
             for model, name in _COMPLAINT_RECORDS.items():
                 ids = {related.id for related in loaded[name]}
                 if ids:
@@ -560,6 +560,11 @@ def _records_of(record) -> dict[str, set]:
         )
         for record_type, record_id in session.execute(related):
             records.setdefault(record_type, set()).add(record_id)
+        # What it found none of is known to be empty: the page that lists them (most
+        # complaints have no extension, review or improvement) need not ask again.
+        for model, name in _COMPLAINT_RECORDS.items():
+            if model.__name__ not in records and name not in loaded:
+                set_committed_value(record, name, [])
     return records
 
 

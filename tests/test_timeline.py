@@ -341,7 +341,7 @@ def test_the_details_page_costs_the_same_statements_for_2000_entries_as_for_20(
     assert len(entry_keys(html)) == timeline.PAGE
     assert len(big_page) == len(small_page), difference(big_page, small_page)
     # What the page reads in all (bench/README.md, "HTTP load"): kept from growing.
-    assert len(big_page) <= 25, len(big_page)
+    assert len(big_page) <= 22, len(big_page)
     db.session.close()
     with counted_statements() as everything:
         html = details(client, big_id, timeline_all=1)

@@ -5,7 +5,7 @@ from flask import current_app, flash
 from flask_admin.contrib.sqla.filters import BooleanEqualFilter
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 from wtforms.validators import ValidationError
 
 from models import Category, Channel, Complaint, Division, db, kinds, search_index, utcnow
@@ -238,14 +238,6 @@ class ComplaintView(
         joinedload(Complaint.decision_maker),
         joinedload(Complaint.coordinator),
         joinedload(Complaint.contact_officer),
-    )
-    # The records the details page lists, whose history its timeline also reads: loaded
-    # with the complaint, they answer which records' history to read (services/history).
-    details_record_options = (
-        selectinload(Complaint.extensions),
-        selectinload(Complaint.internal_reviews),
-        selectinload(Complaint.external_reviews),
-        selectinload(Complaint.improvements),
     )
     # Every column the grid shows comes in the one list query, whatever the page size.
     column_select_related_list = (

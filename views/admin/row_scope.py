@@ -2,7 +2,7 @@
 request's action on (services.access.rows), so unknown or out-of-scope ids are a 404, and
 the pager's count capped so a large register lists quickly."""
 
-from flask import abort, g, has_request_context, request
+from flask import abort, g, has_request_context
 from flask_admin.contrib.sqla import tools as sqla_tools
 from sqlalchemy import func, literal_column, select
 from sqlalchemy import inspect as sa_inspect
@@ -77,8 +77,6 @@ class RowScopeMixin:
     # Loader options for the one record a details or edit page shows: what its page reads
     # of it, in the same statement.
     one_record_options: tuple = ()
-    # Loaded besides for the details page, which shows them all.
-    details_record_options: tuple = ()
 
     def get_one(self, id):
         """One record, through the scoped query: unknown or out of scope is a 404."""
@@ -90,11 +88,8 @@ class RowScopeMixin:
             except (TypeError, ValueError):
                 abort(404)
             query = self.get_query().filter(column == value)
-            options = self.one_record_options
-            if has_request_context() and request.endpoint == f"{self.endpoint}.details_view":
-                options += self.details_record_options
-            if options:
-                query = query.options(*options)
+            if self.one_record_options:
+                query = query.options(*self.one_record_options)
             record = query.one_or_none()
         else:
             try:
