@@ -58,6 +58,10 @@ class Complaint(Versioned, db.Model):
     channel = relationship("Channel")
     category_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"), index=True)
     category = relationship("Category")
+    # The category's and the division's names, kept here by the flush hooks
+    # (services/sort_names.py) so that sorting the grid by them reads an index.
+    category_name: Mapped[str | None] = mapped_column(String(160))
+    division_name: Mapped[str | None] = mapped_column(String(120))
     referral_target_id: Mapped[int | None] = mapped_column(ForeignKey("referral_target.id"))
     referral_target = relationship("ReferralTarget")
     outcome_id: Mapped[int | None] = mapped_column(ForeignKey("outcome.id"), index=True)
@@ -167,6 +171,10 @@ class Complaint(Versioned, db.Model):
             "ix_complaint_finalised_cohort", "finalised_at", "kind", "division_id", "received_at"
         ),
         Index("ix_complaint_closed_at", "closed_at"),
+        # The grid sorted by category (also within a division) or by division.
+        Index("ix_complaint_category_name", "category_name", "id"),
+        Index("ix_complaint_division_category_name", "division_id", "category_name", "id"),
+        Index("ix_complaint_division_name", "division_name", "id"),
         # The few confidential complaints, found without reading the register: whose
         # complainant (and representatives) an officer may not see.
         Index(

@@ -23,6 +23,7 @@ from . import (
     notifications,
     saved_views,
     sessions,
+    sort_names,
     surveys,
 )
 
@@ -67,6 +68,8 @@ def _before_flush(session, flush_context, instances):
     # Extensions before the clocks: the due they set is the one the clocks take.
     extensions.before_flush(session)
     clocks.before_flush(session)
+    # The category's and division's names the complaints grid sorts by.
+    sort_names.before_flush(session)
     # A new password or an account switched off ends the account's sessions.
     sessions.before_flush(session)
     # A saved view is shared only by a coordinator or administrator, with their division.

@@ -69,6 +69,9 @@ AUDITED_TYPES = (
 )
 IGNORED_FIELDS = {
     "version",
+    # Kept copies of a category's and a division's names (services/sort_names.py).
+    "category_name",
+    "division_name",
     "updated_at",
     "password_hash",
     "secret_hash",

@@ -1,0 +1,48 @@
+"""The names the complaints grid sorts by, kept on each complaint: its category's and its
+division's. Sorting a million complaints by a joined name read and sorted every one of
+them (seconds); the kept names are read in order from an index.
+
+A flush that saves a complaint sets them from its category and division, whichever door
+saved it; a flush that renames a category or a division writes the new name onto its
+complaints in one statement.
+"""
+
+from sqlalchemy import update
+
+from models import Category, Complaint, Division, changes_of
+
+# The kept name, the relationship it follows, its foreign key, the named model.
+KEPT = (
+    ("category_name", "category", "category_id", Category),
+    ("division_name", "division", "division_id", Division),
+)
+
+
+def before_flush(session) -> None:
+    with session.no_autoflush:
+        for obj in (*session.new, *session.dirty):
+            if isinstance(obj, Complaint):
+                _keep_names(session, obj)
+        for obj in session.dirty:
+            for name, _, key, model in KEPT:
+                if isinstance(obj, model) and changes_of(obj, "name").has_changes():
+                    table = Complaint.__table__
+                    session.connection().execute(
+                        update(table).where(table.c[key] == obj.id).values({name: obj.name})
+                    )
+
+
+def _keep_names(session, complaint) -> None:
+    new = complaint in session.new
+    for name, relation, key, model in KEPT:
+        chose = changes_of(complaint, relation).has_changes()  # the related record set
+        if not (new or chose or changes_of(complaint, key).has_changes()):
+            continue
+        if chose:
+            related = complaint._sa_instance_state.dict.get(relation)
+        else:  # its id set (an import, the API), or a new complaint loaded from nothing
+            chosen = getattr(complaint, key)
+            related = session.get(model, chosen) if chosen is not None else None
+        wanted = related.name if related is not None else None
+        if getattr(complaint, name) != wanted:
+            setattr(complaint, name, wanted)
