@@ -75,10 +75,19 @@ def prepare(size: int, reseed: bool):
     app = create_app({"DATABASE_URL": database_url(size), "WTF_CSRF_ENABLED": True})
     with app.app_context():
         db.create_all()
-        # The models' indexes, as they are now, on a database filled before.
         inspector = inspect(db.engine)
+        # A register filled before the models gained a column: filled again.
+        stale = any(
+            {column.name for column in table.columns}
+            - {found["name"] for found in inspector.get_columns(table.name)}
+            for table in db.metadata.sorted_tables
+        )
+        if stale and not reseed:
+            print("  the register lacks columns the models have now: seeding it again")
+            reseed = True
+        # The models' indexes, as they are now, on a database filled before.
         changed = False
-        for table in db.metadata.sorted_tables:
+        for table in () if stale else db.metadata.sorted_tables:
             wanted = {index.name for index in table.indexes}
             present = {found["name"] for found in inspector.get_indexes(table.name)}
             for name in present - wanted:

@@ -42,45 +42,40 @@ SAVE_GOAL = 5.0
 WRITES = ("INSERT", "UPDATE", "DELETE")
 
 
-def recorded(client, url: str) -> tuple[float, list]:
-    """Seconds the page took, and the (statement, parameters) it ran."""
+def timed_request(send, expected: int, keep) -> tuple[float, list]:
+    """Seconds `send()` took, and (statement, parameters, run for many rows) of each
+    statement it ran that `keep(statement, many)` accepts."""
     seen = []
 
     def listen(conn, cursor, statement, parameters, context, executemany):
-        if not executemany:
-            seen.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", listen)
-    try:
-        started = time.perf_counter()
-        response = client.get(url)
-        seconds = time.perf_counter() - started
-    finally:
-        event.remove(db.engine, "before_cursor_execute", listen)
-    if response.status_code != 200:
-        raise SystemExit(f"{url}: {response.status_code}")
-    return seconds, seen
-
-
-def saved(client, url: str, data: dict) -> tuple[float, list]:
-    """Seconds a form's POST took, and the statements that wrote (statement, parameters,
-    whether run for many rows)."""
-    seen = []
-
-    def listen(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith(WRITES):
+        if keep(statement, executemany):
             seen.append((statement, parameters, executemany))
 
     event.listen(db.engine, "before_cursor_execute", listen)
     try:
         started = time.perf_counter()
-        response = client.post(url, data=data)
+        response = send()
         seconds = time.perf_counter() - started
     finally:
         event.remove(db.engine, "before_cursor_execute", listen)
-    if response.status_code != 302:
-        raise SystemExit(f"{url}: {response.status_code} (the form was refused)")
+    if response.status_code != expected:
+        raise SystemExit(f"{response.request.path}: {response.status_code}, not {expected}")
     return seconds, seen
+
+
+def recorded(client, url: str) -> tuple[float, list]:
+    """Seconds the page took, and the (statement, parameters) it ran."""
+    seconds, seen = timed_request(lambda: client.get(url), 200, lambda _, many: not many)
+    return seconds, [(statement, parameters) for statement, parameters, _ in seen]
+
+
+def saved(client, url: str, data: dict) -> tuple[float, list]:
+    """Seconds a form's POST took (a redirect: saved), and the statements that wrote."""
+    return timed_request(
+        lambda: client.post(url, data=data),
+        302,
+        lambda statement, _: statement.lstrip().upper().startswith(WRITES),
+    )
 
 
 def bare_writes(writes, complaint_id: int) -> float:

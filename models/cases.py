@@ -175,6 +175,7 @@ class Complaint(Versioned, db.Model):
         Index("ix_complaint_category_name", "category_name", "id"),
         Index("ix_complaint_division_category_name", "division_id", "category_name", "id"),
         Index("ix_complaint_division_name", "division_name", "id"),
+        Index("ix_complaint_division_division_name", "division_id", "division_name", "id"),
         # The few confidential complaints, found without reading the register: whose
         # complainant (and representatives) an officer may not see.
         Index(

@@ -37,9 +37,15 @@ def upgrade():
         ["division_id", "category_name", "id"],
     )
     op.create_index("ix_complaint_division_name", "complaint", ["division_name", "id"])
+    op.create_index(
+        "ix_complaint_division_division_name",
+        "complaint",
+        ["division_id", "division_name", "id"],
+    )
 
 
 def downgrade():
+    op.drop_index("ix_complaint_division_division_name", table_name="complaint")
     op.drop_index("ix_complaint_division_name", table_name="complaint")
     op.drop_index("ix_complaint_division_category_name", table_name="complaint")
     op.drop_index("ix_complaint_category_name", table_name="complaint")
