@@ -43,9 +43,11 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, func, select, text  # noqa: E402
+from scale_bench import lacks_columns  # noqa: E402
+from sqlalchemy import create_engine, func, inspect, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from app import create_app  # noqa: E402
@@ -92,6 +94,9 @@ def prepare(base: str | None, size: int, reseed: bool):
     with app.app_context():
         db.create_all()
         have = db.session.scalar(select(func.count()).select_from(Complaint))
+        if lacks_columns(inspect(db.engine)):
+            print("  the register lacks columns the models have now: seeding it again")
+            reseed = True
         if reseed or have < size:
             if have:
                 db.session.remove()

@@ -70,18 +70,23 @@ def database_url(size: int) -> str:
     return url.set(database=name).render_as_string(hide_password=False)
 
 
+def lacks_columns(inspector) -> bool:
+    """Whether a register filled before lacks a column the models have now (it is then
+    filled again: create_all adds tables, not columns)."""
+    return any(
+        {column.name for column in table.columns}
+        - {found["name"] for found in inspector.get_columns(table.name)}
+        for table in db.metadata.sorted_tables
+    )
+
+
 def prepare(size: int, reseed: bool):
     """An app on a database holding `size` complaints (seeded if it does not yet)."""
     app = create_app({"DATABASE_URL": database_url(size), "WTF_CSRF_ENABLED": True})
     with app.app_context():
         db.create_all()
         inspector = inspect(db.engine)
-        # A register filled before the models gained a column: filled again.
-        stale = any(
-            {column.name for column in table.columns}
-            - {found["name"] for found in inspector.get_columns(table.name)}
-            for table in db.metadata.sorted_tables
-        )
+        stale = lacks_columns(inspector)
         if stale and not reseed:
             print("  the register lacks columns the models have now: seeding it again")
             reseed = True
