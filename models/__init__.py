@@ -2,7 +2,7 @@
 
 from .api import ApiToken, IdempotencyKey
 from .attachments import Attachment
-from .base import UTCDateTime, changes_of, db, utcnow
+from .base import UTCDateTime, changes_of, db, pending_related, utcnow
 from .calendars import (
     Calendar,
     Closure,
@@ -102,6 +102,7 @@ __all__ = [
     "db",
     "utcnow",
     "changes_of",
+    "pending_related",
 ]
 
 from . import search_index  # noqa: E402,F401  (the search indexes' DDL, once the tables exist)

@@ -23,6 +23,22 @@ def changes_of(obj, name: str) -> History:
     return get_history(obj, name, passive=PASSIVE_NO_INITIALIZE)
 
 
+def pending_related(session, obj, relationship: str, foreign_key: str, model):
+    """The related record as this flush would save it.
+
+    A relationship set in this flush wins; else a foreign key set in this flush (loaded by
+    id); else what is already there.
+    """
+    set_relationship = changes_of(obj, relationship)
+    if set_relationship.has_changes():
+        return set_relationship.added[0] if set_relationship.added else None
+    set_key = changes_of(obj, foreign_key)
+    if set_key.has_changes():
+        key = set_key.added[0] if set_key.added else None
+        return session.get(model, key) if key is not None else None
+    return getattr(obj, relationship)
+
+
 class UTCDateTime(TypeDecorator):
     """An instant: aware datetimes in, stored in UTC, aware UTC datetimes out.
 

@@ -10,7 +10,15 @@ caller rolls back, so nothing is half-saved.
 
 from sqlalchemy import inspect
 
-from models import Complaint, InternalReview, Participant, User, changes_of, kinds
+from models import (
+    Complaint,
+    InternalReview,
+    Participant,
+    User,
+    changes_of,
+    kinds,
+    pending_related,
+)
 from rules import duties as rules
 
 # (relationship, foreign key) pairs whose change makes the rules judge the record again.
@@ -78,22 +86,6 @@ def _review_needs_judging(review) -> bool:
 # --- the people, as they would be saved -------------------------------------------------
 
 
-def _pending(session, obj, relationship: str, foreign_key: str, model):
-    """The related record as this flush would save it.
-
-    A relationship set in this flush wins; else a foreign key set in this flush (loaded by
-    id); else what is already there.
-    """
-    set_relationship = changes_of(obj, relationship)
-    if set_relationship.has_changes():
-        return set_relationship.added[0] if set_relationship.added else None
-    set_key = changes_of(obj, foreign_key)
-    if set_key.has_changes():
-        key = set_key.added[0] if set_key.added else None
-        return session.get(model, key) if key is not None else None
-    return getattr(obj, relationship)
-
-
 def _identity(participant: Participant) -> int:
     # A participant added in the same flush has no id yet: any number unique to it will do.
     return participant.id if participant.id is not None else -id(participant)
@@ -122,15 +114,15 @@ def _account(user: User | None) -> tuple[int | None, str | None]:
 def assignment_of(session, complaint: Complaint) -> rules.Assignment:
     """The complaint's people, as this flush would save them."""
     drafted_by, drafted_name = _account(
-        _pending(session, complaint, "drafted_by", "drafted_by_id", User)
+        pending_related(session, complaint, "drafted_by", "drafted_by_id", User)
     )
     decided_by, decided_name = _account(
-        _pending(session, complaint, "decided_by", "decided_by_id", User)
+        pending_related(session, complaint, "decided_by", "decided_by_id", User)
     )
     return rules.Assignment(
-        manager=officer(_pending(session, complaint, "manager", "manager_id", Participant)),
+        manager=officer(pending_related(session, complaint, "manager", "manager_id", Participant)),
         decision_maker=officer(
-            _pending(session, complaint, "decision_maker", "decision_maker_id", Participant)
+            pending_related(session, complaint, "decision_maker", "decision_maker_id", Participant)
         ),
         subjects=frozenset(_identity(p) for p in complaint.subjects),
         involved=frozenset(_identity(p) for p in complaint.involved),
@@ -146,17 +138,17 @@ def review_assignment_of(
 ) -> rules.ReviewAssignment:
     """The review's reviewer and recorder, beside the people of the complaint under review."""
     if complaint_assignment is None:
-        complaint = _pending(session, review, "complaint", "complaint_id", Complaint)
+        complaint = pending_related(session, review, "complaint", "complaint_id", Complaint)
         complaint_assignment = (
             assignment_of(session, complaint)
             if complaint is not None
             else rules.Assignment(manager=None, decision_maker=None)
         )
     recorded_by, recorded_name = _account(
-        _pending(session, review, "recorded_by", "recorded_by_id", User)
+        pending_related(session, review, "recorded_by", "recorded_by_id", User)
     )
     return rules.ReviewAssignment(
-        reviewer=officer(_pending(session, review, "reviewer", "reviewer_id", Participant)),
+        reviewer=officer(pending_related(session, review, "reviewer", "reviewer_id", Participant)),
         complaint=complaint_assignment,
         recorded_by_user=recorded_by,
         recorded_by_name=recorded_name,

@@ -9,7 +9,7 @@ complaints in one statement.
 
 from sqlalchemy import update
 
-from models import Category, Complaint, Division, changes_of
+from models import Category, Complaint, Division, changes_of, pending_related
 
 # The kept name, the relationship it follows, its foreign key, the named model.
 KEPT = (
@@ -35,14 +35,12 @@ def before_flush(session) -> None:
 def _keep_names(session, complaint) -> None:
     new = complaint in session.new
     for name, relation, key, model in KEPT:
-        chose = changes_of(complaint, relation).has_changes()  # the related record set
-        if not (new or chose or changes_of(complaint, key).has_changes()):
-            continue
-        if chose:
-            related = complaint._sa_instance_state.dict.get(relation)
-        else:  # its id set (an import, the API), or a new complaint loaded from nothing
-            chosen = getattr(complaint, key)
-            related = session.get(model, chosen) if chosen is not None else None
-        wanted = related.name if related is not None else None
-        if getattr(complaint, name) != wanted:
-            setattr(complaint, name, wanted)
+        chosen = (
+            changes_of(complaint, relation).has_changes()
+            or changes_of(complaint, key).has_changes()
+        )
+        if new or chosen:
+            related = pending_related(session, complaint, relation, key, model)
+            wanted = related.name if related is not None else None
+            if getattr(complaint, name) != wanted:
+                setattr(complaint, name, wanted)

@@ -15,7 +15,7 @@ from rules.vocabulary import (
     COMPLAINT_STATUSES,
     COORDINATOR,
 )
-from services import access, confidentiality, steps
+from services import access, confidentiality, sort_names, steps
 
 from ..context import case_timezone, complaint_timezone, current_actor, visibility
 from . import privacy
@@ -192,7 +192,7 @@ class ComplaintView(
         # Flask-Admin names a sort by a column of the complaint itself after the column
         # (category_name); the grid shows it under the category and division columns.
         found = super().get_sortable_columns()
-        for kept, shown in (("category_name", "category"), ("division_name", "division")):
+        for kept, shown, _, _ in sort_names.KEPT:
             if kept in found:
                 found[shown] = found.pop(kept)
         return found
