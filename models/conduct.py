@@ -82,7 +82,8 @@ class Representative(Versioned, db.Model):
     )
     complaint = relationship("Complaint", back_populates="representatives")
     participant_id: Mapped[int] = mapped_column(ForeignKey("participant.id"), index=True)
-    participant = relationship("Participant")
+    # Shown wherever the representative is: read with it.
+    participant = relationship("Participant", lazy="joined")
     # advocate, family_member, member_of_parliament, lawyer, ... (rules/conduct.py)
     kind: Mapped[str] = mapped_column(String(30))
     # addressed, copied or none: where the complainant asked their letters to go.

@@ -86,6 +86,26 @@ def person_visible(actor, participant_id_column):
     return ~as_complainant & ~as_representative
 
 
+class _VisibleOn:
+    """Whether a participant may be named on a record's page (`Confidentiality.
+    person_visible_on`); `expect(ids)` asks about several at once before they are shown."""
+
+    def __init__(self, confidentiality: "Confidentiality", complaint):
+        self.confidentiality = confidentiality
+        self.complaint = complaint
+
+    def expect(self, ids) -> None:
+        self.confidentiality.expect(ids)
+
+    def __call__(self, participant) -> bool:
+        if participant is None:
+            return True
+        complaint = self.complaint
+        if complaint is not None and participant.id == complaint.complainant_id:
+            return self.confidentiality.shows_complainant(complaint)
+        return self.confidentiality.shows_person(participant)
+
+
 class Confidentiality:
     """What one officer may see, record by record, for a page of rows: the people hidden
     from them and the complaints they review are each read once, when first needed."""
@@ -168,13 +188,4 @@ class Confidentiality:
         """For a record's page (a complaint, or a record of one): whether a participant may
         be named there. Its own complainant follows the complaint; anyone else, every
         complaint they made."""
-        complaint = kinds.complaint_of(record)
-
-        def visible(participant) -> bool:
-            if participant is None:
-                return True
-            if complaint is not None and participant.id == complaint.complainant_id:
-                return self.shows_complainant(complaint)
-            return self.shows_person(participant)
-
-        return visible
+        return _VisibleOn(self, kinds.complaint_of(record))

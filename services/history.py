@@ -18,16 +18,12 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import inspect, literal, or_, select, union_all
+from sqlalchemy import inspect, or_, select
 from sqlalchemy.orm import MANYTOONE, joinedload, object_session
-from sqlalchemy.orm.attributes import NO_VALUE, set_committed_value
+from sqlalchemy.orm.attributes import NO_VALUE
 
 from models import (
-    Extension,
-    ExternalReview,
     HistoryEntry,
-    Improvement,
-    InternalReview,
     Participant,
     User,
     UTCDateTime,
@@ -38,7 +34,7 @@ from models import (
 )
 from rules import vocabulary
 
-from . import localtime
+from . import case_contents, localtime
 
 AUDITED_TYPES = (
     "Complaint",
@@ -491,6 +487,40 @@ class _Reader:
             instant = instant.replace(tzinfo=ZoneInfo("UTC"))
         return localtime.zoned_text(instant, self.tz.key)
 
+    def read_named(self, entries) -> set:
+        """Read at once every record the entries' changes name by key, one statement per
+        kind of record (instead of one per record as each is shown); returns the
+        participants named. `entries`: (record type, stored changes) pairs."""
+        wanted: dict[type, set] = {}
+        for record_type, text in entries:
+            mapper = _model_named(record_type)
+            if mapper is None or not text:
+                continue
+            try:
+                stored = json.loads(text)
+            except ValueError:
+                continue
+            if not isinstance(stored, dict):
+                continue
+            for field, pair in stored.items():
+                column = mapper.columns.get(field)
+                if column is None or not column.foreign_keys or field == "id":
+                    continue
+                target = _model_of_table(next(iter(column.foreign_keys)).column.table)
+                values = pair if isinstance(pair, list) and len(pair) == 2 else [pair]
+                keys = {v for v in values if isinstance(v, int) and not isinstance(v, bool)}
+                if target is not None and keys:
+                    wanted.setdefault(target, set()).update(keys)
+        for model, keys in wanted.items():
+            missing = [
+                key
+                for key in keys
+                if self.session.identity_map.get(self.session.identity_key(model, key)) is None
+            ]
+            if missing:
+                self.session.scalars(select(model).where(model.id.in_(missing))).all()
+        return wanted.get(Participant, set())
+
     def _name(self, model, key) -> str:
         if (model, key) not in self._names:
             record = self.session.get(model, key)
@@ -529,15 +559,6 @@ def _python_type(column):
         return None
 
 
-# A complaint's records whose history is the complaint's, by the relationship holding them.
-_COMPLAINT_RECORDS = {
-    Extension: "extensions",
-    InternalReview: "internal_reviews",
-    ExternalReview: "external_reviews",
-    Improvement: "improvements",
-}
-
-
 def _records_of(record) -> dict[str, set]:
     """The record, and for a complaint its extensions, reviews and improvements: record
     type -> ids."""
@@ -545,29 +566,18 @@ def _records_of(record) -> dict[str, set]:
     records = {type(record).__name__: {record.id}}
     if kinds.find_kind(record) is kinds.COMPLAINT:
         loaded = inspect(record).dict
-        if all(name in loaded for name in _COMPLAINT_RECORDS.values()):
+        if all(name in loaded for name in case_contents.LISTED.values()):
             # Loaded already: no statement to ask.
-            for model, name in _COMPLAINT_RECORDS.items():
+            for model, name in case_contents.LISTED.items():
                 ids = {related.id for related in loaded[name]}
                 if ids:
                     records.setdefault(model.__name__, set()).update(ids)
             return records
-        # One statement for the four kinds of related record.
-        related = union_all(
-            *(
-                select(literal(model.__name__).label("type"), model.id).where(
-                    model.complaint_id == record.id
-                )
-                for model in _COMPLAINT_RECORDS
-            )
-        )
-        for record_type, record_id in session.execute(related):
-            records.setdefault(record_type, set()).add(record_id)
-        # What it found none of is known to be empty: the page that lists them (most
-        # complaints have no extension, review or improvement) need not ask again.
-        for model, name in _COMPLAINT_RECORDS.items():
-            if model.__name__ not in records and name not in loaded:
-                set_committed_value(record, name, [])
+        # One statement for the four kinds of related record, and whether the complaint
+        # has any of the others its page lists (most have none): services/case_contents.
+        found = case_contents.read(session, record)
+        for record_type, ids in found.ids.items():
+            records.setdefault(record_type, set()).update(ids)
     return records
 
 

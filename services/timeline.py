@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 
 from markupsafe import Markup
 from sqlalchemy import inspect, or_, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from models import (
     Attachment,
@@ -33,7 +33,7 @@ from rules import correspondence as letters
 from rules import notes as note_rules
 from rules.attachments import describe_size
 
-from . import history, localtime
+from . import case_contents, get_reads, history, localtime
 
 # The filter chips, in the order the page shows them: key -> label.
 GROUPS = {
@@ -114,6 +114,8 @@ def _entry(key, group, kind, at, zone, **fields) -> dict:
 
 
 def _notes(session, case, zone, links) -> list[dict]:
+    if case_contents.known_empty_of(case, "case_note"):
+        return []
     column = _case_column(CaseNote, case)
     rows = session.scalars(
         select(CaseNote)
@@ -159,6 +161,8 @@ def _notes(session, case, zone, links) -> list[dict]:
 
 
 def _documents(session, case, zone, links, withheld) -> tuple[list[dict], dict]:
+    if case_contents.known_empty_of(case, "attachment"):
+        return [], {}
     column = _case_column(Attachment, case)
     rows = session.scalars(
         select(Attachment)
@@ -216,6 +220,8 @@ def _documents(session, case, zone, links, withheld) -> tuple[list[dict], dict]:
 
 
 def _messages_in(session, case, zone, withheld, files_of, person_visible) -> list[dict]:
+    if case_contents.known_empty_of(case, "inbound_message"):
+        return []
     column = _case_column(InboundMessage, case)
     rows = session.scalars(
         select(InboundMessage)
@@ -276,36 +282,32 @@ def letters_of(session, case) -> list[OutboundMessage]:
     """Every letter and email of the case, with whom it went to, who wrote and who posted
     it and its attachments. A page that shows them twice (the timeline, and the newest
     among the related records) reads them once: kept for the rest of a GET request."""
-    kept = _kept_for_this_request()
+    kept = get_reads.kept("case_reads")
     key = ("letters", type(case).__name__, case.id)
     if kept is not None and key in kept:
         return kept[key]
+    if case_contents.known_empty_of(case, "outbound_message"):
+        return []
     column = _case_column(OutboundMessage, case)
-    rows = session.scalars(
-        select(OutboundMessage)
-        .where(column == case.id)
-        .options(
-            joinedload(OutboundMessage.participant),
-            joinedload(OutboundMessage.author).joinedload(User.participant),
-            joinedload(OutboundMessage.author).lazyload(User.capacities),
-            joinedload(OutboundMessage.posted_by).joinedload(User.participant),
-            joinedload(OutboundMessage.posted_by).lazyload(User.capacities),
-            selectinload(OutboundMessage.attachments),
+    rows = (
+        session.scalars(
+            select(OutboundMessage)
+            .where(column == case.id)
+            .options(
+                joinedload(OutboundMessage.participant),
+                joinedload(OutboundMessage.author).joinedload(User.participant),
+                joinedload(OutboundMessage.author).lazyload(User.capacities),
+                joinedload(OutboundMessage.posted_by).joinedload(User.participant),
+                joinedload(OutboundMessage.posted_by).lazyload(User.capacities),
+                joinedload(OutboundMessage.attachments),
+            )
         )
-    ).all()
+        .unique()
+        .all()
+    )
     if kept is not None:
         kept[key] = rows
     return rows
-
-
-def _kept_for_this_request() -> dict | None:
-    """What a GET request has read and may read again (a GET changes nothing); None
-    outside a request, or in one that may write."""
-    from flask import has_request_context, request
-
-    if not has_request_context() or request.method != "GET":
-        return None
-    return request.environ.setdefault("portal.case_reads", {})
 
 
 def _messages_out(session, case, zone, links, withheld, person_visible) -> list[dict]:
@@ -407,6 +409,10 @@ def _history(session, case, zone, person_visible, letters_by_id) -> list[dict]:
         )
     ).all()
     reader = history._Reader(session, zone, hidden)
+    # The people the changes name, read and asked about at once (not one by one as shown).
+    named = reader.read_named((row.record_type, row.changes) for row in rows)
+    if named and hasattr(person_visible, "expect"):
+        person_visible.expect(named)
     own_type = type(case).__name__
     entries = []
     for row in rows:

@@ -16,7 +16,7 @@ from flask import (
 )
 from flask_admin.form import SecureForm
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 from wtforms import PasswordField, StringField
 from wtforms.validators import InputRequired
@@ -25,7 +25,8 @@ from extensions import login_manager
 from models import User, db, utcnow
 from rules import passwords
 from rules.vocabulary import ADMINISTRATOR
-from services import second_factor, sessions
+from services import notifications, second_factor, sessions
+from services.clocks.engines import remember_stamp, stamp_column
 
 from .security import record_failed_sign_in
 
@@ -50,14 +51,22 @@ class LoginForm(SecureForm):
 @login_manager.user_loader
 def load_user(user_id):
     try:
-        # The account, its person and its capacities: one statement on every request.
-        user = db.session.get(
-            User,
-            int(user_id),
-            options=[joinedload(User.participant), joinedload(User.capacities)],
-        )
+        user_id = int(user_id)
     except (TypeError, ValueError):
         return None
+    # The account, its person and its capacities, the configuration stamp (whether the
+    # calendars this process keeps are current) and the unread notifications count: one
+    # statement on every request.
+    found = (
+        db.session.execute(
+            select(User, stamp_column(), notifications.unread_count_of(user_id))
+            .where(User.id == user_id)
+            .options(joinedload(User.participant), joinedload(User.capacities))
+        )
+        .unique()
+        .first()
+    )
+    user = found[0] if found is not None else None
     # A switched-off account is signed out on its next request.
     if user is None or not user.active:
         return None
@@ -74,6 +83,8 @@ def load_user(user_id):
     # Kept to the minute: the cookie is not sent again on every request for this alone.
     if now - session["seen_at"] >= 60:
         session["seen_at"] = now
+    remember_stamp(db.session, found[1])
+    notifications.remember_unread(user.id, found[2])
     return user
 
 

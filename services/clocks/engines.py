@@ -28,7 +28,7 @@ from models import (
 from rules import clock, deadlines
 from rules.errors import RuleViolation
 
-from .. import localtime
+from .. import case_contents, localtime
 
 # Each case model's case type (models/kinds.py holds what each kind of case is made of).
 CASE_TYPES = {kind.model: kind.name for kind in kinds.KINDS}
@@ -172,13 +172,33 @@ def forget_loaded() -> None:
     _loaded.clear()
 
 
+_STAMP_READ = "configuration_stamp_read"
+
+
+def stamp_column():
+    """The configuration stamp as a column: a request reads it with the signed-in account
+    (views/auth.py) and `remember_stamp` keeps it for the transaction."""
+    return select(ConfigurationStamp.stamp).where(ConfigurationStamp.id == 1).scalar_subquery()
+
+
+def remember_stamp(session, stamp) -> None:
+    """The stamp as this transaction read it (with the account, at its start)."""
+    if isinstance(session, scoped_session):
+        session = session()
+    session.info[_STAMP_READ] = (session.get_transaction(), stamp)
+
+
 def _configuration(session) -> _Loaded:
     bumped = session.info.get(_BUMPED)
     if bumped is not None and bumped is session.get_transaction():
         # Changed and not yet committed in this transaction: its own view, kept by nobody.
         return _Loaded(session)
-    with session.no_autoflush:
-        stamp = session.scalar(select(ConfigurationStamp.stamp).where(ConfigurationStamp.id == 1))
+    read = session.info.get(_STAMP_READ)
+    if read is not None and read[0] is session.get_transaction():
+        stamp = read[1]
+    else:
+        with session.no_autoflush:
+            stamp = session.scalar(select(stamp_column()))
     if stamp is None:
         return _Loaded(session)
     loaded = _loaded.get(stamp)
@@ -317,7 +337,7 @@ def _latest_extension(extensions: Iterable[Extension]) -> deadlines.ExtensionFac
 
 
 def recorded_pauses(session, case_type: str, case_id: int | None) -> list[tuple]:
-    if case_id is None:
+    if case_id is None or case_contents.known_empty(case_type, case_id, "ended_clock_pause"):
         return []
     with session.no_autoflush:
         rows = session.execute(

@@ -17,9 +17,11 @@ from .core import (
     may_open,
     notify,
     preferences_of,
+    remember_unread,
     reply_arrived,
     save_preferences,
     unread_count,
+    unread_count_of,
 )
 from .events import after_flush, held_back
 from .recipients import agents_on_duty, desk_leads, officers, supervisors
@@ -37,10 +39,12 @@ __all__ = [
     "notify",
     "officers",
     "preferences_of",
+    "remember_unread",
     "reply_arrived",
     "RunReport",
     "run",
     "save_preferences",
     "supervisors",
     "unread_count",
+    "unread_count_of",
 ]

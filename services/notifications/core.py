@@ -21,7 +21,7 @@ from models import (
 from rules import correspondence as letters_rules
 from rules import notifications as rules
 
-from .. import access, history
+from .. import access, get_reads, history
 from ..correspondence.letters import case_values
 from ..correspondence.outbox import queue
 from ..correspondence.recipients import holds_role
@@ -243,12 +243,27 @@ def accounts_of(session, participant_ids) -> list[User]:
         )
 
 
-def unread_count(session, user_id: int) -> int:
-    return session.scalar(
-        select(func.count(Notification.id)).where(
-            Notification.user_id == user_id, Notification.read_at.is_(None)
-        )
+def unread_count_of(user_id):
+    """The person's unread count as a column, read with their account (views/auth.py)."""
+    return (
+        select(func.count(Notification.id))
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .scalar_subquery()
     )
+
+
+def remember_unread(user_id: int, count: int) -> None:
+    """The unread count read with the account: it stands for the rest of a GET request."""
+    kept = get_reads.kept("unread")
+    if kept is not None:
+        kept[user_id] = count
+
+
+def unread_count(session, user_id: int) -> int:
+    kept = get_reads.kept("unread")
+    if kept is not None and user_id in kept:
+        return kept[user_id]
+    return session.scalar(select(unread_count_of(user_id)))
 
 
 def mark_read(session, user_id: int, notification_ids=None, now=None) -> int:
@@ -260,6 +275,9 @@ def mark_read(session, user_id: int, notification_ids=None, now=None) -> int:
         statement = statement.where(Notification.id.in_(list(notification_ids)))
     result = session.execute(statement.values(read_at=now or utcnow()))
     session.commit()
+    kept = get_reads.kept("unread")
+    if kept is not None:
+        kept.pop(user_id, None)
     return result.rowcount
 
 

@@ -13,7 +13,7 @@ from wtforms import HiddenField, TextAreaField
 from models import Complaint, LateReviewRequest, Ticket, db
 from rules.errors import RuleViolation
 from rules.vocabulary import ADMINISTRATOR, COORDINATOR
-from services import access, case_links, case_page
+from services import access, case_contents, case_links, case_page
 from services.localtime import local_text
 
 from ..context import case_timezone, current_actor
@@ -45,13 +45,19 @@ class CasePageLinks:
         if not isinstance(model, (Complaint, Ticket)):
             return None
         zone = case_timezone(model)
-        links = case_links.links_of(db.session, model)
+        links = (
+            []
+            if case_contents.known_empty_of(model, "case_link")
+            else case_links.links_of(db.session, model)
+        )
         live = [link for link in links if link.revoked_at is None]
         used = [link.last_used_at for link in links if link.last_used_at is not None]
         expires = case_links.expires_at(model)
         may_act = coordinates()
         late = []
-        if isinstance(model, Complaint):
+        if isinstance(model, Complaint) and not case_contents.known_empty_of(
+            model, "late_review_request"
+        ):
             late = db.session.scalars(
                 select(LateReviewRequest)
                 .where(LateReviewRequest.complaint_id == model.id)

@@ -7,8 +7,9 @@ from flask_login import current_user
 from sqlalchemy import inspect as sa_inspect
 from werkzeug.routing import BuildError
 
+from models import Complaint, db
 from rules import permissions
-from services import access, documents, timeline
+from services import access, case_contents, documents, timeline
 
 from ..context import case_timezone, complaint_timezone, current_actor, visibility
 from .base import ScopedModelView
@@ -61,8 +62,13 @@ class CaseView(ScopedModelView):
     def details_context(self, model):
         """What `admin/_due_dates.html` and `admin/_timeline.html` can use besides `model`
         and `admin_view`."""
-        # The case's own people, asked about at once (its history names them).
-        visibility().expect(people_named_on(model))
+        named = people_named_on(model)
+        if isinstance(model, Complaint) and model.id is not None:
+            # What kinds of record it holds, in one statement: the panels and the timeline
+            # skip what it has none of.
+            named += case_contents.read(db.session, model).people
+        # The case's people and those its records name, asked about at once.
+        visibility().expect(named)
         person_visible = visibility().person_visible_on(model)
         context = {
             "case_timezone": self.timezone_for(model),

@@ -9,7 +9,7 @@ complainant is not named at all to whoever may not see them.
 """
 
 from flask import url_for
-from sqlalchemy import select
+from sqlalchemy import literal, select, union_all
 
 from models import (
     Complaint,
@@ -34,7 +34,7 @@ from rules.vocabulary import (
     REVIEW_STATUSES,
     TICKET_STATUSES,
 )
-from services import access, timeline
+from services import access, case_contents, timeline
 
 from ..context import current_actor, visibility
 
@@ -66,33 +66,34 @@ def link(record, text: str, via=None) -> dict:
 
 
 def links(pairs) -> list[dict]:
-    """[(record, text)] as links, whether each may be opened read once per kind of record
-    (a statement per screen, however many records)."""
+    """[(record, text)] as links, whether each may be opened read in one statement for
+    every kind of record together, however many records."""
     pairs = list(pairs)
     ids: dict[type, list[int]] = {}
     for record, _ in pairs:
         ids.setdefault(type(record), []).append(record.id)
     actor = current_actor()
     capacities = access.capacity_codes(actor)
-    openable: dict[type, set[int]] = {}
-    for model, wanted in ids.items():
-        screen = SCREENS[model]
-        openable[model] = (
-            set(
-                db.session.scalars(
-                    select(model.id).where(
-                        model.id.in_(wanted), access.rows(actor, screen, "view")
-                    )
-                )
-            )
-            if permissions.allowed(capacities, screen, "view")
-            else set()
+    asked = [
+        select(literal(SCREENS[model]).label("screen"), model.id.label("id")).where(
+            model.id.in_(wanted), access.rows(actor, SCREENS[model], "view")
         )
+        for model, wanted in ids.items()
+        if permissions.allowed(capacities, SCREENS[model], "view")
+    ]
+    openable: set[tuple[str, int]] = set()
+    if asked:
+        openable = {
+            (screen, record_id)
+            for screen, record_id in db.session.execute(
+                asked[0] if len(asked) == 1 else union_all(*asked)
+            )
+        }
     return [
         {
             "text": text,
             "url": url_for(f"{SCREENS[type(record)]}.details_view", id=record.id)
-            if record.id in openable[type(record)]
+            if (SCREENS[type(record)], record.id) in openable
             else None,
         }
         for record, text in pairs
@@ -144,7 +145,11 @@ class ComplaintRelatedRecords(RelatedRecords):
                 groups.append(group("Complainant", [link(person, person.display_name, via=model)]))
             else:
                 groups.append(group("Complainant", [{"text": MASK, "url": None}]))
-        groups.append(group("Representatives", representatives(model)))
+        # Named as the complainant is (hidden from whoever may not see the complainant).
+        current = [r for r in model.representatives if r.ended_at is None]
+        shows = visibility().shows_complainant(model)
+        named = [(r, representative_text(r)) for r in current] if shows else []
+        masked = [] if shows else [{"text": MASK, "url": None} for _ in current]
         internal = [
             (
                 review,
@@ -167,8 +172,12 @@ class ComplaintRelatedRecords(RelatedRecords):
         ]
         tickets = [
             (t, f"{t.reference}, {TICKET_STATUSES.get(t.status, t.status)}")
-            for t in db.session.scalars(
-                select(Ticket).where(Ticket.complaint_id == model.id).order_by(Ticket.id)
+            for t in (
+                []
+                if case_contents.known_empty_of(model, "ticket")
+                else db.session.scalars(
+                    select(Ticket).where(Ticket.complaint_id == model.id).order_by(Ticket.id)
+                )
             )
         ]
         letters_shown = [
@@ -186,7 +195,8 @@ class ComplaintRelatedRecords(RelatedRecords):
             )[:LETTERS_SHOWN]
         ]
         # One check per screen for all of them: the page costs the same for many records.
-        found = iter(links(internal + external + extensions + tickets + letters_shown))
+        found = iter(links(named + internal + external + extensions + tickets + letters_shown))
+        groups.append(group("Representatives", masked + [next(found) for _ in named]))
         groups.append(group("Internal reviews", [next(found) for _ in internal]))
         groups.append(group("External reviews", [next(found) for _ in external]))
         groups.append(group("Extensions", [next(found) for _ in extensions]))
@@ -211,23 +221,10 @@ class ComplaintRelatedRecords(RelatedRecords):
         return groups
 
 
-def representatives(complaint) -> list[dict]:
-    """The complainant's representatives, masked as the complainant is (a confidential
-    complainant's representative is hidden from whoever may not see the complainant)."""
-    current = [r for r in complaint.representatives if r.ended_at is None]
-    if not current:
-        return []
-    if not visibility().shows_complainant(complaint):
-        return [{"text": MASK, "url": None} for _ in current]
-    return links(
-        (
-            representative,
-            f"{representative.participant.display_name}, "
-            f"{conduct_rules.REPRESENTATIVE_KINDS.get(representative.kind, representative.kind)}"
-            f": {conduct_rules.REPRESENTATIVE_LETTERS.get(representative.letters, '')}",
-        )
-        for representative in current
-    )
+def representative_text(representative) -> str:
+    kind = conduct_rules.REPRESENTATIVE_KINDS.get(representative.kind, representative.kind)
+    letters_go = conduct_rules.REPRESENTATIVE_LETTERS.get(representative.letters, "")
+    return f"{representative.participant.display_name}, {kind}: {letters_go}"
 
 
 def may_list(screen: str) -> bool:
