@@ -8,9 +8,12 @@ In a template, around the part to keep:
     {% call kept_fragment("menu", menu_key(admin_view)) %}{{ layout.menu() }}{% endcall %}
 
 The part is rendered (`caller()`) only when nothing is kept under its key yet.
+
+Fixed addresses are kept the same way (`kept_url`: static files, through
+admin/static.html, which every Flask-Admin template imports as `admin_static`).
 """
 
-from flask import current_app, request
+from flask import current_app, request, url_for
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -45,6 +48,21 @@ def menu_key(admin_view) -> tuple:
     return capacities, admin_view.endpoint, request.script_root
 
 
+def kept_url(endpoint: str, **values) -> str:
+    """An address that is the same on every request to where the portal is mounted (a
+    stylesheet, a script, the sign-out page), built once per process: some twenty a page."""
+    kept = current_app.extensions.setdefault("kept_urls", {})
+    key = (endpoint, tuple(sorted(values.items())), request.script_root)
+    found = kept.get(key)
+    if found is None:
+        found = url_for(endpoint, **values)
+        if len(kept) >= MOST_KEPT:
+            kept.clear()
+        kept[key] = found
+    return found
+
+
 def init_app(app):
     app.add_template_global(kept_fragment, "kept_fragment")
     app.add_template_global(menu_key, "menu_key")
+    app.add_template_global(kept_url, "kept_url")
