@@ -65,6 +65,12 @@ def hidden_people(actor, among=None):
     return union(complainants, representatives)
 
 
+# Made once: an alias builds its map of columns when first used (some milliseconds), and
+# `person_visible` is asked on every picker's check and every scoped page.
+_THEIR_COMPLAINT = aliased(Complaint, name="their_complaint")
+_THEIR_REPRESENTATIVE = aliased(Representative, name="their_representative")
+
+
 def person_visible(actor, participant_id_column):
     """A condition: the participant in this column may be named to the officer (no one,
     an empty column, hides no one).
@@ -74,9 +80,8 @@ def person_visible(actor, participant_id_column):
     one chosen person, or a page of twenty, does not read every confidential complaint.
     The complaint inside is an alias: the query around it may join complaints of its own.
     """
-    theirs = aliased(Complaint, name="their_complaint")
+    theirs, represents = _THEIR_COMPLAINT, _THEIR_REPRESENTATIVE
     hidden = and_(theirs.confidential.is_(True), ~identity_visible(actor, theirs))
-    represents = aliased(Representative, name="their_representative")
     as_complainant = exists().where(theirs.complainant_id == participant_id_column, hidden)
     as_representative = exists().where(
         represents.participant_id == participant_id_column,
