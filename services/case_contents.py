@@ -11,7 +11,9 @@ GET changes nothing); any other request, and any code outside one, asks the data
 before.
 """
 
-from sqlalchemy import and_, exists, inspect, literal, select, union_all
+import functools
+
+from sqlalchemy import and_, bindparam, exists, inspect, literal, select, union_all
 from sqlalchemy.orm.attributes import set_committed_value
 
 from models import (
@@ -55,7 +57,7 @@ COLLECTIONS = {
 }
 
 
-def _probes(complaint_id: int):
+def _probes(complaint_id):
     """kind -> the condition that the complaint has at least one of that kind."""
     by_complaint = {
         "extension_request": ExtensionRequest.complaint_id,
@@ -110,6 +112,27 @@ def _key(case_type: str, case_id) -> tuple:
     return (case_type, case_id)
 
 
+@functools.cache
+def _statement():
+    """The one statement, built once (with the complaint's id as its parameter)."""
+    complaint_id = bindparam("complaint_id")
+    branches = [
+        select(literal(model.__name__).label("kind"), model.id.label("id")).where(
+            model.complaint_id == complaint_id
+        )
+        for model in LISTED
+    ]
+    branches += [
+        select(literal(kind).label("kind"), literal(0).label("id")).where(condition)
+        for kind, condition in _probes(complaint_id).items()
+    ]
+    branches += [
+        select(literal("person").label("kind"), person.label("id")).where(of == complaint_id)
+        for person, of in PEOPLE
+    ]
+    return union_all(*branches)
+
+
 def read(session, complaint: Complaint) -> Contents:
     """One statement: the complaint's listed records by id and which other kinds it has.
     Sets empty every collection of the complaint it has none of (nothing reads them again)."""
@@ -117,25 +140,11 @@ def read(session, complaint: Complaint) -> Contents:
     key = _key(kinds.COMPLAINT.name, complaint.id)
     if kept is not None and key in kept:
         return kept[key]
-    branches = [
-        select(literal(model.__name__).label("kind"), model.id.label("id")).where(
-            model.complaint_id == complaint.id
-        )
-        for model in LISTED
-    ]
-    branches += [
-        select(literal(kind).label("kind"), literal(0).label("id")).where(condition)
-        for kind, condition in _probes(complaint.id).items()
-    ]
-    branches += [
-        select(literal("person").label("kind"), person.label("id")).where(of == complaint.id)
-        for person, of in PEOPLE
-    ]
     ids: dict[str, set[int]] = {}
     present: set[str] = set()
     people: set[int] = set()
     listed = {model.__name__ for model in LISTED}
-    for kind, record_id in session.execute(union_all(*branches)):
+    for kind, record_id in session.execute(_statement(), {"complaint_id": complaint.id}):
         if kind in listed:
             ids.setdefault(kind, set()).add(record_id)
         elif kind == "person":

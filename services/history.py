@@ -13,6 +13,7 @@ subjects and involved staff, an account's capacities) are recorded as the lists 
 before and after.
 """
 
+import functools
 import json
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -426,13 +427,17 @@ NOTHING = "(none)"
 MASK = "Confidential complainant"
 
 
+@functools.cache
 def _model_named(record_type: str):
+    """The mapper of the model of that name (looked up once per process: the history
+    names a model in every entry, and the models are all mapped at import)."""
     for mapper in db.Model.registry.mappers:
         if mapper.class_.__name__ == record_type:
             return mapper
     return None
 
 
+@functools.cache
 def _model_of_table(table):
     for mapper in db.Model.registry.mappers:
         if mapper.local_table is table:
