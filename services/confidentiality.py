@@ -6,7 +6,9 @@ the complaints grid, details and export, the search (their name does not find th
 complaint), the participant screens, the pickers, the API and the letters' outbox.
 """
 
-from sqlalchemy import and_, exists, or_, select, union
+import functools
+
+from sqlalchemy import and_, bindparam, exists, or_, select, union
 from sqlalchemy.orm import aliased
 
 from models import Complaint, InternalReview, Representative, kinds
@@ -22,14 +24,24 @@ def _reviewed_by(me):
     return select(InternalReview.complaint_id).where(InternalReview.reviewer_id == me)
 
 
+def _who(actor) -> tuple:
+    """What the rule asks of the officer: the division they coordinate (or None), and
+    their participant id (or None)."""
+    division = access.division_id(actor)
+    coordinates = COORDINATOR in access.capacity_codes(actor) and division is not None
+    return (division if coordinates else None), access.participant_id(actor)
+
+
 def identity_visible(actor, complaint=Complaint):
     """A condition on Complaint (or an alias of it): its complainant may be shown to the
     officer."""
+    return _identity_visible(complaint, *_who(actor))
+
+
+def _identity_visible(complaint, coordinated_division, me):
     conditions = [complaint.confidential.is_(False)]
-    division = access.division_id(actor)
-    if COORDINATOR in access.capacity_codes(actor) and division is not None:
-        conditions.append(complaint.division_id == division)
-    me = access.participant_id(actor)
+    if coordinated_division is not None:
+        conditions.append(complaint.division_id == coordinated_division)
     if me is not None:
         # Null-safe: the condition is negated for `hidden_people`, and NOT NULL is NULL.
         conditions += [
@@ -45,23 +57,33 @@ def identity_visible(actor, complaint=Complaint):
     return or_(*conditions)
 
 
-def hidden_people(actor, among=None):
+def hidden_people(actor, among: bool = False):
     """The participants the officer may not see: complainants of confidential complaints
     whose identity is hidden from them, and those complainants' representatives; with
-    `among`, only those of these participant ids (read through their indexes)."""
+    `among`, only those of the participant ids given as the parameter `among` when it is
+    run (read through their indexes)."""
+    return _hidden_people(*_who(actor), among)
+
+
+@functools.lru_cache(maxsize=512)
+def _hidden_people(coordinated_division, me, among: bool):
+    """The statement of `hidden_people`, built once per kind of officer (the participant
+    ids asked about a parameter)."""
+    visible = _identity_visible(Complaint, coordinated_division, me)
     complainants = select(Complaint.complainant_id).where(
         Complaint.confidential.is_(True),
         Complaint.complainant_id.is_not(None),
-        ~identity_visible(actor),
+        ~visible,
     )
     representatives = (
         select(Representative.participant_id)
         .join(Complaint, Complaint.id == Representative.complaint_id)
-        .where(Complaint.confidential.is_(True), ~identity_visible(actor))
+        .where(Complaint.confidential.is_(True), ~visible)
     )
-    if among is not None:
-        complainants = complainants.where(Complaint.complainant_id.in_(among))
-        representatives = representatives.where(Representative.participant_id.in_(among))
+    if among:
+        wanted = bindparam("among", expanding=True)
+        complainants = complainants.where(Complaint.complainant_id.in_(wanted))
+        representatives = representatives.where(Representative.participant_id.in_(wanted))
     return union(complainants, representatives)
 
 
@@ -134,7 +156,9 @@ class Confidentiality:
         if self._hidden is not None or not wanted:
             return wanted & (self._hidden or frozenset())
         return frozenset(
-            self.session.execute(hidden_people(self.actor, among=sorted(wanted))).scalars()
+            self.session.execute(
+                hidden_people(self.actor, among=True), {"among": sorted(wanted)}
+            ).scalars()
         )
 
     def _reviewed_complaints(self) -> frozenset:
