@@ -61,3 +61,34 @@ def test_the_store_starts_again_when_full(app):
         shown = fragments.kept_fragment("part", "new", caller=lambda: calls.append(1) or "<b>")
         assert str(shown) == "<b>" and len(kept) == 1 and calls == [1]
         assert str(fragments.kept_fragment("part", "new", caller=lambda: "other")) == "<b>"
+
+
+def test_fixed_addresses_are_built_once_and_follow_where_the_portal_is_mounted(
+    app, make, auth, client
+):
+    """Static files and the top bar's links: the page gives the addresses a fresh build
+    gives, under the prefix the portal is served at."""
+    make.user("coord", "coordinator")
+    kept = app.extensions.setdefault("kept_urls", {})
+    kept.clear()
+    auth.login("coord")
+    html = client.get("/admin/complaint/").get_data(as_text=True)
+    with app.test_request_context():
+        from flask import url_for
+
+        expected = [
+            url_for("static", filename="portal.css"),
+            url_for("admin.static", filename="vendor/jquery.min.js", v="3.5.1"),
+            url_for("auth.logout"),
+        ]
+    for address in expected:
+        assert f'"{address}"' in html.replace("&amp;", "&"), address
+    built = len(kept)
+    assert built >= 3
+    client.get("/admin/complaint/?page=1")
+    assert len(kept) == built  # kept: not built again
+    # Mounted under a prefix (a reverse proxy's SCRIPT_NAME): its own addresses.
+    mounted = client.get("/admin/complaint/", environ_overrides={"SCRIPT_NAME": "/portal"})
+    assert mounted.status_code == 200
+    assert '"/portal/static/portal.css"' in mounted.get_data(as_text=True)
+    assert len(kept) > built

@@ -270,6 +270,48 @@ def test_each_process_keeps_the_configuration_while_its_stamp_is_unchanged(app, 
     assert second.registration_due_at > due_before
 
 
+def test_a_request_reads_the_stamp_with_the_account_and_sees_another_servers_change(
+    make, auth, client
+):
+    """Every signed-in request reads the configuration stamp in the statement that loads
+    the account (views/auth.py), not in one of its own; a target changed by another
+    server is still used by the next save through the admin form."""
+    from sqlalchemy.orm import Session
+
+    from models import Complaint, SlaTarget
+    from tests.admin_forms import form_values
+    from tests.statements import statements_run
+
+    qld = make.division()
+    make.user("coord", "coordinator", division=qld)
+    auth.login("coord")
+    url = "/admin/complaint/new/"
+    received = {"division": str(qld.id), "description": "Waited"}
+
+    def register(summary):
+        data = form_values(client.get(url).get_data(as_text=True))
+        data.update(received, summary=summary)
+        assert client.post(url, data=data).status_code == 302
+        return db.session.scalar(select(Complaint).where(Complaint.summary == summary))
+
+    before = register("Before the change")
+    db.session.close()
+    with statements_run() as seen:
+        assert client.get("/admin/complaint/").status_code == 200
+    stamps = [statement for statement, _ in seen if "configuration_stamp" in statement]
+    assert stamps and all("user_account" in statement for statement in stamps), stamps
+    with Session(db.engine) as other:
+        target = other.scalars(
+            select(SlaTarget).where(SlaTarget.key == "complaint.registration.complaint")
+        ).one()
+        target.amount += 5
+        other.commit()
+    db.session.close()
+    after = register("After the change")
+    taken = lambda case: case.registration_due_at - case.received_at  # noqa: E731
+    assert taken(after) > taken(before)
+
+
 def test_a_change_to_some_days_reads_only_the_cases_due_on_or_after_them_and_misses_none(make):
     """A closure or worked holiday added, moved or removed can move only the due instants on
     or after its first day (the count that reached an earlier one never met it): the flush
