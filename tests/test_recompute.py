@@ -235,13 +235,26 @@ def test_a_change_within_one_transaction_times_the_cases_saved_after_it(make):
     assert third.registration_due_at == due_before
 
 
+def another_server_lengthens_the_registration_target():
+    """Another app server changes an SLA target through its own session."""
+    from sqlalchemy.orm import Session
+
+    from models import SlaTarget
+
+    with Session(db.engine) as other:
+        target = other.scalars(
+            select(SlaTarget).where(SlaTarget.key == "complaint.registration.complaint")
+        ).one()
+        target.amount += 5
+        other.commit()
+
+
 def test_each_process_keeps_the_configuration_while_its_stamp_is_unchanged(app, make):
     """What Clocks loads is kept by stamp (services/clocks/engines.py): a second read in a
     new transaction costs one statement, and a change saved through the ORM by another
     session (another app server) gives a new stamp, so every process reads it again."""
-    from sqlalchemy.orm import Session
 
-    from models import ConfigurationStamp, SlaTarget
+    from models import ConfigurationStamp
     from tests.statements import statements_run
 
     qld = make.division()
@@ -258,13 +271,7 @@ def test_each_process_keeps_the_configuration_while_its_stamp_is_unchanged(app, 
     db.session.commit()
 
     stamp = db.session.scalar(select(ConfigurationStamp.stamp))
-    # Another server changes the target through its own session.
-    with Session(db.engine) as other:
-        target = other.scalars(
-            select(SlaTarget).where(SlaTarget.key == "complaint.registration.complaint")
-        ).one()
-        target.amount += 5
-        other.commit()
+    another_server_lengthens_the_registration_target()
     assert db.session.scalar(select(ConfigurationStamp.stamp)) != stamp
     second = make.complaint(division=qld, received_at=brisbane(2026, 3, 9, 9))
     assert second.registration_due_at > due_before
@@ -276,9 +283,8 @@ def test_a_request_reads_the_stamp_with_the_account_and_sees_another_servers_cha
     """Every signed-in request reads the configuration stamp in the statement that loads
     the account (views/auth.py), not in one of its own; a target changed by another
     server is still used by the next save through the admin form."""
-    from sqlalchemy.orm import Session
 
-    from models import Complaint, SlaTarget
+    from models import Complaint
     from tests.admin_forms import form_values
     from tests.statements import statements_run
 
@@ -300,12 +306,7 @@ def test_a_request_reads_the_stamp_with_the_account_and_sees_another_servers_cha
         assert client.get("/admin/complaint/").status_code == 200
     stamps = [statement for statement, _ in seen if "configuration_stamp" in statement]
     assert stamps and all("user_account" in statement for statement in stamps), stamps
-    with Session(db.engine) as other:
-        target = other.scalars(
-            select(SlaTarget).where(SlaTarget.key == "complaint.registration.complaint")
-        ).one()
-        target.amount += 5
-        other.commit()
+    another_server_lengthens_the_registration_target()
     db.session.close()
     after = register("After the change")
     taken = lambda case: case.registration_due_at - case.received_at  # noqa: E731

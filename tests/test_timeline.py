@@ -329,6 +329,20 @@ def counted_statements():
         event.remove(engine, "before_cursor_execute", count)
 
 
+def counted_pages(client, *case_ids) -> list[tuple[str, list]]:
+    """Each case's details page and the statements it ran, each from an empty session."""
+    # The first page after a change of calendars reads them once for the process.
+    details(client, case_ids[0])
+    pages = []
+    for case_id in case_ids:
+        # The test client's requests share the test's session: each starts from an empty one.
+        db.session.close()
+        with counted_statements() as statements:
+            html = details(client, case_id)
+        pages.append((html, statements))
+    return pages
+
+
 def test_the_details_page_costs_the_same_statements_for_2000_entries_as_for_20(
     make, case, people, auth, client
 ):
@@ -341,23 +355,14 @@ def test_the_details_page_costs_the_same_statements_for_2000_entries_as_for_20(
     fill(case, 20, user=people["marsh"])
     fill(big, 2000, user=people["marsh"], start=START)
     auth.login("marsh")
-    small_id, big_id = case.id, big.id
-    # The first page after a change of calendars reads them once for the process.
-    details(client, small_id)
-    # The test client's requests share the test's session: each page starts from an empty one.
-    db.session.close()
-    with counted_statements() as small_page:
-        details(client, small_id)
-    db.session.close()
-    with counted_statements() as big_page:
-        html = details(client, big_id)
+    (_, small_page), (html, big_page) = counted_pages(client, case.id, big.id)
     assert len(entry_keys(html)) == timeline.PAGE
     assert len(big_page) == len(small_page), difference(big_page, small_page)
     # What the page reads in all (bench/README.md, "HTTP load"): kept from growing.
     assert len(big_page) <= 10, len(big_page)
     db.session.close()
     with counted_statements() as everything:
-        html = details(client, big_id, timeline_all=1)
+        html = details(client, big.id, timeline_all=1)
     assert len(entry_keys(html)) >= 2000
     assert len(everything) == len(small_page), difference(everything, small_page)
 
@@ -452,15 +457,8 @@ def test_a_case_holding_every_kind_of_record_costs_the_same_for_2000_entries_as_
     fill(case, 20, user=people["marsh"])
     fill(big, 2000, user=people["marsh"], start=START)
     auth.login("coord")
-    small_id, big_id = case.id, big.id
-    details(client, small_id)
-    db.session.close()
-    with counted_statements() as small_page:
-        html = details(client, small_id)
+    (html, small_page), (_, big_page) = counted_pages(client, case.id, big.id)
     assert "SD-TEST-1" in html and "Ada Advocate" in html
-    db.session.close()
-    with counted_statements() as big_page:
-        details(client, big_id)
     assert len(big_page) == len(small_page), difference(big_page, small_page)
     # bench/README.md, "HTTP load": the page of a case with everything, kept from growing.
     open("/tmp/stmts.txt", "w").write("\n\n=====\n".join(big_page))
