@@ -155,7 +155,10 @@ def read(session, complaint: Complaint) -> Contents:
     found = Contents(ids, present, people)
     loaded = inspect(complaint).dict
     empty = [name for model, name in LISTED.items() if model.__name__ not in ids]
-    empty += [name for kind, name in COLLECTIONS.items() if kind not in present]
+    if kept is not None:
+        # The others only for a GET's page, which saves nothing: a request that may write
+        # could add one by its key and then read the collection.
+        empty += [name for kind, name in COLLECTIONS.items() if kind not in present]
     for name in empty:
         if name not in loaded:
             set_committed_value(complaint, name, [])
