@@ -108,10 +108,6 @@ class Contents:
         return kind in self.present or bool(self.ids.get(kind))
 
 
-def _key(case_type: str, case_id) -> tuple:
-    return (case_type, case_id)
-
-
 @functools.cache
 def _statement():
     """The one statement, built once (with the complaint's id as its parameter)."""
@@ -137,7 +133,7 @@ def read(session, complaint: Complaint) -> Contents:
     """One statement: the complaint's listed records by id and which other kinds it has.
     Sets empty every collection of the complaint it has none of (nothing reads them again)."""
     kept = get_reads.kept("case_contents")
-    key = _key(kinds.COMPLAINT.name, complaint.id)
+    key = (kinds.COMPLAINT.name, complaint.id)
     if kept is not None and key in kept:
         return kept[key]
     ids: dict[str, set[int]] = {}
@@ -173,7 +169,7 @@ def known_empty(case_type: str, case_id, kind: str) -> bool:
     kept = get_reads.kept("case_contents")
     if kept is None:
         return False
-    found = kept.get(_key(case_type, case_id))
+    found = kept.get((case_type, case_id))
     return found is not None and not found.has(kind)
 
 
