@@ -52,7 +52,8 @@ class Participant(Versioned, db.Model):
     division_id: Mapped[int | None] = mapped_column(ForeignKey("division.id"), index=True)
     division = relationship("Division")
     level_id: Mapped[int | None] = mapped_column(ForeignKey("classification_level.id"))
-    level = relationship("ClassificationLevel")
+    # Joined: a staff member is shown with their level wherever named (`__str__`).
+    level = relationship("ClassificationLevel", lazy="joined")
     # A client organisation's contract chooses the calendar its tickets run on.
     calendar_id: Mapped[int | None] = mapped_column(ForeignKey("calendar.id"))
     calendar = relationship("Calendar")

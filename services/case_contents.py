@@ -30,6 +30,7 @@ from models import (
     InternalReview,
     LateReviewRequest,
     OutboundMessage,
+    Participant,
     Representative,
     Ticket,
     complaint_issue,
@@ -85,14 +86,19 @@ def _probes(complaint_id):
 
 
 # The people its records name (subjects, involved staff, representatives, reviewers, who
-# approved an extension): the page asks at once whether each may be named.
+# approved an extension, who asked for more time and who decided): the page asks at once
+# whether each may be named, and reads them at once. Subjects and involved staff by their
+# own mark: they are the complaint's collections of those names.
 PEOPLE = (
-    (complaint_subject.c.participant_id, complaint_subject.c.complaint_id),
-    (complaint_involved.c.participant_id, complaint_involved.c.complaint_id),
-    (Representative.participant_id, Representative.complaint_id),
-    (InternalReview.reviewer_id, InternalReview.complaint_id),
-    (Extension.approved_by_id, Extension.complaint_id),
+    ("subjects", complaint_subject.c.participant_id, complaint_subject.c.complaint_id),
+    ("involved", complaint_involved.c.participant_id, complaint_involved.c.complaint_id),
+    ("person", Representative.participant_id, Representative.complaint_id),
+    ("person", InternalReview.reviewer_id, InternalReview.complaint_id),
+    ("person", Extension.approved_by_id, Extension.complaint_id),
+    ("person", ExtensionRequest.requested_by_id, ExtensionRequest.complaint_id),
+    ("person", ExtensionRequest.decided_by_id, ExtensionRequest.complaint_id),
 )
+PERSON_MARKS = {mark for mark, _, _ in PEOPLE}
 
 
 class Contents:
@@ -103,6 +109,7 @@ class Contents:
         self.ids = ids
         self.present = present
         self.people = people
+        self.read: list = []  # the people read for a GET's page, held for its request
 
     def has(self, kind: str) -> bool:
         return kind in self.present or bool(self.ids.get(kind))
@@ -123,8 +130,8 @@ def _statement():
         for kind, condition in _probes(complaint_id).items()
     ]
     branches += [
-        select(literal("person").label("kind"), person.label("id")).where(of == complaint_id)
-        for person, of in PEOPLE
+        select(literal(mark).label("kind"), person.label("id")).where(of == complaint_id)
+        for mark, person, of in PEOPLE
     ]
     return union_all(*branches)
 
@@ -139,13 +146,16 @@ def read(session, complaint: Complaint) -> Contents:
     ids: dict[str, set[int]] = {}
     present: set[str] = set()
     people: set[int] = set()
+    marked: dict[str, list[int]] = {"subjects": [], "involved": []}
     listed = {model.__name__ for model in LISTED}
     for kind, record_id in session.execute(_statement(), {"complaint_id": complaint.id}):
         if kind in listed:
             ids.setdefault(kind, set()).add(record_id)
-        elif kind == "person":
+        elif kind in PERSON_MARKS:
             if record_id is not None:
                 people.add(record_id)
+                if kind in marked:
+                    marked[kind].append(record_id)
         else:
             present.add(kind)
     found = Contents(ids, present, people)
@@ -159,8 +169,35 @@ def read(session, complaint: Complaint) -> Contents:
         if name not in loaded:
             set_committed_value(complaint, name, [])
     if kept is not None:
+        found.read = _read_people(session, complaint, people, marked)
         kept[key] = found
     return found
+
+
+def _read_people(session, complaint: Complaint, people: set[int], marked: dict) -> list:
+    """For a GET's page: every person its records name, read in one statement (their
+    records' references to them, the history's names and the facts then need none), and
+    its subjects and involved staff set from them. Returns those read, to be held for the
+    request (the session keeps only records something holds)."""
+    missing = [
+        person_id
+        for person_id in people
+        if session.identity_map.get(session.identity_key(Participant, person_id)) is None
+    ]
+    read = (
+        session.scalars(select(Participant).where(Participant.id.in_(missing))).all()
+        if missing
+        else []
+    )
+    loaded = inspect(complaint).dict
+    for name, person_ids in marked.items():
+        if name not in loaded and person_ids:
+            set_committed_value(
+                complaint,
+                name,
+                [session.get(Participant, person_id) for person_id in sorted(set(person_ids))],
+            )
+    return read
 
 
 def known_empty(case_type: str, case_id, kind: str) -> bool:

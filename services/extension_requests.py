@@ -21,6 +21,7 @@ from models import Complaint, Extension, ExtensionRequest, Participant, changes_
 from rules import extensions
 from rules.correspondence import instant_in_words
 from rules.errors import RuleViolation
+from rules.vocabulary import COORDINATOR
 
 from . import history, localtime
 from .extensions import _due_it_extends, _is_coordinator
@@ -92,10 +93,16 @@ def may_ask(complaint: Complaint, person: Participant | None) -> bool:
     return person is not None and complaint.manager_id == person.id
 
 
-def may_decide(session, complaint: Complaint, person: Participant | None) -> bool:
+def may_decide(session, complaint: Complaint, person: Participant | None, capacities=None) -> bool:
+    """`capacities`: those of the person's own signed-in account, when the caller has
+    them (then nothing is asked of the database)."""
     if person is None or person.id == complaint.manager_id:
         return False
-    return person.id == complaint.decision_maker_id or _is_coordinator(session, person)
+    if person.id == complaint.decision_maker_id:
+        return True
+    if capacities is not None:
+        return COORDINATOR in capacities
+    return _is_coordinator(session, person)
 
 
 def awaiting_decision_of(person_id: int | None, coordinator_of_division: int | None):

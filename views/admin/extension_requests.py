@@ -17,7 +17,7 @@ from wtforms import HiddenField, TextAreaField
 
 from models import ExtensionRequest, db, utcnow
 from rules.errors import RuleViolation
-from services import extension_requests
+from services import access, extension_requests
 from services.localtime import NonexistentLocalTime, local_text
 
 from ..context import case_timezone
@@ -56,9 +56,11 @@ class ComplaintExtensionRequests:
         zone = case_timezone(model)
         requests = list(model.extension_requests)
         is_manager = extension_requests.may_ask(model, me)
-        may_decide = extension_requests.may_decide(session, model, me)
         if not (requests or is_manager):
             return None
+        may_decide = extension_requests.may_decide(
+            session, model, me, capacities=access.capacity_codes(current_user)
+        )
         rows = []
         for item in reversed(requests):
             extension = item.extension
