@@ -2,7 +2,9 @@
 the case belongs to, everything else waits for triage, automatic mail and loops create
 nothing, malformed mail is quarantined, and the same message is stored once."""
 
+import gc
 import threading
+import weakref
 
 from sqlalchemy import func, select
 
@@ -18,6 +20,7 @@ from models import (
 )
 from rules import correspondence as letters
 from rules import mail_in as rules
+from services.mail_in import ingest as mail_ingest
 from tests import mail_in_world
 from tests.mail_in_world import (
     HELPDESK,
@@ -302,6 +305,30 @@ def test_the_same_message_twice_is_stored_once(app, intake, folder, fixed_now):
         assert again.duplicate and again.inbound_id == first.inbound_id
         assert db.session.scalar(select(func.count(InboundMessage.id))) == 1
         assert db.session.scalar(select(func.count(Complaint.id))) == 1
+
+
+class Cycle:
+    """Garbage only a full collection frees: it refers to itself."""
+
+    def __init__(self):
+        self.me = self
+
+
+def test_a_long_run_of_messages_frees_what_reference_cycles_hold(
+    app, intake, folder, fixed_now, monkeypatch
+):
+    """What a message leaves in reference cycles and Python would free only at its rare
+    full collections is freed every COLLECT_EVERY messages: a long fetch stays flat."""
+    monkeypatch.setattr(mail_ingest, "COLLECT_EVERY", 3)
+    with app.app_context():
+        cycle = Cycle()
+        left = weakref.ref(cycle)
+        gc.collect()  # it lives through a full collection: in the oldest generation now
+        del cycle
+        assert left() is not None  # unreachable, and waiting for the next full collection
+        for number in range(3):
+            receive(app, folder, plain_message(message_id=f"<cycle.{number}@example.org>"))
+        assert left() is None
 
 
 def test_two_fetchers_at_once_store_a_message_once(app, intake, folder, fixed_now):
