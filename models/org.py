@@ -2,7 +2,18 @@
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table, Text, false
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    false,
+    func,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from rules import passwords
@@ -83,6 +94,11 @@ class Participant(Versioned, db.Model):
         if self.kind == "staff" and self.level is not None:
             return f"{self.display_name} ({self.level.code})"
         return self.display_name
+
+
+# Mail in, the import and the public pages find a person by address whatever its case:
+# without this index each lookup read every participant.
+Index("ix_participant_email_lower", func.lower(Participant.__table__.c.email))
 
 
 user_capacity = Table(
