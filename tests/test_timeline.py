@@ -459,6 +459,11 @@ def test_a_case_holding_every_kind_of_record_costs_the_same_for_2000_entries_as_
     auth.login("coord")
     (html, small_page), (_, big_page) = counted_pages(client, case.id, big.id)
     assert "SD-TEST-1" in html and "Ada Advocate" in html
+    # Its subjects and involved staff, read with the rest of the people it names, and each
+    # officer with their level.
+    shown = words(html)
+    assert "Staff complained about Alex Subject (AO5)" in shown
+    assert "Staff involved before lodgement Alex Involved (AO5)" in shown
     assert len(big_page) == len(small_page), difference(big_page, small_page)
     # bench/README.md, "HTTP load": the page of a case with everything, kept from growing
     # (the people its records name are read at once, with their levels).
