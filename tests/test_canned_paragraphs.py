@@ -36,6 +36,8 @@ def test_an_administrator_writes_edits_and_switches_off_a_paragraph(app, people)
     )
     response = admin.post("/admin/canned/new/", data=values, follow_redirects=True)
     assert response.status_code == 200
+    # A screen that says nothing of its own about a new record keeps the generic message.
+    assert "Record was successfully created." in response.get_data(as_text=True)
     row = paragraph("Apology for the delay")
     assert row is not None and row.case_kind == "complaint" and row.active
     edit = admin.get(f"/admin/canned/edit/?id={row.id}")

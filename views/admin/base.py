@@ -30,6 +30,9 @@ import re
 from datetime import date
 
 from flask import current_app, flash, request
+from flask import session as signed_cookie
+from flask_admin import expose
+from flask_admin.babel import gettext
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.typefmt import DEFAULT_FORMATTERS
 from flask_admin.form import SecureForm
@@ -68,6 +71,9 @@ from .row_scope import RowScopeMixin
 from .screen_permissions import ScreenPermissionsMixin
 
 log = logging.getLogger(__name__)
+
+# Set for the request when a screen has said what a new record became (`say_saved`).
+SAID_SAVED = "portal.said_saved"
 
 UNEXPECTED_FAILURE = (
     "The record could not be saved and nothing was changed. Please try again; if it "
@@ -340,6 +346,23 @@ class ScopedModelView(
             self._on_model_change(form, model, is_created)
         db.session.flush()
         self.ensure_within_scope(model, is_created)
+
+    def say_saved(self, message: str) -> None:
+        """Tell the user what their new record became ("Registered CTS-2026-000123"), in
+        place of Flask-Admin's "Record was successfully created.", not beside it."""
+        flash(message, "success")
+        request.environ[SAID_SAVED] = True
+
+    @expose("/new/", methods=("GET", "POST"))
+    def create_view(self):
+        response = super().create_view()
+        if request.environ.pop(SAID_SAVED, False):
+            generic = ("success", gettext("Record was successfully created."))
+            said = signed_cookie.get("_flashes", [])
+            kept = [message for message in said if tuple(message) != generic]
+            if len(kept) != len(said):
+                signed_cookie["_flashes"] = kept
+        return response
 
     def create_model(self, form):
         model = None

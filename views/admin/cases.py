@@ -1,7 +1,7 @@
 """The register: the complaints screen here; tickets, internal and external reviews and
 extensions each in their own module (tickets, reviews, extensions), named here too."""
 
-from flask import current_app, flash
+from flask import current_app
 from flask_admin.contrib.sqla.filters import BooleanEqualFilter
 from flask_login import current_user
 from sqlalchemy import select
@@ -399,9 +399,8 @@ class ComplaintView(
         if not is_created:
             return
         if model.status == "received":
-            flash(
-                f"Received {model.reference}: it waits for a coordinator to register it.",
-                "success",
+            self.say_saved(
+                f"Received {model.reference}: it waits for a coordinator to register it."
             )
         else:
-            flash(f"Registered {model.reference}", "success")
+            self.say_saved(f"Registered {model.reference}")

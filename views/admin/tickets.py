@@ -1,7 +1,6 @@
 """The tickets screen: the register of service requests, with their response and
 resolution targets set by severity."""
 
-from flask import flash
 from flask_admin.form import Select2Field
 from wtforms.validators import DataRequired
 
@@ -173,4 +172,4 @@ class TicketView(
 
     def after_model_change(self, form, model, is_created):
         if is_created:
-            flash(f"Registered {model.reference}", "success")
+            self.say_saved(f"Registered {model.reference}")
