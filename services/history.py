@@ -333,9 +333,11 @@ def after_flush(session) -> None:
             )
             add(obj, "delete", f"{name} deleted", values)
     merged = set()
+    # Asked once: each asking builds the set afresh (one note per record of an import).
+    new, deleted = session.new, session.deleted
     for obj, action, summary, changes in notes:
         recorded = {}
-        if id(obj) not in merged and obj not in session.new and obj not in session.deleted:
+        if id(obj) not in merged and obj not in new and obj not in deleted:
             recorded = field_changes(obj, stored=stored.get(id(obj)))
             merged.add(id(obj))
         recorded.update(changes or {})

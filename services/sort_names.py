@@ -20,9 +20,10 @@ KEPT = (
 
 def before_flush(session) -> None:
     with session.no_autoflush:
-        for obj in (*session.new, *session.dirty):
-            if isinstance(obj, Complaint):
-                _keep_names(session, obj)
+        for objects, new in ((session.new, True), (session.dirty, False)):
+            for obj in objects:
+                if isinstance(obj, Complaint):
+                    _keep_names(session, obj, new)
         for obj in session.dirty:
             for name, _, key, model in KEPT:
                 if isinstance(obj, model) and changes_of(obj, "name").has_changes():
@@ -32,8 +33,7 @@ def before_flush(session) -> None:
                     )
 
 
-def _keep_names(session, complaint) -> None:
-    new = complaint in session.new
+def _keep_names(session, complaint, new: bool) -> None:
     for name, relation, key, model in KEPT:
         chosen = (
             changes_of(complaint, relation).has_changes()
