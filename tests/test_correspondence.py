@@ -520,6 +520,35 @@ def test_an_administrator_rewords_a_template_and_new_letters_use_it(app, make):
     assert letter.subject == f"Reference {complaint.reference}: we have your complaint"
 
 
+def test_templates_are_read_once_per_configuration_and_another_servers_rewording_is_used(
+    app, make
+):
+    """The letter templates are kept with the configuration's stamp: a second letter reads
+    no template, and a rewording saved by another app server's session gives a new stamp,
+    so the next letter here uses it."""
+    from sqlalchemy.orm import Session
+
+    from tests.statements import statements_run
+
+    make.complaint()
+    db.session.commit()
+    with statements_run() as seen:
+        second = make.complaint()
+    assert not [statement for statement, _ in seen if "mail_template" in statement], seen
+    assert (
+        letters_of(second)[0].subject == f"We have registered your complaint: {second.reference}"
+    )
+    db.session.commit()
+
+    with Session(db.engine) as other:
+        row = other.scalar(select(MailTemplate).filter_by(key=rules.REGISTERED))
+        row.subject = "Registered as {{ reference }}"
+        other.commit()
+    third = make.complaint()
+    (letter,) = letters_of(third)
+    assert letter.subject == f"Registered as {third.reference}"
+
+
 @ONCE
 @pytest.mark.parametrize(
     "body, message",

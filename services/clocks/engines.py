@@ -18,6 +18,7 @@ from models import (
     Closure,
     ConfigurationStamp,
     Extension,
+    MailTemplate,
     OpeningWindow,
     PauseStatus,
     SlaTarget,
@@ -108,8 +109,9 @@ def business_calendar(calendar: Calendar) -> clock.BusinessCalendar:
 
 
 # What Clocks loads: a change to any of these (flushed, or rolled back) forgets the
-# transaction's Clocks (see `Clocks.of`).
-CONFIGURATION = (Calendar, *CALENDAR_PARTS, SlaTarget, PauseStatus)
+# transaction's Clocks (see `Clocks.of`). The letter templates administrators edit are kept
+# with the rest of the configuration, under its stamp.
+CONFIGURATION = (Calendar, *CALENDAR_PARTS, SlaTarget, PauseStatus, MailTemplate)
 _SESSION_KEY = "clocks"
 
 
@@ -160,6 +162,7 @@ class _Loaded:
         self.calendar_ids: list[int] | None = None
         self.calendar_by_code: dict[str, int | None] = {}
         self.zones = None  # services.localtime.CalendarZones, when first needed
+        self.templates: dict[str, tuple[str, str]] | None = None  # key -> (subject, body)
 
 
 # What this process loaded, by stamp (the latest few): a page needs one statement, reading
@@ -244,6 +247,17 @@ class Clocks:
         self.loaded = self._loaded
         self.target_rows = self._loaded.target_rows
         self.pause_statuses = self._loaded.pause_statuses
+
+    def template(self, key: str) -> tuple[str, str] | None:
+        """(subject, body) of the letter template administrators saved under `key`, None
+        when they saved none; every template is read at once, on first use."""
+        if self._loaded.templates is None:
+            with self.session.no_autoflush:
+                rows = self.session.execute(
+                    select(MailTemplate.key, MailTemplate.subject, MailTemplate.body)
+                )
+                self._loaded.templates = {row.key: (row.subject, row.body) for row in rows}
+        return self._loaded.templates.get(key)
 
     def calendar_ids(self) -> list[int]:
         """Every calendar's id (the home page's "due within" counts weigh each)."""

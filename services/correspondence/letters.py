@@ -1,7 +1,6 @@
 """What a letter says: the values of a case that its templates are filled in with, the
 template as administrators left it, and the settings mail is written with."""
 
-from sqlalchemy import select
 from sqlalchemy.orm import object_session
 
 import settings
@@ -9,7 +8,6 @@ from models import (
     Complaint,
     Division,
     InternalReview,
-    MailTemplate,
     Outcome,
     Participant,
     kinds,
@@ -19,6 +17,7 @@ from rules import correspondence
 from rules.vocabulary import REVIEW_OUTCOMES
 
 from .. import history, intake, localtime
+from ..clocks import Clocks
 
 NO_NAME = "Sir or Madam"
 
@@ -145,12 +144,11 @@ def review_values(review: InternalReview) -> dict:
 
 
 def template_for(session, key: str) -> tuple[str, str]:
-    """(subject, body) as administrators left it, or the wording the portal ships with."""
-    with session.no_autoflush:
-        row = session.execute(
-            select(MailTemplate.subject, MailTemplate.body).where(MailTemplate.key == key)
-        ).first()
-    return (row.subject, row.body) if row is not None else correspondence.DEFAULT_TEMPLATES[key]
+    """(subject, body) as administrators left it, or the wording the portal ships with. The
+    templates are kept with the configuration's stamp (services/clocks): saving one gives
+    the configuration a new stamp, so every process reads them again."""
+    saved = Clocks.of(session).template(key)
+    return saved if saved is not None else correspondence.DEFAULT_TEMPLATES[key]
 
 
 def render_letter(session, key: str, values: dict) -> tuple[correspondence.Rendered, str | None]:
