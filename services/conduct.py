@@ -19,7 +19,7 @@ household shares one).
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import object_session
+from sqlalchemy.orm import joinedload, object_session
 
 from models import (
     Channel,
@@ -62,10 +62,12 @@ def same_person(restricted: Participant, person: Participant) -> bool:
 
 def unlifted(session) -> list[ContactRestriction]:
     """Every restriction not lifted, whatever its dates (a flush routing many new cases, an
-    import, reads them once and asks `in_force_among` for each case)."""
+    import, reads them once and asks `in_force_among` for each case), with the person each
+    restricts (`same_person` compares them with a case's)."""
     with session.no_autoflush:
         return session.scalars(
             select(ContactRestriction)
+            .options(joinedload(ContactRestriction.participant))
             .where(ContactRestriction.lifted_at.is_(None))
             .order_by(ContactRestriction.id)
         ).all()
